@@ -1,0 +1,5 @@
+//! shortlist: reads a team's markdown plan and git repository and answers what is left,
+//! what is in flight and what to pick next. The CLI and the Discord bot are thin front
+//! ends over this library.
+
+pub mod plan;

@@ -1,0 +1,2 @@
+//! shortlist command line.
+fn main() {}

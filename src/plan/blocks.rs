@@ -1,0 +1,469 @@
+//! Markdown → a small block tree (headings, paragraphs, list items, tables, quotes) with
+//! source lines, built from pulldown-cmark's offset iterator. Code and HTML are dropped.
+
+use pulldown_cmark::{CowStr, Event, Options, Parser, Tag, TagEnd};
+use std::borrow::Cow;
+
+/// A piece of inline text: plain (emphasis flattened) or a code span.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Seg<'a> {
+    Text(Cow<'a, str>),
+    Code(Cow<'a, str>),
+}
+
+/// The inline content of one source line.
+#[derive(Debug, Clone, Default)]
+pub struct Line<'a> {
+    pub line: u32,
+    pub segs: Vec<Seg<'a>>,
+    /// Every letter on the line was struck through (`~~…~~`).
+    pub struck: bool,
+}
+
+impl Line<'_> {
+    /// The line as text, code spans in backticks.
+    pub fn text(&self) -> String {
+        let mut s = String::new();
+        for seg in &self.segs {
+            match seg {
+                Seg::Text(t) => s.push_str(t),
+                Seg::Code(c) => {
+                    s.push('`');
+                    s.push_str(c);
+                    s.push('`');
+                }
+            }
+        }
+        s
+    }
+}
+
+#[derive(Debug)]
+pub struct Item<'a> {
+    pub line: u32,
+    /// `Some(done)` when pulldown-cmark saw a `[ ]`/`[x]` task marker.
+    pub checkbox: Option<bool>,
+    /// The item's own text, one entry per source line.
+    pub lines: Vec<Line<'a>>,
+    /// Nested blocks (lists, later paragraphs, tables).
+    pub children: Vec<Block<'a>>,
+}
+
+#[derive(Debug)]
+pub struct Row<'a> {
+    pub line: u32,
+    /// How many cells the source line holds (pulldown-cmark pads or cuts to the header).
+    pub written: usize,
+    /// Cells; a `<br>` inside a cell becomes a `\n` text segment.
+    pub cells: Vec<Vec<Seg<'a>>>,
+}
+
+#[derive(Debug)]
+pub enum Block<'a> {
+    Heading {
+        level: u8,
+        line: Line<'a>,
+    },
+    Para {
+        lines: Vec<Line<'a>>,
+    },
+    List {
+        items: Vec<Item<'a>>,
+    },
+    Table {
+        line: u32,
+        head: Vec<Vec<Seg<'a>>>,
+        rows: Vec<Row<'a>>,
+    },
+    /// Quote text, line by line (metadata and legends only; never tasks).
+    Quote {
+        lines: Vec<Line<'a>>,
+    },
+}
+
+/// Byte offset → 1-based line number.
+struct Lines {
+    starts: Vec<usize>,
+}
+
+impl Lines {
+    fn new(text: &str) -> Self {
+        let mut starts = Vec::with_capacity(text.len() / 40 + 1);
+        starts.push(0);
+        starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|(_, b)| *b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Lines { starts }
+    }
+    fn at(&self, offset: usize) -> u32 {
+        self.starts.partition_point(|&s| s <= offset) as u32
+    }
+}
+
+enum Frame<'a> {
+    Item(Item<'a>),
+    List(Vec<Item<'a>>),
+    Quote(Vec<Line<'a>>),
+    Table {
+        line: u32,
+        head: Vec<Vec<Seg<'a>>>,
+        rows: Vec<Row<'a>>,
+    },
+}
+
+fn cow(s: CowStr<'_>) -> Cow<'_, str> {
+    match s {
+        CowStr::Borrowed(b) => Cow::Borrowed(b),
+        other => Cow::Owned(other.to_string()),
+    }
+}
+
+/// Where inline content currently goes.
+enum Sink {
+    None,
+    /// Lines of a heading, paragraph or item.
+    Lines,
+    Cell,
+}
+
+pub fn parse(text: &str) -> Vec<Block<'_>> {
+    let mut opts = Options::empty();
+    opts.insert(Options::ENABLE_TABLES);
+    opts.insert(Options::ENABLE_TASKLISTS);
+    opts.insert(Options::ENABLE_STRIKETHROUGH);
+    let lines_of = Lines::new(text);
+
+    let mut out: Vec<Block> = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    // Inline content being collected.
+    let mut cur: Vec<Line> = Vec::new();
+    let mut cell: Vec<Seg> = Vec::new();
+    let mut sink = Sink::None;
+    let mut heading_level = 0u8;
+    let mut skip_depth = 0usize; // inside code blocks / HTML / footnotes
+    let mut strike = 0usize;
+    let mut line_letters = (0usize, 0usize); // (struck letters, all letters) on the line
+    let mut row_line = 0u32;
+
+    fn push_block<'a>(stack: &mut [Frame<'a>], out: &mut Vec<Block<'a>>, b: Block<'a>) {
+        match stack.last_mut() {
+            Some(Frame::Item(item)) => item.children.push(b),
+            Some(Frame::Quote(_)) | Some(Frame::Table { .. }) | Some(Frame::List(_)) => {}
+            None => out.push(b),
+        }
+    }
+
+    fn close_line(cur: &mut [Line], letters: &mut (usize, usize)) {
+        if let Some(l) = cur.last_mut() {
+            l.struck = letters.1 > 0 && letters.0 == letters.1;
+        }
+        *letters = (0, 0);
+    }
+
+    for (ev, range) in Parser::new_ext(text, opts).into_offset_iter() {
+        if skip_depth > 0 {
+            match ev {
+                Event::Start(Tag::CodeBlock(_))
+                | Event::Start(Tag::HtmlBlock)
+                | Event::Start(Tag::FootnoteDefinition(_))
+                | Event::Start(Tag::MetadataBlock(_)) => skip_depth += 1,
+                Event::End(TagEnd::CodeBlock)
+                | Event::End(TagEnd::HtmlBlock)
+                | Event::End(TagEnd::FootnoteDefinition)
+                | Event::End(TagEnd::MetadataBlock(_)) => skip_depth -= 1,
+                _ => {}
+            }
+            continue;
+        }
+        match ev {
+            Event::Start(tag) => match tag {
+                Tag::CodeBlock(_)
+                | Tag::HtmlBlock
+                | Tag::FootnoteDefinition(_)
+                | Tag::MetadataBlock(_) => skip_depth = 1,
+                Tag::Heading { level, .. } => {
+                    heading_level = level as u8;
+                    cur.clear();
+                    cur.push(Line {
+                        line: lines_of.at(range.start),
+                        ..Line::default()
+                    });
+                    sink = Sink::Lines;
+                }
+                Tag::Paragraph => {
+                    let in_item_text = matches!(stack.last(), Some(Frame::Item(it)) if it.lines.is_empty() && it.children.is_empty());
+                    if in_item_text {
+                        cur.retain(|l| !l.segs.is_empty());
+                    } else {
+                        cur.clear();
+                    }
+                    cur.push(Line {
+                        line: lines_of.at(range.start),
+                        ..Line::default()
+                    });
+                    sink = Sink::Lines;
+                }
+                Tag::List(_) => {
+                    flush_item_text(&mut stack, &mut cur, &mut sink, &mut line_letters);
+                    stack.push(Frame::List(Vec::new()));
+                }
+                Tag::Item => {
+                    let line = lines_of.at(range.start);
+                    stack.push(Frame::Item(Item {
+                        line,
+                        checkbox: None,
+                        lines: Vec::new(),
+                        children: Vec::new(),
+                    }));
+                    cur.clear();
+                    cur.push(Line {
+                        line,
+                        ..Line::default()
+                    });
+                    sink = Sink::Lines;
+                }
+                Tag::BlockQuote(_) => {
+                    flush_item_text(&mut stack, &mut cur, &mut sink, &mut line_letters);
+                    stack.push(Frame::Quote(Vec::new()));
+                }
+                Tag::Table(_) => {
+                    flush_item_text(&mut stack, &mut cur, &mut sink, &mut line_letters);
+                    stack.push(Frame::Table {
+                        line: lines_of.at(range.start),
+                        head: Vec::new(),
+                        rows: Vec::new(),
+                    });
+                }
+                Tag::TableHead => row_line = lines_of.at(range.start),
+                Tag::TableRow => {
+                    row_line = lines_of.at(range.start);
+                    if let Some(Frame::Table { rows, .. }) = stack.last_mut() {
+                        rows.push(Row {
+                            line: row_line,
+                            written: count_cells(&text[range.clone()]),
+                            cells: Vec::new(),
+                        });
+                    }
+                }
+                Tag::TableCell => {
+                    cell.clear();
+                    sink = Sink::Cell;
+                }
+                Tag::Strikethrough => strike += 1,
+                _ => {}
+            },
+            Event::End(end) => match end {
+                TagEnd::Heading(_) => {
+                    close_line(&mut cur, &mut line_letters);
+                    let line = cur.pop().unwrap_or_default();
+                    cur.clear();
+                    sink = Sink::None;
+                    push_block(
+                        &mut stack,
+                        &mut out,
+                        Block::Heading {
+                            level: heading_level,
+                            line,
+                        },
+                    );
+                }
+                TagEnd::Paragraph => {
+                    close_line(&mut cur, &mut line_letters);
+                    sink = Sink::None;
+                    match stack.last_mut() {
+                        Some(Frame::Item(item)) if item.lines.is_empty() && item.children.is_empty() => {
+                            item.lines = std::mem::take(&mut cur);
+                        }
+                        Some(Frame::Quote(lines)) => lines.append(&mut cur),
+                        _ => {
+                            let lines = std::mem::take(&mut cur);
+                            push_block(&mut stack, &mut out, Block::Para { lines });
+                        }
+                    }
+                }
+                TagEnd::Item => {
+                    flush_item_text(&mut stack, &mut cur, &mut sink, &mut line_letters);
+                    if let Some(Frame::Item(item)) = stack.pop() {
+                        if let Some(Frame::List(items)) = stack.last_mut() {
+                            items.push(item);
+                        }
+                    }
+                    sink = Sink::None;
+                }
+                TagEnd::List(_) => {
+                    if let Some(Frame::List(items)) = stack.pop() {
+                        push_block(&mut stack, &mut out, Block::List { items });
+                    }
+                }
+                TagEnd::BlockQuote(_) => {
+                    if let Some(Frame::Quote(lines)) = stack.pop() {
+                        push_block(&mut stack, &mut out, Block::Quote { lines });
+                    }
+                }
+                TagEnd::Table => {
+                    if let Some(Frame::Table { line, head, rows }) = stack.pop() {
+                        push_block(&mut stack, &mut out, Block::Table { line, head, rows });
+                    }
+                }
+                TagEnd::TableCell => {
+                    let c = std::mem::take(&mut cell);
+                    match stack.last_mut() {
+                        Some(Frame::Table { head, rows, .. }) => match rows.last_mut() {
+                            Some(r) => r.cells.push(c),
+                            None => head.push(c),
+                        },
+                        _ => {}
+                    }
+                    sink = Sink::None;
+                }
+                TagEnd::Strikethrough => strike = strike.saturating_sub(1),
+                _ => {}
+            },
+            Event::Text(t) => {
+                let letters = t.chars().filter(|c| c.is_alphanumeric()).count();
+                line_letters.1 += letters;
+                if strike > 0 {
+                    line_letters.0 += letters;
+                }
+                push_text(&mut sink, &mut cur, &mut cell, Seg::Text(cow(t)));
+            }
+            Event::Code(c) => push_text(&mut sink, &mut cur, &mut cell, Seg::Code(cow(c))),
+            Event::InlineHtml(h) | Event::Html(h) => {
+                if matches!(sink, Sink::Cell) && h.trim().to_ascii_lowercase().starts_with("<br") {
+                    cell.push(Seg::Text(Cow::Borrowed("\n")));
+                }
+            }
+            Event::SoftBreak | Event::HardBreak => {
+                if let Sink::Lines = sink {
+                    close_line(&mut cur, &mut line_letters);
+                    cur.push(Line {
+                        line: lines_of.at(range.end),
+                        ..Line::default()
+                    });
+                } else if let Sink::Cell = sink {
+                    cell.push(Seg::Text(Cow::Borrowed("\n")));
+                }
+            }
+            Event::TaskListMarker(done) => {
+                if let Some(Frame::Item(item)) = stack.last_mut() {
+                    item.checkbox = Some(done);
+                }
+            }
+            _ => {}
+        }
+    }
+    // Unclosed frames cannot happen with pulldown-cmark, but never lose content.
+    while let Some(f) = stack.pop() {
+        if let Frame::List(items) = f {
+            out.push(Block::List { items });
+        }
+    }
+    let _ = row_line;
+    out
+}
+
+/// Cells written on a table row's source text: unescaped pipes, outer ones dropped.
+fn count_cells(row: &str) -> usize {
+    let row = row.lines().next().unwrap_or("").trim();
+    let b = row.as_bytes();
+    let mut pipes = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'|' => pipes += 1,
+            _ => {}
+        }
+        i += 1;
+    }
+    let lead = row.starts_with('|') as usize;
+    let trail = (row.len() > 1 && row.ends_with('|') && !row.ends_with("\\|")) as usize;
+    pipes + 1 - lead - trail
+}
+
+/// A tight list item's text arrives without a paragraph: store it when the item's first
+/// nested block starts or the item ends.
+fn flush_item_text<'a>(
+    stack: &mut [Frame<'a>],
+    cur: &mut Vec<Line<'a>>,
+    sink: &mut Sink,
+    letters: &mut (usize, usize),
+) {
+    if let Some(Frame::Item(item)) = stack.last_mut() {
+        if item.lines.is_empty() && item.children.is_empty() && matches!(sink, Sink::Lines) {
+            if let Some(l) = cur.last_mut() {
+                l.struck = letters.1 > 0 && letters.0 == letters.1;
+            }
+            item.lines = std::mem::take(cur);
+            item.lines.retain(|l| !l.segs.is_empty());
+        }
+    }
+    *letters = (0, 0);
+    *sink = Sink::None;
+}
+
+fn push_text<'a>(sink: &mut Sink, cur: &mut [Line<'a>], cell: &mut Vec<Seg<'a>>, seg: Seg<'a>) {
+    let target = match sink {
+        Sink::None => return,
+        Sink::Lines => match cur.last_mut() {
+            Some(l) => &mut l.segs,
+            None => return,
+        },
+        Sink::Cell => cell,
+    };
+    // pulldown-cmark splits text at special characters; join neighbours back.
+    if let (Some(Seg::Text(prev)), Seg::Text(next)) = (target.last_mut(), &seg) {
+        prev.to_mut().push_str(next);
+        return;
+    }
+    target.push(seg);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn list_items_keep_lines_and_markers() {
+        let md = "# T\n\n- [x] 1.1 done\n  - DoD: ok\n- [~] 1.2 wip\n  cont line\n";
+        let blocks = parse(md);
+        assert!(matches!(blocks[0], Block::Heading { level: 1, .. }));
+        let Block::List { items } = &blocks[1] else {
+            panic!("list expected")
+        };
+        assert_eq!(items[0].checkbox, Some(true));
+        assert_eq!(items[0].line, 3);
+        assert_eq!(items[1].checkbox, None);
+        assert_eq!(items[1].lines.len(), 2);
+        assert_eq!(items[1].lines[1].line, 6);
+        assert_eq!(items[1].lines[0].text(), "[~] 1.2 wip");
+    }
+
+    #[test]
+    fn code_fences_are_dropped() {
+        let md = "```\n- [ ] not a task\n```\n\n- [ ] 1 real\n";
+        let blocks = parse(md);
+        assert_eq!(blocks.len(), 1);
+    }
+
+    #[test]
+    fn table_cells_with_br_and_pipes() {
+        let md = "| ID | 任务 |\n|---|---|\n| T1 | a<br>b \\| c |\n";
+        let blocks = parse(md);
+        let Block::Table { rows, head, .. } = &blocks[0] else {
+            panic!("table expected")
+        };
+        assert_eq!(head.len(), 2);
+        assert_eq!(rows[0].line, 3);
+        let text: String = rows[0].cells[1]
+            .iter()
+            .map(|s| match s {
+                Seg::Text(t) | Seg::Code(t) => t.to_string(),
+            })
+            .collect();
+        assert_eq!(text, "a\nb | c");
+    }
+}

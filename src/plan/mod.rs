@@ -1,0 +1,47 @@
+//! The plan engine: markdown plan texts → [`Plan`] (tracks, tasks, checkpoints, open
+//! questions, criteria) with diagnostics. No IO: callers hand in the texts.
+
+mod blocks;
+mod build;
+pub mod lexicon;
+mod model;
+mod resolve;
+
+pub use model::*;
+pub use resolve::{outside_repo, question_id, FileIndex};
+
+/// One plan file's text, with its path relative to the repository root.
+#[derive(Debug, Clone)]
+pub struct PlanText {
+    pub path: String,
+    pub text: String,
+}
+
+/// Parse plan files into one plan. Never fails: what cannot be read becomes a
+/// diagnostic. `files`, when given, is used to warn about touch points naming no file.
+pub fn parse(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
+    let mut plan = Plan::default();
+    let mut deferred = build::Deferred::default();
+    for (i, t) in texts.iter().enumerate() {
+        plan.files.push(PlanFile {
+            path: t.path.clone(),
+            meta: Vec::new(),
+        });
+        let blocks = blocks::parse(&t.text);
+        let mut b = build::FileBuilder::new(&mut plan, &mut deferred, i);
+        b.blocks(&blocks);
+    }
+    resolve::finalize(&mut plan, deferred, files);
+    plan
+}
+
+/// Parse one markdown text (tests, benches, and "which files hold open tasks").
+pub fn parse_str(path: &str, text: &str) -> Plan {
+    parse(
+        &[PlanText {
+            path: path.to_string(),
+            text: text.to_string(),
+        }],
+        None,
+    )
+}

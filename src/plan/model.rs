@@ -1,0 +1,344 @@
+//! The plan model: files → tracks → tasks, with checkpoints, questions, criteria and
+//! diagnostics. Every item keeps the file and line it was read from.
+
+use serde::Serialize;
+use std::fmt;
+
+/// Where something was read: a plan file (index into `Plan::files`) and a 1-based line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    pub file: usize,
+    pub line: u32,
+}
+
+/// A task id as written in the plan (`5.2.1`, `T4.6.3`, `WP-3`) or derived (`A#3`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(transparent)]
+pub struct TaskId(pub String);
+
+impl TaskId {
+    /// The form two mentions of one task share inside a file: upper case, and a `T`
+    /// prefix in front of dotted numbers dropped (`T1.1` and `1.1` are the same task).
+    pub fn key(&self) -> String {
+        id_key(&self.0)
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for TaskId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// See [`TaskId::key`].
+pub fn id_key(id: &str) -> String {
+    let up = id.trim().to_uppercase();
+    if let Some(rest) = up.strip_prefix('T') {
+        if rest.starts_with(|c: char| c.is_ascii_digit())
+            && rest.chars().all(|c| c.is_ascii_digit() || c == '.')
+        {
+            return rest.to_string();
+        }
+    }
+    up
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    InProgress,
+    Blocked,
+    Done,
+    Dropped,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pending => "pending",
+            Status::InProgress => "in_progress",
+            Status::Blocked => "blocked",
+            Status::Done => "done",
+            Status::Dropped => "dropped",
+        }
+    }
+    /// Finished one way or another: nothing left to do for it.
+    pub fn is_closed(self) -> bool {
+        matches!(self, Status::Done | Status::Dropped)
+    }
+    /// The checkbox a person would write for this state.
+    pub fn checkbox(self) -> &'static str {
+        match self {
+            Status::Pending => "[ ]",
+            Status::InProgress => "[~]",
+            Status::Blocked => "[!]",
+            Status::Done => "[x]",
+            Status::Dropped => "[-]",
+        }
+    }
+}
+
+/// `P0` (most urgent) to `P3`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Priority(pub u8);
+
+impl fmt::Display for Priority {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "P{}", self.0)
+    }
+}
+
+impl Serialize for Priority {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A path named by a task (touch point, as-built entry point or reference).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathRef {
+    /// File, directory (trailing `/`) or glob, relative to the repository root.
+    pub path: String,
+    /// A line range written after the path (`file.ts:241-247`).
+    pub range: Option<String>,
+    /// A parenthesised note after the span (`（或新增文档）`).
+    pub note: Option<String>,
+    pub line: u32,
+}
+
+/// How a task came to be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskForm {
+    ListItem,
+    TableRow,
+    Heading,
+}
+
+#[derive(Debug, Clone)]
+pub struct Task {
+    pub id: TaskId,
+    /// True when the plan gave no id and `id` was derived from track and position.
+    pub derived_id: bool,
+    pub title: String,
+    /// The state written in the plan (derived from subtasks where the plan gives none).
+    pub status: Status,
+    /// Whether `status` was written (checkbox, status cell or field) or derived.
+    pub status_written: bool,
+    pub priority: Option<Priority>,
+    pub track: usize,
+    pub parent: Option<usize>,
+    pub subtasks: Vec<usize>,
+    /// Dependencies as written (ids as they appear), resolved in `deps`.
+    pub depends_raw: Vec<(String, u32)>,
+    /// Resolved explicit dependencies (task indices).
+    pub deps: Vec<usize>,
+    pub touch_points: Vec<PathRef>,
+    pub as_built: Vec<PathRef>,
+    pub references: Vec<PathRef>,
+    /// Code spans that are not paths (commands, identifiers).
+    pub mentions: Vec<String>,
+    pub dod: Vec<String>,
+    pub background: Vec<String>,
+    /// Other text kept with the task: remarks, notes cells, unrecognised fields.
+    pub notes: Vec<String>,
+    pub span: Span,
+    pub form: TaskForm,
+    /// Checkpoint the task belongs to (directly or through its parent).
+    pub checkpoint: Option<usize>,
+}
+
+impl Task {
+    pub fn new(id: TaskId, derived_id: bool, title: String, span: Span, form: TaskForm) -> Self {
+        Task {
+            id,
+            derived_id,
+            title,
+            status: Status::Pending,
+            status_written: false,
+            priority: None,
+            track: 0,
+            parent: None,
+            subtasks: Vec::new(),
+            depends_raw: Vec::new(),
+            deps: Vec::new(),
+            touch_points: Vec::new(),
+            as_built: Vec::new(),
+            references: Vec::new(),
+            mentions: Vec::new(),
+            dod: Vec::new(),
+            background: Vec::new(),
+            notes: Vec::new(),
+            span,
+            form,
+            checkpoint: None,
+        }
+    }
+}
+
+/// How a group of tasks was named in the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackKind {
+    /// A heading that names a track (`Track B`) or carries a priority, or a workstream entry.
+    Track,
+    /// The nearest section heading of tasks outside any track heading.
+    Section,
+    /// Tasks of a file that sit under no heading at all.
+    File,
+}
+
+#[derive(Debug, Clone)]
+pub struct Track {
+    /// Unique across the plan: the letter, else the numeric id, else a slug of the name.
+    pub key: String,
+    pub letter: Option<String>,
+    pub id: Option<String>,
+    pub name: String,
+    pub priority: Option<Priority>,
+    pub kind: TrackKind,
+    /// A state written on the heading (`(DONE, 2026-01-05)`, `🚧 进行中`).
+    pub remark: Option<String>,
+    pub span: Span,
+    /// Tasks directly in the track (top-level ones, in plan order).
+    pub tasks: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Checkpoint {
+    pub id: String,
+    pub label: Option<String>,
+    /// Task ids as written, ranges already expanded where they could be.
+    pub task_ids: Vec<String>,
+    pub tasks: Vec<usize>,
+    pub span: Span,
+}
+
+/// Where an open question came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuestionSource {
+    /// An item of an open-questions section.
+    Section,
+    /// A `TBD` in a task or field.
+    Tbd,
+}
+
+#[derive(Debug, Clone)]
+pub struct Question {
+    /// Stable short id (`Q-7f3a`) computed from the text, so it survives re-parsing.
+    pub id: String,
+    pub text: String,
+    pub task: Option<usize>,
+    pub source: QuestionSource,
+    pub span: Span,
+}
+
+/// An acceptance / go-no-go / progress checklist entry: kept, never a task.
+#[derive(Debug, Clone)]
+pub struct Criterion {
+    pub section: String,
+    pub text: String,
+    pub status: Option<Status>,
+    pub span: Span,
+}
+
+/// A conflict the plan itself declares (`Track B <-> Track C：…`).
+#[derive(Debug, Clone)]
+pub struct DeclaredConflict {
+    /// Track references as written (`B`, `C`).
+    pub tracks: Vec<String>,
+    pub text: String,
+    pub paths: Vec<String>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    pub severity: Severity,
+    /// Plan file path, or the glob / config it concerns.
+    pub file: String,
+    /// 1-based line; 0 when the diagnostic concerns a whole file or glob.
+    pub line: u32,
+    pub message: String,
+}
+
+/// One plan file as given to the parser.
+#[derive(Debug, Clone)]
+pub struct PlanFile {
+    /// Path relative to the repository root, with `/` separators.
+    pub path: String,
+    /// `> 状态：进行中`-style metadata from the top of the file.
+    pub meta: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Plan {
+    pub files: Vec<PlanFile>,
+    pub tracks: Vec<Track>,
+    pub tasks: Vec<Task>,
+    pub checkpoints: Vec<Checkpoint>,
+    pub questions: Vec<Question>,
+    pub criteria: Vec<Criterion>,
+    pub declared_conflicts: Vec<DeclaredConflict>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Plan {
+    pub fn file_of(&self, span: Span) -> &str {
+        self.files.get(span.file).map(|f| f.path.as_str()).unwrap_or("")
+    }
+
+    /// The task is finished: it and every subtask below it is done or dropped.
+    pub fn is_finished(&self, t: usize) -> bool {
+        let task = &self.tasks[t];
+        task.status.is_closed() && task.subtasks.iter().all(|&c| self.is_finished(c))
+    }
+
+    /// The task's priority, else its parent's, else its track's.
+    pub fn effective_priority(&self, t: usize) -> Option<Priority> {
+        let mut cur = Some(t);
+        while let Some(i) = cur {
+            if let Some(p) = self.tasks[i].priority {
+                return Some(p);
+            }
+            cur = self.tasks[i].parent;
+        }
+        self.tracks.get(self.tasks[t].track).and_then(|tr| tr.priority)
+    }
+
+    /// Find tasks by id (any written form; `file.md:ID` narrows to one file).
+    pub fn find_tasks(&self, query: &str) -> Vec<usize> {
+        let (file, id) = match query.rsplit_once(':') {
+            Some((f, i)) if f.ends_with(".md") => (Some(f), i),
+            _ => (None, query),
+        };
+        let key = id_key(id);
+        (0..self.tasks.len())
+            .filter(|&i| self.tasks[i].id.key() == key)
+            .filter(|&i| {
+                file.is_none_or(|f| {
+                    let p = self.file_of(self.tasks[i].span);
+                    p == f || p.ends_with(&format!("/{f}"))
+                })
+            })
+            .collect()
+    }
+
+    pub fn error_count(&self) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
+    }
+}

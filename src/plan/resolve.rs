@@ -1,0 +1,569 @@
+//! After every file is read: derived ids and track keys, subtask blocks, dependencies,
+//! checkpoint ranges, cycles, parent/child state checks, path checks and question ids.
+
+use super::build::{numeric_range, Deferred};
+use super::model::*;
+use std::collections::{HashMap, HashSet};
+
+/// The repository's files, to check that touch points exist.
+pub trait FileIndex {
+    /// True when `path` (file, `dir/` or glob) names at least one file.
+    fn matches(&self, path: &str) -> bool;
+}
+
+pub fn finalize(plan: &mut Plan, deferred: Deferred, files: Option<&dyn FileIndex>) {
+    let per_file = index_ids(plan);
+    attach_subtask_blocks(plan, &deferred, &per_file);
+    derive_ids(plan);
+    let per_file = index_ids(plan);
+    report_duplicates(plan);
+    resolve_deps(plan, &deferred, &per_file);
+    resolve_checkpoints(plan, &deferred, &per_file);
+    derive_statuses(plan);
+    state_disagreements(plan);
+    find_cycles(plan);
+    check_paths(plan, files);
+    question_ids(plan);
+    for t in 0..plan.tracks.len() {
+        plan.tracks[t].tasks.clear();
+    }
+    for t in 0..plan.tasks.len() {
+        if plan.tasks[t].parent.is_none() {
+            let tr = plan.tasks[t].track;
+            plan.tracks[tr].tasks.push(t);
+        }
+    }
+}
+
+/// Per file: id key → first task with that id.
+fn index_ids(plan: &Plan) -> Vec<HashMap<String, usize>> {
+    let mut maps = vec![HashMap::new(); plan.files.len()];
+    for (i, t) in plan.tasks.iter().enumerate() {
+        if !t.id.0.is_empty() {
+            maps[t.span.file].entry(t.id.key()).or_insert(i);
+        }
+    }
+    maps
+}
+
+fn diag(plan: &mut Plan, sev: Severity, span: Span, message: String) {
+    let file = plan.file_of(span).to_string();
+    plan.diagnostics.push(Diagnostic {
+        severity: sev,
+        file,
+        line: span.line,
+        message,
+    });
+}
+
+fn attach_subtask_blocks(plan: &mut Plan, d: &Deferred, ids: &[HashMap<String, usize>]) {
+    for (t, pid, line) in &d.parents {
+        let file = plan.tasks[*t].span.file;
+        match ids[file].get(&id_key(pid)) {
+            Some(&p) if p != *t && !is_ancestor(plan, *t, p) => {
+                plan.tasks[*t].parent = Some(p);
+                let track = plan.tasks[p].track;
+                set_track(plan, *t, track);
+                plan.tasks[p].subtasks.push(*t);
+            }
+            _ => {
+                let span = Span { file, line: *line };
+                diag(
+                    plan,
+                    Severity::Warning,
+                    span,
+                    format!("subtask block names task `{pid}`, which this file does not define; its tasks are kept as top-level tasks"),
+                );
+            }
+        }
+    }
+}
+
+fn is_ancestor(plan: &Plan, a: usize, mut b: usize) -> bool {
+    while let Some(p) = plan.tasks[b].parent {
+        if p == a {
+            return true;
+        }
+        b = p;
+    }
+    false
+}
+
+fn set_track(plan: &mut Plan, t: usize, track: usize) {
+    plan.tasks[t].track = track;
+    for c in plan.tasks[t].subtasks.clone() {
+        set_track(plan, c, track);
+    }
+}
+
+/// Tasks without an id: `<track key>#n` for top-level ones, `<parent id>#n` below.
+fn derive_ids(plan: &mut Plan) {
+    // Track keys first so derived ids can use them.
+    track_keys(plan);
+    let mut counters: HashMap<(Option<usize>, usize), usize> = HashMap::new();
+    for t in 0..plan.tasks.len() {
+        if !plan.tasks[t].derived_id {
+            continue;
+        }
+        let parent = plan.tasks[t].parent;
+        let track = plan.tasks[t].track;
+        let n = counters.entry((parent, track)).or_insert(0);
+        *n += 1;
+        let base = match parent {
+            Some(p) => plan.tasks[p].id.0.clone(),
+            None => plan.tracks[track].key.clone(),
+        };
+        plan.tasks[t].id = TaskId(format!("{base}#{n}"));
+    }
+}
+
+/// Unique keys: the letter, else the numeric id, else a slug of the name; collisions
+/// across files get the file's stem.
+fn track_keys(plan: &mut Plan) {
+    let mut used: HashSet<String> = HashSet::new();
+    for i in 0..plan.tracks.len() {
+        let tr = &plan.tracks[i];
+        let base = tr
+            .letter
+            .clone()
+            .or_else(|| tr.id.clone())
+            .unwrap_or_else(|| slug(&tr.name));
+        let base = if base.is_empty() { "plan".to_string() } else { base };
+        let mut key = base.clone();
+        if used.contains(&key) {
+            let stem = plan
+                .file_of(tr.span)
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .trim_end_matches(".md")
+                .to_string();
+            key = format!("{base}@{stem}");
+            let mut n = 2;
+            while used.contains(&key) {
+                key = format!("{base}@{stem}~{n}");
+                n += 1;
+            }
+        }
+        used.insert(key.clone());
+        plan.tracks[i].key = key;
+    }
+}
+
+fn slug(name: &str) -> String {
+    let mut s = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() {
+            s.extend(c.to_lowercase());
+        } else if !s.ends_with('-') && !s.is_empty() {
+            s.push('-');
+        }
+        if s.chars().count() >= 32 {
+            break;
+        }
+    }
+    s.trim_end_matches('-').to_string()
+}
+
+fn report_duplicates(plan: &mut Plan) {
+    let mut first: HashMap<(usize, String), usize> = HashMap::new();
+    let mut found = Vec::new();
+    for (i, t) in plan.tasks.iter().enumerate() {
+        if t.derived_id {
+            continue;
+        }
+        match first.get(&(t.span.file, t.id.key())) {
+            Some(&j) => found.push((j, i)),
+            None => {
+                first.insert((t.span.file, t.id.key()), i);
+            }
+        }
+    }
+    for (j, i) in found {
+        let (a, b) = (plan.tasks[j].span, plan.tasks[i].span);
+        let id = plan.tasks[i].id.0.clone();
+        let msg = format!(
+            "duplicate task id `{id}`: defined at lines {} and {}; references go to line {}",
+            a.line, b.line, a.line
+        );
+        diag(plan, Severity::Error, a, msg.clone());
+        diag(plan, Severity::Error, b, msg);
+    }
+}
+
+/// Look an id up in its own file first, then in every other file when only one has it.
+fn lookup(plan: &Plan, ids: &[HashMap<String, usize>], file: usize, id: &str) -> Option<usize> {
+    let key = id_key(id);
+    if let Some(&t) = ids[file].get(&key) {
+        return Some(t);
+    }
+    let mut hits = ids.iter().filter_map(|m| m.get(&key));
+    let first = hits.next()?;
+    let _ = plan;
+    hits.next().is_none().then_some(*first)
+}
+
+/// Siblings from `a` to `b` in plan order, or `None` when they are not siblings.
+fn sibling_range(plan: &Plan, a: usize, b: usize) -> Option<Vec<usize>> {
+    let (ta, tb) = (&plan.tasks[a], &plan.tasks[b]);
+    if ta.parent != tb.parent {
+        return None;
+    }
+    let sibs: Vec<usize> = match ta.parent {
+        Some(p) => plan.tasks[p].subtasks.clone(),
+        None => (0..plan.tasks.len())
+            .filter(|&i| {
+                plan.tasks[i].parent.is_none()
+                    && plan.tasks[i].span.file == ta.span.file
+                    && plan.tasks[i].track == ta.track
+            })
+            .collect(),
+    };
+    if ta.track != tb.track {
+        return None;
+    }
+    let ia = sibs.iter().position(|&x| x == a)?;
+    let ib = sibs.iter().position(|&x| x == b)?;
+    let (lo, hi) = if ia <= ib { (ia, ib) } else { (ib, ia) };
+    Some(sibs[lo..=hi].to_vec())
+}
+
+/// A range `a~b`: siblings from a to b; numeric fallback; `None` with a diagnostic.
+fn expand_range(
+    plan: &mut Plan,
+    ids: &[HashMap<String, usize>],
+    file: usize,
+    a: &str,
+    b: &str,
+    line: u32,
+) -> Vec<usize> {
+    let span = Span { file, line };
+    let (ta, tb) = (lookup(plan, ids, file, a), lookup(plan, ids, file, b));
+    match (ta, tb) {
+        (Some(x), Some(y)) => match sibling_range(plan, x, y) {
+            Some(r) => r,
+            None => {
+                diag(
+                    plan,
+                    Severity::Warning,
+                    span,
+                    format!("range `{a}~{b}`: `{a}` and `{b}` are not siblings, so the range has no plan order; only the two ends are used"),
+                );
+                vec![x, y]
+            }
+        },
+        _ => {
+            // Ends not found: fall back to the numeric ids between them.
+            let mut out = Vec::new();
+            match numeric_range(&id_key(a), &id_key(b)) {
+                Some(list) => {
+                    for id in list {
+                        match lookup(plan, ids, file, &id) {
+                            Some(t) => out.push(t),
+                            None => unknown(plan, span, &id),
+                        }
+                    }
+                }
+                None => {
+                    for id in [a, b] {
+                        match lookup(plan, ids, file, id) {
+                            Some(t) => out.push(t),
+                            None => unknown(plan, span, id),
+                        }
+                    }
+                }
+            }
+            out
+        }
+    }
+}
+
+fn unknown(plan: &mut Plan, span: Span, id: &str) {
+    diag(
+        plan,
+        Severity::Warning,
+        span,
+        format!("dependency on unknown task `{id}`: no task has this id; check for a typo or a renumbered task"),
+    );
+}
+
+fn resolve_deps(plan: &mut Plan, d: &Deferred, ids: &[HashMap<String, usize>]) {
+    for t in 0..plan.tasks.len() {
+        let raw = std::mem::take(&mut plan.tasks[t].depends_raw);
+        let file = plan.tasks[t].span.file;
+        let mut deps = Vec::new();
+        for (id, line) in &raw {
+            let found = match id.split_once('~') {
+                Some((a, b)) => expand_range(plan, ids, file, a, b, *line),
+                None => match lookup(plan, ids, file, id) {
+                    Some(x) => vec![x],
+                    None => {
+                        unknown(plan, Span { file, line: *line }, id);
+                        vec![]
+                    }
+                },
+            };
+            for x in found {
+                if x != t && !deps.contains(&x) && !is_ancestor(plan, x, t) {
+                    deps.push(x);
+                }
+            }
+        }
+        plan.tasks[t].depends_raw = raw;
+        plan.tasks[t].deps = deps;
+    }
+    for (file, a, b, line) in &d.chains {
+        let (x, y) = (lookup(plan, ids, *file, a), lookup(plan, ids, *file, b));
+        match (x, y) {
+            (Some(x), Some(y)) if x != y => {
+                if !plan.tasks[y].deps.contains(&x) {
+                    plan.tasks[y].deps.push(x);
+                    plan.tasks[y].depends_raw.push((a.clone(), *line));
+                }
+            }
+            _ => {
+                // Arrows in prose between things that are not tasks are not dependencies.
+            }
+        }
+    }
+}
+
+fn resolve_checkpoints(plan: &mut Plan, d: &Deferred, ids: &[HashMap<String, usize>]) {
+    for (c, a, b) in &d.checkpoint_items {
+        let span = plan.checkpoints[*c].span;
+        let found = match b {
+            Some(b) => expand_range(plan, ids, span.file, a, b, span.line),
+            None => match lookup(plan, ids, span.file, a) {
+                Some(t) => vec![t],
+                None => {
+                    diag(
+                        plan,
+                        Severity::Warning,
+                        span,
+                        format!("checkpoint {} lists unknown task `{a}`", plan.checkpoints[*c].id),
+                    );
+                    vec![]
+                }
+            },
+        };
+        for t in found {
+            let id = plan.tasks[t].id.0.clone();
+            let cp = &mut plan.checkpoints[*c];
+            if !cp.tasks.contains(&t) {
+                cp.tasks.push(t);
+                cp.task_ids.push(id);
+            }
+        }
+    }
+    // Earlier checkpoints first: by number, then plan order.
+    let mut order: Vec<usize> = (0..plan.checkpoints.len()).collect();
+    order.sort_by_key(|&c| {
+        let n: u32 = plan.checkpoints[c].id[2..].parse().unwrap_or(u32::MAX);
+        (n, plan.checkpoints[c].span)
+    });
+    let cps: Vec<Checkpoint> = order.iter().map(|&c| plan.checkpoints[c].clone()).collect();
+    plan.checkpoints = cps;
+    for c in 0..plan.checkpoints.len() {
+        for t in plan.checkpoints[c].tasks.clone() {
+            if plan.tasks[t].checkpoint.is_none() {
+                plan.tasks[t].checkpoint = Some(c);
+            }
+        }
+    }
+}
+
+/// Tasks with no written state take it from their subtasks.
+fn derive_statuses(plan: &mut Plan) {
+    fn derive(plan: &mut Plan, t: usize) {
+        for c in plan.tasks[t].subtasks.clone() {
+            derive(plan, c);
+        }
+        let task = &plan.tasks[t];
+        if task.status_written || task.subtasks.is_empty() {
+            return;
+        }
+        let subs = &task.subtasks;
+        let all_done = subs.iter().all(|&c| plan.tasks[c].status.is_closed());
+        let any_started = subs
+            .iter()
+            .any(|&c| matches!(plan.tasks[c].status, Status::Done | Status::InProgress));
+        plan.tasks[t].status = if all_done {
+            Status::Done
+        } else if any_started {
+            Status::InProgress
+        } else {
+            Status::Pending
+        };
+    }
+    for t in 0..plan.tasks.len() {
+        if plan.tasks[t].parent.is_none() {
+            derive(plan, t);
+        }
+    }
+}
+
+fn state_disagreements(plan: &mut Plan) {
+    for t in 0..plan.tasks.len() {
+        let task = &plan.tasks[t];
+        if !task.status_written || task.subtasks.is_empty() {
+            continue;
+        }
+        let open: Vec<String> = task
+            .subtasks
+            .iter()
+            .filter(|&&c| !plan.is_finished(c))
+            .map(|&c| plan.tasks[c].id.0.clone())
+            .collect();
+        let started: Vec<String> = task
+            .subtasks
+            .iter()
+            .filter(|&&c| matches!(plan.tasks[c].status, Status::Done | Status::InProgress))
+            .map(|&c| plan.tasks[c].id.0.clone())
+            .collect();
+        let msg = match task.status {
+            Status::Done if !open.is_empty() => Some(format!(
+                "`{}` is marked done but subtask {} is open; it counts as open until they are done",
+                task.id,
+                open.join(", ")
+            )),
+            Status::Pending if !started.is_empty() => Some(format!(
+                "`{}` is marked pending but subtask {} is done or started; update the parent's checkbox",
+                task.id,
+                started.join(", ")
+            )),
+            _ => None,
+        };
+        if let Some(m) = msg {
+            let span = task.span;
+            diag(plan, Severity::Warning, span, m);
+        }
+    }
+}
+
+/// Every dependency cycle, reported once, at its first task's line.
+fn find_cycles(plan: &mut Plan) {
+    let n = plan.tasks.len();
+    let mut color = vec![0u8; n]; // 0 new, 1 on stack, 2 done
+    let mut cycles: Vec<Vec<usize>> = Vec::new();
+    for start in 0..n {
+        if color[start] != 0 {
+            continue;
+        }
+        // Iterative DFS: (node, next edge index).
+        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        color[start] = 1;
+        while let Some(&mut (v, ref mut ei)) = stack.last_mut() {
+            if let Some(&w) = plan.tasks[v].deps.get(*ei) {
+                *ei += 1;
+                match color[w] {
+                    0 => {
+                        color[w] = 1;
+                        stack.push((w, 0));
+                    }
+                    1 => {
+                        let pos = stack.iter().position(|&(x, _)| x == w).unwrap_or(0);
+                        cycles.push(stack[pos..].iter().map(|&(x, _)| x).collect());
+                    }
+                    _ => {}
+                }
+            } else {
+                color[v] = 2;
+                stack.pop();
+            }
+        }
+    }
+    for cyc in cycles {
+        // Written in dependency direction: a depends on b depends on … a.
+        let mut names: Vec<String> = cyc.iter().map(|&t| plan.tasks[t].id.0.clone()).collect();
+        names.push(names[0].clone());
+        let span = plan.tasks[cyc[0]].span;
+        let lines: Vec<String> = cyc.iter().map(|&t| plan.tasks[t].span.line.to_string()).collect();
+        diag(
+            plan,
+            Severity::Error,
+            span,
+            format!(
+                "dependency cycle: {} (lines {}); none of these can start, break one dependency",
+                names.join(" → "),
+                lines.join(", ")
+            ),
+        );
+    }
+}
+
+fn check_paths(plan: &mut Plan, files: Option<&dyn FileIndex>) {
+    let mut found = Vec::new();
+    for t in &plan.tasks {
+        for p in t.touch_points.iter().chain(&t.as_built) {
+            if outside_repo(&p.path) {
+                found.push((
+                    Severity::Warning,
+                    Span { file: t.span.file, line: p.line },
+                    format!("path `{}` of `{}` is outside the repository; paths are relative to the repository root", p.path, t.id),
+                ));
+            } else if let Some(ix) = files {
+                if !ix.matches(&p.path) {
+                    found.push((
+                        Severity::Warning,
+                        Span { file: t.span.file, line: p.line },
+                        format!("path `{}` of `{}` matches no file in the repository (fine if it is still to be written)", p.path, t.id),
+                    ));
+                }
+            }
+        }
+    }
+    for (s, span, m) in found {
+        diag(plan, s, span, m);
+    }
+}
+
+pub fn outside_repo(path: &str) -> bool {
+    if path.starts_with('/') || path.starts_with('~') || path.get(1..3) == Some(":\\") {
+        return true;
+    }
+    let mut depth: i32 = 0;
+    for part in path.split('/') {
+        match part {
+            ".." => {
+                depth -= 1;
+                if depth < 0 {
+                    return true;
+                }
+            }
+            "." | "" => {}
+            _ => depth += 1,
+        }
+    }
+    false
+}
+
+/// `Q-` + 4 hex digits of the question's normalised text (longer only on a clash).
+fn question_ids(plan: &mut Plan) {
+    let mut used: HashSet<String> = HashSet::new();
+    for q in &mut plan.questions {
+        q.id = question_id(&q.text, &used);
+        used.insert(q.id.clone());
+    }
+}
+
+pub fn question_id(text: &str, used: &HashSet<String>) -> String {
+    let norm: String = text
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase();
+    // FNV-1a, 64 bit: stable across runs and platforms.
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in norm.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    let hex = format!("{h:016x}");
+    for n in [4, 6, 8, 12, 16] {
+        let id = format!("Q-{}", &hex[..n]);
+        if !used.contains(&id) {
+            return id;
+        }
+    }
+    format!("Q-{hex}")
+}

@@ -2,4 +2,11 @@
 //! what is in flight and what to pick next. The CLI and the Discord bot are thin front
 //! ends over this library.
 
+pub mod cli;
+pub mod config;
 pub mod plan;
+pub mod render;
+pub mod repo;
+pub mod sources;
+pub mod triage;
+pub mod workspace;

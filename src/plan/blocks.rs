@@ -274,7 +274,9 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
                     close_line(&mut cur, &mut line_letters);
                     sink = Sink::None;
                     match stack.last_mut() {
-                        Some(Frame::Item(item)) if item.lines.is_empty() && item.children.is_empty() => {
+                        Some(Frame::Item(item))
+                            if item.lines.is_empty() && item.children.is_empty() =>
+                        {
                             item.lines = std::mem::take(&mut cur);
                         }
                         Some(Frame::Quote(lines)) => lines.append(&mut cur),
@@ -310,12 +312,11 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
                 }
                 TagEnd::TableCell => {
                     let c = std::mem::take(&mut cell);
-                    match stack.last_mut() {
-                        Some(Frame::Table { head, rows, .. }) => match rows.last_mut() {
+                    if let Some(Frame::Table { head, rows, .. }) = stack.last_mut() {
+                        match rows.last_mut() {
                             Some(r) => r.cells.push(c),
                             None => head.push(c),
-                        },
-                        _ => {}
+                        }
                     }
                     sink = Sink::None;
                 }
@@ -331,10 +332,11 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
                 push_text(&mut sink, &mut cur, &mut cell, Seg::Text(cow(t)));
             }
             Event::Code(c) => push_text(&mut sink, &mut cur, &mut cell, Seg::Code(cow(c))),
-            Event::InlineHtml(h) | Event::Html(h) => {
-                if matches!(sink, Sink::Cell) && h.trim().to_ascii_lowercase().starts_with("<br") {
-                    cell.push(Seg::Text(Cow::Borrowed("\n")));
-                }
+            Event::InlineHtml(h) | Event::Html(h)
+                if matches!(sink, Sink::Cell)
+                    && h.trim().to_ascii_lowercase().starts_with("<br") =>
+            {
+                cell.push(Seg::Text(Cow::Borrowed("\n")));
             }
             Event::SoftBreak | Event::HardBreak => {
                 if let Sink::Lines = sink {

@@ -117,7 +117,10 @@ impl<'p> FileBuilder<'p> {
                 Block::Table { line, head, rows } => self.table(*line, head, rows, None),
                 Block::Quote { lines } => self.quote(lines),
             }
-            self.seen_content |= matches!(b, Block::List { .. } | Block::Table { .. } | Block::Para { .. });
+            self.seen_content |= matches!(
+                b,
+                Block::List { .. } | Block::Table { .. } | Block::Para { .. }
+            );
         }
     }
 
@@ -299,7 +302,8 @@ impl<'p> FileBuilder<'p> {
             return;
         }
         let label = t.trim_end_matches([':', '：']).trim();
-        if t.ends_with([':', '：']) && (lx::is_criteria_heading(label) || lx::is_progress_label(label))
+        if t.ends_with([':', '：'])
+            && (lx::is_criteria_heading(label) || lx::is_progress_label(label))
         {
             self.pending = Pending::Criteria(label.to_string());
             return;
@@ -433,7 +437,11 @@ impl<'p> FileBuilder<'p> {
         let text = plain(first);
         match self.mode() {
             Mode::Criteria => {
-                let section = self.stack.last().map(|h| h.name.clone()).unwrap_or_default();
+                let section = self
+                    .stack
+                    .last()
+                    .map(|h| h.name.clone())
+                    .unwrap_or_default();
                 self.criteria_item(item, &section);
                 return;
             }
@@ -553,7 +561,12 @@ impl<'p> FileBuilder<'p> {
 
     /// An item with a checkbox (or a text marker `[~]`, or a status emoji before an id)
     /// is a task. With `id_suffices`, an id alone makes it one (under a subtasks label).
-    fn marked_task(&mut self, item: &Item, parent: Option<usize>, id_suffices: bool) -> Option<usize> {
+    fn marked_task(
+        &mut self,
+        item: &Item,
+        parent: Option<usize>,
+        id_suffices: bool,
+    ) -> Option<usize> {
         let first = item.lines.first()?;
         let text = plain(first);
         let (status, written) = match item.checkbox {
@@ -575,7 +588,14 @@ impl<'p> FileBuilder<'p> {
         let segs = strip_marker(first, item.checkbox.is_none());
         let (id, title_segs) = split_id(&segs);
         let title = segs_text(&title_segs);
-        let t = self.new_task(id, title.trim(), item.line, TaskForm::ListItem, parent, group);
+        let t = self.new_task(
+            id,
+            title.trim(),
+            item.line,
+            TaskForm::ListItem,
+            parent,
+            group,
+        );
         {
             let task = &mut self.plan.tasks[t];
             task.status = status;
@@ -773,7 +793,12 @@ impl<'p> FileBuilder<'p> {
 
     fn field_value(&mut self, t: usize, field: Field, value: &str, line: u32) {
         if lx::has_tbd(value) {
-            let q = format!("{}: {} {}", display_id(&self.plan.tasks[t]), field_name(field), value.trim());
+            let q = format!(
+                "{}: {} {}",
+                display_id(&self.plan.tasks[t]),
+                field_name(field),
+                value.trim()
+            );
             self.question(&q, Some(t), QuestionSource::Tbd, line);
         }
         match field {
@@ -895,10 +920,16 @@ impl<'p> FileBuilder<'p> {
                 );
             }
             let cell = |i: Option<usize>| -> &[Seg] {
-                i.and_then(|i| row.cells.get(i)).map_or(&[], |c| c.as_slice())
+                i.and_then(|i| row.cells.get(i))
+                    .map_or(&[], |c| c.as_slice())
             };
             let id_text = segs_plain(cell(Some(id_col)));
-            let id_text = id_text.trim().trim_matches('*').trim().trim_start_matches('#').trim();
+            let id_text = id_text
+                .trim()
+                .trim_matches('*')
+                .trim()
+                .trim_start_matches('#')
+                .trim();
             let title_all = segs_text(cell(title_col));
             let mut title_lines = title_all.split('\n');
             let title = title_lines.next().unwrap_or("").trim().to_string();
@@ -982,8 +1013,8 @@ impl<'p> FileBuilder<'p> {
                 continue;
             }
             let (paths, mentions) = paths_of(p, line, false);
-            let only_paths = !paths.is_empty()
-                && p.split('`').step_by(2).all(|s| s.trim().is_empty());
+            let only_paths =
+                !paths.is_empty() && p.split('`').step_by(2).all(|s| s.trim().is_empty());
             let task = &mut self.plan.tasks[t];
             task.touch_points.extend(paths);
             task.mentions.extend(mentions);
@@ -1010,7 +1041,11 @@ impl<'p> FileBuilder<'p> {
         let text = plain(line);
         let t = text.trim();
         let b = t.as_bytes();
-        if !(b.len() > 2 && (b[0] == b'C' || b[0] == b'c') && (b[1] == b'P' || b[1] == b'p') && b[2].is_ascii_digit()) {
+        if !(b.len() > 2
+            && (b[0] == b'C' || b[0] == b'c')
+            && (b[1] == b'P' || b[1] == b'p')
+            && b[2].is_ascii_digit())
+        {
             return false;
         }
         let n = 2 + t[2..].bytes().take_while(u8::is_ascii_digit).count();
@@ -1022,7 +1057,15 @@ impl<'p> FileBuilder<'p> {
         let label_part = rest[..colon].trim();
         let sep = rest[colon..].chars().next().map_or(1, char::len_utf8);
         let mut value = rest[colon + sep..].trim();
-        for verb in ["完成", "需完成", "completes", "complete", "done", "requires", "="] {
+        for verb in [
+            "完成",
+            "需完成",
+            "completes",
+            "complete",
+            "done",
+            "requires",
+            "=",
+        ] {
             if let Some(v) = value.strip_prefix(verb) {
                 value = v.trim_start_matches([':', '：', ' ']);
                 break;
@@ -1120,15 +1163,16 @@ fn column_of(header: &str) -> Col {
     let h = header.trim().trim_matches('*').trim().to_lowercase();
     match h.as_str() {
         "id" | "编号" | "#" | "任务编号" | "task id" | "no." => Col::Id,
-        "task" | "任务" | "名称" | "任务名称" | "title" | "描述" | "问题描述" | "description" | "name" => {
-            Col::Title
-        }
+        "task" | "任务" | "名称" | "任务名称" | "title" | "描述" | "问题描述" | "description"
+        | "name" => Col::Title,
         "status" | "状态" | "state" => Col::Status,
         "depends" | "dependencies" | "depends on" | "deps" | "依赖" | "前置" | "前置依赖" => {
             Col::Depends
         }
         "priority" | "优先级" | "prio" => Col::Priority,
-        "touch points" | "touch point" | "files" | "涉及文件" | "改动点" | "触点" => Col::Touch,
+        "touch points" | "touch point" | "files" | "涉及文件" | "改动点" | "触点" => {
+            Col::Touch
+        }
         "notes" | "note" | "备注" | "remarks" | "说明" => Col::Notes,
         "dod" | "done when" | "验收" | "完成标准" => Col::Dod,
         "as-built" | "as built" | "实现入口" => Col::AsBuilt,
@@ -1173,7 +1217,10 @@ fn strip_code(s: &str) -> String {
 
 fn is_none_word(v: &str) -> bool {
     let l = v.trim().to_lowercase();
-    matches!(l.as_str(), "" | "-" | "—" | "–" | "无" | "none" | "n/a" | "/")
+    matches!(
+        l.as_str(),
+        "" | "-" | "—" | "–" | "无" | "none" | "n/a" | "/"
+    )
 }
 
 /// `[~]`, `[-]`, `[!]` (and `[ ]`/`[x]` when pulldown-cmark did not take them) at the
@@ -1312,11 +1359,22 @@ fn paths_of(value: &str, line: u32, bare_paths: bool) -> (Vec<PathRef>, Vec<Stri
         } else if !has_spans || !bare_paths {
             // Outside spans: only words that clearly are paths (with a `/` or `:line`).
             for word in part.split(|c: char| {
-                c.is_whitespace() || matches!(c, '、' | ',' | '，' | ';' | '；' | '+' | '（' | '）' | '(' | ')')
+                c.is_whitespace()
+                    || matches!(
+                        c,
+                        '、' | ',' | '，' | ';' | '；' | '+' | '（' | '）' | '(' | ')'
+                    )
             }) {
                 let w = word.trim_matches(['.', '。']);
-                let clear = w.contains('/') || w.rsplit_once(':').is_some_and(|(_, r)| r.chars().all(|c| c.is_ascii_digit() || c == '-') && !r.is_empty());
-                let take = if bare_paths && !has_spans { clear || lx::as_path(w).is_some() } else { clear };
+                let clear = w.contains('/')
+                    || w.rsplit_once(':').is_some_and(|(_, r)| {
+                        r.chars().all(|c| c.is_ascii_digit() || c == '-') && !r.is_empty()
+                    });
+                let take = if bare_paths && !has_spans {
+                    clear || lx::as_path(w).is_some()
+                } else {
+                    clear
+                };
                 if take && !w.starts_with("http") {
                     if let Some((path, range)) = lx::as_path(w) {
                         paths.push(PathRef {
@@ -1386,7 +1444,11 @@ fn subtask_block_label(text: &str) -> Option<String> {
     let t = text.trim().trim_end_matches([':', '：']).trim();
     let n = lx::id_len(t)?;
     let rest = t[n..].trim().to_lowercase();
-    matches!(rest.as_str(), "子任务" | "subtasks" | "sub-tasks" | "的子任务").then(|| t[..n].to_string())
+    matches!(
+        rest.as_str(),
+        "子任务" | "subtasks" | "sub-tasks" | "的子任务"
+    )
+    .then(|| t[..n].to_string())
 }
 
 /// A milestone state in a heading group: `DONE, 2026-01-05`, `IN_PROGRESS`, `PLANNED`.
@@ -1458,8 +1520,15 @@ pub fn parse_heading(text: &str) -> HeadingParts {
     });
     let (letter, name) = match lx::track_letter(&kept) {
         Some((letter, before, after)) => {
-            let before = before.trim().trim_end_matches(['—', '–', '-', ':', '：']).trim();
-            let name = if after.is_empty() { before.to_string() } else { after.to_string() };
+            let before = before
+                .trim()
+                .trim_end_matches(['—', '–', '-', ':', '：'])
+                .trim();
+            let name = if after.is_empty() {
+                before.to_string()
+            } else {
+                after.to_string()
+            };
             (Some(letter), name)
         }
         None => (None, kept.clone()),

@@ -82,16 +82,35 @@ pub fn split_field(text: &str) -> Option<(Field, &str)> {
 /// Sections whose checklists are criteria, not tasks.
 pub fn is_criteria_heading(text: &str) -> bool {
     let l = text.to_lowercase();
-    ["acceptance", "go/no-go", "go-no-go", "go / no-go", "no-go", "验收", "exit criteria"]
-        .iter()
-        .any(|w| l.contains(w))
+    [
+        "acceptance",
+        "go/no-go",
+        "go-no-go",
+        "go / no-go",
+        "no-go",
+        "验收",
+        "exit criteria",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
 }
 
 /// Labels that introduce a progress report (`* **当前进度**:`), whose bullets are not tasks.
 pub fn is_progress_label(text: &str) -> bool {
-    let l = text.trim().trim_end_matches([':', '：']).trim().to_lowercase();
-    ["当前进度", "进度", "progress", "current progress", "as-built summary", "完成情况"]
-        .contains(&l.as_str())
+    let l = text
+        .trim()
+        .trim_end_matches([':', '：'])
+        .trim()
+        .to_lowercase();
+    [
+        "当前进度",
+        "进度",
+        "progress",
+        "current progress",
+        "as-built summary",
+        "完成情况",
+    ]
+    .contains(&l.as_str())
 }
 
 pub fn is_questions_heading(text: &str) -> bool {
@@ -99,9 +118,16 @@ pub fn is_questions_heading(text: &str) -> bool {
     l.contains("open question")
         || l.contains("questions")
         || l.contains("open issues")
-        || ["开放问题", "待决问题", "未决问题", "待确认", "疑问", "问题清单"]
-            .iter()
-            .any(|w| l.contains(w))
+        || [
+            "开放问题",
+            "待决问题",
+            "未决问题",
+            "待确认",
+            "疑问",
+            "问题清单",
+        ]
+        .iter()
+        .any(|w| l.contains(w))
 }
 
 pub fn is_conflicts_heading(text: &str) -> bool {
@@ -382,9 +408,9 @@ pub fn id_list(text: &str) -> Vec<(String, Option<String>)> {
         if matches!(c, '~' | '～' | '–' | '-' | '—') && !out.is_empty() {
             // A range joins two ids with nothing but spaces around the dash.
             let before = text[..i].trim_end();
-            let last_end_ok = out.last().is_some_and(|(a, b)| {
-                b.is_none() && before.ends_with(a.as_str())
-            });
+            let last_end_ok = out
+                .last()
+                .is_some_and(|(a, b)| b.is_none() && before.ends_with(a.as_str()));
             if last_end_ok {
                 pending_range = true;
             }
@@ -446,7 +472,9 @@ pub fn inline_dependency_texts(text: &str) -> Vec<&str> {
                 .unwrap_or(tail.len());
             let seg = &tail[..stop];
             if id_list(seg).first().is_some_and(|(first, _)| {
-                seg.trim_start().trim_start_matches(['`', '*']).starts_with(first.as_str())
+                seg.trim_start()
+                    .trim_start_matches(['`', '*'])
+                    .starts_with(first.as_str())
             }) {
                 out.push(seg);
             }
@@ -476,15 +504,13 @@ pub fn as_path(span: &str) -> Option<(String, Option<String>)> {
     let has_slash = p.contains('/');
     let has_glob = p.contains(['*', '?']);
     let file = p.rsplit('/').next().unwrap_or(p);
-    let has_ext = file
-        .rsplit_once('.')
-        .is_some_and(|(stem, ext)| {
-            !ext.is_empty()
-                && ext.len() <= 10
-                && ext.chars().all(|c| c.is_ascii_alphanumeric())
-                && ext.chars().any(|c| c.is_ascii_alphabetic())
-                && (!stem.is_empty() || file.starts_with('.'))
-        });
+    let has_ext = file.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !ext.is_empty()
+            && ext.len() <= 10
+            && ext.chars().all(|c| c.is_ascii_alphanumeric())
+            && ext.chars().any(|c| c.is_ascii_alphabetic())
+            && (!stem.is_empty() || file.starts_with('.'))
+    });
     let dotfile = file.starts_with('.') && file.len() > 1 && !file.starts_with("..");
     if has_slash || has_glob || has_ext || dotfile {
         // An identifier like `foo.bar` with no slash and a code-ish ext is still a file.
@@ -587,7 +613,10 @@ mod tests {
                 ("WP-3".into(), None)
             ]
         );
-        assert_eq!(id_list("2.1.2-4"), vec![("2.1.2".into(), Some("2.1.4".into()))]);
+        assert_eq!(
+            id_list("2.1.2-4"),
+            vec![("2.1.2".into(), Some("2.1.4".into()))]
+        );
         assert_eq!(id_list("5.2.1 – 5.2.3")[0].1.as_deref(), Some("5.2.3"));
     }
 
@@ -631,7 +660,10 @@ mod tests {
 
     #[test]
     fn inline_deps() {
-        assert_eq!(inline_dependency_texts("Seed invoices（依赖 5.1.2）"), vec!["5.1.2"]);
+        assert_eq!(
+            inline_dependency_texts("Seed invoices（依赖 5.1.2）"),
+            vec!["5.1.2"]
+        );
         assert_eq!(
             inline_dependency_texts("x (depends on 5.1.2, 5.1.3)"),
             vec!["5.1.2, 5.1.3"]

@@ -296,7 +296,10 @@ pub struct Plan {
 
 impl Plan {
     pub fn file_of(&self, span: Span) -> &str {
-        self.files.get(span.file).map(|f| f.path.as_str()).unwrap_or("")
+        self.files
+            .get(span.file)
+            .map(|f| f.path.as_str())
+            .unwrap_or("")
     }
 
     /// The task is finished: it and every subtask below it is done or dropped.
@@ -314,7 +317,9 @@ impl Plan {
             }
             cur = self.tasks[i].parent;
         }
-        self.tracks.get(self.tasks[t].track).and_then(|tr| tr.priority)
+        self.tracks
+            .get(self.tasks[t].track)
+            .and_then(|tr| tr.priority)
     }
 
     /// Find tasks by id (any written form; `file.md:ID` narrows to one file).

@@ -128,7 +128,11 @@ fn track_keys(plan: &mut Plan) {
             .clone()
             .or_else(|| tr.id.clone())
             .unwrap_or_else(|| slug(&tr.name));
-        let base = if base.is_empty() { "plan".to_string() } else { base };
+        let base = if base.is_empty() {
+            "plan".to_string()
+        } else {
+            base
+        };
         let mut key = base.clone();
         if used.contains(&key) {
             let stem = plan
@@ -315,11 +319,9 @@ fn resolve_deps(plan: &mut Plan, d: &Deferred, ids: &[HashMap<String, usize>]) {
     for (file, a, b, line) in &d.chains {
         let (x, y) = (lookup(plan, ids, *file, a), lookup(plan, ids, *file, b));
         match (x, y) {
-            (Some(x), Some(y)) if x != y => {
-                if !plan.tasks[y].deps.contains(&x) {
-                    plan.tasks[y].deps.push(x);
-                    plan.tasks[y].depends_raw.push((a.clone(), *line));
-                }
+            (Some(x), Some(y)) if x != y && !plan.tasks[y].deps.contains(&x) => {
+                plan.tasks[y].deps.push(x);
+                plan.tasks[y].depends_raw.push((a.clone(), *line));
             }
             _ => {
                 // Arrows in prose between things that are not tasks are not dependencies.
@@ -340,7 +342,10 @@ fn resolve_checkpoints(plan: &mut Plan, d: &Deferred, ids: &[HashMap<String, usi
                         plan,
                         Severity::Warning,
                         span,
-                        format!("checkpoint {} lists unknown task `{a}`", plan.checkpoints[*c].id),
+                        format!(
+                            "checkpoint {} lists unknown task `{a}`",
+                            plan.checkpoints[*c].id
+                        ),
                     );
                     vec![]
                 }
@@ -477,7 +482,10 @@ fn find_cycles(plan: &mut Plan) {
         let mut names: Vec<String> = cyc.iter().map(|&t| plan.tasks[t].id.0.clone()).collect();
         names.push(names[0].clone());
         let span = plan.tasks[cyc[0]].span;
-        let lines: Vec<String> = cyc.iter().map(|&t| plan.tasks[t].span.line.to_string()).collect();
+        let lines: Vec<String> = cyc
+            .iter()
+            .map(|&t| plan.tasks[t].span.line.to_string())
+            .collect();
         diag(
             plan,
             Severity::Error,

@@ -1,0 +1,310 @@
+//! Versioned JSON documents (`shortlist.triage/1`, `shortlist.task/1`, `shortlist.track/1`,
+//! `shortlist.check/1`); docs/json-schema.md describes them. Keys are only ever added.
+
+use super::View;
+use crate::plan::{PathRef, Plan, Severity, Task};
+use crate::triage::{self, Unit};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+pub const TRIAGE_SCHEMA: &str = "shortlist.triage/1";
+
+#[derive(Serialize)]
+struct TaskJson {
+    id: String,
+    title: String,
+    status: &'static str,
+    priority: Option<String>,
+    parent: Option<String>,
+    parent_title: Option<String>,
+    track: String,
+    depends_on: Vec<String>,
+    blocked_by: Vec<String>,
+    touch_points: Vec<String>,
+    as_built: Vec<String>,
+    references: Vec<String>,
+    mentions: Vec<String>,
+    dod: Vec<String>,
+    notes: Vec<String>,
+    checkpoint: Option<String>,
+    derived_id: bool,
+    file: String,
+    line: u32,
+    subtasks: Vec<TaskJson>,
+}
+
+fn paths(p: &[PathRef]) -> Vec<String> {
+    p.iter()
+        .map(|p| match &p.range {
+            Some(r) => format!("{}:{r}", p.path),
+            None => p.path.clone(),
+        })
+        .collect()
+}
+
+fn task_json(plan: &Plan, t: usize, blocked: Option<&[usize]>) -> TaskJson {
+    let task: &Task = &plan.tasks[t];
+    let ids = |v: &[usize]| v.iter().map(|&d| plan.tasks[d].id.0.clone()).collect();
+    let blocked_by = match blocked {
+        Some(b) => ids(b),
+        None => ids(&triage::blocked_by(plan, t)),
+    };
+    TaskJson {
+        id: task.id.0.clone(),
+        title: task.title.clone(),
+        status: task.status.as_str(),
+        priority: plan.effective_priority(t).map(|p| p.to_string()),
+        parent: task.parent.map(|p| plan.tasks[p].id.0.clone()),
+        parent_title: task.parent.map(|p| plan.tasks[p].title.clone()),
+        track: plan.tracks[task.track].key.clone(),
+        depends_on: ids(&task.deps),
+        blocked_by,
+        touch_points: paths(&task.touch_points),
+        as_built: paths(&task.as_built),
+        references: paths(&task.references),
+        mentions: task.mentions.clone(),
+        dod: task.dod.clone(),
+        notes: task.notes.clone(),
+        checkpoint: checkpoint_of(plan, t),
+        derived_id: task.derived_id,
+        file: plan.file_of(task.span).to_string(),
+        line: task.span.line,
+        subtasks: task
+            .subtasks
+            .iter()
+            .map(|&c| task_json(plan, c, None))
+            .collect(),
+    }
+}
+
+/// The checkpoint of a task or its nearest ancestor.
+pub fn checkpoint_of(plan: &Plan, t: usize) -> Option<String> {
+    let mut cur = Some(t);
+    while let Some(i) = cur {
+        if let Some(c) = plan.tasks[i].checkpoint {
+            return Some(plan.checkpoints[c].id.clone());
+        }
+        cur = plan.tasks[i].parent;
+    }
+    None
+}
+
+fn unit_json(plan: &Plan, u: &Unit) -> TaskJson {
+    task_json(plan, u.task, Some(&u.blocked_by))
+}
+
+fn track_head(plan: &Plan, ti: usize, doc_only: bool) -> serde_json::Map<String, Value> {
+    let tr = &plan.tracks[ti];
+    let v = json!({
+        "key": tr.key,
+        "letter": tr.letter,
+        "id": tr.id,
+        "name": tr.name,
+        "priority": tr.priority.map(|p| p.to_string()),
+        "kind": tr.kind,
+        "remark": tr.remark,
+        "file": plan.file_of(tr.span),
+        "line": tr.span.line,
+        "doc_only": doc_only,
+    });
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+fn diagnostics(plan: &Plan) -> Value {
+    Value::Array(
+        plan.diagnostics
+            .iter()
+            .map(|d| {
+                json!({
+                    "severity": match d.severity { Severity::Error => "error", Severity::Warning => "warning" },
+                    "file": d.file,
+                    "line": d.line,
+                    "message": d.message,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn checkpoints(plan: &Plan) -> Value {
+    Value::Array(
+        plan.checkpoints
+            .iter()
+            .map(|c| {
+                let open: Vec<&str> = c
+                    .tasks
+                    .iter()
+                    .filter(|&&t| !plan.is_finished(t))
+                    .map(|&t| plan.tasks[t].id.as_str())
+                    .collect();
+                json!({
+                    "id": c.id,
+                    "label": c.label,
+                    "tasks": c.task_ids,
+                    "open": open,
+                    "done": open.is_empty(),
+                    "file": plan.file_of(c.span),
+                    "line": c.span.line,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn questions(plan: &Plan) -> Value {
+    Value::Array(
+        plan.questions
+            .iter()
+            .map(|q| {
+                json!({
+                    "id": q.id,
+                    "text": q.text,
+                    "source": q.source,
+                    "task": q.task.map(|t| plan.tasks[t].id.0.clone()),
+                    "file": plan.file_of(q.span),
+                    "line": q.span.line,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn criteria(plan: &Plan) -> Value {
+    Value::Array(
+        plan.criteria
+            .iter()
+            .map(|c| {
+                json!({
+                    "section": c.section,
+                    "text": c.text,
+                    "status": c.status,
+                    "file": plan.file_of(c.span),
+                    "line": c.span.line,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// `shortlist.triage/1`.
+pub fn triage(v: &View) -> Value {
+    let plan = v.plan;
+    let tracks: Vec<Value> = v
+        .remaining
+        .tracks
+        .iter()
+        .filter(|w| v.track_filter.is_none_or(|f| f == w.track))
+        .map(|w| {
+            let mut m = track_head(plan, w.track, w.doc_only);
+            m.insert("open".into(), json!(w.open));
+            m.insert(
+                "remaining".into(),
+                serde_json::to_value(
+                    w.units
+                        .iter()
+                        .map(|u| unit_json(plan, u))
+                        .collect::<Vec<_>>(),
+                )
+                .unwrap_or(Value::Null),
+            );
+            Value::Object(m)
+        })
+        .collect();
+    json!({
+        "schema": TRIAGE_SCHEMA,
+        "plan_files": plan.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
+        "plan_meta": plan.files.iter().map(|f| json!({"file": f.path, "meta": f.meta.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "open": v.remaining.open,
+        "tracks": tracks,
+        "checkpoints": checkpoints(plan),
+        "open_questions": questions(plan),
+        "criteria": criteria(plan),
+        "declared_conflicts": plan.declared_conflicts.iter().map(|c| json!({"tracks": c.tracks, "text": c.text, "paths": c.paths, "file": plan.file_of(c.span), "line": c.span.line})).collect::<Vec<_>>(),
+        "open_elsewhere": v.open_elsewhere.iter().map(|(p, n)| json!({"file": p, "open": n})).collect::<Vec<_>>(),
+        "diagnostics": diagnostics(plan),
+    })
+}
+
+/// `shortlist.task/1`: one task with everything known about it.
+pub fn task(plan: &Plan, t: usize) -> Value {
+    let mut v = serde_json::to_value(task_json(plan, t, None)).unwrap_or(Value::Null);
+    let dependents: Vec<String> = (0..plan.tasks.len())
+        .filter(|&o| plan.tasks[o].deps.contains(&t))
+        .map(|o| plan.tasks[o].id.0.clone())
+        .collect();
+    let units: Vec<String> = triage::actionable_units(plan, t)
+        .into_iter()
+        .map(|u| plan.tasks[u].id.0.clone())
+        .collect();
+    let questions: Vec<Value> = plan
+        .questions
+        .iter()
+        .filter(|q| q.task == Some(t))
+        .map(|q| json!({"id": q.id, "text": q.text, "line": q.span.line}))
+        .collect();
+    if let Value::Object(m) = &mut v {
+        m.insert("schema".into(), json!("shortlist.task/1"));
+        m.insert("finished".into(), json!(plan.is_finished(t)));
+        m.insert("dependents".into(), json!(dependents));
+        m.insert("actionable".into(), json!(units));
+        m.insert("open_questions".into(), Value::Array(questions));
+        m.insert("background".into(), json!(plan.tasks[t].background));
+    }
+    v
+}
+
+/// `shortlist.track/1`: one track, every task (done ones too) and its remaining units.
+pub fn track(plan: &Plan, ti: usize, work: Option<&triage::TrackWork>) -> Value {
+    let mut m = track_head(plan, ti, work.is_some_and(|w| w.doc_only));
+    m.insert("schema".into(), json!("shortlist.track/1"));
+    m.insert("open".into(), json!(work.map_or(0, |w| w.open)));
+    m.insert(
+        "tasks".into(),
+        serde_json::to_value(
+            plan.tracks[ti]
+                .tasks
+                .iter()
+                .map(|&t| task_json(plan, t, None))
+                .collect::<Vec<_>>(),
+        )
+        .unwrap_or(Value::Null),
+    );
+    m.insert(
+        "remaining".into(),
+        serde_json::to_value(
+            work.map(|w| {
+                w.units
+                    .iter()
+                    .map(|u| unit_json(plan, u))
+                    .collect::<Vec<_>>()
+            })
+            .unwrap_or_default(),
+        )
+        .unwrap_or(Value::Null),
+    );
+    Value::Object(m)
+}
+
+/// `shortlist.check/1`.
+pub fn check(plan: &Plan) -> Value {
+    let done = (0..plan.tasks.len())
+        .filter(|&t| plan.is_finished(t))
+        .count();
+    json!({
+        "schema": "shortlist.check/1",
+        "plan_files": plan.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
+        "tracks": plan.tracks.len(),
+        "tasks": plan.tasks.len(),
+        "finished": done,
+        "open": plan.tasks.len() - done,
+        "checkpoints": plan.checkpoints.len(),
+        "open_questions": plan.questions.len(),
+        "criteria": plan.criteria.len(),
+        "errors": plan.error_count(),
+        "warnings": plan.diagnostics.len() - plan.error_count(),
+        "diagnostics": diagnostics(plan),
+    })
+}

@@ -1,0 +1,533 @@
+//! Markdown for a terminal or a chat message: tracks, units, what blocks them, where they
+//! are written.
+
+use super::View;
+use crate::plan::{Plan, Severity, Status, TrackKind};
+use crate::triage::{self, TrackWork, Unit};
+use std::fmt::Write;
+
+fn loc(plan: &Plan, span: crate::plan::Span) -> String {
+    format!("{}:{}", plan.file_of(span), span.line)
+}
+
+fn status_word(s: Status) -> &'static str {
+    match s {
+        Status::Pending => "pending",
+        Status::InProgress => "in progress",
+        Status::Blocked => "blocked",
+        Status::Done => "done",
+        Status::Dropped => "dropped",
+    }
+}
+
+pub fn track_title(plan: &Plan, ti: usize) -> String {
+    let tr = &plan.tracks[ti];
+    let mut s = String::new();
+    match (&tr.letter, tr.kind) {
+        (Some(l), _) => {
+            let _ = write!(s, "Track {l} — {}", tr.name);
+        }
+        (None, TrackKind::File) => {
+            let _ = write!(s, "{} (no section)", tr.name);
+        }
+        (None, _) => {
+            if let Some(id) = &tr.id {
+                let _ = write!(s, "{id} ");
+            }
+            s.push_str(&tr.name);
+        }
+    }
+    if let Some(p) = tr.priority {
+        let _ = write!(s, " ({p})");
+    }
+    s
+}
+
+fn ids(plan: &Plan, v: &[usize], max: usize) -> String {
+    let mut parts: Vec<String> = v
+        .iter()
+        .take(max)
+        .map(|&t| {
+            format!(
+                "{} ({})",
+                plan.tasks[t].id,
+                status_word(plan.tasks[t].status)
+            )
+        })
+        .collect();
+    if v.len() > max {
+        parts.push(format!("and {} more", v.len() - max));
+    }
+    parts.join(", ")
+}
+
+fn write_unit(out: &mut String, plan: &Plan, u: &Unit, indent: usize) {
+    let t = &plan.tasks[u.task];
+    let pad = "  ".repeat(indent);
+    let prio = match (t.priority, plan.effective_priority(u.task)) {
+        (Some(p), _) => format!(" · {p}"),
+        _ => String::new(),
+    };
+    let _ = writeln!(
+        out,
+        "{pad}- {} {} {}{prio}  ({})",
+        t.status.checkbox(),
+        t.id,
+        t.title,
+        loc(plan, t.span)
+    );
+    if !u.blocked_by.is_empty() {
+        let _ = writeln!(out, "{pad}  blocked by: {}", ids(plan, &u.blocked_by, 6));
+    } else if t.status == Status::Blocked {
+        let _ = writeln!(out, "{pad}  marked blocked in the plan");
+    }
+    let other_deps: Vec<usize> = t
+        .deps
+        .iter()
+        .copied()
+        .filter(|d| !u.blocked_by.contains(d))
+        .collect();
+    if !other_deps.is_empty() {
+        let deps: Vec<String> = other_deps
+            .iter()
+            .map(|&d| {
+                let mark = if plan.is_finished(d) { " ✓" } else { "" };
+                format!("{}{mark}", plan.tasks[d].id)
+            })
+            .collect();
+        let _ = writeln!(out, "{pad}  depends on: {}", deps.join(", "));
+    }
+    let mut touch = Vec::new();
+    triage::unit_touch_points(plan, u.task, &mut touch);
+    if !touch.is_empty() {
+        let shown: Vec<String> = touch.iter().map(|p| format!("`{p}`")).collect();
+        let _ = writeln!(out, "{pad}  touch points: {}", shown.join(", "));
+    }
+    for sub in &t.subtasks {
+        let s = &plan.tasks[*sub];
+        let _ = writeln!(out, "{pad}  - {} {} {}", s.status.checkbox(), s.id, s.title);
+        write_nested(out, plan, *sub, indent + 2);
+    }
+}
+
+fn write_nested(out: &mut String, plan: &Plan, t: usize, indent: usize) {
+    let pad = "  ".repeat(indent);
+    for &c in &plan.tasks[t].subtasks {
+        let s = &plan.tasks[c];
+        let _ = writeln!(out, "{pad}- {} {} {}", s.status.checkbox(), s.id, s.title);
+        write_nested(out, plan, c, indent + 1);
+    }
+}
+
+/// A track's units, each under the in-progress parents it came from.
+fn write_track_units(out: &mut String, plan: &Plan, w: &TrackWork) {
+    let mut shown_parents: Vec<usize> = Vec::new();
+    for u in &w.units {
+        // Ancestors from the top down; print the ones not printed yet.
+        let mut chain = Vec::new();
+        let mut cur = plan.tasks[u.task].parent;
+        while let Some(p) = cur {
+            chain.push(p);
+            cur = plan.tasks[p].parent;
+        }
+        chain.reverse();
+        for (depth, &p) in chain.iter().enumerate() {
+            if shown_parents.contains(&p) {
+                continue;
+            }
+            shown_parents.push(p);
+            let t = &plan.tasks[p];
+            let done = t.subtasks.iter().filter(|&&c| plan.is_finished(c)).count();
+            let _ = writeln!(
+                out,
+                "{}- {} {} {} — {}, {done} of {} subtasks done  ({})",
+                "  ".repeat(depth),
+                t.status.checkbox(),
+                t.id,
+                t.title,
+                status_word(t.status),
+                t.subtasks.len(),
+                loc(plan, t.span)
+            );
+        }
+        write_unit(out, plan, u, chain.len());
+    }
+}
+
+pub fn triage(v: &View) -> String {
+    let plan = v.plan;
+    let mut out = String::new();
+    let shown: Vec<&TrackWork> = v
+        .remaining
+        .tracks
+        .iter()
+        .filter(|w| v.track_filter.is_none_or(|f| f == w.track))
+        .collect();
+    let open: usize = shown.iter().map(|w| w.open).sum();
+    let _ = writeln!(
+        out,
+        "# Remaining work: {open} open task{} in {} track{}\n",
+        if open == 1 { "" } else { "s" },
+        shown.len(),
+        if shown.len() == 1 { "" } else { "s" }
+    );
+    for f in &plan.files {
+        let meta: Vec<String> = f.meta.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        if meta.is_empty() {
+            let _ = writeln!(out, "Plan: `{}`", f.path);
+        } else {
+            let _ = writeln!(out, "Plan: `{}` ({})", f.path, meta.join(" · "));
+        }
+    }
+    out.push('\n');
+    if v.remaining.open == 0 {
+        let _ = writeln!(out, "The plan files above hold no open task.");
+        if v.open_elsewhere.is_empty() {
+            let _ = writeln!(
+                out,
+                "No other markdown file in the repository holds open tasks either."
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "These markdown files in the repository do hold open tasks; is one of them the live plan? (use --plan PATH or `plan = [...]` in shortlist.toml)"
+            );
+            for (p, n) in v.open_elsewhere.iter().take(20) {
+                let _ = writeln!(out, "- `{p}`: {n} open");
+            }
+        }
+        out.push('\n');
+    }
+    for w in &shown {
+        let tr = &plan.tracks[w.track];
+        let mut notes = vec![format!("{} open", w.open)];
+        if w.doc_only {
+            notes.push("doc-only: parallel with anything".into());
+        }
+        if let Some(r) = &tr.remark {
+            notes.push(r.clone());
+        }
+        let _ = writeln!(
+            out,
+            "## {} · {}\n",
+            track_title(plan, w.track),
+            notes.join(" · ")
+        );
+        write_track_units(&mut out, plan, w);
+        out.push('\n');
+    }
+    if v.track_filter.is_none() {
+        write_checkpoints(&mut out, plan);
+        write_questions(&mut out, plan);
+        write_conflicts(&mut out, plan);
+    }
+    write_diagnostic_summary(&mut out, plan);
+    out
+}
+
+fn write_checkpoints(out: &mut String, plan: &Plan) {
+    if plan.checkpoints.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Checkpoints\n");
+    let mut earlier_open = false;
+    for c in &plan.checkpoints {
+        let open: Vec<usize> = c
+            .tasks
+            .iter()
+            .copied()
+            .filter(|&t| !plan.is_finished(t))
+            .collect();
+        let label = c
+            .label
+            .as_deref()
+            .map(|l| format!(" ({l})"))
+            .unwrap_or_default();
+        let state = if open.is_empty() {
+            "done".to_string()
+        } else {
+            format!(
+                "{} of {} open: {}",
+                open.len(),
+                c.tasks.len(),
+                ids(plan, &open, 8)
+            )
+        };
+        let wait = if earlier_open && !open.is_empty() {
+            " — waits for the earlier checkpoint"
+        } else {
+            ""
+        };
+        let _ = writeln!(
+            out,
+            "- {}{label}: {state}{wait}  ({})",
+            c.id,
+            loc(plan, c.span)
+        );
+        earlier_open |= !open.is_empty();
+    }
+    out.push('\n');
+}
+
+fn write_questions(out: &mut String, plan: &Plan) {
+    if plan.questions.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Open questions\n");
+    for q in &plan.questions {
+        let _ = writeln!(out, "- {} {}  ({})", q.id, q.text, loc(plan, q.span));
+    }
+    out.push('\n');
+}
+
+fn write_conflicts(out: &mut String, plan: &Plan) {
+    if plan.declared_conflicts.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Conflicts declared by the plan\n");
+    for c in &plan.declared_conflicts {
+        let _ = writeln!(out, "- {}  ({})", c.text, loc(plan, c.span));
+    }
+    out.push('\n');
+}
+
+fn write_diagnostic_summary(out: &mut String, plan: &Plan) {
+    let errors = plan.error_count();
+    let warnings = plan.diagnostics.len() - errors;
+    if errors + warnings == 0 {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## Diagnostics\n\n{errors} error{}, {warnings} warning{}; `shortlist check` lists them all.",
+        if errors == 1 { "" } else { "s" },
+        if warnings == 1 { "" } else { "s" }
+    );
+    for d in plan
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .take(10)
+    {
+        let _ = writeln!(out, "- error {}:{}: {}", d.file, d.line, d.message);
+    }
+}
+
+/// `shortlist check`: every diagnostic, then a summary line.
+pub fn check(plan: &Plan) -> String {
+    let mut out = String::new();
+    for d in &plan.diagnostics {
+        let sev = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        if d.line > 0 {
+            let _ = writeln!(out, "{}:{}: {sev}: {}", d.file, d.line, d.message);
+        } else {
+            let _ = writeln!(out, "{}: {sev}: {}", d.file, d.message);
+        }
+    }
+    let done = (0..plan.tasks.len())
+        .filter(|&t| plan.is_finished(t))
+        .count();
+    let errors = plan.error_count();
+    let _ = writeln!(
+        out,
+        "{} plan file{}: {} tracks, {} tasks ({} open, {} finished), {} checkpoint{}, {} open question{}; {} error{}, {} warning{}",
+        plan.files.len(),
+        if plan.files.len() == 1 { "" } else { "s" },
+        plan.tracks.len(),
+        plan.tasks.len(),
+        plan.tasks.len() - done,
+        done,
+        plan.checkpoints.len(),
+        if plan.checkpoints.len() == 1 { "" } else { "s" },
+        plan.questions.len(),
+        if plan.questions.len() == 1 { "" } else { "s" },
+        errors,
+        if errors == 1 { "" } else { "s" },
+        plan.diagnostics.len() - errors,
+        if plan.diagnostics.len() - errors == 1 { "" } else { "s" },
+    );
+    out
+}
+
+/// `shortlist task ID`: everything known about one task.
+pub fn task(plan: &Plan, t: usize) -> String {
+    let task = &plan.tasks[t];
+    let mut out = String::new();
+    let _ = writeln!(out, "# {} {}\n", task.id, task.title);
+    let mut row = |k: &str, v: String| {
+        if !v.is_empty() {
+            let _ = writeln!(out, "- {k}: {v}");
+        }
+    };
+    let finished = plan.is_finished(t);
+    row(
+        "status",
+        format!(
+            "{}{}{}",
+            status_word(task.status),
+            if task.status_written {
+                ""
+            } else {
+                " (from its subtasks)"
+            },
+            if task.status.is_closed() && !finished {
+                "; counts as open: a subtask is open"
+            } else {
+                ""
+            }
+        ),
+    );
+    row(
+        "priority",
+        plan.effective_priority(t)
+            .map(|p| {
+                if task.priority.is_some() {
+                    p.to_string()
+                } else {
+                    format!("{p} (inherited)")
+                }
+            })
+            .unwrap_or_default(),
+    );
+    row("track", track_title(plan, task.track));
+    row("source", loc(plan, task.span));
+    if task.derived_id {
+        row(
+            "id",
+            "derived from track and position (the plan gives none)".into(),
+        );
+    }
+    if let Some(p) = task.parent {
+        row(
+            "parent",
+            format!("{} {}", plan.tasks[p].id, plan.tasks[p].title),
+        );
+    }
+    row(
+        "checkpoint",
+        super::json::checkpoint_of(plan, t).unwrap_or_default(),
+    );
+    let deps: Vec<String> = task
+        .deps
+        .iter()
+        .map(|&d| {
+            format!(
+                "{} ({})",
+                plan.tasks[d].id,
+                status_word(plan.tasks[d].status)
+            )
+        })
+        .collect();
+    row("depends on", deps.join(", "));
+    let blocked = triage::blocked_by(plan, t);
+    if !finished {
+        row("blocked by", ids(plan, &blocked, 20));
+    }
+    let dependents: Vec<String> = (0..plan.tasks.len())
+        .filter(|&o| plan.tasks[o].deps.contains(&t))
+        .map(|o| plan.tasks[o].id.0.clone())
+        .collect();
+    row("needed by", dependents.join(", "));
+    let fmt_paths = |v: &[crate::plan::PathRef]| -> String {
+        v.iter()
+            .map(|p| {
+                let mut s = format!("`{}`", p.path);
+                if let Some(r) = &p.range {
+                    let _ = write!(s, " lines {r}");
+                }
+                if let Some(n) = &p.note {
+                    let _ = write!(s, " ({n})");
+                }
+                s
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    row("touch points", fmt_paths(&task.touch_points));
+    row("as-built", fmt_paths(&task.as_built));
+    row("references", fmt_paths(&task.references));
+    row(
+        "mentions",
+        task.mentions
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    row("definition of done", task.dod.join("; "));
+    row("background", task.background.join(" "));
+    row("notes", task.notes.join("; "));
+    if !finished {
+        let units = triage::actionable_units(plan, t);
+        if units != [t] {
+            row(
+                "actionable now",
+                units
+                    .iter()
+                    .map(|&u| plan.tasks[u].id.0.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+        }
+    }
+    for q in plan.questions.iter().filter(|q| q.task == Some(t)) {
+        let _ = writeln!(out, "- open question {}: {}", q.id, q.text);
+    }
+    if !task.subtasks.is_empty() {
+        let _ = writeln!(out, "\n## Subtasks\n");
+        write_nested(&mut out, plan, t, 0);
+    }
+    out
+}
+
+/// `shortlist track ID`: the track's remaining work, then what is already finished.
+pub fn track(plan: &Plan, ti: usize, work: Option<&TrackWork>) -> String {
+    let tr = &plan.tracks[ti];
+    let mut out = String::new();
+    let _ = writeln!(out, "# {}\n", track_title(plan, ti));
+    let _ = writeln!(out, "- source: {}", loc(plan, tr.span));
+    if let Some(r) = &tr.remark {
+        let _ = writeln!(out, "- remark: {r}");
+    }
+    let total: usize = tr.tasks.len();
+    let finished: Vec<usize> = tr
+        .tasks
+        .iter()
+        .copied()
+        .filter(|&t| plan.is_finished(t))
+        .collect();
+    let _ = writeln!(
+        out,
+        "- tasks: {total} top-level, {} finished",
+        finished.len()
+    );
+    match work {
+        Some(w) => {
+            if w.doc_only {
+                let _ = writeln!(out, "- doc-only: parallel with anything");
+            }
+            let _ = writeln!(out, "\n## Remaining ({} open)\n", w.open);
+            write_track_units(&mut out, plan, w);
+        }
+        None => {
+            let _ = writeln!(out, "\nNothing remains in this track.");
+        }
+    }
+    if !finished.is_empty() {
+        let _ = writeln!(out, "\n## Finished\n");
+        for t in finished {
+            let task = &plan.tasks[t];
+            let _ = writeln!(
+                out,
+                "- {} {} {}",
+                task.status.checkbox(),
+                task.id,
+                task.title
+            );
+        }
+    }
+    out
+}

@@ -1,0 +1,17 @@
+//! Presenting a triage: markdown for people, versioned JSON for programs. Decides nothing.
+
+pub mod json;
+pub mod md;
+
+use crate::plan::Plan;
+use crate::triage::Remaining;
+
+/// What a triage rendering needs.
+pub struct View<'a> {
+    pub plan: &'a Plan,
+    pub remaining: &'a Remaining,
+    /// Show one track only (`shortlist triage B`).
+    pub track_filter: Option<usize>,
+    /// When the plan holds nothing open: other markdown files that do (path, open tasks).
+    pub open_elsewhere: &'a [(String, usize)],
+}

@@ -1,0 +1,168 @@
+//! Plan sources: which files are the plan (globs relative to the repository root), their
+//! texts (invalid UTF-8 read lossily, with a diagnostic), and where else open tasks live.
+
+use crate::config::Config;
+use crate::plan::{self, Diagnostic, PlanText, Severity};
+use crate::repo::RepoFiles;
+use globset::GlobBuilder;
+use std::path::Path;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    #[error("no plan file found under {root}: looked for {globs}. Name the plan with --plan GLOB or `plan = [...]` in shortlist.toml")]
+    NoPlan { root: String, globs: String },
+    #[error("plan glob `{glob}` is not a valid glob: {message}")]
+    BadGlob { glob: String, message: String },
+}
+
+/// The plan files' texts plus what went wrong finding or reading them.
+#[derive(Debug, Default)]
+pub struct PlanSources {
+    pub texts: Vec<PlanText>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn is_glob(s: &str) -> bool {
+    s.contains(['*', '?', '[', '{'])
+}
+
+/// Paths matching the configured globs, in glob order then path order.
+pub fn plan_paths(
+    cfg: &Config,
+    files: &RepoFiles,
+) -> Result<(Vec<String>, Vec<Diagnostic>), SourceError> {
+    let mut paths: Vec<String> = Vec::new();
+    let mut diags = Vec::new();
+    for g in &cfg.plan_globs {
+        let g = g.trim_start_matches("./");
+        if !is_glob(g) {
+            if cfg.root.join(g).is_file() {
+                if !paths.iter().any(|p| p == g) {
+                    paths.push(g.to_string());
+                }
+            } else if !cfg.plan_globs_default {
+                diags.push(Diagnostic {
+                    severity: Severity::Error,
+                    file: g.to_string(),
+                    line: 0,
+                    message: format!("plan file `{g}` does not exist under the repository root; check the path (it is relative to the repository root)"),
+                });
+            }
+            continue;
+        }
+        let glob = GlobBuilder::new(g)
+            .literal_separator(true)
+            .case_insensitive(cfg.plan_globs_default)
+            .build()
+            .map_err(|e| SourceError::BadGlob {
+                glob: g.to_string(),
+                message: e.kind().to_string(),
+            })?
+            .compile_matcher();
+        let before = paths.len();
+        for f in &files.files {
+            if glob.is_match(f) && !paths.contains(f) {
+                paths.push(f.clone());
+            }
+        }
+        if paths.len() == before && !cfg.plan_globs_default {
+            diags.push(Diagnostic {
+                severity: Severity::Warning,
+                file: g.to_string(),
+                line: 0,
+                message: format!("plan glob `{g}` matches no file"),
+            });
+        }
+    }
+    Ok((paths, diags))
+}
+
+/// Find and read the plan files.
+pub fn load(cfg: &Config, files: &RepoFiles) -> Result<PlanSources, SourceError> {
+    let (paths, mut diagnostics) = plan_paths(cfg, files)?;
+    let mut texts = Vec::new();
+    for p in &paths {
+        match read_text(&cfg.root, p) {
+            Ok((text, diag)) => {
+                diagnostics.extend(diag);
+                texts.push(PlanText {
+                    path: p.clone(),
+                    text,
+                });
+            }
+            Err(d) => diagnostics.push(d),
+        }
+    }
+    if texts.is_empty() && diagnostics.iter().all(|d| d.severity != Severity::Error) {
+        return Err(SourceError::NoPlan {
+            root: cfg.root.display().to_string(),
+            globs: cfg.plan_globs.join(", "),
+        });
+    }
+    Ok(PlanSources { texts, diagnostics })
+}
+
+/// A file's text; invalid UTF-8 is replaced (and reported with its line), so the rest of
+/// the file still parses.
+pub fn read_text(root: &Path, rel: &str) -> Result<(String, Option<Diagnostic>), Diagnostic> {
+    let bytes = std::fs::read(root.join(rel)).map_err(|e| Diagnostic {
+        severity: Severity::Error,
+        file: rel.to_string(),
+        line: 0,
+        message: format!("cannot read plan file: {e}"),
+    })?;
+    match String::from_utf8(bytes) {
+        Ok(s) => Ok((s, None)),
+        Err(e) => {
+            let bad = e.utf8_error().valid_up_to();
+            let bytes = e.into_bytes();
+            let line = bytes[..bad].iter().filter(|&&b| b == b'\n').count() as u32 + 1;
+            let text = String::from_utf8_lossy(&bytes).into_owned();
+            Ok((
+                text,
+                Some(Diagnostic {
+                    severity: Severity::Error,
+                    file: rel.to_string(),
+                    line,
+                    message: "invalid UTF-8 (first bad byte on this line); read with replacement characters, save the file as UTF-8".into(),
+                }),
+            ))
+        }
+    }
+}
+
+/// Markdown files outside the chosen plan that hold open tasks: (path, open task count),
+/// most open first. Used when the chosen plan holds nothing open.
+pub fn open_elsewhere(cfg: &Config, files: &RepoFiles, chosen: &[String]) -> Vec<(String, usize)> {
+    let mut out = Vec::new();
+    for f in files
+        .files
+        .iter()
+        .filter(|f| f.to_ascii_lowercase().ends_with(".md"))
+        .take(5000)
+    {
+        if chosen.contains(f) {
+            continue;
+        }
+        let Ok(meta) = std::fs::metadata(cfg.root.join(f)) else {
+            continue;
+        };
+        if meta.len() > 4 << 20 {
+            continue;
+        }
+        let Ok((text, _)) = read_text(&cfg.root, f) else {
+            continue;
+        };
+        // Cheap pre-filter: a file with no checkbox and no table cannot hold tasks.
+        if !text.contains("[ ]") && !text.contains("[~]") && !text.contains('|') {
+            continue;
+        }
+        let p = plan::parse_str(f, &text);
+        let open = (0..p.tasks.len()).filter(|&t| !p.is_finished(t)).count();
+        if open > 0 {
+            out.push((f.clone(), open));
+        }
+    }
+    out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    out
+}

@@ -1,0 +1,236 @@
+//! The triage, pure: remaining work by track (priority, then plan order), actionable
+//! units, what blocks what (dependencies and checkpoint order), doc-only tracks.
+
+use crate::plan::{Plan, Status};
+use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+
+/// Documentation globs, compiled once.
+pub struct DocGlobs(GlobSet);
+
+impl DocGlobs {
+    pub fn new(globs: &[String]) -> DocGlobs {
+        let mut b = GlobSetBuilder::new();
+        for g in globs {
+            if let Ok(glob) = GlobBuilder::new(g).literal_separator(true).build() {
+                b.add(glob);
+            }
+        }
+        DocGlobs(b.build().unwrap_or_else(|_| GlobSet::empty()))
+    }
+
+    /// A touch point is documentation when every path it can name is. Directories and
+    /// globs are judged by a representative path (`user_docs/` → `user_docs/_`).
+    pub fn is_doc(&self, path: &str) -> bool {
+        let probe = if let Some(dir) = path.strip_suffix('/') {
+            format!("{dir}/_")
+        } else {
+            path.replace("**", "_").replace(['*', '?'], "_")
+        };
+        self.0.is_match(probe)
+    }
+}
+
+/// One track's remaining work.
+#[derive(Debug, Clone)]
+pub struct TrackWork {
+    pub track: usize,
+    /// Actionable units, in plan order.
+    pub units: Vec<Unit>,
+    /// Open tasks in the track, subtasks included.
+    pub open: usize,
+    /// Every touch point of the remaining work is documentation.
+    pub doc_only: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Unit {
+    pub task: usize,
+    /// What holds it back now: unfinished dependencies (its own and its ancestors') and
+    /// unfinished tasks of earlier checkpoints.
+    pub blocked_by: Vec<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Remaining {
+    /// Tracks with open work, most urgent first.
+    pub tracks: Vec<TrackWork>,
+    pub open: usize,
+}
+
+/// Remaining work of the whole plan.
+pub fn remaining(plan: &Plan, docs: &DocGlobs) -> Remaining {
+    let mut tracks = Vec::new();
+    let mut open_total = 0;
+    for (ti, tr) in plan.tracks.iter().enumerate() {
+        let mut units = Vec::new();
+        let mut open = 0;
+        for &t in &tr.tasks {
+            open += count_open(plan, t);
+            for u in actionable_units(plan, t) {
+                units.push(Unit {
+                    task: u,
+                    blocked_by: blocked_by(plan, u),
+                });
+            }
+        }
+        if units.is_empty() {
+            continue;
+        }
+        open_total += open;
+        let doc_only = is_doc_only(plan, &units, docs);
+        tracks.push(TrackWork {
+            track: ti,
+            units,
+            open,
+            doc_only,
+        });
+    }
+    tracks.sort_by_key(|w| {
+        let tr = &plan.tracks[w.track];
+        (tr.priority.map_or(u8::MAX, |p| p.0), tr.span)
+    });
+    Remaining {
+        tracks,
+        open: open_total,
+    }
+}
+
+fn count_open(plan: &Plan, t: usize) -> usize {
+    let own = usize::from(!plan.is_finished(t));
+    own + plan.tasks[t]
+        .subtasks
+        .iter()
+        .map(|&c| count_open(plan, c))
+        .sum::<usize>()
+}
+
+/// SPEC §3: a pending parent whose subtasks are all pending is one unit; a parent in
+/// progress (or partly done) contributes its open subtasks instead.
+pub fn actionable_units(plan: &Plan, t: usize) -> Vec<usize> {
+    if plan.is_finished(t) {
+        return Vec::new();
+    }
+    let task = &plan.tasks[t];
+    if task.subtasks.is_empty() {
+        return vec![t];
+    }
+    let untouched = |c: usize| {
+        let s = plan.tasks[c].status;
+        matches!(s, Status::Pending | Status::Blocked) && !any_started(plan, c)
+    };
+    let parent_untouched = matches!(task.status, Status::Pending | Status::Blocked);
+    if parent_untouched && task.subtasks.iter().all(|&c| untouched(c)) {
+        return vec![t];
+    }
+    let units: Vec<usize> = task
+        .subtasks
+        .iter()
+        .flat_map(|&c| actionable_units(plan, c))
+        .collect();
+    if units.is_empty() {
+        // Every subtask is finished but the parent is not: finishing it is the work.
+        vec![t]
+    } else {
+        units
+    }
+}
+
+/// Some task below `t` is done or in progress.
+fn any_started(plan: &Plan, t: usize) -> bool {
+    plan.tasks[t].subtasks.iter().any(|&c| {
+        matches!(plan.tasks[c].status, Status::Done | Status::InProgress) || any_started(plan, c)
+    })
+}
+
+/// The unfinished tasks that hold `t` back now.
+pub fn blocked_by(plan: &Plan, t: usize) -> Vec<usize> {
+    let mut out: Vec<usize> = Vec::new();
+    let push = |x: usize, out: &mut Vec<usize>| {
+        if x != t && !out.contains(&x) && !plan.is_finished(x) && !related(plan, x, t) {
+            out.push(x);
+        }
+    };
+    let mut cur = Some(t);
+    let mut checkpoint = None;
+    while let Some(i) = cur {
+        for &d in &plan.tasks[i].deps {
+            push(d, &mut out);
+        }
+        checkpoint = checkpoint.or(plan.tasks[i].checkpoint);
+        cur = plan.tasks[i].parent;
+    }
+    if let Some(k) = checkpoint {
+        for cp in &plan.checkpoints[..k] {
+            for &x in &cp.tasks {
+                push(x, &mut out);
+            }
+        }
+    }
+    out
+}
+
+/// `a` is an ancestor or descendant of `b`.
+fn related(plan: &Plan, a: usize, b: usize) -> bool {
+    let up = |mut x: usize, target: usize| {
+        while let Some(p) = plan.tasks[x].parent {
+            if p == target {
+                return true;
+            }
+            x = p;
+        }
+        false
+    };
+    up(a, b) || up(b, a)
+}
+
+/// Touch points of a unit and everything below it.
+pub fn unit_touch_points(plan: &Plan, t: usize, out: &mut Vec<String>) {
+    for p in &plan.tasks[t].touch_points {
+        if !out.contains(&p.path) {
+            out.push(p.path.clone());
+        }
+    }
+    for &c in &plan.tasks[t].subtasks {
+        if !plan.is_finished(c) {
+            unit_touch_points(plan, c, out);
+        }
+    }
+}
+
+/// A track is doc-only when its remaining work has touch points and all are docs; tasks
+/// without touch points neither make nor break it.
+fn is_doc_only(plan: &Plan, units: &[Unit], docs: &DocGlobs) -> bool {
+    let mut paths = Vec::new();
+    for u in units {
+        unit_touch_points(plan, u.task, &mut paths);
+    }
+    !paths.is_empty() && paths.iter().all(|p| docs.is_doc(p))
+}
+
+/// Find a track by key, letter, numeric id or (unique) name fragment.
+pub fn find_track(plan: &Plan, query: &str) -> Result<usize, Vec<usize>> {
+    let q = query.trim().to_lowercase();
+    let q = q.strip_prefix("track ").unwrap_or(&q).trim();
+    let exact: Vec<usize> = (0..plan.tracks.len())
+        .filter(|&i| {
+            let t = &plan.tracks[i];
+            t.key.to_lowercase() == q
+                || t.letter.as_deref().is_some_and(|l| l.to_lowercase() == q)
+                || t.id.as_deref() == Some(q)
+                || t.name.to_lowercase() == q
+        })
+        .collect();
+    if exact.len() == 1 {
+        return Ok(exact[0]);
+    }
+    if exact.len() > 1 {
+        return Err(exact);
+    }
+    let partial: Vec<usize> = (0..plan.tracks.len())
+        .filter(|&i| plan.tracks[i].name.to_lowercase().contains(q))
+        .collect();
+    match partial.len() {
+        1 => Ok(partial[0]),
+        _ => Err(partial),
+    }
+}

@@ -21,21 +21,48 @@ pub struct Line<'a> {
 }
 
 impl Line<'_> {
-    /// The line as text, code spans in backticks.
-    pub fn text(&self) -> String {
-        let mut s = String::new();
-        for seg in &self.segs {
-            match seg {
-                Seg::Text(t) => s.push_str(t),
-                Seg::Code(c) => {
-                    s.push('`');
-                    s.push_str(c);
-                    s.push('`');
-                }
+    /// The line as text, code spans in backticks (borrowed when it is one text piece).
+    pub fn text(&self) -> Cow<'_, str> {
+        match self.segs.as_slice() {
+            [Seg::Text(t)] => Cow::Borrowed(t),
+            segs => Cow::Owned(segs_text(segs)),
+        }
+    }
+
+    /// The line as plain text, code spans without backticks.
+    pub fn plain(&self) -> Cow<'_, str> {
+        match self.segs.as_slice() {
+            [Seg::Text(t)] | [Seg::Code(t)] => Cow::Borrowed(t),
+            segs => Cow::Owned(segs_plain(segs)),
+        }
+    }
+}
+
+/// Inline segments as plain text (code spans without backticks).
+pub fn segs_plain(segs: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in segs {
+        match seg {
+            Seg::Text(t) | Seg::Code(t) => s.push_str(t),
+        }
+    }
+    s
+}
+
+/// Inline segments as text, code spans in backticks (so paths can be told apart).
+pub fn segs_text(segs: &[Seg]) -> String {
+    let mut s = String::new();
+    for seg in segs {
+        match seg {
+            Seg::Text(t) => s.push_str(t),
+            Seg::Code(c) => {
+                s.push('`');
+                s.push_str(c);
+                s.push('`');
             }
         }
-        s
     }
+    s
 }
 
 #[derive(Debug)]
@@ -81,9 +108,11 @@ pub enum Block<'a> {
     },
 }
 
-/// Byte offset → 1-based line number.
+/// Byte offset → 1-based line number. Lookups mostly move forward, so a cursor walks
+/// the table and falls back to a binary search when asked about an earlier offset.
 struct Lines {
     starts: Vec<usize>,
+    cursor: std::cell::Cell<usize>,
 }
 
 impl Lines {
@@ -96,10 +125,24 @@ impl Lines {
                 .filter(|(_, b)| *b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        Lines { starts }
+        Lines {
+            starts,
+            cursor: std::cell::Cell::new(0),
+        }
     }
     fn at(&self, offset: usize) -> u32 {
-        self.starts.partition_point(|&s| s <= offset) as u32
+        let mut i = self.cursor.get();
+        if self.starts[i] > offset {
+            i = self
+                .starts
+                .partition_point(|&s| s <= offset)
+                .saturating_sub(1);
+        }
+        while i + 1 < self.starts.len() && self.starts[i + 1] <= offset {
+            i += 1;
+        }
+        self.cursor.set(i);
+        i as u32 + 1
     }
 }
 
@@ -145,7 +188,7 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
     let mut heading_level = 0u8;
     let mut skip_depth = 0usize; // inside code blocks / HTML / footnotes
     let mut strike = 0usize;
-    let mut line_letters = (0usize, 0usize); // (struck letters, all letters) on the line
+    let mut line_letters = (0usize, 0usize); // (struck letters, reserved) on the line
     let mut row_line = 0u32;
 
     fn push_block<'a>(stack: &mut [Frame<'a>], out: &mut Vec<Block<'a>>, b: Block<'a>) {
@@ -158,7 +201,7 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
 
     fn close_line(cur: &mut [Line], letters: &mut (usize, usize)) {
         if let Some(l) = cur.last_mut() {
-            l.struck = letters.1 > 0 && letters.0 == letters.1;
+            l.struck = all_struck(l, letters.0);
         }
         *letters = (0, 0);
     }
@@ -324,10 +367,9 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
                 _ => {}
             },
             Event::Text(t) => {
-                let letters = t.chars().filter(|c| c.is_alphanumeric()).count();
-                line_letters.1 += letters;
+                // Letters are only counted on lines with struck text (rare).
                 if strike > 0 {
-                    line_letters.0 += letters;
+                    line_letters.0 += t.chars().filter(|c| c.is_alphanumeric()).count();
                 }
                 push_text(&mut sink, &mut cur, &mut cell, Seg::Text(cow(t)));
             }
@@ -367,6 +409,19 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
     out
 }
 
+/// Every letter of the line was struck through, given how many struck letters were seen.
+fn all_struck(line: &Line, struck: usize) -> bool {
+    struck > 0
+        && line
+            .segs
+            .iter()
+            .map(|s| match s {
+                Seg::Text(t) | Seg::Code(t) => t.chars().filter(|c| c.is_alphanumeric()).count(),
+            })
+            .sum::<usize>()
+            == struck
+}
+
 /// Cells written on a table row's source text: unescaped pipes, outer ones dropped.
 fn count_cells(row: &str) -> usize {
     let row = row.lines().next().unwrap_or("").trim();
@@ -397,7 +452,7 @@ fn flush_item_text<'a>(
     if let Some(Frame::Item(item)) = stack.last_mut() {
         if item.lines.is_empty() && item.children.is_empty() && matches!(sink, Sink::Lines) {
             if let Some(l) = cur.last_mut() {
-                l.struck = letters.1 > 0 && letters.0 == letters.1;
+                l.struck = all_struck(l, letters.0);
             }
             item.lines = std::mem::take(cur);
             item.lines.retain(|l| !l.segs.is_empty());

@@ -2,9 +2,10 @@
 //! declared conflicts, following the conventions of PLAN_FORMAT.md. Cross-references
 //! (dependencies, ranges, subtask blocks) are recorded here and resolved in `resolve`.
 
-use super::blocks::{Block, Item, Line, Row, Seg};
+use super::blocks::{segs_plain, segs_text, Block, Item, Line, Row, Seg};
 use super::lexicon::{self as lx, Field};
 use super::model::*;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// References that can only be resolved once every task of the file is known.
@@ -446,7 +447,7 @@ impl<'p> FileBuilder<'p> {
                 return;
             }
             Mode::Questions => {
-                let q: Vec<String> = item.lines.iter().map(plain).collect();
+                let q: Vec<Cow<str>> = item.lines.iter().map(plain).collect();
                 self.question(q.join(" ").trim(), None, QuestionSource::Section, item.line);
                 return;
             }
@@ -536,11 +537,11 @@ impl<'p> FileBuilder<'p> {
         if let Some(first) = item.lines.first() {
             let text = plain(first);
             let (status, rest) = match item.checkbox {
-                Some(true) => (Some(Status::Done), text.as_str()),
-                Some(false) => (Some(Status::Pending), text.as_str()),
+                Some(true) => (Some(Status::Done), &*text),
+                Some(false) => (Some(Status::Pending), &*text),
                 None => match text_marker(&text).or_else(|| lx::status_emoji_prefix(&text)) {
                     Some((s, rest)) => (Some(s), rest),
-                    None => (None, text.as_str()),
+                    None => (None, &*text),
                 },
             };
             self.plan.criteria.push(Criterion {
@@ -585,17 +586,8 @@ impl<'p> FileBuilder<'p> {
             Some(p) => self.plan.tasks[p].track,
             None => self.group_for_new_task(),
         };
-        let segs = strip_marker(first, item.checkbox.is_none());
-        let (id, title_segs) = split_id(&segs);
-        let title = segs_text(&title_segs);
-        let t = self.new_task(
-            id,
-            title.trim(),
-            item.line,
-            TaskForm::ListItem,
-            parent,
-            group,
-        );
+        let (id, title) = id_and_title(first, item.checkbox.is_none());
+        let t = self.new_task(id, &title, item.line, TaskForm::ListItem, parent, group);
         {
             let task = &mut self.plan.tasks[t];
             task.status = status;
@@ -637,6 +629,10 @@ impl<'p> FileBuilder<'p> {
     ) -> usize {
         let t = self.plan.tasks.len();
         let derived = id.is_none();
+        if self.plan.tasks.capacity() == t {
+            // Task is large: grow in big steps rather than copy it around often.
+            self.plan.tasks.reserve(t.max(256));
+        }
         let mut task = Task::new(
             TaskId(id.unwrap_or_default()),
             derived,
@@ -660,7 +656,11 @@ impl<'p> FileBuilder<'p> {
         let (_, groups) = lx::trailing_groups(title);
         let mut priority = groups.iter().find_map(|g| lx::find_priority(g.inner));
         // A group holding only the priority is not part of the title.
-        let kept = lx::without_groups(title, &groups, |g| lx::priority_token(g).is_some());
+        let kept = if groups.iter().any(|g| lx::priority_token(g.inner).is_some()) {
+            lx::without_groups(title, &groups, |g| lx::priority_token(g).is_some())
+        } else {
+            title.to_string()
+        };
         if priority.is_none() {
             // `[P0] Fix …` or `P1: …` at the start.
             let s = title.trim_start_matches('[');
@@ -739,10 +739,7 @@ impl<'p> FileBuilder<'p> {
                         }
                     }
                     Field::Dod => {
-                        let mut s = String::new();
-                        if let Some(l) = c.lines.first() {
-                            s = plain(l);
-                        }
+                        let s = c.lines.first().map(plain).unwrap_or_default();
                         let mark = match c.checkbox {
                             Some(true) => "[x] ",
                             Some(false) => "[ ] ",
@@ -766,10 +763,7 @@ impl<'p> FileBuilder<'p> {
     fn task_line(&mut self, t: usize, line: &Line) {
         let text = line.text();
         match lx::split_field(&text) {
-            Some((field, value)) => {
-                let value = value.to_string();
-                self.field_value(t, field, &value, line.line);
-            }
+            Some((field, value)) => self.field_value(t, field, value, line.line),
             None => {
                 let p = plain(line);
                 let p = p.trim();
@@ -814,7 +808,11 @@ impl<'p> FileBuilder<'p> {
                 task.mentions.extend(mentions);
             }
             Field::Depends => {
-                let v = strip_code(value);
+                let v = if value.contains('`') {
+                    Cow::Owned(strip_code(value))
+                } else {
+                    Cow::Borrowed(value)
+                };
                 let v = v.trim();
                 if is_none_word(v) {
                     return;
@@ -1180,35 +1178,8 @@ fn column_of(header: &str) -> Col {
     }
 }
 
-/// Inline segments as plain text (code spans without backticks).
-fn segs_plain(segs: &[Seg]) -> String {
-    let mut s = String::new();
-    for seg in segs {
-        match seg {
-            Seg::Text(t) | Seg::Code(t) => s.push_str(t),
-        }
-    }
-    s
-}
-
-/// Inline segments as text, code spans in backticks (so paths can be told apart).
-fn segs_text(segs: &[Seg]) -> String {
-    let mut s = String::new();
-    for seg in segs {
-        match seg {
-            Seg::Text(t) => s.push_str(t),
-            Seg::Code(c) => {
-                s.push('`');
-                s.push_str(c);
-                s.push('`');
-            }
-        }
-    }
-    s
-}
-
-fn plain(line: &Line) -> String {
-    segs_plain(&line.segs)
+fn plain<'l>(line: &'l Line) -> Cow<'l, str> {
+    line.plain()
 }
 
 fn strip_code(s: &str) -> String {
@@ -1242,27 +1213,10 @@ fn text_marker(text: &str) -> Option<(Status, &str)> {
     None
 }
 
-/// The first line's segments without a leading text marker or status emoji.
-fn strip_marker<'a>(line: &Line<'a>, text_markers: bool) -> Vec<Seg<'a>> {
-    let mut segs = line.segs.clone();
-    if text_markers {
-        if let Some(Seg::Text(t)) = segs.first_mut() {
-            let s = t.to_string();
-            if let Some((_, rest)) = text_marker(&s).or_else(|| lx::status_emoji_prefix(&s)) {
-                *t = std::borrow::Cow::Owned(rest.to_string());
-            }
-        }
-    }
-    segs
-}
-
-fn lead_id_of(line: &Line) -> Option<String> {
-    let segs = strip_marker(line, true);
-    split_id(&segs).0
-}
-
-/// An id at the start of the segments (a code span, or the start of the text).
-fn split_id<'a>(segs: &[Seg<'a>]) -> (Option<String>, Vec<Seg<'a>>) {
+/// The id at the start of a task line (a code span, or the start of the text, after any
+/// marker) and the title that follows it, code spans in backticks.
+fn id_and_title(line: &Line, text_markers: bool) -> (Option<String>, String) {
+    let segs = &line.segs;
     let mut i = 0;
     while let Some(Seg::Text(t)) = segs.get(i) {
         if t.trim().is_empty() {
@@ -1271,35 +1225,73 @@ fn split_id<'a>(segs: &[Seg<'a>]) -> (Option<String>, Vec<Seg<'a>>) {
             break;
         }
     }
+    let mut id = None;
+    let mut title = String::new();
     match segs.get(i) {
-        Some(Seg::Code(c)) if lx::id_len(c.trim()) == Some(c.trim().len()) => {
-            let mut rest = segs[i + 1..].to_vec();
-            if let Some(Seg::Text(t)) = rest.first_mut() {
-                let trimmed = t
-                    .trim_start()
-                    .trim_start_matches([':', '：', '—', '–', '-', ' '])
-                    .to_string();
-                *t = std::borrow::Cow::Owned(trimmed);
+        Some(Seg::Text(t)) => {
+            let mut rest: &str = t;
+            if text_markers {
+                if let Some((_, r)) = text_marker(rest).or_else(|| lx::status_emoji_prefix(rest)) {
+                    rest = r;
+                }
             }
-            (Some(c.trim().to_string()), rest)
+            let rest = rest.trim_start();
+            if let Some((found, r)) = lx::leading_id(rest) {
+                id = Some(found.to_string());
+                title.push_str(r);
+            } else if rest.is_empty() {
+                // `- [ ] `T4.6.3.1` 烘烤…`: the id is the code span after the marker.
+                if let Some(Seg::Code(c)) = segs.get(i + 1) {
+                    if lx::id_len(c.trim()) == Some(c.trim().len()) {
+                        id = Some(c.trim().to_string());
+                        i += 1;
+                    }
+                }
+            } else {
+                title.push_str(rest);
+            }
+            i += 1;
         }
-        Some(Seg::Text(t)) => match lx::leading_id(t) {
-            Some((id, rest)) => {
-                let mut out = vec![Seg::Text(std::borrow::Cow::Owned(rest.to_string()))];
-                out.extend_from_slice(&segs[i + 1..]);
-                (Some(id.to_string()), out)
-            }
-            None => (None, segs.to_vec()),
-        },
-        _ => (None, segs.to_vec()),
+        Some(Seg::Code(c)) if lx::id_len(c.trim()) == Some(c.trim().len()) => {
+            id = Some(c.trim().to_string());
+            i += 1;
+        }
+        _ => {}
     }
+    for seg in segs.get(i..).unwrap_or(&[]) {
+        match seg {
+            Seg::Text(t) => title.push_str(t),
+            Seg::Code(c) => {
+                title.push('`');
+                title.push_str(c);
+                title.push('`');
+            }
+        }
+    }
+    let title = if id.is_some() {
+        title.trim_start_matches([':', '：', '—', '–', ' ']).trim()
+    } else {
+        title.trim()
+    };
+    (id, title.to_string())
+}
+
+fn lead_id_of(line: &Line) -> Option<String> {
+    id_and_title(line, true).0
 }
 
 /// Ids of a dependency text, short ranges expanded (`2.1.2-4` → 2.1.2, 2.1.3, 2.1.4);
 /// long ranges keep their ends (siblings are resolved later) as `a~b`.
 fn expand_list(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for (a, b) in lx::id_list(&text.replace(['`', '*'], "")) {
+    let cleaned;
+    let text = if text.contains(['`', '*']) {
+        cleaned = text.replace(['`', '*'], "");
+        cleaned.as_str()
+    } else {
+        text
+    };
+    for (a, b) in lx::id_list(text) {
         match b {
             None => out.push(a),
             Some(b) => match numeric_range(&a, &b) {
@@ -1330,14 +1322,17 @@ pub fn numeric_range(a: &str, b: &str) -> Option<Vec<String>> {
 fn paths_of(value: &str, line: u32, bare_paths: bool) -> (Vec<PathRef>, Vec<String>) {
     let mut paths = Vec::new();
     let mut mentions = Vec::new();
-    let parts: Vec<&str> = value.split('`').collect();
-    let has_spans = parts.len() >= 3;
-    for (i, part) in parts.iter().enumerate() {
-        let inside = i % 2 == 1 && i + 1 < parts.len();
+    let n_parts = value.bytes().filter(|&b| b == b'`').count() + 1;
+    let has_spans = n_parts >= 3;
+    let mut parts = value.split('`').peekable();
+    let mut i = 0;
+    while let Some(part) = parts.next() {
+        let inside = i % 2 == 1 && i + 1 < n_parts;
+        i += 1;
         if inside {
             match lx::as_path(part) {
                 Some((path, range)) => {
-                    let after = parts.get(i + 1).map_or("", |s| s.trim_start());
+                    let after = parts.peek().map_or("", |s| s.trim_start());
                     let note = if after.starts_with(['(', '（']) {
                         let close = after.find([')', '）']);
                         close.map(|c| {

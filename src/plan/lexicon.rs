@@ -73,8 +73,11 @@ pub fn split_field(text: &str) -> Option<(Field, &str)> {
         Some(p) if head.ends_with([')', '）']) => head[..p].trim(),
         _ => head,
     };
-    let lower = label.to_lowercase();
-    let field = LABELS.iter().find(|(l, _)| *l == lower).map(|(_, f)| *f)?;
+    // Labels are lower case; compare without allocating.
+    let field = LABELS
+        .iter()
+        .find(|(l, _)| l.len() == label.len() && l.eq_ignore_ascii_case(label))
+        .map(|(_, f)| *f)?;
     let sep = t[colon..].chars().next().map_or(1, char::len_utf8);
     Some((field, t[colon + sep..].trim()))
 }
@@ -246,6 +249,9 @@ pub fn priority_token(text: &str) -> Option<Priority> {
 
 /// The first `P0`–`P3` standing as a word inside `text`.
 pub fn find_priority(text: &str) -> Option<Priority> {
+    if !text.bytes().any(|b| b == b'P' || b == b'p') {
+        return None;
+    }
     words(text).find_map(priority_token)
 }
 
@@ -317,7 +323,7 @@ pub fn leading_id(text: &str) -> Option<(&str, &str)> {
             return None;
         }
     }
-    let rest = rest.trim_start_matches([':', '：', '、', ')', ' ', '\t', '—', '–']);
+    let rest = rest.trim_start_matches(['.', ':', '：', '、', ')', ' ', '\t', '—', '–']);
     let rest = rest.strip_prefix("- ").unwrap_or(rest).trim_start();
     Some((id, rest))
 }
@@ -435,49 +441,49 @@ fn expand_short_end(first: &str, end: &str) -> String {
 /// Inline dependency phrases in a title or value: `（依赖 5.1.2）`, `(depends on 5.1.2,
 /// 5.1.3)`, `after 5.2.1`, `blocked by 3.1`. Returns the id text after each phrase.
 pub fn inline_dependency_texts(text: &str) -> Vec<&str> {
-    const CUES: &[&str] = &[
-        "depends on",
-        "depend on",
-        "blocked by",
-        "after",
-        "依赖",
-        "前置",
-        "需先完成",
-        "需要先完成",
-    ];
-    let lower = text.to_ascii_lowercase();
+    const ASCII_CUES: &[&str] = &["depends on", "depend on", "blocked by", "after"];
+    const CJK_CUES: &[&str] = &["依赖", "前置", "需先完成", "需要先完成"];
+    let b = text.as_bytes();
     let mut out = Vec::new();
-    for cue in CUES {
-        let mut from = 0;
-        while let Some(p) = lower[from..].find(cue) {
-            let start = from + p;
-            let end = start + cue.len();
-            from = end;
-            // ASCII cues must stand as words.
-            if cue.is_ascii() {
-                let before_ok = start == 0
-                    || !lower[..start]
-                        .chars()
-                        .next_back()
-                        .is_some_and(|c| c.is_ascii_alphanumeric());
-                if !before_ok {
-                    continue;
-                }
+    let mut i = 0;
+    // One pass: only positions whose byte can start a cue are examined.
+    while i < b.len() {
+        let cue_len = match b[i] {
+            b'd' | b'D' | b'b' | b'B' | b'a' | b'A' => {
+                let word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+                ASCII_CUES
+                    .iter()
+                    .find(|c| {
+                        word_start
+                            && b.len() >= i + c.len()
+                            && b[i..i + c.len()].eq_ignore_ascii_case(c.as_bytes())
+                    })
+                    .map(|c| c.len())
             }
-            let tail = &text[end..];
-            let tail = tail.trim_start_matches([':', '：', ' ']);
-            // The ids run until a closing parenthesis, a sentence end or a new clause.
-            let stop = tail
-                .find([')', '）', ';', '；', '。', '\n'])
-                .unwrap_or(tail.len());
-            let seg = &tail[..stop];
-            if id_list(seg).first().is_some_and(|(first, _)| {
-                seg.trim_start()
-                    .trim_start_matches(['`', '*'])
-                    .starts_with(first.as_str())
-            }) {
-                out.push(seg);
-            }
+            0xE4 | 0xE5 | 0xE9 => CJK_CUES
+                .iter()
+                .find(|c| b[i..].starts_with(c.as_bytes()))
+                .map(|c| c.len()),
+            _ => None,
+        };
+        let Some(n) = cue_len else {
+            i += 1;
+            continue;
+        };
+        let end = i + n;
+        i = end;
+        let tail = text[end..].trim_start_matches([':', '：', ' ']);
+        // The ids run until a closing parenthesis, a sentence end or a new clause.
+        let stop = tail
+            .find([')', '）', ';', '；', '。', '\n'])
+            .unwrap_or(tail.len());
+        let seg = &tail[..stop];
+        let starts_with_id = {
+            let s = seg.trim_start().trim_start_matches(['`', '*']);
+            id_len(s).is_some()
+        };
+        if starts_with_id {
+            out.push(seg);
         }
     }
     out
@@ -522,14 +528,15 @@ pub fn as_path(span: &str) -> Option<(String, Option<String>)> {
 
 /// `TBD` standing as a word (or `待定` / `待确认` in Chinese text).
 pub fn has_tbd(text: &str) -> bool {
-    text.contains("待确认")
-        || text.contains("待定")
-        || text.match_indices("TBD").any(|(i, _)| {
-            let before = text[..i].chars().next_back();
-            let after = text[i + 3..].chars().next();
-            !before.is_some_and(|c| c.is_ascii_alphanumeric())
-                && !after.is_some_and(|c| c.is_ascii_alphanumeric())
-        })
+    // Cheap single-character scans first: most lines hold neither.
+    (text.contains('待') && (text.contains("待定") || text.contains("待确认")))
+        || (text.contains('T')
+            && text.match_indices("TBD").any(|(i, _)| {
+                let before = text[..i].chars().next_back();
+                let after = text[i + 3..].chars().next();
+                !before.is_some_and(|c| c.is_ascii_alphanumeric())
+                    && !after.is_some_and(|c| c.is_ascii_alphanumeric())
+            }))
 }
 
 /// A workstream entry naming a track: `Track A：Billing & Invoices`.

@@ -121,6 +121,8 @@ pub enum TaskForm {
 #[derive(Debug, Clone)]
 pub struct Task {
     pub id: TaskId,
+    /// `id.key()`, computed once: how other mentions in the file find this task.
+    pub key: String,
     /// True when the plan gave no id and `id` was derived from track and position.
     pub derived_id: bool,
     pub title: String,
@@ -154,6 +156,7 @@ pub struct Task {
 impl Task {
     pub fn new(id: TaskId, derived_id: bool, title: String, span: Span, form: TaskForm) -> Self {
         Task {
+            key: id.key(),
             id,
             derived_id,
             title,
@@ -330,7 +333,7 @@ impl Plan {
         };
         let key = id_key(id);
         (0..self.tasks.len())
-            .filter(|&i| self.tasks[i].id.key() == key)
+            .filter(|&i| self.tasks[i].key == key)
             .filter(|&i| {
                 file.is_none_or(|f| {
                     let p = self.file_of(self.tasks[i].span);

@@ -3,7 +3,32 @@
 
 use super::build::{numeric_range, Deferred};
 use super::model::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: ids are short strings; SipHash's DoS resistance buys nothing here.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf29ce484222325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        self.0 = h;
+    }
+}
+
+type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// The repository's files, to check that touch points exist.
 pub trait FileIndex {
@@ -12,8 +37,10 @@ pub trait FileIndex {
 }
 
 pub fn finalize(plan: &mut Plan, deferred: Deferred, files: Option<&dyn FileIndex>) {
-    let per_file = index_ids(plan);
-    attach_subtask_blocks(plan, &deferred, &per_file);
+    if !deferred.parents.is_empty() {
+        let per_file = index_ids(plan);
+        attach_subtask_blocks(plan, &deferred, &per_file);
+    }
     derive_ids(plan);
     let per_file = index_ids(plan);
     report_duplicates(plan);
@@ -37,10 +64,10 @@ pub fn finalize(plan: &mut Plan, deferred: Deferred, files: Option<&dyn FileInde
 
 /// Per file: id key → first task with that id.
 fn index_ids(plan: &Plan) -> Vec<HashMap<String, usize>> {
-    let mut maps = vec![HashMap::new(); plan.files.len()];
+    let mut maps = vec![HashMap::default(); plan.files.len()];
     for (i, t) in plan.tasks.iter().enumerate() {
         if !t.id.0.is_empty() {
-            maps[t.span.file].entry(t.id.key()).or_insert(i);
+            maps[t.span.file].entry(t.key.clone()).or_insert(i);
         }
     }
     maps
@@ -91,7 +118,8 @@ fn is_ancestor(plan: &Plan, a: usize, mut b: usize) -> bool {
 
 fn set_track(plan: &mut Plan, t: usize, track: usize) {
     plan.tasks[t].track = track;
-    for c in plan.tasks[t].subtasks.clone() {
+    for i in 0..plan.tasks[t].subtasks.len() {
+        let c = plan.tasks[t].subtasks[i];
         set_track(plan, c, track);
     }
 }
@@ -100,7 +128,7 @@ fn set_track(plan: &mut Plan, t: usize, track: usize) {
 fn derive_ids(plan: &mut Plan) {
     // Track keys first so derived ids can use them.
     track_keys(plan);
-    let mut counters: HashMap<(Option<usize>, usize), usize> = HashMap::new();
+    let mut counters: HashMap<(Option<usize>, usize), usize> = HashMap::default();
     for t in 0..plan.tasks.len() {
         if !plan.tasks[t].derived_id {
             continue;
@@ -113,7 +141,9 @@ fn derive_ids(plan: &mut Plan) {
             Some(p) => plan.tasks[p].id.0.clone(),
             None => plan.tracks[track].key.clone(),
         };
-        plan.tasks[t].id = TaskId(format!("{base}#{n}"));
+        let id = TaskId(format!("{base}#{n}"));
+        plan.tasks[t].key = id.key();
+        plan.tasks[t].id = id;
     }
 }
 
@@ -170,16 +200,16 @@ fn slug(name: &str) -> String {
 }
 
 fn report_duplicates(plan: &mut Plan) {
-    let mut first: HashMap<(usize, String), usize> = HashMap::new();
+    let mut first: HashMap<(usize, &str), usize> = HashMap::default();
     let mut found = Vec::new();
     for (i, t) in plan.tasks.iter().enumerate() {
         if t.derived_id {
             continue;
         }
-        match first.get(&(t.span.file, t.id.key())) {
+        match first.get(&(t.span.file, t.key.as_str())) {
             Some(&j) => found.push((j, i)),
             None => {
-                first.insert((t.span.file, t.id.key()), i);
+                first.insert((t.span.file, t.key.as_str()), i);
             }
         }
     }
@@ -380,7 +410,8 @@ fn resolve_checkpoints(plan: &mut Plan, d: &Deferred, ids: &[HashMap<String, usi
 /// Tasks with no written state take it from their subtasks.
 fn derive_statuses(plan: &mut Plan) {
     fn derive(plan: &mut Plan, t: usize) {
-        for c in plan.tasks[t].subtasks.clone() {
+        for i in 0..plan.tasks[t].subtasks.len() {
+            let c = plan.tasks[t].subtasks[i];
             derive(plan, c);
         }
         let task = &plan.tasks[t];
@@ -410,7 +441,10 @@ fn derive_statuses(plan: &mut Plan) {
 fn state_disagreements(plan: &mut Plan) {
     for t in 0..plan.tasks.len() {
         let task = &plan.tasks[t];
-        if !task.status_written || task.subtasks.is_empty() {
+        if !task.status_written
+            || task.subtasks.is_empty()
+            || !matches!(task.status, Status::Done | Status::Pending)
+        {
             continue;
         }
         let open: Vec<String> = task

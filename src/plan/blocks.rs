@@ -172,14 +172,22 @@ enum Sink {
     Cell,
 }
 
+/// All top-level blocks of `text`, in order.
+#[cfg(test)]
 pub fn parse(text: &str) -> Vec<Block<'_>> {
+    let mut out = Vec::new();
+    parse_with(text, |b| out.push(b));
+    out
+}
+
+/// Top-level blocks of `text`, each handed to `emit` as soon as it is complete.
+pub fn parse_with<'a>(text: &'a str, mut emit: impl FnMut(Block<'a>)) {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_TASKLISTS);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
     let lines_of = Lines::new(text);
 
-    let mut out: Vec<Block> = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     // Inline content being collected.
     let mut cur: Vec<Line> = Vec::new();
@@ -191,11 +199,11 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
     let mut line_letters = (0usize, 0usize); // (struck letters, reserved) on the line
     let mut row_line = 0u32;
 
-    fn push_block<'a>(stack: &mut [Frame<'a>], out: &mut Vec<Block<'a>>, b: Block<'a>) {
+    fn push_block<'a>(stack: &mut [Frame<'a>], out: &mut impl FnMut(Block<'a>), b: Block<'a>) {
         match stack.last_mut() {
             Some(Frame::Item(item)) => item.children.push(b),
             Some(Frame::Quote(_)) | Some(Frame::Table { .. }) | Some(Frame::List(_)) => {}
-            None => out.push(b),
+            None => out(b),
         }
     }
 
@@ -306,7 +314,7 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
                     sink = Sink::None;
                     push_block(
                         &mut stack,
-                        &mut out,
+                        &mut emit,
                         Block::Heading {
                             level: heading_level,
                             line,
@@ -325,7 +333,7 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
                         Some(Frame::Quote(lines)) => lines.append(&mut cur),
                         _ => {
                             let lines = std::mem::take(&mut cur);
-                            push_block(&mut stack, &mut out, Block::Para { lines });
+                            push_block(&mut stack, &mut emit, Block::Para { lines });
                         }
                     }
                 }
@@ -340,17 +348,17 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
                 }
                 TagEnd::List(_) => {
                     if let Some(Frame::List(items)) = stack.pop() {
-                        push_block(&mut stack, &mut out, Block::List { items });
+                        push_block(&mut stack, &mut emit, Block::List { items });
                     }
                 }
                 TagEnd::BlockQuote(_) => {
                     if let Some(Frame::Quote(lines)) = stack.pop() {
-                        push_block(&mut stack, &mut out, Block::Quote { lines });
+                        push_block(&mut stack, &mut emit, Block::Quote { lines });
                     }
                 }
                 TagEnd::Table => {
                     if let Some(Frame::Table { line, head, rows }) = stack.pop() {
-                        push_block(&mut stack, &mut out, Block::Table { line, head, rows });
+                        push_block(&mut stack, &mut emit, Block::Table { line, head, rows });
                     }
                 }
                 TagEnd::TableCell => {
@@ -402,11 +410,10 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
     // Unclosed frames cannot happen with pulldown-cmark, but never lose content.
     while let Some(f) = stack.pop() {
         if let Frame::List(items) = f {
-            out.push(Block::List { items });
+            emit(Block::List { items });
         }
     }
     let _ = row_line;
-    out
 }
 
 /// Every letter of the line was struck through, given how many struck letters were seen.

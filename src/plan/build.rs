@@ -17,6 +17,45 @@ pub struct Deferred {
     pub chains: Vec<(usize, String, String, u32)>,
     /// Checkpoint items as written: (checkpoint index, first, optional range end).
     pub checkpoint_items: Vec<(usize, String, Option<String>)>,
+    /// Dependencies as written: (task, byte range in `dep_ids`, line). A range of ids
+    /// not yet expanded is written `a~b`.
+    pub deps: Vec<(usize, std::ops::Range<usize>, u32)>,
+    /// The text of every dependency id, one buffer for the whole plan.
+    pub dep_ids: String,
+}
+
+impl Deferred {
+    /// Record the ids of a dependency text (`5.1.2, 5.1.3`, `2.1.2-4`, `5.2.1~5.2.4`) for
+    /// task `t`. Returns how many were found.
+    fn push_deps(&mut self, t: usize, text: &str, line: u32) -> usize {
+        let cleaned;
+        let text = if text.contains(['`', '*']) {
+            cleaned = text.replace(['`', '*'], "");
+            cleaned.as_str()
+        } else {
+            text
+        };
+        let items = lx::id_list(text);
+        for (a, b) in &items {
+            match b {
+                None => self.push_id(t, a, line),
+                Some(b) => {
+                    let end = lx::expand_short_end(a, b);
+                    match numeric_range(a, &end) {
+                        Some(ids) => ids.iter().for_each(|id| self.push_id(t, id, line)),
+                        None => self.push_id(t, &format!("{a}~{end}"), line),
+                    }
+                }
+            }
+        }
+        items.len()
+    }
+
+    fn push_id(&mut self, t: usize, id: &str, line: u32) {
+        let start = self.dep_ids.len();
+        self.dep_ids.push_str(id);
+        self.deps.push((t, start..self.dep_ids.len(), line));
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -104,8 +143,9 @@ impl<'p> FileBuilder<'p> {
         });
     }
 
-    pub fn blocks(&mut self, blocks: &[Block]) {
-        for b in blocks {
+    /// One top-level block, in document order.
+    pub fn block(&mut self, b: &Block) {
+        {
             let pending = std::mem::replace(&mut self.pending, Pending::None);
             match b {
                 Block::Heading { level, line } => self.heading(*level, line),
@@ -671,10 +711,7 @@ impl<'p> FileBuilder<'p> {
             }
         }
         for d in lx::inline_dependency_texts(title) {
-            let ids = expand_list(d);
-            self.plan.tasks[t]
-                .depends_raw
-                .extend(ids.into_iter().map(|i| (i, line)));
+            self.deferred.push_deps(t, d, line);
         }
         let task = &mut self.plan.tasks[t];
         task.title = kept;
@@ -694,8 +731,9 @@ impl<'p> FileBuilder<'p> {
         let Some(first) = item.lines.first() else {
             return;
         };
-        let text = plain(first);
-        if let Some((field, _)) = lx::split_field(&text) {
+        // A field label sits in the first text piece (emphasis is already flattened).
+        let text = first_text(first);
+        if let Some((field, _)) = lx::split_field(text) {
             for l in &item.lines {
                 self.task_line(t, l);
             }
@@ -771,10 +809,7 @@ impl<'p> FileBuilder<'p> {
                     return;
                 }
                 for d in lx::inline_dependency_texts(p) {
-                    let ids = expand_list(d);
-                    self.plan.tasks[t]
-                        .depends_raw
-                        .extend(ids.into_iter().map(|i| (i, line.line)));
+                    self.deferred.push_deps(t, d, line.line);
                 }
                 if lx::has_tbd(p) {
                     let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
@@ -817,14 +852,10 @@ impl<'p> FileBuilder<'p> {
                 if is_none_word(v) {
                     return;
                 }
-                let ids = expand_list(v);
-                if ids.is_empty() {
+                if self.deferred.push_deps(t, v, line) == 0 {
                     // `Phase 1 完成` and other prose: kept, not resolved.
                     self.plan.tasks[t].notes.push(format!("depends on: {v}"));
                 }
-                self.plan.tasks[t]
-                    .depends_raw
-                    .extend(ids.into_iter().map(|i| (i, line)));
             }
             Field::Dod => {
                 if !value.trim().is_empty() {
@@ -1017,10 +1048,7 @@ impl<'p> FileBuilder<'p> {
             task.touch_points.extend(paths);
             task.mentions.extend(mentions);
             for d in lx::inline_dependency_texts(p) {
-                let ids = expand_list(d);
-                self.plan.tasks[t]
-                    .depends_raw
-                    .extend(ids.into_iter().map(|i| (i, line)));
+                self.deferred.push_deps(t, d, line);
             }
             if lx::has_tbd(p) {
                 let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
@@ -1069,7 +1097,8 @@ impl<'p> FileBuilder<'p> {
                 break;
             }
         }
-        let items = lx::id_list(&value.replace(['`', '*'], ""));
+        let cleaned = value.replace(['`', '*'], "");
+        let items = lx::id_list(&cleaned);
         if items.is_empty() {
             return false;
         }
@@ -1085,7 +1114,8 @@ impl<'p> FileBuilder<'p> {
             span: self.span(line.line),
         });
         for (a, b) in items {
-            self.deferred.checkpoint_items.push((c, a, b));
+            let end = b.map(|b| lx::expand_short_end(a, b).into_owned());
+            self.deferred.checkpoint_items.push((c, a.to_string(), end));
         }
         true
     }
@@ -1175,6 +1205,14 @@ fn column_of(header: &str) -> Col {
         "dod" | "done when" | "验收" | "完成标准" => Col::Dod,
         "as-built" | "as built" | "实现入口" => Col::AsBuilt,
         _ => Col::Other,
+    }
+}
+
+/// The first text piece of a line (empty when the line starts with code).
+fn first_text<'l>(line: &'l Line) -> &'l str {
+    match line.segs.first() {
+        Some(Seg::Text(t)) => t,
+        _ => "",
     }
 }
 
@@ -1278,29 +1316,6 @@ fn id_and_title(line: &Line, text_markers: bool) -> (Option<String>, String) {
 
 fn lead_id_of(line: &Line) -> Option<String> {
     id_and_title(line, true).0
-}
-
-/// Ids of a dependency text, short ranges expanded (`2.1.2-4` → 2.1.2, 2.1.3, 2.1.4);
-/// long ranges keep their ends (siblings are resolved later) as `a~b`.
-fn expand_list(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let cleaned;
-    let text = if text.contains(['`', '*']) {
-        cleaned = text.replace(['`', '*'], "");
-        cleaned.as_str()
-    } else {
-        text
-    };
-    for (a, b) in lx::id_list(text) {
-        match b {
-            None => out.push(a),
-            Some(b) => match numeric_range(&a, &b) {
-                Some(ids) => out.extend(ids),
-                None => out.push(format!("{a}~{b}")),
-            },
-        }
-    }
-    out
 }
 
 /// `2.1.2`..`2.1.4` → every id between, when only the last component differs.

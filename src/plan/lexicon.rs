@@ -384,9 +384,10 @@ pub fn id_len(t: &str) -> Option<usize> {
 
 /// Every id mentioned in a dependency list: `5.1.2, 5.1.3`, `T5.3.1、T5.3.2`,
 /// ranges `5.2.1~5.2.4` / `5.2.1-5.2.4` / `5.2.1–5.2.4`, short ranges `2.1.2-4`.
-/// Returns items; a range is `(first, Some(last))`.
-pub fn id_list(text: &str) -> Vec<(String, Option<String>)> {
-    let mut out: Vec<(String, Option<String>)> = Vec::new();
+/// Returns items; a range is `(first, Some(last))`, `last` as written (`4` in `2.1.2-4`;
+/// see [`expand_short_end`]).
+pub fn id_list(text: &str) -> Vec<(&str, Option<&str>)> {
+    let mut out: Vec<(&str, Option<&str>)> = Vec::new();
     let mut i = 0;
     let mut pending_range = false;
     while i < text.len() {
@@ -401,11 +402,11 @@ pub fn id_list(text: &str) -> Vec<(String, Option<String>)> {
                 let id = &rest[..n];
                 if pending_range {
                     if let Some(last) = out.last_mut() {
-                        last.1 = Some(expand_short_end(&last.0, id));
+                        last.1 = Some(id);
                     }
                     pending_range = false;
                 } else {
-                    out.push((id.to_string(), None));
+                    out.push((id, None));
                 }
                 i += n;
                 continue;
@@ -416,7 +417,7 @@ pub fn id_list(text: &str) -> Vec<(String, Option<String>)> {
             let before = text[..i].trim_end();
             let last_end_ok = out
                 .last()
-                .is_some_and(|(a, b)| b.is_none() && before.ends_with(a.as_str()));
+                .is_some_and(|(a, b)| b.is_none() && before.ends_with(*a));
             if last_end_ok {
                 pending_range = true;
             }
@@ -429,13 +430,13 @@ pub fn id_list(text: &str) -> Vec<(String, Option<String>)> {
 }
 
 /// `2.1.2-4` → `2.1.4`; a full id is returned as is.
-fn expand_short_end(first: &str, end: &str) -> String {
+pub fn expand_short_end<'a>(first: &str, end: &'a str) -> std::borrow::Cow<'a, str> {
     if !end.contains('.') && first.contains('.') && end.chars().all(|c| c.is_ascii_digit()) {
         if let Some((head, _)) = first.rsplit_once('.') {
-            return format!("{head}.{end}");
+            return std::borrow::Cow::Owned(format!("{head}.{end}"));
         }
     }
-    end.to_string()
+    std::borrow::Cow::Borrowed(end)
 }
 
 /// Inline dependency phrases in a title or value: `（依赖 5.1.2）`, `(depends on 5.1.2,
@@ -614,17 +615,15 @@ mod tests {
         assert_eq!(
             l,
             vec![
-                ("5.2.1".into(), Some("5.2.4".into())),
-                ("5.4.1".into(), Some("5.4.3".into())),
-                ("T1".into(), None),
-                ("WP-3".into(), None)
+                ("5.2.1", Some("5.2.4")),
+                ("5.4.1", Some("5.4.3")),
+                ("T1", None),
+                ("WP-3", None)
             ]
         );
-        assert_eq!(
-            id_list("2.1.2-4"),
-            vec![("2.1.2".into(), Some("2.1.4".into()))]
-        );
-        assert_eq!(id_list("5.2.1 – 5.2.3")[0].1.as_deref(), Some("5.2.3"));
+        assert_eq!(id_list("2.1.2-4"), vec![("2.1.2", Some("4"))]);
+        assert_eq!(expand_short_end("2.1.2", "4"), "2.1.4");
+        assert_eq!(id_list("5.2.1 – 5.2.3")[0].1, Some("5.2.3"));
     }
 
     #[test]

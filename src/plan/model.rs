@@ -134,8 +134,6 @@ pub struct Task {
     pub track: usize,
     pub parent: Option<usize>,
     pub subtasks: Vec<usize>,
-    /// Dependencies as written (ids as they appear), resolved in `deps`.
-    pub depends_raw: Vec<(String, u32)>,
     /// Resolved explicit dependencies (task indices).
     pub deps: Vec<usize>,
     pub touch_points: Vec<PathRef>,
@@ -166,7 +164,6 @@ impl Task {
             track: 0,
             parent: None,
             subtasks: Vec::new(),
-            depends_raw: Vec::new(),
             deps: Vec::new(),
             touch_points: Vec::new(),
             as_built: Vec::new(),

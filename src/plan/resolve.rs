@@ -227,11 +227,19 @@ fn report_duplicates(plan: &mut Plan) {
 
 /// Look an id up in its own file first, then in every other file when only one has it.
 fn lookup(plan: &Plan, ids: &[HashMap<String, usize>], file: usize, id: &str) -> Option<usize> {
-    let key = id_key(id);
-    if let Some(&t) = ids[file].get(&key) {
+    // Most ids are already in key form: skip building the key then.
+    let simple = !id.starts_with(['T', 't']) && !id.bytes().any(|b| b.is_ascii_lowercase());
+    let owned;
+    let key: &str = if simple {
+        id
+    } else {
+        owned = id_key(id);
+        &owned
+    };
+    if let Some(&t) = ids[file].get(key) {
         return Some(t);
     }
-    let mut hits = ids.iter().filter_map(|m| m.get(&key));
+    let mut hits = ids.iter().filter_map(|m| m.get(key));
     let first = hits.next()?;
     let _ = plan;
     hits.next().is_none().then_some(*first)
@@ -322,36 +330,31 @@ fn unknown(plan: &mut Plan, span: Span, id: &str) {
 }
 
 fn resolve_deps(plan: &mut Plan, d: &Deferred, ids: &[HashMap<String, usize>]) {
-    for t in 0..plan.tasks.len() {
-        let raw = std::mem::take(&mut plan.tasks[t].depends_raw);
+    for (t, range, line) in &d.deps {
+        let (t, line) = (*t, *line);
+        let id = &d.dep_ids[range.clone()];
         let file = plan.tasks[t].span.file;
-        let mut deps = Vec::new();
-        for (id, line) in &raw {
-            let found = match id.split_once('~') {
-                Some((a, b)) => expand_range(plan, ids, file, a, b, *line),
-                None => match lookup(plan, ids, file, id) {
-                    Some(x) => vec![x],
-                    None => {
-                        unknown(plan, Span { file, line: *line }, id);
-                        vec![]
-                    }
-                },
-            };
-            for x in found {
-                if x != t && !deps.contains(&x) && !is_ancestor(plan, x, t) {
-                    deps.push(x);
+        let found = match id.split_once('~') {
+            Some((a, b)) => expand_range(plan, ids, file, a, b, line),
+            None => match lookup(plan, ids, file, id) {
+                Some(x) => vec![x],
+                None => {
+                    unknown(plan, Span { file, line }, id);
+                    vec![]
                 }
+            },
+        };
+        for x in found {
+            if x != t && !plan.tasks[t].deps.contains(&x) && !is_ancestor(plan, x, t) {
+                plan.tasks[t].deps.push(x);
             }
         }
-        plan.tasks[t].depends_raw = raw;
-        plan.tasks[t].deps = deps;
     }
-    for (file, a, b, line) in &d.chains {
+    for (file, a, b, _line) in &d.chains {
         let (x, y) = (lookup(plan, ids, *file, a), lookup(plan, ids, *file, b));
         match (x, y) {
             (Some(x), Some(y)) if x != y && !plan.tasks[y].deps.contains(&x) => {
                 plan.tasks[y].deps.push(x);
-                plan.tasks[y].depends_raw.push((a.clone(), *line));
             }
             _ => {
                 // Arrows in prose between things that are not tasks are not dependencies.

@@ -1,0 +1,365 @@
+//! The CLI as a process on repositories built with git2: markdown and JSON outputs, exit
+//! codes, plan discovery relative to the repository root, and bad input.
+
+mod common;
+
+use common::{shortlist, Repo};
+use serde_json::Value;
+
+fn phase5_repo() -> Repo {
+    let r = Repo::new();
+    r.fixture("phase5.md", "docs/plan/phase5.md");
+    r.write("apps/server/scripts/seed.ts", "export {}\n");
+    r.write("user_docs/billing.md", "# Billing\n");
+    r.commit_all("plan");
+    r
+}
+
+#[test]
+fn triage_markdown_groups_remaining_work_by_track() {
+    let r = phase5_repo();
+    let run = shortlist(r.path(), &["triage"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("triage_phase5_md", run.stdout);
+}
+
+#[test]
+fn triage_json_is_the_versioned_document() {
+    let r = phase5_repo();
+    let run = shortlist(r.path(), &["triage", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["schema"], "shortlist.triage/1");
+    assert_eq!(v["plan_files"], serde_json::json!(["docs/plan/phase5.md"]));
+    let keys: Vec<&str> = v["tracks"]
+        .as_array()
+        .expect("tracks")
+        .iter()
+        .map(|t| t["key"].as_str().expect("key"))
+        .collect();
+    assert_eq!(keys, vec!["A", "B", "E", "C", "D"]);
+    let b = &v["tracks"][1];
+    for k in [
+        "key",
+        "letter",
+        "id",
+        "name",
+        "priority",
+        "file",
+        "line",
+        "doc_only",
+        "remaining",
+    ] {
+        assert!(b.get(k).is_some(), "track key {k}");
+    }
+    assert_eq!(b["priority"], "P0");
+    assert_eq!(b["line"], 37);
+    let first = &b["remaining"][0];
+    for k in [
+        "id",
+        "title",
+        "status",
+        "priority",
+        "parent",
+        "depends_on",
+        "blocked_by",
+        "touch_points",
+        "as_built",
+        "dod",
+        "file",
+        "line",
+        "subtasks",
+    ] {
+        assert!(first.get(k).is_some(), "task key {k}");
+    }
+    assert_eq!(first["id"], "5.2.1.2.1");
+    assert_eq!(first["parent"], "5.2.1.2");
+    assert_eq!(first["priority"], "P0", "track priority applies");
+    assert_eq!(first["blocked_by"], serde_json::json!(["5.1.2"]));
+    let wizard = &b["remaining"][2];
+    assert_eq!(wizard["id"], "5.2.2");
+    assert_eq!(wizard["subtasks"].as_array().map(Vec::len), Some(2));
+    assert_eq!(v["tracks"][3]["doc_only"], true);
+    assert_eq!(
+        v["checkpoints"][1]["tasks"].as_array().map(Vec::len),
+        Some(5)
+    );
+    assert_eq!(v["open_questions"].as_array().map(Vec::len), Some(3));
+    assert!(v["open_questions"][1]["id"]
+        .as_str()
+        .is_some_and(|s| s.starts_with("Q-")));
+    // A missing touch point is a warning with file and line.
+    let d = v["diagnostics"].as_array().expect("diagnostics");
+    assert!(d.iter().any(|d| d["severity"] == "warning"
+        && d["file"] == "docs/plan/phase5.md"
+        && d["line"] == 29
+        && d["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("apps/server/src/billing/pdf.ts"))));
+    // Paths that exist raise nothing.
+    assert!(!d.iter().any(|d| d["message"]
+        .as_str()
+        .is_some_and(|m| m.contains("`apps/server/scripts/seed.ts`"))));
+}
+
+#[test]
+fn triage_one_track() {
+    let r = phase5_repo();
+    let run = shortlist(r.path(), &["triage", "E"]);
+    assert_eq!(run.code, 0);
+    assert!(run
+        .stdout
+        .contains("## Track E — Data Collection Config（DB + API） (P0) · 3 open"));
+    assert!(!run.stdout.contains("Track A"));
+}
+
+#[test]
+fn task_shows_everything_with_its_source() {
+    let r = phase5_repo();
+    let run = shortlist(r.path(), &["task", "5.2.1"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    insta::assert_snapshot!("task_5_2_1_md", run.stdout);
+    let json = shortlist(r.path(), &["task", "T5.2.3", "--format", "json"]);
+    let v: Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["schema"], "shortlist.task/1");
+    assert_eq!(v["file"], "docs/plan/phase5.md");
+    assert_eq!(v["line"], 54);
+    assert_eq!(v["depends_on"], serde_json::json!(["5.2.2"]));
+}
+
+#[test]
+fn track_shows_remaining_and_finished() {
+    let r = phase5_repo();
+    let run = shortlist(r.path(), &["track", "A"]);
+    assert_eq!(run.code, 0);
+    insta::assert_snapshot!("track_a_md", run.stdout);
+}
+
+#[test]
+fn unknown_task_or_track_fails_with_a_hint() {
+    let r = phase5_repo();
+    let run = shortlist(r.path(), &["task", "9.9"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("no task `9.9`") && run.stderr.contains("shortlist triage"),
+        "{}",
+        run.stderr
+    );
+    let run = shortlist(r.path(), &["track", "Z"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr
+            .contains("no track `Z`; tracks: A (Billing & Invoices)"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn check_lists_diagnostics_and_strict_exits_2_on_errors() {
+    let r = Repo::new();
+    r.fixture("diagnostics.md", "PLAN.md");
+    r.commit_all("bad plan");
+    let run = shortlist(r.path(), &["check"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .contains("PLAN.md:4: error: duplicate task id `1.1`"),
+        "{}",
+        run.stdout
+    );
+    assert!(run
+        .stdout
+        .contains("PLAN.md:8: error: dependency cycle: 1.3 → 1.4 → 1.3"));
+    let strict = shortlist(r.path(), &["check", "--strict"]);
+    assert_eq!(strict.code, 2);
+    let clean = phase5_repo();
+    assert_eq!(
+        shortlist(clean.path(), &["check", "--strict"]).code,
+        0,
+        "warnings only"
+    );
+    let json = shortlist(r.path(), &["check", "--format", "json"]);
+    let v: Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["errors"], 3);
+}
+
+#[test]
+fn repo_root_is_found_upward_and_globs_are_relative_to_it() {
+    let r = phase5_repo();
+    r.write("shortlist.toml", "plan = [\"docs/plan/*.md\"]\n");
+    r.write("src/deep/er/file.rs", "fn main() {}\n");
+    let from_sub = shortlist(
+        &r.path().join("src/deep/er"),
+        &["triage", "--format", "json"],
+    );
+    assert_eq!(from_sub.code, 0, "{}", from_sub.stderr);
+    let v: Value = serde_json::from_str(&from_sub.stdout).expect("json");
+    assert_eq!(v["plan_files"], serde_json::json!(["docs/plan/phase5.md"]));
+    // From anywhere else, --repo names the repository; the glob still means its root.
+    let elsewhere = tempfile::tempdir().expect("tmp");
+    let repo_arg = r.path().join("src").display().to_string();
+    let run = shortlist(elsewhere.path(), &["--repo", &repo_arg, "check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("1 plan file: 5 tracks, 22 tasks"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn plan_flag_overrides_and_untracked_plans_are_found() {
+    let r = phase5_repo();
+    r.write(
+        "notes/next.md",
+        "## Track Q (P1)\n- [ ] 1.1 Untracked plan task\n",
+    );
+    let run = shortlist(
+        r.path(),
+        &["--plan", "notes/*.md", "triage", "--format", "json"],
+    );
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["plan_files"], serde_json::json!(["notes/next.md"]));
+    assert_eq!(
+        v["tracks"][0]["remaining"][0]["title"],
+        "Untracked plan task"
+    );
+}
+
+#[test]
+fn ignored_files_are_not_plans() {
+    let r = phase5_repo();
+    r.write(".gitignore", "scratch/\n");
+    r.write("scratch/plan/x.md", "- [ ] 1 ignored\n");
+    let run = shortlist(r.path(), &["triage", "--format", "json"]);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["plan_files"], serde_json::json!(["docs/plan/phase5.md"]));
+}
+
+#[test]
+fn a_finished_plan_says_so_and_points_at_files_with_open_tasks() {
+    let r = Repo::new();
+    r.fixture("finished.md", "docs/plan/phase4.md");
+    r.fixture("phase5.md", "domain/mes/phase5_tasks.md");
+    r.write("README.md", "# App\n\nNo tasks here.\n");
+    r.write("shortlist.toml", "plan = [\"docs/plan/phase4.md\"]\n");
+    r.commit_all("two plans");
+    let run = shortlist(r.path(), &["triage"]);
+    assert_eq!(run.code, 0);
+    assert!(
+        run.stdout
+            .contains("The plan files above hold no open task."),
+        "{}",
+        run.stdout
+    );
+    assert!(
+        run.stdout
+            .contains("- `domain/mes/phase5_tasks.md`: 18 open"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("README.md"));
+    let json = shortlist(r.path(), &["triage", "--format", "json"]);
+    let v: Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["open_elsewhere"][0]["file"], "domain/mes/phase5_tasks.md");
+}
+
+#[test]
+fn missing_plan_and_glob_matching_nothing_are_explained() {
+    let r = Repo::new();
+    r.write("src/main.rs", "fn main() {}\n");
+    r.commit_all("code only");
+    let run = shortlist(r.path(), &["triage"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("no plan file found") && run.stderr.contains("--plan GLOB"),
+        "{}",
+        run.stderr
+    );
+    let named = shortlist(r.path(), &["--plan", "docs/PLAN.md", "check"]);
+    assert_eq!(named.code, 0);
+    assert!(
+        named
+            .stdout
+            .contains("docs/PLAN.md: error: plan file `docs/PLAN.md` does not exist"),
+        "{}",
+        named.stdout
+    );
+    let p5 = phase5_repo();
+    let both = shortlist(
+        p5.path(),
+        &["--plan", "docs/plan/*.md", "--plan", "nope/*.md", "check"],
+    );
+    assert!(
+        both.stdout
+            .contains("nope/*.md: warning: plan glob `nope/*.md` matches no file"),
+        "{}",
+        both.stdout
+    );
+}
+
+#[test]
+fn invalid_utf8_is_reported_with_its_line_and_the_rest_still_parses() {
+    let r = Repo::new();
+    let mut bytes =
+        b"## Track A (P0)\n- [ ] 1.1 fine\n- [ ] 1.2 bad \xff\xfe byte\n- [ ] 1.3 after\n".to_vec();
+    bytes.extend_from_slice("- [ ] 1.4 中文\n".as_bytes());
+    r.write("PLAN.md", bytes);
+    let run = shortlist(r.path(), &["check"]);
+    assert!(
+        run.stdout.contains("PLAN.md:3: error: invalid UTF-8"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("4 tasks"), "{}", run.stdout);
+}
+
+#[test]
+fn bad_config_names_the_key_and_line() {
+    let r = phase5_repo();
+    r.write("shortlist.toml", "notes_dir = \"n\"\nplans = [\"x\"]\n");
+    let run = shortlist(r.path(), &["triage"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("shortlist.toml")
+            && run.stderr.contains("plans")
+            && run.stderr.contains("line 2"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_path_that_does_not_exist_is_a_clean_failure() {
+    let run = shortlist(
+        std::path::Path::new("/"),
+        &["--repo", "/definitely/not/here", "triage"],
+    );
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("/definitely/not/here does not exist"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn plain_directories_work_without_git() {
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("TODO.md"), "- [ ] 1. Water the plants\n").expect("write");
+    let run = shortlist(dir.path(), &["triage", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["tracks"][0]["remaining"][0]["title"], "Water the plants");
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let run = shortlist(std::path::Path::new("."), &["--help"]);
+    assert!(
+        run.stdout.contains("Exit codes:") && run.stdout.contains("2  `check --strict`"),
+        "{}",
+        run.stdout
+    );
+}

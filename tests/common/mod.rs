@@ -1,0 +1,85 @@
+//! Test support: git repositories built with git2 in temp dirs, and running the binary.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub struct Repo {
+    pub dir: tempfile::TempDir,
+    pub git: git2::Repository,
+}
+
+impl Repo {
+    /// An empty repository with a fixed identity.
+    pub fn new() -> Repo {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let git = git2::Repository::init(dir.path()).expect("git init");
+        let mut cfg = git.config().expect("config");
+        cfg.set_str("user.name", "Test").expect("name");
+        cfg.set_str("user.email", "test@example.com")
+            .expect("email");
+        Repo { dir, git }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) -> PathBuf {
+        let p = self.dir.path().join(rel);
+        if let Some(parent) = p.parent() {
+            std::fs::create_dir_all(parent).expect("mkdir");
+        }
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+
+    pub fn fixture(&self, name: &str, rel: &str) {
+        let src = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
+        self.write(rel, std::fs::read(src).expect("fixture"));
+    }
+
+    /// Stage everything (ignores honoured) and commit.
+    pub fn commit_all(&self, message: &str) -> git2::Oid {
+        let mut index = self.git.index().expect("index");
+        index
+            .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+            .expect("add");
+        index.write().expect("write index");
+        let tree_id = index.write_tree().expect("tree");
+        let tree = self.git.find_tree(tree_id).expect("find tree");
+        let sig = git2::Signature::now("Test", "test@example.com").expect("sig");
+        let parents: Vec<git2::Commit> = match self.git.head() {
+            Ok(h) => vec![h.peel_to_commit().expect("head commit")],
+            Err(_) => vec![],
+        };
+        let refs: Vec<&git2::Commit> = parents.iter().collect();
+        self.git
+            .commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
+            .expect("commit")
+    }
+}
+
+pub struct Run {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: i32,
+}
+
+/// Run the `shortlist` binary in `cwd`.
+pub fn shortlist(cwd: &Path, args: &[&str]) -> Run {
+    let out = Command::new(env!("CARGO_BIN_EXE_shortlist"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .expect("run shortlist");
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}

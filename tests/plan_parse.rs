@@ -1,0 +1,558 @@
+//! The plan parser on fixtures that look like real team plans: ids, statuses, parents,
+//! fields, tracks, priorities, dependencies, checkpoints, criteria, questions and the
+//! diagnostics with their lines.
+
+use shortlist::plan::{self, Plan, Priority, QuestionSource, Severity, Status, TrackKind};
+
+fn fixture(name: &str) -> Plan {
+    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).expect("fixture exists");
+    plan::parse_str(name, &text)
+}
+
+fn task<'p>(plan: &'p Plan, id: &str) -> &'p plan::Task {
+    let found = plan.find_tasks(id);
+    assert_eq!(found.len(), 1, "exactly one task `{id}`");
+    &plan.tasks[found[0]]
+}
+
+fn ids(plan: &Plan, v: &[usize]) -> Vec<String> {
+    v.iter().map(|&t| plan.tasks[t].id.0.clone()).collect()
+}
+
+fn paths(v: &[plan::PathRef]) -> Vec<&str> {
+    v.iter().map(|p| p.path.as_str()).collect()
+}
+
+#[test]
+fn phase_plan_tracks_come_from_headings_and_the_workstream_list() {
+    let p = fixture("phase5.md");
+    let got: Vec<(String, Option<String>, String, Option<Priority>)> = p
+        .tracks
+        .iter()
+        .map(|t| (t.key.clone(), t.id.clone(), t.name.clone(), t.priority))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "A".into(),
+                Some("5.1".into()),
+                "Billing & Invoices".into(),
+                Some(Priority(0))
+            ),
+            (
+                "B".into(),
+                Some("5.2".into()),
+                "Onboarding".into(),
+                Some(Priority(0))
+            ),
+            (
+                "C".into(),
+                Some("5.3".into()),
+                "Docs".into(),
+                Some(Priority(1))
+            ),
+            (
+                "D".into(),
+                Some("5.4".into()),
+                "Ops & Deploy".into(),
+                Some(Priority(2))
+            ),
+            (
+                "E".into(),
+                Some("5.5".into()),
+                "Data Collection Config（DB + API）".into(),
+                Some(Priority(0))
+            ),
+        ]
+    );
+    // `（可选，P1）`: the words beside the priority are kept as a remark.
+    assert_eq!(p.tracks[2].remark.as_deref(), Some("可选"));
+    // The heading line wins over the workstream entry for the track's source.
+    assert_eq!(p.tracks[0].span.line, 24);
+}
+
+#[test]
+fn checkbox_states_including_the_ones_pulldown_leaves_as_text() {
+    let p = fixture("phase5.md");
+    assert_eq!(task(&p, "5.1.1").status, Status::Done);
+    assert_eq!(task(&p, "5.1.2").status, Status::InProgress);
+    assert_eq!(task(&p, "5.1.3").status, Status::Pending);
+    assert_eq!(task(&p, "5.1.4").status, Status::Dropped);
+    assert_eq!(task(&p, "5.4.1").status, Status::Blocked);
+}
+
+#[test]
+fn ids_in_every_form_and_derived_ids_for_tasks_without_one() {
+    let p = fixture("phase5.md");
+    // Bold id, backticked id with a T prefix found by its dotted form.
+    assert_eq!(task(&p, "5.1.3").title, "Dunning e-mails（依赖 5.1.2）");
+    assert_eq!(task(&p, "T5.2.3").title, "邀请流程文案（invite copy）");
+    assert_eq!(task(&p, "5.2.3").id.0, "T5.2.3");
+    let no_id = task(&p, "B#1");
+    assert!(no_id.derived_id);
+    assert_eq!(no_id.title, "Invite flow copy review");
+    assert_eq!(no_id.span.line, 57);
+}
+
+#[test]
+fn fields_in_english_and_chinese_with_full_width_colons() {
+    let p = fixture("phase5.md");
+    let seed = task(&p, "5.2.1");
+    assert_eq!(seed.dod, vec!["`make seed` 后可直接登录三个租户"]);
+    assert_eq!(
+        paths(&seed.touch_points),
+        vec!["apps/server/scripts/seed.ts", "apps/server/src/billing/*"]
+    );
+    // `As-built（实现入口）：` with a parenthesised note after the span.
+    assert_eq!(paths(&seed.as_built), vec!["apps/server/scripts/seed.ts"]);
+    assert_eq!(seed.as_built[0].note.as_deref(), Some("seedTenants"));
+    assert_eq!(ids(&p, &seed.deps), vec!["5.1.1"]);
+    // `涉及文件：` continued on nested items; a trailing note is not a path.
+    let dunning = task(&p, "5.1.3");
+    assert_eq!(
+        paths(&dunning.touch_points),
+        vec![
+            "apps/server/src/billing/dunning.ts",
+            "apps/server/templates/dunning/"
+        ]
+    );
+    assert_eq!(
+        dunning.touch_points[1].note.as_deref(),
+        Some("或新增模板目录")
+    );
+    assert_eq!(dunning.touch_points[0].line, 33);
+}
+
+#[test]
+fn code_spans_that_are_not_paths_are_mentions() {
+    let p = fixture("phase5.md");
+    let guide = task(&p, "5.3.2");
+    assert!(guide.references.is_empty());
+    assert_eq!(
+        guide.mentions,
+        vec!["bun run docs:build", "DataCollectionSpec"]
+    );
+    assert_eq!(paths(&guide.touch_points), vec!["user_docs/"]);
+}
+
+#[test]
+fn nested_subtasks_at_any_depth_keep_their_parents() {
+    let p = fixture("phase5.md");
+    let seed = p.find_tasks("5.2.1")[0];
+    assert_eq!(
+        ids(&p, &p.tasks[seed].subtasks),
+        vec!["5.2.1.1", "5.2.1.2", "5.2.1.3"]
+    );
+    let invoices = p.find_tasks("5.2.1.2")[0];
+    assert_eq!(p.tasks[invoices].parent, Some(seed));
+    assert_eq!(
+        ids(&p, &p.tasks[invoices].subtasks),
+        vec!["5.2.1.2.1", "5.2.1.2.2"]
+    );
+    // An inline `（依赖 5.1.2）` on a subtask is a dependency.
+    assert_eq!(ids(&p, &p.tasks[invoices].deps), vec!["5.1.2"]);
+    // Three deep in the heading-task fixture.
+    let h = fixture("heading_tasks.md");
+    let deep = task(&h, "2.1.1.1.1");
+    let parent = deep.parent.expect("has a parent");
+    assert_eq!(h.tasks[parent].id.0, "2.1.1.1");
+}
+
+#[test]
+fn inline_dependencies_in_titles() {
+    let p = fixture("phase5.md");
+    assert_eq!(ids(&p, &task(&p, "5.1.3").deps), vec!["5.1.2"]);
+    assert_eq!(ids(&p, &task(&p, "5.3.2").deps), vec!["5.2.2"]);
+    assert_eq!(ids(&p, &task(&p, "5.4.1").deps), vec!["5.4.2"]);
+}
+
+#[test]
+fn checkpoints_expand_ranges_over_siblings_in_plan_order() {
+    let p = fixture("phase5.md");
+    let cps: Vec<(&str, Option<&str>, Vec<String>, u32)> = p
+        .checkpoints
+        .iter()
+        .map(|c| {
+            (
+                c.id.as_str(),
+                c.label.as_deref(),
+                c.task_ids.clone(),
+                c.span.line,
+            )
+        })
+        .collect();
+    assert_eq!(
+        cps,
+        vec![
+            (
+                "CP0",
+                Some("scope freeze"),
+                vec!["5.1.1".to_string(), "5.1.2".into()],
+                18
+            ),
+            (
+                "CP1",
+                Some("beta ready"),
+                vec![
+                    "5.2.1".into(),
+                    "5.2.2".into(),
+                    "T5.2.3".into(),
+                    "5.4.1".into(),
+                    "5.5.1".into()
+                ],
+                19
+            ),
+        ]
+    );
+}
+
+#[test]
+fn acceptance_checklists_are_criteria_not_tasks() {
+    let p = fixture("phase5.md");
+    let crit: Vec<(&str, Option<Status>, u32)> = p
+        .criteria
+        .iter()
+        .map(|c| (c.text.as_str(), c.status, c.span.line))
+        .collect();
+    assert_eq!(
+        crit,
+        vec![
+            ("三个租户可登录", Some(Status::Done), 99),
+            ("发票 PDF 与网页金额一致", Some(Status::Pending), 100),
+            ("Uptime ≥ 99.5% for 7 days", Some(Status::Pending), 101),
+        ]
+    );
+    assert!(p.tasks.iter().all(|t| !t.title.contains("租户可登录")));
+}
+
+#[test]
+fn fences_quotes_and_html_never_hold_tasks() {
+    let p = fixture("phase5.md");
+    for id in ["9.9.9", "9.9.8", "9.9.7"] {
+        assert!(p.find_tasks(id).is_empty(), "{id} must not be a task");
+    }
+    // The quote at the top is metadata, not a task.
+    assert_eq!(
+        p.files[0].meta,
+        vec![
+            ("状态".to_string(), "进行中".to_string()),
+            ("更新时间".into(), "2026-03-02".into())
+        ]
+    );
+    assert_eq!(p.tasks.len(), 22);
+}
+
+#[test]
+fn open_questions_from_the_section_and_from_tbd() {
+    let p = fixture("phase5.md");
+    let q: Vec<(&str, QuestionSource, u32)> = p
+        .questions
+        .iter()
+        .map(|q| (q.text.as_str(), q.source, q.span.line))
+        .collect();
+    assert_eq!(
+        q,
+        vec![
+            (
+                "Invite flow copy review: touch points TBD",
+                QuestionSource::Tbd,
+                58
+            ),
+            (
+                "Should dunning e-mails go out on weekends?",
+                QuestionSource::Section,
+                104
+            ),
+            ("发票抬头是否需要支持多语言？", QuestionSource::Section, 105),
+        ]
+    );
+    for q in &p.questions {
+        assert!(q.id.starts_with("Q-") && q.id.len() == 6, "{}", q.id);
+    }
+}
+
+#[test]
+fn question_ids_survive_reparsing_and_edits_elsewhere() {
+    let p = fixture("phase5.md");
+    let path = format!("{}/tests/fixtures/phase5.md", env!("CARGO_MANIFEST_DIR"));
+    let edited = std::fs::read_to_string(path).expect("fixture").replace(
+        "- [ ] 5.4.2 SQLite backup/restore SOP",
+        "- [x] 5.4.2 SQLite backup and restore SOP\n- [ ] 5.4.3 New task",
+    );
+    let q = plan::parse_str("phase5.md", &edited);
+    let before: Vec<&str> = p.questions.iter().map(|q| q.id.as_str()).collect();
+    let after: Vec<&str> = q.questions.iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(before, after);
+}
+
+#[test]
+fn declared_conflicts_are_read_with_their_tracks_and_paths() {
+    let p = fixture("phase5.md");
+    let c = &p.declared_conflicts;
+    assert_eq!(c.len(), 2);
+    assert_eq!(c[0].tracks, vec!["B", "A"]);
+    assert_eq!(c[0].paths, vec!["apps/server/src/billing/*"]);
+    assert_eq!(c[1].tracks, vec!["E", "B", "D"]);
+    assert!(c[1].paths.is_empty());
+    assert_eq!(c[1].span.line, 96);
+}
+
+#[test]
+fn table_plan_columns_found_by_chinese_headers() {
+    let p = fixture("table_plan.md");
+    let rows: Vec<(&str, &str, Status)> = ["T2.1", "T2.2", "T2.3", "T2.4", "T2.5", "T2.6"]
+        .iter()
+        .map(|id| {
+            let t = task(&p, id);
+            (t.id.as_str(), t.title.as_str(), t.status)
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        vec![
+            ("T2.1", "Export invoices as CSV", Status::Done),
+            ("T2.2", "Retry failed webhooks", Status::InProgress),
+            // No status cell: taken from its subtasks (one of three done).
+            ("T2.3", "Dunning e-mails | reminders", Status::InProgress),
+            ("T2.4", "BUG: duplicate delivery", Status::Pending),
+            // `搁置` was taught by the legend line (`❌ 搁置`).
+            ("T2.5", "Signing secrets rotation", Status::Dropped),
+            ("T2.6", "Rate limits per tenant", Status::Pending),
+        ]
+    );
+    assert_eq!(ids(&p, &task(&p, "T2.3").deps), vec!["T2.1", "T2.2"]);
+    assert!(task(&p, "T2.5").deps.is_empty(), "`无` means none");
+}
+
+#[test]
+fn table_cells_with_br_as_built_and_line_ranges() {
+    let p = fixture("table_plan.md");
+    assert_eq!(
+        paths(&task(&p, "T2.1").as_built),
+        vec!["server/src/export/csv.ts"]
+    );
+    assert_eq!(
+        paths(&task(&p, "T2.2").touch_points),
+        vec!["server/src/hooks/*", "server/src/queue/retry.ts"]
+    );
+    let bug = task(&p, "T2.4");
+    assert_eq!(
+        paths(&bug.touch_points),
+        vec!["server/src/hooks/deliver.ts"]
+    );
+    assert_eq!(bug.touch_points[0].range.as_deref(), Some("241-247"));
+}
+
+#[test]
+fn subtask_block_attaches_a_column_zero_list_to_a_table_row() {
+    let p = fixture("table_plan.md");
+    let parent = p.find_tasks("T2.3")[0];
+    assert_eq!(
+        ids(&p, &p.tasks[parent].subtasks),
+        vec!["2.3.1", "2.3.2", "2.3.3"]
+    );
+    assert_eq!(
+        p.tasks[p.find_tasks("2.3.2")[0]].track,
+        p.tasks[parent].track
+    );
+}
+
+#[test]
+fn second_table_uses_hash_ids_word_statuses_and_bold_priorities() {
+    let p = fixture("table_plan.md");
+    let inbox = p.tracks.iter().position(|t| t.key == "B").expect("track B");
+    let tasks: Vec<(&str, Status, Option<Priority>)> = p
+        .tasks
+        .iter()
+        .filter(|t| t.track == inbox)
+        .map(|t| (t.id.as_str(), t.status, t.priority))
+        .collect();
+    assert_eq!(
+        tasks,
+        vec![
+            ("1", Status::Pending, Some(Priority(0))),
+            ("2", Status::InProgress, Some(Priority(2))),
+            ("3", Status::Done, None),
+        ]
+    );
+    // The audit table has no id column: it defines no tasks.
+    assert!(p.tasks.iter().all(|t| !t.title.contains("retry.ts")));
+}
+
+#[test]
+fn heading_tasks_take_their_state_from_the_status_field() {
+    let p = fixture("heading_tasks.md");
+    let skel = task(&p, "1.1");
+    assert_eq!(skel.title, "Project skeleton");
+    assert_eq!(skel.status, Status::Done);
+    assert_eq!(skel.dod, vec!["`cargo test` passes on CI"]);
+    assert_eq!(skel.background, vec!["one package, lib + bin"]);
+    let cfg = task(&p, "1.2");
+    assert_eq!(cfg.status, Status::InProgress);
+    assert_eq!(ids(&p, &cfg.deps), vec!["1.1"]);
+    assert_eq!(task(&p, "2.2").status, Status::Pending);
+}
+
+#[test]
+fn arrow_chains_in_prose_are_dependencies() {
+    let p = fixture("heading_tasks.md");
+    assert_eq!(ids(&p, &task(&p, "2.1").deps), vec!["1.2"]);
+    assert_eq!(ids(&p, &task(&p, "2.2").deps), vec!["2.1"]);
+}
+
+#[test]
+fn tasks_outside_track_headings_go_under_their_section() {
+    let p = fixture("heading_tasks.md");
+    let backlog = &p.tracks[p.tasks[p.find_tasks("backlog#1")[0]].track];
+    assert_eq!(backlog.name, "Backlog");
+    assert_eq!(backlog.kind, TrackKind::Section);
+    // A progress list under `当前进度` is criteria, not tasks.
+    assert!(p
+        .criteria
+        .iter()
+        .any(|c| c.text == "skeleton merged" && c.status == Some(Status::Done)));
+    assert!(p.tasks.iter().all(|t| t.title != "skeleton merged"));
+}
+
+#[test]
+fn tasks_in_a_file_with_no_heading_get_a_file_group() {
+    let p = plan::parse_str("TODO.md", "- [ ] first\n- [x] second\n");
+    assert_eq!(p.tracks.len(), 1);
+    assert_eq!(p.tracks[0].kind, TrackKind::File);
+    assert_eq!(p.tracks[0].name, "TODO.md");
+    assert_eq!(p.tasks[0].id.0, "todo-md#1");
+}
+
+fn diag_lines(p: &Plan, needle: &str) -> Vec<(Severity, u32)> {
+    p.diagnostics
+        .iter()
+        .filter(|d| d.message.contains(needle))
+        .map(|d| (d.severity, d.line))
+        .collect()
+}
+
+#[test]
+fn every_diagnostic_with_its_line() {
+    let p = fixture("diagnostics.md");
+    assert_eq!(
+        diag_lines(&p, "duplicate task id `1.1`"),
+        vec![(Severity::Error, 4), (Severity::Error, 5)]
+    );
+    assert_eq!(
+        diag_lines(&p, "unknown task `9.9`"),
+        vec![(Severity::Warning, 7)]
+    );
+    assert_eq!(
+        diag_lines(&p, "dependency cycle: 1.3 → 1.4 → 1.3"),
+        vec![(Severity::Error, 8)]
+    );
+    assert_eq!(
+        diag_lines(&p, "are not siblings"),
+        vec![(Severity::Warning, 22)]
+    );
+    assert_eq!(
+        diag_lines(&p, "`1.5` is marked done but subtask 1.5.1 is open"),
+        vec![(Severity::Warning, 12)]
+    );
+    assert_eq!(
+        diag_lines(&p, "`1.6` is marked pending but subtask 1.6.1"),
+        vec![(Severity::Warning, 14)]
+    );
+    assert_eq!(
+        diag_lines(&p, "outside the repository"),
+        vec![(Severity::Warning, 17), (Severity::Warning, 17)]
+    );
+    assert_eq!(
+        diag_lines(&p, "unknown status `maybe later`"),
+        vec![(Severity::Warning, 28)]
+    );
+    assert_eq!(
+        diag_lines(&p, "malformed table row: 4 cells where the header has 3"),
+        vec![(Severity::Warning, 29)]
+    );
+    // The rest of the plan still parses around every problem.
+    assert_eq!(p.tasks.len(), 15);
+    assert_eq!(task(&p, "3.2").status, Status::Done);
+    assert!(p
+        .diagnostics
+        .iter()
+        .all(|d| d.file == "diagnostics.md" && d.line > 0));
+}
+
+#[test]
+fn touch_points_naming_no_file_are_warned_about_when_the_file_list_is_known() {
+    struct Files(Vec<&'static str>);
+    impl plan::FileIndex for Files {
+        fn matches(&self, path: &str) -> bool {
+            self.0
+                .iter()
+                .any(|f| *f == path || f.starts_with(path.trim_end_matches('*')))
+        }
+    }
+    let text =
+        "## Track A (P0)\n- [ ] 1 a\n  - Touch points：`src/lib.rs`、`src/gone.rs`、`src/*`\n";
+    let files = Files(vec!["src/lib.rs"]);
+    let p = plan::parse(
+        &[plan::PlanText {
+            path: "PLAN.md".into(),
+            text: text.into(),
+        }],
+        Some(&files),
+    );
+    let msgs: Vec<&str> = p.diagnostics.iter().map(|d| d.message.as_str()).collect();
+    assert_eq!(msgs.len(), 1, "{msgs:?}");
+    assert!(msgs[0].contains("`src/gone.rs`") && msgs[0].contains("matches no file"));
+    assert_eq!(p.diagnostics[0].line, 3);
+}
+
+#[test]
+fn parent_and_child_state_disagreement_keeps_both_and_counts_as_open() {
+    let p = fixture("diagnostics.md");
+    let parent = p.find_tasks("1.5")[0];
+    assert_eq!(p.tasks[parent].status, Status::Done);
+    assert!(!p.is_finished(parent));
+}
+
+#[test]
+fn ids_are_per_file_and_references_resolve_in_their_own_file_first() {
+    let a = plan::PlanText {
+        path: "a.md".into(),
+        text: "## Track A (P0)\n- [ ] 1.1 A one\n- [ ] 1.2 A two\n  - Depends on: 1.1\n".into(),
+    };
+    let b = plan::PlanText {
+        path: "b.md".into(),
+        text: "## Track A (P1)\n- [x] 1.1 B one\n- [ ] 1.2 B two（依赖 1.1）\n".into(),
+    };
+    let p = plan::parse(&[a, b], None);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let a12 = p.find_tasks("a.md:1.2")[0];
+    let b12 = p.find_tasks("b.md:1.2")[0];
+    assert_eq!(p.file_of(p.tasks[p.tasks[a12].deps[0]].span), "a.md");
+    assert_eq!(p.file_of(p.tasks[p.tasks[b12].deps[0]].span), "b.md");
+    // Same letter in two files: keys stay unique.
+    let keys: Vec<&str> = p.tracks.iter().map(|t| t.key.as_str()).collect();
+    assert_eq!(keys, vec!["A", "A@b"]);
+}
+
+#[test]
+fn struck_through_items_are_dropped() {
+    let p = plan::parse_str(
+        "PLAN.md",
+        "## Track A (P0)\n- [ ] ~~1.1 Old idea~~\n- [ ] 1.2 Kept ~~partly~~\n",
+    );
+    assert_eq!(p.tasks[0].status, Status::Dropped);
+    assert_eq!(p.tasks[1].status, Status::Pending);
+}
+
+#[test]
+fn emoji_bullets_with_ids_are_tasks_and_without_ids_are_progress() {
+    let p = plan::parse_str(
+        "PLAN.md",
+        "## Track A (P0)\n- ✅ 1.1 Loading verify\n- 🚧 1.2 Retry logic\n\n## As-built 进度\n- ✅ Loading verify：done\n",
+    );
+    assert_eq!(task(&p, "1.1").status, Status::Done);
+    assert_eq!(task(&p, "1.2").status, Status::InProgress);
+    assert_eq!(p.tasks.len(), 2);
+}

@@ -35,8 +35,9 @@ impl Deferred {
         } else {
             text
         };
-        let items = lx::id_list(text);
-        for (a, b) in &items {
+        let mut n = 0;
+        lx::each_id(text, |a, b| {
+            n += 1;
             match b {
                 None => self.push_id(t, a, line),
                 Some(b) => {
@@ -47,8 +48,8 @@ impl Deferred {
                     }
                 }
             }
-        }
-        items.len()
+        });
+        n
     }
 
     fn push_id(&mut self, t: usize, id: &str, line: u32) {
@@ -661,7 +662,7 @@ impl<'p> FileBuilder<'p> {
     fn new_task(
         &mut self,
         id: Option<String>,
-        title: &str,
+        title: impl Into<String>,
         line: u32,
         form: TaskForm,
         parent: Option<usize>,
@@ -686,21 +687,20 @@ impl<'p> FileBuilder<'p> {
         if let Some(p) = parent {
             self.plan.tasks[p].subtasks.push(t);
         }
-        self.title(t, title, line);
+        self.title(t, title.into(), line);
         t
     }
 
     /// Title: inline dependencies, a priority in a trailing group, TBD.
-    fn title(&mut self, t: usize, title: &str, line: u32) {
-        let title = title.trim();
+    fn title(&mut self, t: usize, mut owned: String, line: u32) {
+        trim_in_place(&mut owned);
+        let title = owned.as_str();
         let (_, groups) = lx::trailing_groups(title);
         let mut priority = groups.iter().find_map(|g| lx::find_priority(g.inner));
         // A group holding only the priority is not part of the title.
-        let kept = if groups.iter().any(|g| lx::priority_token(g.inner).is_some()) {
-            lx::without_groups(title, &groups, |g| lx::priority_token(g).is_some())
-        } else {
-            title.to_string()
-        };
+        let cut = groups.iter().any(|g| lx::priority_token(g.inner).is_some());
+        let kept =
+            cut.then(|| lx::without_groups(title, &groups, |g| lx::priority_token(g).is_some()));
         if priority.is_none() {
             // `[P0] Fix …` or `P1: …` at the start.
             let s = title.trim_start_matches('[');
@@ -710,14 +710,16 @@ impl<'p> FileBuilder<'p> {
                 }
             }
         }
-        for d in lx::inline_dependency_texts(title) {
-            self.deferred.push_deps(t, d, line);
-        }
+        let deferred = &mut *self.deferred;
+        lx::each_inline_dependency(title, |d| {
+            deferred.push_deps(t, d, line);
+        });
+        let tbd = lx::has_tbd(title);
         let task = &mut self.plan.tasks[t];
-        task.title = kept;
         task.priority = priority;
-        if lx::has_tbd(title) {
-            let text = format!("{}: {}", display_id(&self.plan.tasks[t]), title.trim());
+        task.title = kept.unwrap_or(owned);
+        if tbd {
+            let text = format!("{}: {}", display_id(task), task.title);
             self.question(&text, Some(t), QuestionSource::Tbd, line);
         }
     }
@@ -808,9 +810,10 @@ impl<'p> FileBuilder<'p> {
                 if p.is_empty() {
                     return;
                 }
-                for d in lx::inline_dependency_texts(p) {
-                    self.deferred.push_deps(t, d, line.line);
-                }
+                let deferred = &mut *self.deferred;
+                lx::each_inline_dependency(p, |d| {
+                    deferred.push_deps(t, d, line.line);
+                });
                 if lx::has_tbd(p) {
                     let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
                     self.question(&q, Some(t), QuestionSource::Tbd, line.line);
@@ -1047,9 +1050,10 @@ impl<'p> FileBuilder<'p> {
             let task = &mut self.plan.tasks[t];
             task.touch_points.extend(paths);
             task.mentions.extend(mentions);
-            for d in lx::inline_dependency_texts(p) {
-                self.deferred.push_deps(t, d, line);
-            }
+            let deferred = &mut *self.deferred;
+            lx::each_inline_dependency(p, |d| {
+                deferred.push_deps(t, d, line);
+            });
             if lx::has_tbd(p) {
                 let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
                 self.question(&q, Some(t), QuestionSource::Tbd, line);
@@ -1208,6 +1212,16 @@ fn column_of(header: &str) -> Col {
     }
 }
 
+/// Trim a string without reallocating it.
+fn trim_in_place(s: &mut String) {
+    let end = s.trim_end().len();
+    s.truncate(end);
+    let start = s.len() - s.trim_start().len();
+    if start > 0 {
+        s.drain(..start);
+    }
+}
+
 /// The first text piece of a line (empty when the line starts with code).
 fn first_text<'l>(line: &'l Line) -> &'l str {
     match line.segs.first() {
@@ -1306,12 +1320,11 @@ fn id_and_title(line: &Line, text_markers: bool) -> (Option<String>, String) {
             }
         }
     }
-    let title = if id.is_some() {
-        title.trim_start_matches([':', '：', '—', '–', ' ']).trim()
-    } else {
-        title.trim()
-    };
-    (id, title.to_string())
+    if id.is_some() {
+        let start = title.len() - title.trim_start_matches([':', '：', '—', '–', ' ']).len();
+        title.drain(..start);
+    }
+    (id, title)
 }
 
 fn lead_id_of(line: &Line) -> Option<String> {

@@ -387,7 +387,15 @@ pub fn id_len(t: &str) -> Option<usize> {
 /// Returns items; a range is `(first, Some(last))`, `last` as written (`4` in `2.1.2-4`;
 /// see [`expand_short_end`]).
 pub fn id_list(text: &str) -> Vec<(&str, Option<&str>)> {
-    let mut out: Vec<(&str, Option<&str>)> = Vec::new();
+    let mut out = Vec::new();
+    each_id(text, |a, b| out.push((a, b)));
+    out
+}
+
+/// [`id_list`] without collecting: `f(first, last)` for every item, in order.
+pub fn each_id<'a>(text: &'a str, mut f: impl FnMut(&'a str, Option<&'a str>)) {
+    // One item is held back until we know whether a range follows it.
+    let mut held: Option<(&'a str, Option<&'a str>)> = None;
     let mut i = 0;
     let mut pending_range = false;
     while i < text.len() {
@@ -400,25 +408,24 @@ pub fn id_list(text: &str) -> Vec<(&str, Option<&str>)> {
         if at_boundary && (c.is_ascii_digit() || c.is_ascii_uppercase()) {
             if let Some(n) = id_len(rest) {
                 let id = &rest[..n];
-                if pending_range {
-                    if let Some(last) = out.last_mut() {
-                        last.1 = Some(id);
+                match (&mut held, pending_range) {
+                    (Some(h), true) => h.1 = Some(id),
+                    _ => {
+                        if let Some((a, b)) = held.take() {
+                            f(a, b);
+                        }
+                        held = Some((id, None));
                     }
-                    pending_range = false;
-                } else {
-                    out.push((id, None));
                 }
+                pending_range = false;
                 i += n;
                 continue;
             }
         }
-        if matches!(c, '~' | '～' | '–' | '-' | '—') && !out.is_empty() {
+        if matches!(c, '~' | '～' | '–' | '-' | '—') {
             // A range joins two ids with nothing but spaces around the dash.
             let before = text[..i].trim_end();
-            let last_end_ok = out
-                .last()
-                .is_some_and(|(a, b)| b.is_none() && before.ends_with(*a));
-            if last_end_ok {
+            if held.is_some_and(|(a, b)| b.is_none() && before.ends_with(a)) {
                 pending_range = true;
             }
         } else if !c.is_whitespace() && !matches!(c, '`' | '*') {
@@ -426,7 +433,9 @@ pub fn id_list(text: &str) -> Vec<(&str, Option<&str>)> {
         }
         i += c.len_utf8();
     }
-    out
+    if let Some((a, b)) = held {
+        f(a, b);
+    }
 }
 
 /// `2.1.2-4` → `2.1.4`; a full id is returned as is.
@@ -442,10 +451,16 @@ pub fn expand_short_end<'a>(first: &str, end: &'a str) -> std::borrow::Cow<'a, s
 /// Inline dependency phrases in a title or value: `（依赖 5.1.2）`, `(depends on 5.1.2,
 /// 5.1.3)`, `after 5.2.1`, `blocked by 3.1`. Returns the id text after each phrase.
 pub fn inline_dependency_texts(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    each_inline_dependency(text, |d| out.push(d));
+    out
+}
+
+/// [`inline_dependency_texts`] without collecting.
+pub fn each_inline_dependency<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     const ASCII_CUES: &[&str] = &["depends on", "depend on", "blocked by", "after"];
     const CJK_CUES: &[&str] = &["依赖", "前置", "需先完成", "需要先完成"];
     let b = text.as_bytes();
-    let mut out = Vec::new();
     let mut i = 0;
     // One pass: only positions whose byte can start a cue are examined.
     while i < b.len() {
@@ -484,10 +499,9 @@ pub fn inline_dependency_texts(text: &str) -> Vec<&str> {
             id_len(s).is_some()
         };
         if starts_with_id {
-            out.push(seg);
+            f(seg);
         }
     }
-    out
 }
 
 /// Whether a code span names a path (file, directory or glob) rather than a command or

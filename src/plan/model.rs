@@ -121,8 +121,8 @@ pub enum TaskForm {
 #[derive(Debug, Clone)]
 pub struct Task {
     pub id: TaskId,
-    /// `id.key()`, computed once: how other mentions in the file find this task.
-    pub key: String,
+    /// `id.key()` when it differs from the id (`T1.1` → `1.1`); see [`Task::key`].
+    key: Option<String>,
     /// True when the plan gave no id and `id` was derived from track and position.
     pub derived_id: bool,
     pub title: String,
@@ -152,9 +152,31 @@ pub struct Task {
 }
 
 impl Task {
+    /// How other mentions in the file find this task (`T1.1` and `1.1` alike).
+    pub fn key(&self) -> &str {
+        self.key.as_deref().unwrap_or(&self.id.0)
+    }
+
+    /// Change the id (derived ids are given after parsing).
+    pub fn set_id(&mut self, id: TaskId) {
+        self.key = Task::key_of(&id);
+        self.id = id;
+    }
+
+    fn key_of(id: &TaskId) -> Option<String> {
+        let simple = !id.0.starts_with(['T', 't'])
+            && !id.0.bytes().any(|b| b.is_ascii_lowercase() || b == b' ');
+        if simple {
+            None
+        } else {
+            let k = id.key();
+            (k != id.0).then_some(k)
+        }
+    }
+
     pub fn new(id: TaskId, derived_id: bool, title: String, span: Span, form: TaskForm) -> Self {
         Task {
-            key: id.key(),
+            key: Task::key_of(&id),
             id,
             derived_id,
             title,
@@ -330,7 +352,7 @@ impl Plan {
         };
         let key = id_key(id);
         (0..self.tasks.len())
-            .filter(|&i| self.tasks[i].key == key)
+            .filter(|&i| self.tasks[i].key() == key)
             .filter(|&i| {
                 file.is_none_or(|f| {
                     let p = self.file_of(self.tasks[i].span);

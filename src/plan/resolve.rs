@@ -38,12 +38,12 @@ pub trait FileIndex {
 
 pub fn finalize(plan: &mut Plan, deferred: Deferred, files: Option<&dyn FileIndex>) {
     if !deferred.parents.is_empty() {
-        let per_file = index_ids(plan);
+        let per_file = IdIndex::build(plan);
         attach_subtask_blocks(plan, &deferred, &per_file);
     }
     derive_ids(plan);
-    let per_file = index_ids(plan);
-    report_duplicates(plan);
+    let per_file = IdIndex::build(plan);
+    report_duplicates(plan, &per_file.duplicates);
     resolve_deps(plan, &deferred, &per_file);
     resolve_checkpoints(plan, &deferred, &per_file);
     derive_statuses(plan);
@@ -62,15 +62,51 @@ pub fn finalize(plan: &mut Plan, deferred: Deferred, files: Option<&dyn FileInde
     }
 }
 
-/// Per file: id key → first task with that id.
-fn index_ids(plan: &Plan) -> Vec<HashMap<String, usize>> {
-    let mut maps = vec![HashMap::default(); plan.files.len()];
-    for (i, t) in plan.tasks.iter().enumerate() {
-        if !t.id.0.is_empty() {
-            maps[t.span.file].entry(t.key.clone()).or_insert(i);
+/// Per file: hash of an id key → the first task with that key. Lookups verify the key
+/// (and scan the file on the rare hash collision), so no key strings are copied.
+struct IdIndex {
+    maps: Vec<HashMap<u64, usize>>,
+    /// (first, later) tasks sharing an id in one file.
+    duplicates: Vec<(usize, usize)>,
+}
+
+fn fnv(s: &str) -> u64 {
+    let mut h = Fnv::default();
+    h.write(s.as_bytes());
+    h.finish()
+}
+
+impl IdIndex {
+    fn build(plan: &Plan) -> IdIndex {
+        let mut maps = vec![HashMap::default(); plan.files.len()];
+        let mut duplicates = Vec::new();
+        for (i, t) in plan.tasks.iter().enumerate() {
+            if t.id.0.is_empty() {
+                continue;
+            }
+            let map: &mut HashMap<u64, usize> = &mut maps[t.span.file];
+            match map.entry(fnv(t.key())) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    if plan.tasks[*e.get()].key() == t.key() && !t.derived_id {
+                        duplicates.push((*e.get(), i));
+                    }
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(i);
+                }
+            }
+        }
+        IdIndex { maps, duplicates }
+    }
+
+    fn get(&self, plan: &Plan, file: usize, key: &str) -> Option<usize> {
+        match self.maps[file].get(&fnv(key)) {
+            Some(&t) if plan.tasks[t].key() == key => Some(t),
+            Some(_) => (0..plan.tasks.len())
+                .find(|&t| plan.tasks[t].span.file == file && plan.tasks[t].key() == key),
+            None => None,
         }
     }
-    maps
 }
 
 fn diag(plan: &mut Plan, sev: Severity, span: Span, message: String) {
@@ -83,11 +119,11 @@ fn diag(plan: &mut Plan, sev: Severity, span: Span, message: String) {
     });
 }
 
-fn attach_subtask_blocks(plan: &mut Plan, d: &Deferred, ids: &[HashMap<String, usize>]) {
+fn attach_subtask_blocks(plan: &mut Plan, d: &Deferred, ids: &IdIndex) {
     for (t, pid, line) in &d.parents {
         let file = plan.tasks[*t].span.file;
-        match ids[file].get(&id_key(pid)) {
-            Some(&p) if p != *t && !is_ancestor(plan, *t, p) => {
+        match ids.get(plan, file, &id_key(pid)) {
+            Some(p) if p != *t && !is_ancestor(plan, *t, p) => {
                 plan.tasks[*t].parent = Some(p);
                 let track = plan.tasks[p].track;
                 set_track(plan, *t, track);
@@ -141,9 +177,7 @@ fn derive_ids(plan: &mut Plan) {
             Some(p) => plan.tasks[p].id.0.clone(),
             None => plan.tracks[track].key.clone(),
         };
-        let id = TaskId(format!("{base}#{n}"));
-        plan.tasks[t].key = id.key();
-        plan.tasks[t].id = id;
+        plan.tasks[t].set_id(TaskId(format!("{base}#{n}")));
     }
 }
 
@@ -199,21 +233,8 @@ fn slug(name: &str) -> String {
     s.trim_end_matches('-').to_string()
 }
 
-fn report_duplicates(plan: &mut Plan) {
-    let mut first: HashMap<(usize, &str), usize> = HashMap::default();
-    let mut found = Vec::new();
-    for (i, t) in plan.tasks.iter().enumerate() {
-        if t.derived_id {
-            continue;
-        }
-        match first.get(&(t.span.file, t.key.as_str())) {
-            Some(&j) => found.push((j, i)),
-            None => {
-                first.insert((t.span.file, t.key.as_str()), i);
-            }
-        }
-    }
-    for (j, i) in found {
+fn report_duplicates(plan: &mut Plan, found: &[(usize, usize)]) {
+    for &(j, i) in found {
         let (a, b) = (plan.tasks[j].span, plan.tasks[i].span);
         let id = plan.tasks[i].id.0.clone();
         let msg = format!(
@@ -226,7 +247,7 @@ fn report_duplicates(plan: &mut Plan) {
 }
 
 /// Look an id up in its own file first, then in every other file when only one has it.
-fn lookup(plan: &Plan, ids: &[HashMap<String, usize>], file: usize, id: &str) -> Option<usize> {
+fn lookup(plan: &Plan, ids: &IdIndex, file: usize, id: &str) -> Option<usize> {
     // Most ids are already in key form: skip building the key then.
     let simple = !id.starts_with(['T', 't']) && !id.bytes().any(|b| b.is_ascii_lowercase());
     let owned;
@@ -236,13 +257,13 @@ fn lookup(plan: &Plan, ids: &[HashMap<String, usize>], file: usize, id: &str) ->
         owned = id_key(id);
         &owned
     };
-    if let Some(&t) = ids[file].get(key) {
+    if let Some(t) = ids.get(plan, file, key) {
         return Some(t);
     }
-    let mut hits = ids.iter().filter_map(|m| m.get(key));
+    // Not in its own file: another plan file's task, when exactly one file has it.
+    let mut hits = (0..ids.maps.len()).filter_map(|f| ids.get(plan, f, key));
     let first = hits.next()?;
-    let _ = plan;
-    hits.next().is_none().then_some(*first)
+    hits.next().is_none().then_some(first)
 }
 
 /// Siblings from `a` to `b` in plan order, or `None` when they are not siblings.
@@ -273,7 +294,7 @@ fn sibling_range(plan: &Plan, a: usize, b: usize) -> Option<Vec<usize>> {
 /// A range `a~b`: siblings from a to b; numeric fallback; `None` with a diagnostic.
 fn expand_range(
     plan: &mut Plan,
-    ids: &[HashMap<String, usize>],
+    ids: &IdIndex,
     file: usize,
     a: &str,
     b: &str,
@@ -329,7 +350,7 @@ fn unknown(plan: &mut Plan, span: Span, id: &str) {
     );
 }
 
-fn resolve_deps(plan: &mut Plan, d: &Deferred, ids: &[HashMap<String, usize>]) {
+fn resolve_deps(plan: &mut Plan, d: &Deferred, ids: &IdIndex) {
     for (t, range, line) in &d.deps {
         let (t, line) = (*t, *line);
         let id = &d.dep_ids[range.clone()];
@@ -363,7 +384,7 @@ fn resolve_deps(plan: &mut Plan, d: &Deferred, ids: &[HashMap<String, usize>]) {
     }
 }
 
-fn resolve_checkpoints(plan: &mut Plan, d: &Deferred, ids: &[HashMap<String, usize>]) {
+fn resolve_checkpoints(plan: &mut Plan, d: &Deferred, ids: &IdIndex) {
     for (c, a, b) in &d.checkpoint_items {
         let span = plan.checkpoints[*c].span;
         let found = match b {

@@ -2,11 +2,13 @@
 //! markdown or JSON.
 
 use crate::render::{self, View};
+use crate::repo::{RepoState, Scanner};
 use crate::sources;
 use crate::triage::{self, DocGlobs};
-use crate::workspace::{OpenOptions, Workspace};
+use crate::workspace::{scan_options, OpenOptions, Workspace};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
+use std::time::Instant;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -37,6 +39,13 @@ pub struct Cli {
     /// Output format.
     #[arg(long, global = true, value_enum, default_value_t = Format::Md)]
     pub format: Format,
+    /// Do not write refreshed stat data back to the git indexes (by default shortlist,
+    /// like `git status`, saves it so the next scan does not hash files again).
+    #[arg(long, global = true)]
+    pub no_index_refresh: bool,
+    /// Print where the time went (per phase and per worktree) to stderr.
+    #[arg(long, global = true)]
+    pub timings: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -66,6 +75,12 @@ pub enum Command {
         /// Letter, key, numeric id or part of the name.
         id: String,
     },
+    /// The checkout: branch or detached HEAD, upstream distance, staged/unstaged/untracked
+    /// counts, untracked files, uncommitted plan edits.
+    Status,
+    /// Every linked worktree: branch, dirty, ahead/behind the base, changed files, areas;
+    /// which are in flight and which are merged (safe to remove).
+    Worktrees,
     /// Everything known about one task, with its source file and line.
     Task {
         /// Task id as written (`5.2.1`, `T4.6.3`, `WP-3`); `file.md:ID` when ids repeat.
@@ -90,11 +105,48 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
         config: cli.config.clone(),
         plan_globs: cli.plan.clone(),
     };
-    let ws = Workspace::open(&opts)?;
-    let plan = &ws.plan;
     let json = cli.format == Format::Json;
     let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
+    let refresh = !cli.no_index_refresh;
+    let started = Instant::now();
+    if let Command::Worktrees = cli.command {
+        // Config only: no file list and no plan, so that the scan is all the time spent.
+        let config = Workspace::config(&opts)?;
+        let t_open = ms(started);
+        let mut scanner = Scanner::open(&config.root)?;
+        let state = scanner.scan(&scan_options(&config, None, refresh));
+        let t_render = Instant::now();
+        let out = if json {
+            pretty(render::repo::worktrees_json(&state))
+        } else {
+            render::repo::worktrees_md(&state)
+        };
+        if cli.timings {
+            let mut phases = vec![("config".to_string(), t_open)];
+            phases.extend(state.phases.iter().map(|p| (p.name.clone(), p.ms)));
+            phases.push(("render".into(), ms(t_render)));
+            print_timings(&phases, Some(&state), ms(started));
+        }
+        return Ok((out, 0));
+    }
+    let ws = Workspace::open(&opts)?;
+    let plan = &ws.plan;
+    let t_open = ms(started);
     match &cli.command {
+        Command::Worktrees => unreachable!("handled above"),
+        Command::Status => {
+            let mut scanner = Scanner::open(&ws.config.root)?;
+            let status = scanner.checkout(&scan_options(&ws.config, Some(plan), refresh));
+            let out = if json {
+                pretty(render::repo::status_json(&status))
+            } else {
+                render::repo::status_md(&status)
+            };
+            if cli.timings {
+                print_timings(&[("open + plan".into(), t_open)], None, ms(started));
+            }
+            Ok((out, 0))
+        }
         Command::Check { strict } => {
             let out = if json {
                 pretty(render::json::check(plan))
@@ -121,12 +173,24 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
             } else {
                 Vec::new()
             };
+            let t_repo = Instant::now();
+            let report = ws.repo_report(refresh);
+            let t_repo = ms(t_repo);
             let view = View {
                 plan,
                 remaining: &remaining,
                 track_filter,
                 open_elsewhere: &elsewhere,
+                repo: Some(&report),
             };
+            if cli.timings {
+                let mut phases = vec![("open + plan".to_string(), t_open)];
+                if let Some(s) = &report.state {
+                    phases.extend(s.phases.iter().map(|p| (p.name.clone(), p.ms)));
+                }
+                phases.push(("repo total (with staleness)".into(), t_repo));
+                print_timings(&phases, report.state.as_ref(), ms(started));
+            }
             let out = if json {
                 pretty(render::json::triage(&view))
             } else {
@@ -177,6 +241,27 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
             Ok((out, 0))
         }
     }
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn print_timings(phases: &[(String, f64)], state: Option<&RepoState>, total: f64) {
+    for (name, ms) in phases {
+        eprintln!("timing {name:<28} {ms:>9.1} ms");
+    }
+    if let Some(s) = state {
+        for w in &s.worktrees {
+            eprintln!(
+                "timing   worktree {:<19} {:>9.1} ms  ({} changed files)",
+                w.name,
+                w.scan_ms,
+                w.changed_files.len()
+            );
+        }
+    }
+    eprintln!("timing {:<28} {total:>9.1} ms", "total");
 }
 
 fn pick_track(plan: &crate::plan::Plan, q: &str) -> Result<usize, Failure> {

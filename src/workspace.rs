@@ -2,9 +2,11 @@
 //! and parse the plan. The one entry point both front ends use before asking anything.
 
 use crate::config::{Config, ConfigError, FileConfig, CONFIG_NAMES};
+use crate::plan::FileIndex;
 use crate::plan::{self, Plan};
-use crate::repo::{self, RepoError, RepoFiles};
+use crate::repo::{self, staleness, Areas, RepoError, RepoFiles, RepoReport, ScanOptions, Scanner};
 use crate::sources::{self, SourceError};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, thiserror::Error)]
@@ -46,6 +48,13 @@ impl Workspace {
 
     /// Root, config and file list, without reading the plan.
     pub fn locate(opts: &OpenOptions) -> Result<(Config, RepoFiles), OpenError> {
+        let config = Self::config(opts)?;
+        let files = repo::list_files(&config.root)?;
+        Ok((config, files))
+    }
+
+    /// Root and config only: no file list, no plan (for `shortlist worktrees`).
+    pub fn config(opts: &OpenOptions) -> Result<Config, OpenError> {
         let cwd = std::env::current_dir().map_err(OpenError::Cwd)?;
         let explicit = match &opts.config {
             Some(p) => Some((p.clone(), FileConfig::load(p)?)),
@@ -73,8 +82,7 @@ impl Workspace {
         };
         let mut config = Config::resolve(file_cfg, root, source);
         config.override_plan_globs(&opts.plan_globs);
-        let files = repo::list_files(&config.root)?;
-        Ok((config, files))
+        Ok(config)
     }
 
     pub fn read_plan(config: &Config, files: &RepoFiles) -> Result<Plan, OpenError> {
@@ -92,5 +100,51 @@ impl Workspace {
         diags.sort_by_key(|d| (order(&d.file), d.line));
         plan.diagnostics = diags;
         Ok(plan)
+    }
+}
+
+/// How the repository is scanned, from the config.
+pub fn scan_options(config: &Config, plan: Option<&Plan>, refresh_index: bool) -> ScanOptions {
+    ScanOptions {
+        base_ref: config.base_ref.clone(),
+        areas: Areas::new(&config.areas),
+        plan_paths: plan
+            .map(|p| p.files.iter().map(|f| f.path.clone()).collect())
+            .unwrap_or_default(),
+        refresh_index,
+        ..ScanOptions::default()
+    }
+}
+
+impl Workspace {
+    /// The repository's state and the open tasks whose code may already exist. A plain
+    /// directory (no git) gives a report saying so; nothing here fails the command.
+    pub fn repo_report(&self, refresh_index: bool) -> RepoReport {
+        let mut scanner = match Scanner::open(&self.config.root) {
+            Ok(s) => s,
+            Err(e) => {
+                return RepoReport {
+                    unavailable: Some(e.to_string()),
+                    ..RepoReport::default()
+                }
+            }
+        };
+        let state = scanner.scan(&scan_options(&self.config, Some(&self.plan), refresh_index));
+        let mut working = HashMap::new();
+        for p in &state.checkout.plan_modified {
+            if let Ok(text) = std::fs::read_to_string(self.config.root.join(p)) {
+                working.insert(p.clone(), text);
+            }
+        }
+        let files = &self.files;
+        let exists = |p: &str| files.matches(p);
+        let (stale, problems) =
+            staleness::find(scanner.repository(), &self.plan, &working, &exists);
+        RepoReport {
+            state: Some(state),
+            unavailable: None,
+            stale,
+            problems,
+        }
     }
 }

@@ -3,10 +3,12 @@
 
 mod blocks;
 mod build;
+mod diff;
 pub mod lexicon;
 mod model;
 mod resolve;
 
+pub use diff::{diff, EventKind, TaskChange};
 pub use model::*;
 pub use resolve::{outside_repo, question_id, FileIndex};
 

@@ -213,7 +213,7 @@ pub fn triage(v: &View) -> Value {
             Value::Object(m)
         })
         .collect();
-    json!({
+    let mut doc = json!({
         "schema": TRIAGE_SCHEMA,
         "plan_files": plan.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
         "plan_meta": plan.files.iter().map(|f| json!({"file": f.path, "meta": f.meta.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
@@ -225,7 +225,58 @@ pub fn triage(v: &View) -> Value {
         "declared_conflicts": plan.declared_conflicts.iter().map(|c| json!({"tracks": c.tracks, "text": c.text, "paths": c.paths, "file": plan.file_of(c.span), "line": c.span.line})).collect::<Vec<_>>(),
         "open_elsewhere": v.open_elsewhere.iter().map(|(p, n)| json!({"file": p, "open": n})).collect::<Vec<_>>(),
         "diagnostics": diagnostics(plan),
-    })
+    });
+    if let (Some(r), Value::Object(m)) = (v.repo, &mut doc) {
+        m.insert("repo".into(), super::repo::triage_repo_json(r));
+        let worktrees = r
+            .state
+            .as_ref()
+            .map(|s| serde_json::to_value(&s.worktrees).unwrap_or(Value::Null));
+        m.insert(
+            "worktrees".into(),
+            worktrees.unwrap_or(Value::Array(Vec::new())),
+        );
+        // Stale marks also sit on the tasks they concern.
+        if let Some(Value::Array(tracks)) = m.get_mut("tracks") {
+            for track in tracks {
+                let Some(Value::Array(units)) = track.get_mut("remaining") else {
+                    continue;
+                };
+                for unit in units {
+                    mark_stale(unit, plan, r);
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn mark_stale(unit: &mut Value, plan: &Plan, r: &crate::repo::RepoReport) {
+    let Some(id) = unit.get("id").and_then(Value::as_str).map(str::to_string) else {
+        return;
+    };
+    let file = unit
+        .get("file")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if let Some(st) = r
+        .stale
+        .iter()
+        .find(|s| s.id == id && plan.file_of(plan.tasks[s.task].span) == file)
+    {
+        if let Value::Object(m) = unit {
+            m.insert(
+                "code_may_exist".into(),
+                serde_json::to_value(&st.paths).unwrap_or(Value::Null),
+            );
+        }
+    }
+    if let Some(Value::Array(subs)) = unit.get_mut("subtasks") {
+        for s in subs {
+            mark_stale(s, plan, r);
+        }
+    }
 }
 
 /// `shortlist.task/1`: one task with everything known about it.

@@ -3,6 +3,7 @@
 
 use super::View;
 use crate::plan::{Plan, Severity, Status, TrackKind};
+use crate::repo::RepoReport;
 use crate::triage::{self, TrackWork, Unit};
 use std::fmt::Write;
 
@@ -61,7 +62,7 @@ fn ids(plan: &Plan, v: &[usize], max: usize) -> String {
     parts.join(", ")
 }
 
-fn write_unit(out: &mut String, plan: &Plan, u: &Unit, indent: usize) {
+fn write_unit(out: &mut String, plan: &Plan, u: &Unit, indent: usize, repo: Option<&RepoReport>) {
     let t = &plan.tasks[u.task];
     let pad = "  ".repeat(indent);
     let prio = match (t.priority, plan.effective_priority(u.task)) {
@@ -103,6 +104,9 @@ fn write_unit(out: &mut String, plan: &Plan, u: &Unit, indent: usize) {
         let shown: Vec<String> = touch.iter().map(|p| format!("`{p}`")).collect();
         let _ = writeln!(out, "{pad}  touch points: {}", shown.join(", "));
     }
+    if let Some(st) = repo.and_then(|r| r.stale_for(u.task)) {
+        let _ = writeln!(out, "{pad}  {}", super::repo::stale_line(st));
+    }
     for sub in &t.subtasks {
         let s = &plan.tasks[*sub];
         let _ = writeln!(out, "{pad}  - {} {} {}", s.status.checkbox(), s.id, s.title);
@@ -120,7 +124,7 @@ fn write_nested(out: &mut String, plan: &Plan, t: usize, indent: usize) {
 }
 
 /// A track's units, each under the in-progress parents it came from.
-fn write_track_units(out: &mut String, plan: &Plan, w: &TrackWork) {
+fn write_track_units(out: &mut String, plan: &Plan, w: &TrackWork, repo: Option<&RepoReport>) {
     let mut shown_parents: Vec<usize> = Vec::new();
     for u in &w.units {
         // Ancestors from the top down; print the ones not printed yet.
@@ -150,7 +154,7 @@ fn write_track_units(out: &mut String, plan: &Plan, w: &TrackWork) {
                 loc(plan, t.span)
             );
         }
-        write_unit(out, plan, u, chain.len());
+        write_unit(out, plan, u, chain.len(), repo);
     }
 }
 
@@ -180,6 +184,9 @@ pub fn triage(v: &View) -> String {
         }
     }
     out.push('\n');
+    if let Some(r) = v.repo {
+        super::repo::triage_section(&mut out, r);
+    }
     if v.remaining.open == 0 {
         let _ = writeln!(out, "The plan files above hold no open task.");
         if v.open_elsewhere.is_empty() {
@@ -213,7 +220,7 @@ pub fn triage(v: &View) -> String {
             track_title(plan, w.track),
             notes.join(" · ")
         );
-        write_track_units(&mut out, plan, w);
+        write_track_units(&mut out, plan, w, v.repo);
         out.push('\n');
     }
     if v.track_filter.is_none() {
@@ -510,7 +517,7 @@ pub fn track(plan: &Plan, ti: usize, work: Option<&TrackWork>) -> String {
                 let _ = writeln!(out, "- doc-only: parallel with anything");
             }
             let _ = writeln!(out, "\n## Remaining ({} open)\n", w.open);
-            write_track_units(&mut out, plan, w);
+            write_track_units(&mut out, plan, w, None);
         }
         None => {
             let _ = writeln!(out, "\nNothing remains in this track.");

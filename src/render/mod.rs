@@ -2,8 +2,10 @@
 
 pub mod json;
 pub mod md;
+pub mod repo;
 
 use crate::plan::Plan;
+use crate::repo::RepoReport;
 use crate::triage::Remaining;
 
 /// What a triage rendering needs.
@@ -14,4 +16,6 @@ pub struct View<'a> {
     pub track_filter: Option<usize>,
     /// When the plan holds nothing open: other markdown files that do (path, open tasks).
     pub open_elsewhere: &'a [(String, usize)],
+    /// The repository's state and stale-task marks (absent for plain plan renders).
+    pub repo: Option<&'a RepoReport>,
 }

@@ -1,9 +1,14 @@
 //! The repository through git2 (never a `git` process): finding the root and listing
-//! the working tree's files (tracked + untracked, ignores honoured).
+//! the working tree's files (tracked + untracked, ignores honoured), the state of the
+//! checkout and its linked worktrees, and the plan's history.
 
 mod files;
+pub mod history;
+pub mod staleness;
+mod state;
 
 pub use files::{find_root, list_files, RepoFiles};
+pub use state::*;
 
 use std::path::PathBuf;
 
@@ -20,4 +25,22 @@ pub enum RepoError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// What the triage shows about the repository: its state (when it is a git repository)
+/// and the open tasks whose code may already exist.
+#[derive(Debug, Clone, Default)]
+pub struct RepoReport {
+    pub state: Option<RepoState>,
+    /// Why there is no state (not a git repository, unreadable…).
+    pub unavailable: Option<String>,
+    pub stale: Vec<staleness::Stale>,
+    /// Problems met while looking for stale tasks.
+    pub problems: Vec<String>,
+}
+
+impl RepoReport {
+    pub fn stale_for(&self, task: usize) -> Option<&staleness::Stale> {
+        self.stale.iter().find(|s| s.task == task)
+    }
 }

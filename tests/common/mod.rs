@@ -14,7 +14,10 @@ impl Repo {
     /// An empty repository with a fixed identity.
     pub fn new() -> Repo {
         let dir = tempfile::tempdir().expect("temp dir");
-        let git = git2::Repository::init(dir.path()).expect("git init");
+        // The branch name is fixed so results do not depend on the machine's git config.
+        let mut opts = git2::RepositoryInitOptions::new();
+        opts.initial_head("main");
+        let git = git2::Repository::init_opts(dir.path(), &opts).expect("git init");
         let mut cfg = git.config().expect("config");
         cfg.set_str("user.name", "Test").expect("name");
         cfg.set_str("user.email", "test@example.com")
@@ -24,6 +27,15 @@ impl Repo {
 
     pub fn path(&self) -> &Path {
         self.dir.path()
+    }
+
+    /// Output with this repository's temp path replaced by `[REPO]` (for snapshots).
+    pub fn redact(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        if let Ok(c) = std::fs::canonicalize(self.path()) {
+            out = out.replace(c.to_string_lossy().as_ref(), "[REPO]");
+        }
+        out.replace(self.path().to_string_lossy().as_ref(), "[REPO]")
     }
 
     pub fn write(&self, rel: &str, text: impl AsRef<[u8]>) -> PathBuf {

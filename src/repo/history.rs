@@ -1,0 +1,221 @@
+//! The plan's history: the plan files' contents at earlier commits (first-parent history
+//! of HEAD), parsed once per distinct content, and the task events between two points.
+
+use super::state::{commit_time, read_head};
+use crate::plan::{self, EventKind, Plan, PlanText, TaskChange};
+use chrono::{DateTime, FixedOffset};
+use git2::{Oid, Repository};
+use serde::Serialize;
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+
+/// A commit on HEAD's first-parent line that changed a plan file.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanRevision {
+    pub commit: String,
+    pub short: String,
+    pub author: String,
+    pub subject: String,
+    pub time: DateTime<FixedOffset>,
+    /// The plan files' blob ids at this commit (`None`: the file does not exist there).
+    #[serde(skip)]
+    pub blobs: Vec<Option<Oid>>,
+}
+
+/// The plan's history between a point in time and HEAD.
+#[derive(Debug, Clone, Default)]
+pub struct PlanHistory {
+    /// The plan paths the blob ids refer to, in order.
+    pub paths: Vec<String>,
+    /// The plan files as they were just before the window (at the newest commit not
+    /// after `since`); `None` when the window reaches the first commit.
+    pub baseline: Option<PlanRevision>,
+    /// The commits inside the window that changed a plan file, oldest first.
+    pub revisions: Vec<PlanRevision>,
+    /// Commits walked (first-parent), for reports.
+    pub walked: usize,
+}
+
+/// A task event with the commit that made it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskEvent {
+    #[serde(flatten)]
+    pub change: TaskChange,
+    /// Short commit id; `None` for uncommitted edits in the working tree.
+    pub commit: Option<String>,
+    pub author: String,
+    pub time: Option<DateTime<FixedOffset>>,
+    pub subject: Option<String>,
+}
+
+/// The blob of `path` in `tree`; a directory, symlink or submodule is not a plan file.
+fn blob_at(tree: &git2::Tree, path: &str) -> Option<Oid> {
+    let entry = tree.get_path(Path::new(path)).ok()?;
+    (entry.kind() == Some(git2::ObjectType::Blob) && entry.filemode() != 0o120000)
+        .then(|| entry.id())
+}
+
+fn revision(c: &git2::Commit, blobs: Vec<Option<Oid>>) -> Option<PlanRevision> {
+    Some(PlanRevision {
+        commit: c.id().to_string(),
+        short: c.id().to_string()[..7].to_string(),
+        author: c.author().name().unwrap_or("").to_string(),
+        subject: c.summary().unwrap_or("").to_string(),
+        time: commit_time(c)?,
+        blobs,
+    })
+}
+
+/// Walk HEAD's first-parent history and keep the commits that changed one of `paths`.
+/// `since` (seconds since the epoch) bounds the window; `limit` caps the commits walked.
+pub fn plan_history(
+    repo: &Repository,
+    paths: &[String],
+    since: Option<i64>,
+    limit: usize,
+) -> Result<PlanHistory, String> {
+    let mut hist = PlanHistory {
+        paths: paths.to_vec(),
+        ..PlanHistory::default()
+    };
+    let head = read_head(repo);
+    let Some(mut oid) = head.oid else {
+        return Ok(hist); // no commits yet: no history
+    };
+    let mut newest_first: Vec<PlanRevision> = Vec::new();
+    // Blob ids of the commit walked last (the child of the current one).
+    let mut child: Option<(git2::Commit, Vec<Option<Oid>>)> = None;
+    loop {
+        let c = repo.find_commit(oid).map_err(|e| e.message().to_string())?;
+        hist.walked += 1;
+        let tree = c.tree().map_err(|e| e.message().to_string())?;
+        let blobs: Vec<Option<Oid>> = paths.iter().map(|p| blob_at(&tree, p)).collect();
+        let before_window = since.is_some_and(|s| c.time().seconds() <= s);
+        if let Some((ch, ch_blobs)) = child.take() {
+            if *ch_blobs != blobs {
+                newest_first.extend(revision(&ch, ch_blobs));
+            }
+        }
+        if before_window {
+            hist.baseline = revision(&c, blobs);
+            break;
+        }
+        let parent = c.parent_id(0).ok();
+        if hist.walked >= limit {
+            // Cut short: the oldest commit walked is the baseline.
+            hist.baseline = revision(&c, blobs);
+            break;
+        }
+        match parent {
+            Some(p) => {
+                child = Some((c, blobs));
+                oid = p;
+            }
+            None => {
+                // The root commit: it changed the plan when the plan exists in it.
+                if blobs.iter().any(Option::is_some) {
+                    newest_first.extend(revision(&c, blobs));
+                }
+                break;
+            }
+        }
+    }
+    newest_first.reverse();
+    hist.revisions = newest_first;
+    Ok(hist)
+}
+
+/// Parses plan contents once per distinct set of blobs.
+#[derive(Default)]
+pub struct PlanCache {
+    plans: HashMap<Vec<Option<Oid>>, Arc<Plan>>,
+    pub parsed: usize,
+}
+
+impl PlanCache {
+    /// The plan made of `paths` at the given blob ids.
+    pub fn plan(
+        &mut self,
+        repo: &Repository,
+        paths: &[String],
+        blobs: &[Option<Oid>],
+    ) -> Arc<Plan> {
+        if let Some(p) = self.plans.get(blobs) {
+            return p.clone();
+        }
+        let plan = Arc::new(plan::parse(&texts_at(repo, paths, blobs), None));
+        self.parsed += 1;
+        self.plans.insert(blobs.to_vec(), plan.clone());
+        plan
+    }
+}
+
+/// The plan files' texts at the given blob ids (missing files skipped).
+pub fn texts_at(repo: &Repository, paths: &[String], blobs: &[Option<Oid>]) -> Vec<PlanText> {
+    let mut texts = Vec::new();
+    for (path, blob) in paths.iter().zip(blobs) {
+        let Some(b) = blob else { continue };
+        let Ok(blob) = repo.find_blob(*b) else {
+            continue;
+        };
+        texts.push(PlanText {
+            path: path.clone(),
+            text: String::from_utf8_lossy(blob.content()).into_owned(),
+        });
+    }
+    texts
+}
+
+/// The plan files at a commit (any revision git understands: `HEAD~3`, a tag, an id).
+pub fn plan_at(repo: &Repository, rev: &str, paths: &[String]) -> Result<Plan, String> {
+    let commit = repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .map_err(|e| format!("`{rev}` names no commit: {}", e.message()))?;
+    let tree = commit.tree().map_err(|e| e.message().to_string())?;
+    let blobs: Vec<Option<Oid>> = paths.iter().map(|p| blob_at(&tree, p)).collect();
+    Ok(plan::parse(&texts_at(repo, paths, &blobs), None))
+}
+
+/// The task events over a history window, oldest first, each with its commit.
+pub fn task_events(repo: &Repository, hist: &PlanHistory, cache: &mut PlanCache) -> Vec<TaskEvent> {
+    let mut out = Vec::new();
+    let mut prev: Option<Arc<Plan>> = hist
+        .baseline
+        .as_ref()
+        .map(|b| cache.plan(repo, &hist.paths, &b.blobs));
+    for rev in &hist.revisions {
+        let now = cache.plan(repo, &hist.paths, &rev.blobs);
+        for change in plan::diff(prev.as_deref(), &now) {
+            out.push(TaskEvent {
+                change,
+                commit: Some(rev.short.clone()),
+                author: rev.author.clone(),
+                time: Some(rev.time),
+                subject: Some(rev.subject.clone()),
+            });
+        }
+        prev = Some(now);
+    }
+    out
+}
+
+/// Events between the committed plan (HEAD) and the working-tree plan.
+pub fn uncommitted_events(committed: Option<&Plan>, working: &Plan) -> Vec<TaskEvent> {
+    plan::diff(committed, working)
+        .into_iter()
+        .map(|change| TaskEvent {
+            change,
+            commit: None,
+            author: "uncommitted".to_string(),
+            time: None,
+            subject: None,
+        })
+        .collect()
+}
+
+/// Count of events by kind, for summaries.
+pub fn count(events: &[TaskEvent], kind: EventKind) -> usize {
+    events.iter().filter(|e| e.change.kind == kind).count()
+}

@@ -1,0 +1,977 @@
+//! The state of the main checkout and of every linked worktree, read in process with
+//! git2. A [`Scanner`] keeps the `Repository` objects open between scans (libgit2 caches
+//! the index and the HEAD tree on an open repository) and scans worktrees in parallel.
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use git2::{BranchType, ErrorCode, Oid, Repository, Status, StatusOptions, WorktreeLockStatus};
+use globset::{GlobBuilder, GlobMatcher};
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// How many untracked paths a status report lists (the total is always given).
+pub const UNTRACKED_CAP: usize = 20;
+
+/// Bases tried, in order, when the config names none.
+pub const DEFAULT_BASES: &[&str] = &["main", "master", "origin/main", "origin/master"];
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub staged: usize,
+    pub unstaged: usize,
+    pub untracked: usize,
+    pub conflicted: usize,
+}
+
+impl Counts {
+    pub fn dirty(&self) -> bool {
+        self.staged + self.unstaged + self.untracked + self.conflicted > 0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Upstream {
+    /// `origin/main`
+    pub name: String,
+    pub ahead: usize,
+    pub behind: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CommitInfo {
+    /// Seven-digit short id.
+    pub id: String,
+    pub subject: String,
+    pub author: String,
+    /// RFC 3339 with the committer's offset.
+    pub time: String,
+}
+
+/// Where HEAD points.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Head {
+    /// Branch name; `None` when detached.
+    pub branch: Option<String>,
+    /// Short sha of the commit HEAD is detached at.
+    pub detached_at: Option<String>,
+    /// True when the branch has no commit yet.
+    pub unborn: bool,
+    /// Full id of the HEAD commit.
+    #[serde(skip)]
+    pub oid: Option<Oid>,
+}
+
+impl Head {
+    /// `main`, `detached at abc1234`, `main (no commits yet)`.
+    pub fn describe(&self) -> String {
+        match (&self.branch, &self.detached_at) {
+            (Some(b), _) if self.unborn => format!("{b} (no commits yet)"),
+            (Some(b), _) => b.clone(),
+            (None, Some(s)) => format!("detached at {s}"),
+            (None, None) => "unknown HEAD".to_string(),
+        }
+    }
+}
+
+/// The checkout the command runs in (the repository root given by `--repo`).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct CheckoutStatus {
+    pub path: String,
+    #[serde(flatten)]
+    pub head: Head,
+    pub upstream: Option<Upstream>,
+    pub counts: Counts,
+    /// Untracked files, at most [`UNTRACKED_CAP`]; `untracked_total` has the count.
+    pub untracked_paths: Vec<String>,
+    pub untracked_total: usize,
+    /// Plan files with uncommitted edits (the triage reads the working-tree version).
+    pub plan_modified: Vec<String>,
+    /// What could not be read, one line each (the rest of the report still stands).
+    pub problems: Vec<String>,
+}
+
+/// What a worktree amounts to for the team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WorktreeState {
+    /// The checkout this command runs in.
+    Current,
+    /// Dirty, or ahead of the base: work in progress.
+    InFlight,
+    /// Clean, and the base reached its tip through a merge: nothing left, safe to remove.
+    Merged,
+    /// Clean, and its tip is already on the base's own line (never worked on, or
+    /// fast-forwarded): nothing left, safe to remove.
+    NothingLeft,
+    /// Clean but there is no base to compare against.
+    Clean,
+    /// Its directory is gone; `git worktree prune` would remove the entry.
+    Missing,
+    /// It could not be read (see `error`).
+    Unreadable,
+}
+
+impl WorktreeState {
+    pub fn safe_to_remove(self) -> bool {
+        matches!(self, WorktreeState::Merged | WorktreeState::NothingLeft)
+    }
+    pub fn describe(self) -> &'static str {
+        match self {
+            WorktreeState::Current => "current checkout",
+            WorktreeState::InFlight => "in flight",
+            WorktreeState::Merged => "merged — nothing left, safe to remove",
+            WorktreeState::NothingLeft => "nothing left — safe to remove",
+            WorktreeState::Clean => "clean (no base to compare with)",
+            WorktreeState::Missing => "directory deleted — prunable",
+            WorktreeState::Unreadable => "unreadable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Worktree {
+    /// The worktree's name (`main` for the main worktree).
+    pub name: String,
+    pub path: String,
+    pub main: bool,
+    pub current: bool,
+    pub exists: bool,
+    pub prunable: bool,
+    pub locked: bool,
+    pub lock_reason: Option<String>,
+    #[serde(flatten)]
+    pub head: Head,
+    pub counts: Counts,
+    pub dirty: bool,
+    /// The base compared against (`main`), when one exists.
+    pub base: Option<String>,
+    pub ahead: Option<usize>,
+    pub behind: Option<usize>,
+    /// Staged + unstaged + untracked + committed since the merge base, sorted, unique.
+    pub changed_files: Vec<String>,
+    /// How many of `changed_files` come from commits since the merge base.
+    pub committed_files: usize,
+    /// Areas (config `areas`) the changed files fall in.
+    pub areas: Vec<String>,
+    pub last_commit: Option<CommitInfo>,
+    pub state: WorktreeState,
+    pub in_flight: bool,
+    pub error: Option<String>,
+    /// Milliseconds spent scanning this worktree.
+    pub scan_ms: f64,
+}
+
+/// One phase of a scan and how long it took.
+#[derive(Debug, Clone, Serialize)]
+pub struct Phase {
+    pub name: String,
+    pub ms: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct BaseRef {
+    pub name: String,
+    #[serde(skip)]
+    pub oid: Oid,
+}
+
+/// Everything the repository says about work in progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct RepoState {
+    pub root: String,
+    pub checkout: CheckoutStatus,
+    pub base: Option<BaseRef>,
+    /// Every worktree including the main one and the current one, main first then by name.
+    pub worktrees: Vec<Worktree>,
+    /// Repository-wide problems (no base ref, unreadable worktree list…).
+    pub problems: Vec<String>,
+    #[serde(skip)]
+    pub phases: Vec<Phase>,
+}
+
+impl RepoState {
+    pub fn in_flight(&self) -> impl Iterator<Item = &Worktree> {
+        self.worktrees.iter().filter(|w| w.in_flight)
+    }
+}
+
+/// Maps changed paths to area names (config `areas`: path prefix or glob → area).
+#[derive(Debug, Clone, Default)]
+pub struct Areas {
+    rules: Vec<(AreaRule, String)>,
+}
+
+#[derive(Debug, Clone)]
+enum AreaRule {
+    Prefix(String),
+    Glob(GlobMatcher),
+}
+
+impl Areas {
+    pub fn new(map: &BTreeMap<String, String>) -> Areas {
+        let mut rules = Vec::new();
+        for (pat, name) in map {
+            let pat = pat.trim_start_matches("./");
+            let rule = if pat.contains(['*', '?', '[', '{']) {
+                match GlobBuilder::new(pat).literal_separator(true).build() {
+                    Ok(g) => AreaRule::Glob(g.compile_matcher()),
+                    Err(_) => AreaRule::Prefix(pat.to_string()),
+                }
+            } else {
+                AreaRule::Prefix(pat.to_string())
+            };
+            rules.push((rule, name.clone()));
+        }
+        Areas { rules }
+    }
+
+    /// The areas a path falls in (a glob also covers what is inside a matching directory).
+    pub fn of<'a>(&'a self, path: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+        self.rules.iter().filter_map(move |(rule, name)| {
+            let hit = match rule {
+                AreaRule::Prefix(p) => {
+                    let p = p.trim_end_matches('/');
+                    path == p || (path.starts_with(p) && path[p.len()..].starts_with('/'))
+                }
+                AreaRule::Glob(g) => {
+                    g.is_match(path) || path.match_indices('/').any(|(i, _)| g.is_match(&path[..i]))
+                }
+            };
+            hit.then_some(name.as_str())
+        })
+    }
+}
+
+/// What a scan should do.
+#[derive(Debug, Clone)]
+pub struct ScanOptions {
+    /// Base ref from the config; else the first of [`DEFAULT_BASES`] that exists.
+    pub base_ref: Option<String>,
+    pub areas: Areas,
+    /// Plan files (relative to the root) whose uncommitted edits are called out.
+    pub plan_paths: Vec<String>,
+    /// Write refreshed stat data back to each index (as `git status` does), so that the
+    /// next scan does not hash files again. Skipped for a locked index.
+    pub refresh_index: bool,
+    /// Threads for scanning worktrees (default: the machine's cores).
+    pub threads: usize,
+}
+
+impl Default for ScanOptions {
+    fn default() -> Self {
+        ScanOptions {
+            base_ref: None,
+            areas: Areas::default(),
+            plan_paths: Vec::new(),
+            refresh_index: true,
+            threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ScanError {
+    #[error("{path} is not inside a git repository")]
+    NotARepo { path: PathBuf },
+    #[error("{path} is a bare repository with no working tree; point --repo at a checkout")]
+    Bare { path: PathBuf },
+    #[error("cannot open the repository at {path}: {message}")]
+    Open { path: PathBuf, message: String },
+}
+
+/// Keeps the repository and its worktrees open between scans.
+pub struct Scanner {
+    root: PathBuf,
+    repo: Repository,
+    /// Open worktree repositories by path.
+    worktrees: HashMap<PathBuf, Repository>,
+}
+
+fn canon(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+fn display(p: &Path) -> String {
+    let s = p.to_string_lossy();
+    s.trim_end_matches('/').to_string()
+}
+
+fn short(oid: Oid) -> String {
+    let s = oid.to_string();
+    s[..7.min(s.len())].to_string()
+}
+
+fn time_of(t: git2::Time) -> String {
+    let off = FixedOffset::east_opt(t.offset_minutes() * 60)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+    match off.timestamp_opt(t.seconds(), 0).single() {
+        Some(dt) => dt.to_rfc3339(),
+        None => String::new(),
+    }
+}
+
+/// A commit's time as a chrono value in its own offset.
+pub fn commit_time(c: &git2::Commit) -> Option<DateTime<FixedOffset>> {
+    let t = c.time();
+    let off = FixedOffset::east_opt(t.offset_minutes() * 60)?;
+    off.timestamp_opt(t.seconds(), 0).single()
+}
+
+pub(crate) fn commit_info(c: &git2::Commit) -> CommitInfo {
+    CommitInfo {
+        id: short(c.id()),
+        subject: c.summary().unwrap_or("").to_string(),
+        author: c.author().name().unwrap_or("").to_string(),
+        time: time_of(c.time()),
+    }
+}
+
+impl Scanner {
+    /// Open the repository whose working tree is `root`.
+    pub fn open(root: &Path) -> Result<Scanner, ScanError> {
+        let repo = match Repository::open(root) {
+            Ok(r) => r,
+            Err(e) if e.code() == ErrorCode::NotFound => {
+                return Err(ScanError::NotARepo {
+                    path: root.to_path_buf(),
+                })
+            }
+            Err(e) => {
+                return Err(ScanError::Open {
+                    path: root.to_path_buf(),
+                    message: e.message().to_string(),
+                })
+            }
+        };
+        if repo.is_bare() {
+            return Err(ScanError::Bare {
+                path: root.to_path_buf(),
+            });
+        }
+        Ok(Scanner {
+            root: canon(root),
+            repo,
+            worktrees: HashMap::new(),
+        })
+    }
+
+    pub fn repository(&self) -> &Repository {
+        &self.repo
+    }
+
+    /// The base ref to compare worktrees with.
+    pub fn base(&self, configured: Option<&str>) -> Result<Option<BaseRef>, String> {
+        let find = |name: &str| -> Option<Oid> {
+            let obj = self
+                .repo
+                .resolve_reference_from_short_name(name)
+                .ok()
+                .and_then(|r| r.peel_to_commit().ok())
+                .map(|c| c.id());
+            obj.or_else(|| {
+                self.repo
+                    .revparse_single(name)
+                    .ok()
+                    .and_then(|o| o.peel_to_commit().ok())
+                    .map(|c| c.id())
+            })
+        };
+        match configured {
+            Some(name) => match find(name) {
+                Some(oid) => Ok(Some(BaseRef {
+                    name: name.to_string(),
+                    oid,
+                })),
+                None => Err(format!(
+                    "base ref `{name}` (config `base_ref`) does not exist; ahead/behind not computed"
+                )),
+            },
+            None => Ok(DEFAULT_BASES.iter().find_map(|n| {
+                find(n).map(|oid| BaseRef {
+                    name: n.to_string(),
+                    oid,
+                })
+            })),
+        }
+    }
+
+    /// The main checkout's status (the repository at the root).
+    pub fn checkout(&mut self, opts: &ScanOptions) -> CheckoutStatus {
+        checkout_status(&self.repo, &self.root, opts).0
+    }
+
+    /// Scan the checkout and every worktree.
+    pub fn scan(&mut self, opts: &ScanOptions) -> RepoState {
+        let mut phases = Vec::new();
+        let mut problems = Vec::new();
+        let t0 = Instant::now();
+        let (checkout, mut own_status) = checkout_status(&self.repo, &self.root, opts);
+        phases.push(Phase {
+            name: "checkout status".into(),
+            ms: ms(t0),
+        });
+
+        let t1 = Instant::now();
+        let base = match self.base(opts.base_ref.as_deref()) {
+            Ok(Some(b)) => Some(b),
+            Ok(None) => {
+                if !checkout.head.unborn {
+                    problems.push(format!(
+                        "no base ref: none of {} exists (set `base_ref` in the config); ahead/behind not computed",
+                        DEFAULT_BASES.join(", ")
+                    ));
+                }
+                None
+            }
+            Err(e) => {
+                problems.push(e);
+                None
+            }
+        };
+        let list = self.list_worktrees(&mut problems);
+        phases.push(Phase {
+            name: "list worktrees".into(),
+            ms: ms(t1),
+        });
+
+        // Open (or reuse) each existing worktree's repository.
+        let t2 = Instant::now();
+        let mut jobs: Vec<Job> = Vec::new();
+        for entry in list {
+            let key = canon(&entry.path);
+            let is_current = key == self.root;
+            let repo = if is_current || !entry.exists {
+                None
+            } else if let Some(r) = self.worktrees.remove(&key) {
+                Some(Ok(r))
+            } else {
+                Some(Repository::open(&entry.path).map_err(|e| e.message().to_string()))
+            };
+            jobs.push(Job {
+                entry,
+                key,
+                current: is_current,
+                repo,
+                result: None,
+            });
+        }
+        phases.push(Phase {
+            name: "open worktrees".into(),
+            ms: ms(t2),
+        });
+
+        let t3 = Instant::now();
+        let threads = opts.threads.max(1);
+        let base_ref = base.as_ref();
+        let mut others: Vec<&mut Job> = Vec::new();
+        for job in jobs.iter_mut() {
+            if job.current {
+                // The current checkout uses the main `Repository`, kept on this thread.
+                run_job(job, Some((&self.repo, own_status.take())), base_ref, opts);
+            } else {
+                others.push(job);
+            }
+        }
+        if threads <= 1 || others.len() <= 1 {
+            for job in others {
+                run_job(job, None, base_ref, opts);
+            }
+        } else {
+            // Repository objects are Send, not Sync: each thread owns its share of jobs.
+            let per = others.len().div_ceil(threads);
+            std::thread::scope(|s| {
+                for chunk in others.chunks_mut(per) {
+                    s.spawn(move || {
+                        for job in chunk.iter_mut() {
+                            run_job(job, None, base_ref, opts);
+                        }
+                    });
+                }
+            });
+        }
+        phases.push(Phase {
+            name: "scan worktrees".into(),
+            ms: ms(t3),
+        });
+
+        let mut worktrees = Vec::new();
+        for job in jobs {
+            if let Some(Ok(r)) = job.repo {
+                self.worktrees.insert(job.key, r);
+            }
+            if let Some(w) = job.result {
+                worktrees.push(w);
+            }
+        }
+        worktrees.sort_by(|a, b| b.main.cmp(&a.main).then_with(|| a.name.cmp(&b.name)));
+        RepoState {
+            root: display(&self.root),
+            checkout,
+            base,
+            worktrees,
+            problems,
+            phases,
+        }
+    }
+
+    fn list_worktrees(&self, problems: &mut Vec<String>) -> Vec<Entry> {
+        let mut out = Vec::new();
+        // The main worktree: the common directory's working tree.
+        let common = self.repo.commondir().to_path_buf();
+        let main_path = if self.repo.is_worktree() {
+            common.parent().map(Path::to_path_buf)
+        } else {
+            self.repo.workdir().map(Path::to_path_buf)
+        };
+        if let Some(p) = main_path {
+            out.push(Entry {
+                name: "main".into(),
+                exists: p.exists(),
+                path: p,
+                main: true,
+                prunable: false,
+                lock: None,
+            });
+        }
+        let names = match self.repo.worktrees() {
+            Ok(n) => n,
+            Err(e) => {
+                problems.push(format!("cannot list linked worktrees: {}", e.message()));
+                return out;
+            }
+        };
+        for name in names.iter().flatten() {
+            let wt = match self.repo.find_worktree(name) {
+                Ok(w) => w,
+                Err(e) => {
+                    problems.push(format!("worktree `{name}`: {}", e.message()));
+                    continue;
+                }
+            };
+            let path = wt.path().to_path_buf();
+            let exists = wt.validate().is_ok() && path.exists();
+            let lock = match wt.is_locked() {
+                Ok(WorktreeLockStatus::Locked(reason)) => Some(
+                    reason
+                        .map(|r| r.trim().to_string())
+                        .filter(|r| !r.is_empty()),
+                ),
+                _ => None,
+            };
+            let prunable = !exists && wt.is_prunable(None).unwrap_or(false);
+            out.push(Entry {
+                name: name.to_string(),
+                path,
+                main: false,
+                exists,
+                prunable,
+                lock,
+            });
+        }
+        out
+    }
+}
+
+struct Entry {
+    name: String,
+    path: PathBuf,
+    main: bool,
+    exists: bool,
+    prunable: bool,
+    /// `Some(reason)` when locked.
+    lock: Option<Option<String>>,
+}
+
+struct Job {
+    entry: Entry,
+    key: PathBuf,
+    current: bool,
+    repo: Option<Result<Repository, String>>,
+    result: Option<Worktree>,
+}
+
+fn run_job(
+    job: &mut Job,
+    main: Option<(&Repository, Option<StatusRead>)>,
+    base: Option<&BaseRef>,
+    opts: &ScanOptions,
+) {
+    let started = Instant::now();
+    let mut wt = match (&job.repo, main) {
+        (_, Some((r, pre))) => scan_worktree(r, &job.entry, true, pre, base, opts),
+        (Some(Ok(r)), None) => scan_worktree(r, &job.entry, false, None, base, opts),
+        (Some(Err(e)), _) => unreadable(&job.entry, e.clone()),
+        (None, _) => missing(&job.entry),
+    };
+    wt.scan_ms = ms(started);
+    job.result = Some(wt);
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn blank(entry: &Entry, state: WorktreeState) -> Worktree {
+    Worktree {
+        name: entry.name.clone(),
+        path: display(&entry.path),
+        main: entry.main,
+        current: false,
+        exists: entry.exists,
+        prunable: entry.prunable,
+        locked: entry.lock.is_some(),
+        lock_reason: entry.lock.clone().flatten(),
+        head: Head::default(),
+        counts: Counts::default(),
+        dirty: false,
+        base: None,
+        ahead: None,
+        behind: None,
+        changed_files: Vec::new(),
+        committed_files: 0,
+        areas: Vec::new(),
+        last_commit: None,
+        state,
+        in_flight: false,
+        error: None,
+        scan_ms: 0.0,
+    }
+}
+
+fn missing(entry: &Entry) -> Worktree {
+    let mut w = blank(entry, WorktreeState::Missing);
+    w.error = Some(format!(
+        "{} no longer exists{}",
+        display(&entry.path),
+        if entry.lock.is_some() {
+            " (locked, so it is kept)"
+        } else {
+            "; `git worktree prune` removes the entry"
+        }
+    ));
+    w
+}
+
+fn unreadable(entry: &Entry, message: String) -> Worktree {
+    let mut w = blank(entry, WorktreeState::Unreadable);
+    w.error = Some(format!("cannot open {}: {message}", display(&entry.path)));
+    w
+}
+
+/// Where HEAD points, never failing.
+pub fn read_head(repo: &Repository) -> Head {
+    match repo.head() {
+        Ok(r) => {
+            let oid = r.target();
+            if repo.head_detached().unwrap_or(false) {
+                Head {
+                    branch: None,
+                    detached_at: oid.map(short),
+                    unborn: false,
+                    oid,
+                }
+            } else {
+                Head {
+                    branch: r.shorthand().map(str::to_string),
+                    detached_at: None,
+                    unborn: false,
+                    oid,
+                }
+            }
+        }
+        Err(e) if e.code() == ErrorCode::UnbornBranch || e.code() == ErrorCode::NotFound => {
+            // HEAD names a branch that has no commit yet.
+            let branch = repo
+                .find_reference("HEAD")
+                .ok()
+                .and_then(|r| r.symbolic_target().map(str::to_string))
+                .map(|t| t.trim_start_matches("refs/heads/").to_string());
+            Head {
+                branch,
+                detached_at: None,
+                unborn: true,
+                oid: None,
+            }
+        }
+        Err(_) => Head::default(),
+    }
+}
+
+#[derive(Clone)]
+struct StatusRead {
+    counts: Counts,
+    /// Paths changed in the index or the working tree (not untracked).
+    changed: Vec<String>,
+    untracked: Vec<String>,
+    problem: Option<String>,
+}
+
+fn index_locked(repo: &Repository) -> bool {
+    repo.path().join("index.lock").exists()
+}
+
+fn read_status(repo: &Repository, refresh: bool) -> Result<StatusRead, String> {
+    let locked = index_locked(repo);
+    let mut problem = None;
+    if locked {
+        problem = Some(format!(
+            "the index is locked ({} exists: another git process is running, or one crashed); status read without refreshing it",
+            repo.path().join("index.lock").display()
+        ));
+    }
+    let mut opts = StatusOptions::new();
+    opts.include_untracked(true)
+        .recurse_untracked_dirs(true)
+        .include_ignored(false)
+        .exclude_submodules(true)
+        .renames_head_to_index(false)
+        .update_index(refresh && !locked);
+    let statuses = match repo.statuses(Some(&mut opts)) {
+        Ok(s) => s,
+        Err(e) if refresh && !locked && e.code() == ErrorCode::Locked => {
+            opts.update_index(false);
+            repo.statuses(Some(&mut opts))
+                .map_err(|e| e.message().to_string())?
+        }
+        Err(e) => return Err(e.message().to_string()),
+    };
+    let mut counts = Counts::default();
+    let mut changed = Vec::new();
+    let mut untracked = Vec::new();
+    let staged_bits = Status::INDEX_NEW
+        | Status::INDEX_MODIFIED
+        | Status::INDEX_DELETED
+        | Status::INDEX_RENAMED
+        | Status::INDEX_TYPECHANGE;
+    let unstaged_bits =
+        Status::WT_MODIFIED | Status::WT_DELETED | Status::WT_RENAMED | Status::WT_TYPECHANGE;
+    for e in statuses.iter() {
+        let st = e.status();
+        let path = String::from_utf8_lossy(e.path_bytes()).into_owned();
+        if st.contains(Status::CONFLICTED) {
+            counts.conflicted += 1;
+            changed.push(path);
+            continue;
+        }
+        if st.contains(Status::WT_NEW) {
+            counts.untracked += 1;
+            untracked.push(path);
+            continue;
+        }
+        let mut any = false;
+        if st.intersects(staged_bits) {
+            counts.staged += 1;
+            any = true;
+        }
+        if st.intersects(unstaged_bits) {
+            counts.unstaged += 1;
+            any = true;
+        }
+        if any {
+            changed.push(path);
+        }
+    }
+    Ok(StatusRead {
+        counts,
+        changed,
+        untracked,
+        problem,
+    })
+}
+
+fn upstream_of(repo: &Repository, head: &Head) -> Option<Upstream> {
+    let name = head.branch.as_ref()?;
+    let local = repo.find_branch(name, BranchType::Local).ok()?;
+    let up = local.upstream().ok()?;
+    let up_name = up.name().ok().flatten()?.to_string();
+    let (ahead, behind) = match (head.oid, up.get().target()) {
+        (Some(a), Some(b)) => repo.graph_ahead_behind(a, b).ok()?,
+        _ => (0, 0),
+    };
+    Some(Upstream {
+        name: up_name,
+        ahead,
+        behind,
+    })
+}
+
+fn checkout_status(
+    repo: &Repository,
+    root: &Path,
+    opts: &ScanOptions,
+) -> (CheckoutStatus, Option<StatusRead>) {
+    let head = read_head(repo);
+    let mut out = CheckoutStatus {
+        path: display(root),
+        upstream: upstream_of(repo, &head),
+        head,
+        ..CheckoutStatus::default()
+    };
+    let mut kept = None;
+    match read_status(repo, opts.refresh_index) {
+        Ok(s) => {
+            out.counts = s.counts.clone();
+            out.untracked_total = s.untracked.len();
+            let mut untracked = s.untracked.clone();
+            untracked.sort();
+            let plan: BTreeSet<&str> = opts.plan_paths.iter().map(String::as_str).collect();
+            out.plan_modified = s
+                .changed
+                .iter()
+                .filter(|p| plan.contains(p.as_str()))
+                .cloned()
+                .collect();
+            out.plan_modified.extend(
+                untracked
+                    .iter()
+                    .filter(|p| plan.contains(p.as_str()))
+                    .cloned(),
+            );
+            out.plan_modified.sort();
+            untracked.truncate(UNTRACKED_CAP);
+            out.untracked_paths = untracked;
+            out.problems.extend(s.problem.clone());
+            kept = Some(s);
+        }
+        Err(e) => out
+            .problems
+            .push(format!("cannot read the status of {}: {e}", display(root))),
+    }
+    (out, kept)
+}
+
+fn scan_worktree(
+    repo: &Repository,
+    entry: &Entry,
+    current: bool,
+    pre: Option<StatusRead>,
+    base: Option<&BaseRef>,
+    opts: &ScanOptions,
+) -> Worktree {
+    let mut w = blank(entry, WorktreeState::Clean);
+    w.current = current;
+    w.head = read_head(repo);
+    let mut problems: Vec<String> = Vec::new();
+    let mut files: BTreeSet<String> = BTreeSet::new();
+    let status = match pre {
+        Some(s) => Ok(s),
+        None => read_status(repo, opts.refresh_index),
+    };
+    match status {
+        Ok(s) => {
+            w.counts = s.counts;
+            files.extend(s.changed);
+            files.extend(s.untracked);
+            problems.extend(s.problem);
+        }
+        Err(e) => problems.push(format!("cannot read the status: {e}")),
+    }
+    w.dirty = w.counts.dirty();
+    if let Some(oid) = w.head.oid {
+        if let Ok(c) = repo.find_commit(oid) {
+            w.last_commit = Some(commit_info(&c));
+        }
+    }
+    let mut contained = false;
+    let mut via_merge = false;
+    if let (Some(base), Some(head)) = (base, w.head.oid) {
+        w.base = Some(base.name.clone());
+        match repo.graph_ahead_behind(head, base.oid) {
+            Ok((a, b)) => {
+                w.ahead = Some(a);
+                w.behind = Some(b);
+                contained = a == 0;
+                if a > 0 {
+                    match committed_since_base(repo, head, base.oid) {
+                        Ok(list) => {
+                            w.committed_files = list.len();
+                            files.extend(list);
+                        }
+                        Err(e) => problems.push(format!("cannot diff against {}: {e}", base.name)),
+                    }
+                } else if head != base.oid {
+                    via_merge = !on_first_parent_line(repo, base.oid, head);
+                }
+            }
+            Err(e) => problems.push(format!(
+                "cannot compare with {}: {}",
+                base.name,
+                e.message()
+            )),
+        }
+    }
+    w.changed_files = files.into_iter().collect();
+    let mut areas: BTreeSet<&str> = BTreeSet::new();
+    for f in &w.changed_files {
+        areas.extend(opts.areas.of(f));
+    }
+    w.areas = areas.into_iter().map(str::to_string).collect();
+    w.state = if current {
+        WorktreeState::Current
+    } else if w.dirty || w.ahead.unwrap_or(0) > 0 {
+        WorktreeState::InFlight
+    } else if contained && via_merge {
+        WorktreeState::Merged
+    } else if contained {
+        WorktreeState::NothingLeft
+    } else {
+        WorktreeState::Clean
+    };
+    w.in_flight = w.state == WorktreeState::InFlight;
+    if !problems.is_empty() {
+        w.error = Some(problems.join("; "));
+    }
+    w
+}
+
+/// Files changed by the commits between the merge base of `head` and `base`, and `head`.
+fn committed_since_base(repo: &Repository, head: Oid, base: Oid) -> Result<Vec<String>, String> {
+    let mb = repo
+        .merge_base(head, base)
+        .map_err(|e| e.message().to_string())?;
+    let old = repo
+        .find_commit(mb)
+        .and_then(|c| c.tree())
+        .map_err(|e| e.message().to_string())?;
+    let new = repo
+        .find_commit(head)
+        .and_then(|c| c.tree())
+        .map_err(|e| e.message().to_string())?;
+    let diff = repo
+        .diff_tree_to_tree(Some(&old), Some(&new), None)
+        .map_err(|e| e.message().to_string())?;
+    let mut out = Vec::new();
+    for d in diff.deltas() {
+        for f in [d.old_file(), d.new_file()] {
+            if let Some(p) = f.path() {
+                out.push(p.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Whether `target` lies on the first-parent line of `tip` (so the base reached it
+/// without a merge). The walk stops once commits are a day older than `target`.
+fn on_first_parent_line(repo: &Repository, tip: Oid, target: Oid) -> bool {
+    let Ok(t) = repo.find_commit(target) else {
+        return false;
+    };
+    let floor = t.time().seconds() - 86_400;
+    let mut cur = repo.find_commit(tip).ok();
+    let mut steps = 0usize;
+    while let Some(c) = cur {
+        if c.id() == target {
+            return true;
+        }
+        steps += 1;
+        if steps > 100_000 || c.time().seconds() < floor {
+            return false;
+        }
+        cur = c.parent(0).ok();
+    }
+    false
+}

@@ -129,24 +129,28 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
         }
         return Ok((out, 0));
     }
+    if let Command::Status = cli.command {
+        // The plan is optional here: it only names the files whose edits are called out.
+        let (config, files) = Workspace::locate(&opts)?;
+        let plan = Workspace::read_plan(&config, &files).ok();
+        let t_open = ms(started);
+        let mut scanner = Scanner::open(&config.root)?;
+        let status = scanner.checkout(&scan_options(&config, plan.as_ref(), refresh));
+        let out = if json {
+            pretty(render::repo::status_json(&status))
+        } else {
+            render::repo::status_md(&status)
+        };
+        if cli.timings {
+            print_timings(&[("open + plan".into(), t_open)], None, ms(started));
+        }
+        return Ok((out, 0));
+    }
     let ws = Workspace::open(&opts)?;
     let plan = &ws.plan;
     let t_open = ms(started);
     match &cli.command {
-        Command::Worktrees => unreachable!("handled above"),
-        Command::Status => {
-            let mut scanner = Scanner::open(&ws.config.root)?;
-            let status = scanner.checkout(&scan_options(&ws.config, Some(plan), refresh));
-            let out = if json {
-                pretty(render::repo::status_json(&status))
-            } else {
-                render::repo::status_md(&status)
-            };
-            if cli.timings {
-                print_timings(&[("open + plan".into(), t_open)], None, ms(started));
-            }
-            Ok((out, 0))
-        }
+        Command::Worktrees | Command::Status => unreachable!("handled above"),
         Command::Check { strict } => {
             let out = if json {
                 pretty(render::json::check(plan))

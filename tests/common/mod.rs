@@ -8,6 +8,8 @@ use std::process::Command;
 pub struct Repo {
     pub dir: tempfile::TempDir,
     pub git: git2::Repository,
+    /// Where linked worktrees go (outside the main working tree).
+    pub wt_dir: tempfile::TempDir,
 }
 
 impl Repo {
@@ -22,7 +24,11 @@ impl Repo {
         cfg.set_str("user.name", "Test").expect("name");
         cfg.set_str("user.email", "test@example.com")
             .expect("email");
-        Repo { dir, git }
+        Repo {
+            dir,
+            git,
+            wt_dir: tempfile::tempdir().expect("worktree dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -72,6 +78,64 @@ impl Repo {
         self.git
             .commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
             .expect("commit")
+    }
+}
+
+/// Stage everything in `git`'s working tree and commit on HEAD as `author` at `secs`
+/// (seconds since the epoch, UTC).
+pub fn commit_in(git: &git2::Repository, message: &str, author: &str, secs: i64) -> git2::Oid {
+    let mut index = git.index().expect("index");
+    index
+        .add_all(["*"], git2::IndexAddOption::DEFAULT, None)
+        .expect("add");
+    index.update_all(["*"], None).expect("update (deletions)");
+    index.write().expect("write index");
+    let tree = git
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("find tree");
+    let sig = git2::Signature::new(
+        author,
+        &format!("{}@example.com", author.to_lowercase()),
+        &git2::Time::new(secs, 0),
+    )
+    .expect("sig");
+    let parents: Vec<git2::Commit> = match git.head() {
+        Ok(h) => vec![h.peel_to_commit().expect("head commit")],
+        Err(_) => vec![],
+    };
+    let refs: Vec<&git2::Commit> = parents.iter().collect();
+    git.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
+        .expect("commit")
+}
+
+/// Write a file under a working tree (any repository or worktree path).
+pub fn write_at(root: &Path, rel: &str, text: impl AsRef<[u8]>) {
+    let p = root.join(rel);
+    if let Some(parent) = p.parent() {
+        std::fs::create_dir_all(parent).expect("mkdir");
+    }
+    std::fs::write(&p, text).expect("write");
+}
+
+impl Repo {
+    /// A linked worktree `name` on a new branch `branch` made at `at`; returns its
+    /// repository.
+    pub fn add_worktree(&self, name: &str, branch: &str, at: git2::Oid) -> git2::Repository {
+        let commit = self.git.find_commit(at).expect("commit");
+        let b = self.git.branch(branch, &commit, false).expect("branch");
+        let path = self.wt_dir.path().join(name);
+        let mut opts = git2::WorktreeAddOptions::new();
+        let reference = b.into_reference();
+        opts.reference(Some(&reference));
+        let wt = self
+            .git
+            .worktree(name, &path, Some(&opts))
+            .expect("worktree");
+        git2::Repository::open_from_worktree(&wt).expect("open worktree")
+    }
+
+    pub fn wt_path(&self, name: &str) -> PathBuf {
+        self.wt_dir.path().join(name)
     }
 }
 

@@ -1,0 +1,533 @@
+//! The repository's state read with git2: the checkout, linked worktrees in every
+//! condition a team leaves them in, and the bad inputs that must not stop a scan.
+
+mod common;
+
+use common::{commit_in, shortlist, write_at, Repo};
+use serde_json::Value;
+use shortlist::repo::{Areas, Counts, ScanError, ScanOptions, Scanner, WorktreeState};
+use std::collections::BTreeMap;
+
+const DAY: i64 = 86_400;
+const T0: i64 = 1_790_000_000; // 2026-09-21
+
+fn opts() -> ScanOptions {
+    let mut areas = BTreeMap::new();
+    areas.insert("apps/web/".to_string(), "web".to_string());
+    areas.insert("apps/server/**/*.ts".to_string(), "server".to_string());
+    areas.insert("docs".to_string(), "docs".to_string());
+    ScanOptions {
+        areas: Areas::new(&areas),
+        plan_paths: vec!["docs/plan/phase5.md".to_string()],
+        ..ScanOptions::default()
+    }
+}
+
+/// main with two commits; worktrees: dirty, ahead, merged (through a merge commit),
+/// idle (never worked on), locked, and one whose directory was deleted.
+fn team_repo() -> Repo {
+    let r = Repo::new();
+    r.fixture("phase5.md", "docs/plan/phase5.md");
+    r.write("apps/web/src/routes/mes/execution.tsx", "export {}\n");
+    r.write("apps/server/src/mes/service.ts", "export const a = 1;\n");
+    r.write("README.md", "# demo\n");
+    let c1 = commit_in(&r.git, "Initial layout", "Ada", T0);
+    r.write("README.md", "# demo\n\nmore\n");
+    let c2 = commit_in(&r.git, "README", "Ada", T0 + DAY);
+
+    // dirty: one staged edit, one unstaged edit, one untracked file
+    let dirty = r.add_worktree("wt-dirty", "feat/dirty", c2);
+    let dp = r.wt_path("wt-dirty");
+    write_at(
+        &dp,
+        "apps/web/src/routes/mes/execution.tsx",
+        "export const x = 1;\n",
+    );
+    let mut idx = dirty.index().expect("index");
+    idx.add_path(std::path::Path::new(
+        "apps/web/src/routes/mes/execution.tsx",
+    ))
+    .expect("stage");
+    idx.write().expect("write");
+    write_at(&dp, "README.md", "# changed\n");
+    write_at(&dp, "notes/scratch.txt", "todo\n");
+
+    // ahead: two commits on its branch
+    let ahead = r.add_worktree("wt-ahead", "feat/5.2.1-seed", c2);
+    let ap = r.wt_path("wt-ahead");
+    write_at(
+        &ap,
+        "apps/server/src/mes/service.ts",
+        "export const a = 2;\n",
+    );
+    commit_in(&ahead, "5.2.1 seed service", "Bo", T0 + 2 * DAY);
+    write_at(&ap, "apps/server/src/mes/seed.ts", "export {}\n");
+    commit_in(&ahead, "5.2.1 seed script", "Bo", T0 + 3 * DAY);
+
+    // merged: a commit on its branch, merged into main by a merge commit
+    let merged = r.add_worktree("wt-merged", "feat/merged", c2);
+    write_at(&r.wt_path("wt-merged"), "docs/guide.md", "guide\n");
+    let m = commit_in(&merged, "guide", "Cy", T0 + 2 * DAY);
+    {
+        let sig = git2::Signature::new("Ada", "ada@example.com", &git2::Time::new(T0 + 4 * DAY, 0))
+            .expect("sig");
+        let main_tip = r.git.find_commit(c2).expect("c2");
+        let theirs = r.git.find_commit(m).expect("m");
+        let tree = theirs.tree().expect("tree");
+        r.git
+            .commit(
+                Some("HEAD"),
+                &sig,
+                &sig,
+                "Merge feat/merged",
+                &tree,
+                &[&main_tip, &theirs],
+            )
+            .expect("merge commit");
+        // keep the main checkout's index and files in step with HEAD
+        r.git
+            .checkout_head(Some(git2::build::CheckoutBuilder::new().force()))
+            .expect("checkout");
+    }
+
+    // idle: a branch at an older main commit, never worked on
+    r.add_worktree("wt-idle", "feat/idle", c1);
+
+    // locked, with a reason
+    r.add_worktree("wt-locked", "feat/locked", c2);
+    let wt = r.git.find_worktree("wt-locked").expect("find");
+    wt.lock(Some("on a USB disk")).expect("lock");
+
+    // deleted directory
+    r.add_worktree("wt-gone", "feat/gone", c2);
+    std::fs::remove_dir_all(r.wt_path("wt-gone")).expect("rm");
+    r
+}
+
+#[test]
+fn worktrees_are_classified_with_their_facts() {
+    let r = team_repo();
+    let mut scanner = Scanner::open(r.path()).expect("open");
+    let s = scanner.scan(&opts());
+    assert_eq!(s.base.as_ref().map(|b| b.name.as_str()), Some("main"));
+    let names: Vec<&str> = s.worktrees.iter().map(|w| w.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "main",
+            "wt-ahead",
+            "wt-dirty",
+            "wt-gone",
+            "wt-idle",
+            "wt-locked",
+            "wt-merged"
+        ]
+    );
+    let get = |n: &str| s.worktrees.iter().find(|w| w.name == n).expect(n);
+
+    let main = get("main");
+    assert!(main.main && main.current);
+    assert_eq!(main.state, WorktreeState::Current);
+    assert!(!main.in_flight);
+
+    let d = get("wt-dirty");
+    assert_eq!(d.state, WorktreeState::InFlight);
+    assert!(d.in_flight && d.dirty);
+    assert_eq!(d.head.branch.as_deref(), Some("feat/dirty"));
+    assert_eq!(
+        d.counts,
+        Counts {
+            staged: 1,
+            unstaged: 1,
+            untracked: 1,
+            conflicted: 0
+        }
+    );
+    // behind by the merge commit main gained later
+    assert_eq!((d.ahead, d.behind), (Some(0), Some(2)));
+    assert_eq!(
+        d.changed_files,
+        [
+            "README.md",
+            "apps/web/src/routes/mes/execution.tsx",
+            "notes/scratch.txt"
+        ]
+    );
+    assert_eq!(d.areas, ["web"]);
+    assert_eq!(d.path, r.wt_path("wt-dirty").to_string_lossy());
+
+    let a = get("wt-ahead");
+    assert_eq!(a.state, WorktreeState::InFlight);
+    assert!(!a.dirty);
+    assert_eq!((a.ahead, a.behind), (Some(2), Some(2)));
+    assert_eq!(
+        a.changed_files,
+        [
+            "apps/server/src/mes/seed.ts",
+            "apps/server/src/mes/service.ts"
+        ]
+    );
+    assert_eq!(a.committed_files, 2);
+    assert_eq!(a.areas, ["server"]);
+    let last = a.last_commit.as_ref().expect("last commit");
+    assert_eq!(last.subject, "5.2.1 seed script");
+    assert_eq!(last.author, "Bo");
+    assert_eq!(last.time, "2026-09-24T14:13:20+00:00");
+
+    let m = get("wt-merged");
+    assert_eq!(m.state, WorktreeState::Merged);
+    assert!(!m.in_flight);
+    assert!(m.state.safe_to_remove());
+    assert_eq!(m.ahead, Some(0));
+
+    let i = get("wt-idle");
+    assert_eq!(i.state, WorktreeState::NothingLeft);
+    assert!(!i.in_flight && i.state.safe_to_remove());
+    assert_eq!((i.ahead, i.behind), (Some(0), Some(3)));
+
+    let l = get("wt-locked");
+    assert!(l.locked);
+    assert_eq!(l.lock_reason.as_deref(), Some("on a USB disk"));
+    assert_eq!(l.state, WorktreeState::NothingLeft);
+
+    let g = get("wt-gone");
+    assert_eq!(g.state, WorktreeState::Missing);
+    assert!(!g.exists && g.prunable && !g.in_flight);
+    assert!(g
+        .error
+        .as_deref()
+        .unwrap_or("")
+        .contains("no longer exists"));
+
+    let flying: Vec<&str> = s.in_flight().map(|w| w.name.as_str()).collect();
+    assert_eq!(flying, ["wt-ahead", "wt-dirty"]);
+}
+
+#[test]
+fn a_second_scan_on_the_open_scanner_sees_new_changes() {
+    let r = team_repo();
+    let mut scanner = Scanner::open(r.path()).expect("open");
+    let first = scanner.scan(&opts());
+    let idle = first
+        .worktrees
+        .iter()
+        .find(|w| w.name == "wt-idle")
+        .expect("idle");
+    assert!(!idle.dirty);
+    write_at(&r.wt_path("wt-idle"), "apps/web/new.tsx", "x\n");
+    let second = scanner.scan(&opts());
+    let idle = second
+        .worktrees
+        .iter()
+        .find(|w| w.name == "wt-idle")
+        .expect("idle");
+    assert!(idle.dirty && idle.in_flight);
+    assert_eq!(idle.changed_files, ["apps/web/new.tsx"]);
+    assert_eq!(idle.areas, ["web"]);
+}
+
+#[test]
+fn scanning_from_a_linked_worktree_marks_it_current_and_main_as_other() {
+    let r = team_repo();
+    let mut scanner = Scanner::open(&r.wt_path("wt-ahead")).expect("open");
+    let s = scanner.scan(&opts());
+    let cur: Vec<&str> = s
+        .worktrees
+        .iter()
+        .filter(|w| w.current)
+        .map(|w| w.name.as_str())
+        .collect();
+    assert_eq!(cur, ["wt-ahead"]);
+    let main = s.worktrees.iter().find(|w| w.main).expect("main");
+    assert_eq!(main.state, WorktreeState::NothingLeft);
+    assert_eq!(s.checkout.head.branch.as_deref(), Some("feat/5.2.1-seed"));
+}
+
+#[test]
+fn checkout_status_counts_upstream_and_plan_edits() {
+    let r = Repo::new();
+    r.fixture("phase5.md", "docs/plan/phase5.md");
+    r.write("a.txt", "a\n");
+    let c1 = commit_in(&r.git, "one", "Ada", T0);
+    r.write("b.txt", "b\n");
+    commit_in(&r.git, "two", "Ada", T0 + 60);
+    r.write("c.txt", "c\n");
+    commit_in(&r.git, "three", "Ada", T0 + 120);
+    // origin/main: one commit of its own on top of c1 → ahead 2, behind 1
+    let tree = r.git.find_commit(c1).expect("c1").tree().expect("tree");
+    let sig =
+        git2::Signature::new("Zed", "z@example.com", &git2::Time::new(T0 + 200, 0)).expect("sig");
+    let parent = r.git.find_commit(c1).expect("c1");
+    let remote_tip = r
+        .git
+        .commit(None, &sig, &sig, "remote work", &tree, &[&parent])
+        .expect("remote commit");
+    r.git
+        .remote("origin", "https://example.invalid/demo.git")
+        .expect("remote");
+    r.git
+        .reference("refs/remotes/origin/main", remote_tip, true, "test")
+        .expect("ref");
+    let mut main = r
+        .git
+        .find_branch("main", git2::BranchType::Local)
+        .expect("main");
+    main.set_upstream(Some("origin/main")).expect("upstream");
+
+    // working tree: plan edited, one staged new file, 25 untracked files
+    r.write("docs/plan/phase5.md", "# edited\n- [ ] 9.9 New\n");
+    r.write("staged.txt", "s\n");
+    let mut idx = r.git.index().expect("index");
+    idx.add_path(std::path::Path::new("staged.txt"))
+        .expect("add");
+    idx.write().expect("write");
+    for i in 0..25 {
+        r.write(&format!("scratch/u{i:02}.txt"), "u\n");
+    }
+    let mut scanner = Scanner::open(r.path()).expect("open");
+    let c = scanner.checkout(&opts());
+    assert_eq!(c.head.branch.as_deref(), Some("main"));
+    let up = c.upstream.as_ref().expect("upstream");
+    assert_eq!(
+        (up.name.as_str(), up.ahead, up.behind),
+        ("origin/main", 2, 1)
+    );
+    assert_eq!(
+        c.counts,
+        Counts {
+            staged: 1,
+            unstaged: 1,
+            untracked: 25,
+            conflicted: 0
+        }
+    );
+    assert_eq!(c.untracked_total, 25);
+    assert_eq!(c.untracked_paths.len(), 20);
+    assert_eq!(c.untracked_paths[0], "scratch/u00.txt");
+    assert_eq!(c.plan_modified, ["docs/plan/phase5.md"]);
+
+    let run = shortlist(r.path(), &["status"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("Branch `main` is ahead of `origin/main` by 2 commits and behind `origin/main` by 1 commit"), "{}", run.stdout);
+    assert!(run
+        .stdout
+        .contains("Untracked: 25 files: `scratch/u00.txt`"));
+    assert!(run.stdout.contains("and 5 more"));
+    assert!(run
+        .stdout
+        .contains("Plan has uncommitted edits: `docs/plan/phase5.md`"));
+    let run = shortlist(r.path(), &["status", "--format", "json"]);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["schema"], "shortlist.status/1");
+    assert_eq!(v["branch"], "main");
+    assert_eq!(v["upstream"]["ahead"], 2);
+    assert_eq!(v["counts"]["untracked"], 25);
+    assert_eq!(v["plan_modified"][0], "docs/plan/phase5.md");
+}
+
+#[test]
+fn detached_head_is_named_by_its_short_sha() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    let c = commit_in(&r.git, "one", "Ada", T0);
+    r.git.set_head_detached(c).expect("detach");
+    let mut scanner = Scanner::open(r.path()).expect("open");
+    let s = scanner.scan(&opts());
+    assert_eq!(s.checkout.head.branch, None);
+    assert_eq!(
+        s.checkout.head.detached_at.as_deref(),
+        Some(&c.to_string()[..7])
+    );
+    let run = shortlist(r.path(), &["status"]);
+    assert!(run
+        .stdout
+        .contains(&format!("HEAD is detached at `{}`", &c.to_string()[..7])));
+}
+
+#[test]
+fn a_repository_without_commits_reports_an_unborn_branch() {
+    let r = Repo::new();
+    r.write("PLAN.md", "# Plan\n- [ ] 1.1 First\n");
+    let mut scanner = Scanner::open(r.path()).expect("open");
+    let s = scanner.scan(&opts());
+    assert!(s.checkout.head.unborn);
+    assert_eq!(s.checkout.head.branch.as_deref(), Some("main"));
+    assert_eq!(s.checkout.counts.untracked, 1);
+    assert!(s.base.is_none());
+    assert_eq!(s.worktrees.len(), 1);
+    let run = shortlist(r.path(), &["triage"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("Branch `main` has no commits yet"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("1.1 First"));
+}
+
+#[test]
+fn bare_repositories_and_plain_directories_get_clear_errors() {
+    let dir = tempfile::tempdir().expect("tmp");
+    git2::Repository::init_bare(dir.path()).expect("bare");
+    match Scanner::open(dir.path()) {
+        Err(e @ ScanError::Bare { .. }) => assert!(e.to_string().contains("bare repository")),
+        Err(e) => panic!("wrong error: {e}"),
+        Ok(_) => panic!("a bare repository has no checkout"),
+    }
+    let plain = tempfile::tempdir().expect("tmp");
+    std::fs::write(plain.path().join("PLAN.md"), "- [ ] 1 One\n").expect("write");
+    assert!(matches!(
+        Scanner::open(plain.path()),
+        Err(ScanError::NotARepo { .. })
+    ));
+    let run = shortlist(plain.path(), &["worktrees"]);
+    assert_eq!(run.code, 1);
+    assert!(
+        run.stderr.contains("is not inside a git repository"),
+        "{}",
+        run.stderr
+    );
+    // the triage of a plain directory still works, and says why there is no git state
+    let run = shortlist(plain.path(), &["triage"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("No git state:"), "{}", run.stdout);
+}
+
+#[test]
+fn missing_base_ref_is_said_and_the_scan_goes_on() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    let c = commit_in(&r.git, "one", "Ada", T0);
+    r.add_worktree("wt", "feat/x", c);
+    write_at(&r.wt_path("wt"), "b.txt", "b\n");
+    let mut o = opts();
+    o.base_ref = Some("release/9".to_string());
+    let mut scanner = Scanner::open(r.path()).expect("open");
+    let s = scanner.scan(&o);
+    assert!(s.base.is_none());
+    assert!(
+        s.problems[0].contains("base ref `release/9`"),
+        "{:?}",
+        s.problems
+    );
+    let wt = s.worktrees.iter().find(|w| w.name == "wt").expect("wt");
+    assert!(wt.in_flight, "a dirty worktree is always in flight");
+    assert_eq!(wt.ahead, None);
+}
+
+#[test]
+fn a_locked_index_is_reported_and_left_alone() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    commit_in(&r.git, "one", "Ada", T0);
+    r.write("a.txt", "changed\n");
+    let lock = r.path().join(".git/index.lock");
+    std::fs::write(&lock, "").expect("lock");
+    let mut scanner = Scanner::open(r.path()).expect("open");
+    let c = scanner.checkout(&opts());
+    assert_eq!(c.counts.unstaged, 1);
+    assert!(
+        c.problems[0].contains("index is locked"),
+        "{:?}",
+        c.problems
+    );
+    assert!(lock.exists(), "the lock file belongs to someone else");
+    assert_eq!(std::fs::read(&lock).expect("read"), b"");
+}
+
+#[test]
+fn a_corrupt_index_in_one_worktree_does_not_stop_the_others() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    let c = commit_in(&r.git, "one", "Ada", T0);
+    let bad = r.add_worktree("wt-bad", "feat/bad", c);
+    r.add_worktree("wt-ok", "feat/ok", c);
+    write_at(&r.wt_path("wt-ok"), "new.txt", "n\n");
+    std::fs::write(bad.path().join("index"), b"DIRC garbage").expect("corrupt");
+    let mut scanner = Scanner::open(r.path()).expect("open");
+    let s = scanner.scan(&opts());
+    let bad = s
+        .worktrees
+        .iter()
+        .find(|w| w.name == "wt-bad")
+        .expect("bad");
+    assert!(
+        bad.error.as_deref().unwrap_or("").contains("status"),
+        "{:?}",
+        bad.error
+    );
+    let ok = s.worktrees.iter().find(|w| w.name == "wt-ok").expect("ok");
+    assert!(ok.in_flight && ok.error.is_none());
+}
+
+#[test]
+fn worktrees_command_lists_in_flight_and_safe_to_remove() {
+    let r = team_repo();
+    let run = shortlist(r.path(), &["worktrees"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = r.redact(&run.stdout);
+    assert!(
+        out.starts_with("# Worktrees of `[REPO]`: 6 linked, 2 in flight (base `main`)"),
+        "{out}"
+    );
+    let flight = out.split("## In flight").nth(1).expect("in flight section");
+    let flight = flight.split("##").next().expect("section");
+    assert!(flight.contains("`wt-ahead` on `feat/5.2.1-seed`"));
+    assert!(flight.contains("2 ahead, 2 behind `main`"));
+    assert!(flight.contains("`wt-dirty` on `feat/dirty`"));
+    assert!(flight.contains("dirty (1 staged, 1 modified, 1 untracked)"));
+    assert!(!flight.contains("wt-merged") && !flight.contains("wt-idle"));
+    let safe = out
+        .split("## Nothing left — safe to remove")
+        .nth(1)
+        .expect("safe section");
+    let safe = safe.split("##").next().expect("section");
+    assert!(safe.contains("`wt-merged` on `feat/merged`") && safe.contains("(merged)"));
+    assert!(safe.contains("`wt-idle`") && safe.contains("`wt-locked`"));
+    assert!(safe.contains("locked (on a USB disk)"));
+    assert!(out.contains("`wt-gone` on") && out.contains("directory deleted — prunable"));
+
+    let run = shortlist(r.path(), &["worktrees", "--format", "json", "--timings"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["schema"], "shortlist.worktrees/1");
+    assert_eq!(v["base"], "main");
+    let w = v["worktrees"].as_array().expect("array");
+    let merged = w.iter().find(|w| w["name"] == "wt-merged").expect("merged");
+    assert_eq!(merged["state"], "merged");
+    assert_eq!(merged["in_flight"], false);
+    assert!(
+        run.stderr.contains("timing scan worktrees"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("worktree wt-ahead"));
+}
+
+#[test]
+fn triage_json_gains_repo_and_worktrees_keys() {
+    let r = team_repo();
+    let run = shortlist(r.path(), &["triage", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    assert_eq!(v["schema"], "shortlist.triage/1");
+    assert!(v["tracks"].as_array().is_some_and(|t| !t.is_empty()));
+    assert_eq!(v["repo"]["checkout"]["branch"], "main");
+    assert_eq!(v["repo"]["base"], "main");
+    let flying: Vec<&str> = v["worktrees"]
+        .as_array()
+        .expect("worktrees")
+        .iter()
+        .filter(|w| w["in_flight"] == true)
+        .map(|w| w["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(flying, ["wt-ahead", "wt-dirty"]);
+    let run = shortlist(r.path(), &["triage"]);
+    assert!(
+        run.stdout
+            .contains("  - In-flight worktrees:\n    - `wt-ahead` on `feat/5.2.1-seed`"),
+        "{}",
+        run.stdout
+    );
+    assert!(run.stdout.contains("Nothing left, safe to remove: `wt-idle` (`feat/idle`), `wt-locked` (`feat/locked`), `wt-merged` (`feat/merged`, merged)"), "{}", run.stdout);
+}

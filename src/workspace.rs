@@ -112,6 +112,8 @@ pub fn scan_options(config: &Config, plan: Option<&Plan>, refresh_index: bool) -
             .map(|p| p.files.iter().map(|f| f.path.clone()).collect())
             .unwrap_or_default(),
         refresh_index,
+        // One scan per process here; the bot keeps its own scanner with repos open.
+        keep_open: false,
         ..ScanOptions::default()
     }
 }

@@ -256,6 +256,9 @@ pub struct ScanOptions {
     pub refresh_index: bool,
     /// Threads for scanning worktrees (default: the machine's cores).
     pub threads: usize,
+    /// Keep each worktree's `Repository` open for the next scan (the bot does; a one-shot
+    /// command does not, so that memory is given back as soon as a worktree is done).
+    pub keep_open: bool,
 }
 
 impl Default for ScanOptions {
@@ -266,6 +269,7 @@ impl Default for ScanOptions {
             plan_paths: Vec::new(),
             refresh_index: true,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            keep_open: true,
         }
     }
 }
@@ -405,18 +409,11 @@ impl Scanner {
     pub fn scan(&mut self, opts: &ScanOptions) -> RepoState {
         let mut phases = Vec::new();
         let mut problems = Vec::new();
-        let t0 = Instant::now();
-        let (checkout, mut own_status) = checkout_status(&self.repo, &self.root, opts);
-        phases.push(Phase {
-            name: "checkout status".into(),
-            ms: ms(t0),
-        });
-
         let t1 = Instant::now();
         let base = match self.base(opts.base_ref.as_deref()) {
             Ok(Some(b)) => Some(b),
             Ok(None) => {
-                if !checkout.head.unborn {
+                if read_head(&self.repo).oid.is_some() {
                     problems.push(format!(
                         "no base ref: none of {} exists (set `base_ref` in the config); ahead/behind not computed",
                         DEFAULT_BASES.join(", ")
@@ -464,32 +461,48 @@ impl Scanner {
         let t3 = Instant::now();
         let threads = opts.threads.max(1);
         let base_ref = base.as_ref();
-        let mut others: Vec<&mut Job> = Vec::new();
+        // A shared queue, so a slow worktree does not hold up a thread's whole share.
+        let mut current: Option<&mut Job> = None;
+        let mut queue: Vec<&mut Job> = Vec::new();
         for job in jobs.iter_mut() {
             if job.current {
-                // The current checkout uses the main `Repository`, kept on this thread.
-                run_job(job, Some((&self.repo, own_status.take())), base_ref, opts);
+                current = Some(job);
             } else {
-                others.push(job);
+                queue.push(job);
             }
         }
-        if threads <= 1 || others.len() <= 1 {
-            for job in others {
-                run_job(job, None, base_ref, opts);
+        queue.reverse();
+        let queue = std::sync::Mutex::new(queue);
+        let drain = || loop {
+            let next = queue.lock().map(|mut q| q.pop()).unwrap_or(None);
+            match next {
+                Some(job) => run_job(job, None, base_ref, opts),
+                None => break,
             }
-        } else {
-            // Repository objects are Send, not Sync: each thread owns its share of jobs.
-            let per = others.len().div_ceil(threads);
-            std::thread::scope(|s| {
-                for chunk in others.chunks_mut(per) {
-                    s.spawn(move || {
-                        for job in chunk.iter_mut() {
-                            run_job(job, None, base_ref, opts);
-                        }
-                    });
-                }
-            });
-        }
+        };
+        let repo = &self.repo;
+        let root = &self.root;
+        let mut checkout_ms = 0.0;
+        // Repository objects are Send, not Sync: each one is used by one thread at a time.
+        // The checkout (main `Repository`) is read on this thread while workers take
+        // worktrees from the queue.
+        let checkout = std::thread::scope(|s| {
+            for _ in 1..threads {
+                s.spawn(drain);
+            }
+            let t0 = Instant::now();
+            let (checkout, own_status) = checkout_status(repo, root, opts);
+            checkout_ms = ms(t0);
+            if let Some(job) = current {
+                run_job(job, Some((repo, own_status)), base_ref, opts);
+            }
+            drain();
+            checkout
+        });
+        phases.push(Phase {
+            name: "checkout status".into(),
+            ms: checkout_ms,
+        });
         phases.push(Phase {
             name: "scan worktrees".into(),
             ms: ms(t3),
@@ -606,6 +619,9 @@ fn run_job(
     };
     wt.scan_ms = ms(started);
     job.result = Some(wt);
+    if !opts.keep_open {
+        job.repo = None;
+    }
 }
 
 fn ms(t: Instant) -> f64 {

@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# Builds the two benchmark repositories and times `shortlist worktrees` (a fresh process,
+# end to end) side by side with the anchors, in the same run:
+#   - `git status` in every worktree (summed),
+#   - a reference script running 7 `git` processes per worktree (what teams do by hand).
+# Usage: benches/worktrees.sh [DIR] [small|big|both]   (default /tmp/shortlist-bench both)
+# The repositories are generated once with git2 (examples/gen_repo.rs) and reused.
+# `git` is needed for the anchors only; shortlist itself never runs it.
+set -euo pipefail
+DIR=${1:-/tmp/shortlist-bench}
+WHICH=${2:-both}
+RUNS=${RUNS:-7}
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --example gen_repo --bin shortlist
+BIN=${CARGO_TARGET_DIR:-target}/release
+SL=$BIN/shortlist
+
+now_ns() { date +%s%N; }
+
+# time_cmd LABEL CMD...: runs CMD $RUNS times, prints min and median wall time.
+time_cmd() {
+  local label=$1; shift
+  local times=()
+  for _ in $(seq "$RUNS"); do
+    local t0; t0=$(now_ns)
+    "$@" >/dev/null 2>&1
+    times+=($(( ($(now_ns) - t0) / 1000 )))
+  done
+  local sorted; sorted=$(printf '%s\n' "${times[@]}" | sort -n)
+  local min; min=$(echo "$sorted" | head -1)
+  local med; med=$(echo "$sorted" | sed -n "$(( (RUNS + 1) / 2 ))p")
+  printf '  %-44s min %8.1f ms   median %8.1f ms\n' "$label" "$(echo "$min/1000" | bc -l)" "$(echo "$med/1000" | bc -l)"
+}
+
+worktree_paths() { git -C "$1" worktree list --porcelain | sed -n 's/^worktree //p'; }
+
+git_status_all() {
+  for wt in $(worktree_paths "$1"); do git -C "$wt" status --porcelain >/dev/null; done
+}
+
+# Seven git processes per worktree, as the hand-written scan does.
+reference_script() {
+  local base=main
+  for wt in $(worktree_paths "$1"); do
+    git -C "$wt" rev-parse --abbrev-ref HEAD >/dev/null
+    git -C "$wt" status --porcelain >/dev/null
+    git -C "$wt" rev-list --count "$base..HEAD" >/dev/null
+    git -C "$wt" rev-list --count "HEAD..$base" >/dev/null
+    local mb; mb=$(git -C "$wt" merge-base HEAD "$base")
+    git -C "$wt" diff --name-only "$mb" HEAD >/dev/null
+    git -C "$wt" log -1 --format='%s%x09%ci' >/dev/null
+  done
+}
+
+bench() {
+  local size=$1 root=$DIR/$1
+  if [ ! -d "$root/main" ]; then
+    echo "building the $size repository under $root ..."
+    "$BIN/examples/gen_repo" "$size" "$root"
+  fi
+  local main=$root/main
+  local n; n=$(worktree_paths "$main" | wc -l)
+  local files; files=$(git -C "$main" ls-files | wc -l)
+  echo "== $size: $files tracked files, $n worktrees (main + linked)"
+  # Warm-up: both tools refresh stale index stat data once, then measure steady state.
+  "$SL" --repo "$main" worktrees >/dev/null
+  git_status_all "$main"
+  time_cmd "git status, one worktree (main)" git -C "$main" status --porcelain
+  time_cmd "git status in every worktree" git_status_all "$main"
+  time_cmd "reference script (7 git per worktree)" reference_script "$main"
+  time_cmd "shortlist worktrees" "$SL" --repo "$main" worktrees
+  time_cmd "shortlist worktrees --no-index-refresh" "$SL" --repo "$main" --no-index-refresh worktrees
+  if command -v /usr/bin/time >/dev/null; then
+    local rss; rss=$( { /usr/bin/time -f '%M' "$SL" --repo "$main" worktrees >/dev/null; } 2>&1 | tail -1)
+    echo "  shortlist worktrees peak RSS: $((rss / 1024)) MB"
+  fi
+  echo "  where the time goes (one run):"
+  "$SL" --repo "$main" worktrees --timings 2>&1 >/dev/null | sed 's/^/    /'
+}
+
+case $WHICH in
+  small) bench small ;;
+  big) bench big ;;
+  *) bench small; bench big ;;
+esac

@@ -21,10 +21,17 @@ fn main() {
     };
     let dir = std::path::PathBuf::from(dir);
     if dir.join("main").exists() {
-        eprintln!("{} already exists; remove it first", dir.join("main").display());
+        eprintln!(
+            "{} already exists; remove it first",
+            dir.join("main").display()
+        );
         std::process::exit(1);
     }
     let t = std::time::Instant::now();
     let main = gen_repo::build(&dir, shape);
-    println!("{} built in {:.1} s", main.display(), t.elapsed().as_secs_f64());
+    println!(
+        "{} built in {:.1} s",
+        main.display(),
+        t.elapsed().as_secs_f64()
+    );
 }

@@ -8,7 +8,9 @@
 
 #![allow(dead_code)]
 
-use git2::{IndexAddOption, Repository, RepositoryInitOptions, Signature, Time, WorktreeAddOptions};
+use git2::{
+    IndexAddOption, Repository, RepositoryInitOptions, Signature, Time, WorktreeAddOptions,
+};
 use std::path::{Path, PathBuf};
 
 pub struct Shape {
@@ -117,8 +119,16 @@ pub fn build(dir: &Path, shape: &Shape) -> PathBuf {
         let wrepo = Repository::open_from_worktree(&wt).expect("open worktree");
         let at = |k: usize| file_name((w * 997 + k * 31) % shape.files, shape.dirs);
         for c in 0..2 {
-            write(&path, &at(100 + c), &format!("// changed by {name} commit {c}\n"));
-            commit(&wrepo, &format!("{w}.1 step {c}"), 1_790_000_100 + (w * 10 + c) as i64);
+            write(
+                &path,
+                &at(100 + c),
+                &format!("// changed by {name} commit {c}\n"),
+            );
+            commit(
+                &wrepo,
+                &format!("{w}.1 step {c}"),
+                1_790_000_100 + (w * 10 + c) as i64,
+            );
         }
         for k in 0..10 {
             write(&path, &at(k), &format!("// unstaged edit {k}\n"));
@@ -140,7 +150,11 @@ pub fn build(dir: &Path, shape: &Shape) -> PathBuf {
         );
     }
     for k in 0..shape.main_untracked {
-        write(&main, &format!("untracked/u{:02}/n{k}.txt", k % 20), "new\n");
+        write(
+            &main,
+            &format!("untracked/u{:02}/n{k}.txt", k % 20),
+            "new\n",
+        );
     }
     main
 }

@@ -531,3 +531,86 @@ fn triage_json_gains_repo_and_worktrees_keys() {
     );
     assert!(run.stdout.contains("Nothing left, safe to remove: `wt-idle` (`feat/idle`), `wt-locked` (`feat/locked`), `wt-merged` (`feat/merged`, merged)"), "{}", run.stdout);
 }
+
+#[test]
+fn an_unreadable_worktree_is_reported_and_the_rest_still_scanned() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    let c = commit_in(&r.git, "one", "Ada", T0);
+    r.add_worktree("wt-broken", "feat/broken", c);
+    r.add_worktree("wt-ok", "feat/ok", c);
+    write_at(&r.wt_path("wt-ok"), "b.txt", "b\n");
+    // Its `.git` file points nowhere (a moved disk, another machine's path).
+    std::fs::write(
+        r.wt_path("wt-broken").join(".git"),
+        "gitdir: /nonexistent/elsewhere\n",
+    )
+    .expect("break");
+    let mut scanner = Scanner::open(r.path()).expect("open");
+    let s = scanner.scan(&opts());
+    let broken = s
+        .worktrees
+        .iter()
+        .find(|w| w.name == "wt-broken")
+        .expect("broken");
+    assert!(
+        matches!(
+            broken.state,
+            WorktreeState::Unreadable | WorktreeState::Missing
+        ),
+        "{:?}",
+        broken.state
+    );
+    assert!(broken.error.is_some() && !broken.in_flight);
+    let ok = s.worktrees.iter().find(|w| w.name == "wt-ok").expect("ok");
+    assert!(ok.in_flight);
+    let run = shortlist(r.path(), &["worktrees"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("`wt-broken`"), "{}", run.stdout);
+}
+
+#[test]
+fn a_submodule_does_not_disturb_the_scan() {
+    let r = Repo::new();
+    r.write("a.txt", "a\n");
+    let c = commit_in(&r.git, "one", "Ada", T0);
+    // A gitlink entry (what `git submodule add` records) plus its .gitmodules.
+    r.write(
+        ".gitmodules",
+        "[submodule \"vendor/lib\"]\n\tpath = vendor/lib\n\turl = https://example.invalid/lib.git\n",
+    );
+    std::fs::create_dir_all(r.path().join("vendor/lib")).expect("mkdir");
+    let mut idx = r.git.index().expect("index");
+    idx.add_path(std::path::Path::new(".gitmodules"))
+        .expect("add");
+    let entry = git2::IndexEntry {
+        ctime: git2::IndexTime::new(0, 0),
+        mtime: git2::IndexTime::new(0, 0),
+        dev: 0,
+        ino: 0,
+        mode: 0o160000,
+        uid: 0,
+        gid: 0,
+        file_size: 0,
+        id: c,
+        flags: 0,
+        flags_extended: 0,
+        path: b"vendor/lib".to_vec(),
+    };
+    idx.add(&entry).expect("gitlink");
+    idx.write().expect("write");
+    let tree = r
+        .git
+        .find_tree(idx.write_tree().expect("tree"))
+        .expect("tree");
+    let sig =
+        git2::Signature::new("Ada", "ada@example.com", &git2::Time::new(T0 + 60, 0)).expect("sig");
+    let parent = r.git.find_commit(c).expect("c");
+    r.git
+        .commit(Some("HEAD"), &sig, &sig, "add submodule", &tree, &[&parent])
+        .expect("commit");
+    let mut scanner = Scanner::open(r.path()).expect("open");
+    let s = scanner.scan(&opts());
+    assert!(s.checkout.problems.is_empty(), "{:?}", s.checkout.problems);
+    assert_eq!(s.checkout.counts, Counts::default());
+}

@@ -4,6 +4,7 @@
 use crate::render::{self, View};
 use crate::repo::{RepoState, Scanner};
 use crate::sources;
+use crate::triage::conflicts::{self, Occupied};
 use crate::triage::{self, DocGlobs};
 use crate::workspace::{scan_options, OpenOptions, Workspace};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -180,12 +181,24 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
             let t_repo = Instant::now();
             let report = ws.repo_report(refresh);
             let t_repo = ms(t_repo);
+            let occupied: Vec<Occupied> = report
+                .state
+                .iter()
+                .flat_map(|s| s.in_flight())
+                .map(|w| Occupied {
+                    name: w.name.clone(),
+                    branch: w.head.describe(),
+                    files: w.changed_files.clone(),
+                })
+                .collect();
+            let found = conflicts::conflicts(plan, &remaining, &occupied);
             let view = View {
                 plan,
                 remaining: &remaining,
                 track_filter,
                 open_elsewhere: &elsewhere,
                 repo: Some(&report),
+                conflicts: &found,
             };
             if cli.timings {
                 let mut phases = vec![("open + plan".to_string(), t_open)];

@@ -223,6 +223,7 @@ pub fn triage(v: &View) -> Value {
         "open_questions": questions(plan),
         "criteria": criteria(plan),
         "declared_conflicts": plan.declared_conflicts.iter().map(|c| json!({"tracks": c.tracks, "text": c.text, "paths": c.paths, "file": plan.file_of(c.span), "line": c.span.line})).collect::<Vec<_>>(),
+        "conflicts": conflicts(v),
         "open_elsewhere": v.open_elsewhere.iter().map(|(p, n)| json!({"file": p, "open": n})).collect::<Vec<_>>(),
         "diagnostics": diagnostics(plan),
     });
@@ -249,6 +250,37 @@ pub fn triage(v: &View) -> Value {
         }
     }
     doc
+}
+
+fn conflicts(v: &View) -> Value {
+    let plan = v.plan;
+    let ids = |ts: &[usize]| {
+        ts.iter()
+            .map(|&t| plan.tasks[t].id.0.clone())
+            .collect::<Vec<_>>()
+    };
+    let track = |t: Option<usize>| t.map(|t| plan.tracks[t].key.clone());
+    Value::Array(
+        v.conflicts
+            .iter()
+            .map(|c| {
+                let right = match &c.worktree {
+                    Some((name, branch)) => json!({"worktree": name, "branch": branch}),
+                    None => json!({"track": track(c.right_track), "tasks": ids(&c.right_tasks)}),
+                };
+                json!({
+                    "kind": c.kind,
+                    "left": {"track": track(c.left_track), "tasks": ids(&c.left_tasks)},
+                    "right": right,
+                    "paths": c.paths,
+                    "text": c.text,
+                    "tracks": c.declared_tracks,
+                    "file": c.span.map(|s| plan.file_of(s).to_string()),
+                    "line": c.span.map(|s| s.line),
+                })
+            })
+            .collect(),
+    )
 }
 
 fn mark_stale(unit: &mut Value, plan: &Plan, r: &crate::repo::RepoReport) {

@@ -4,6 +4,7 @@
 use super::View;
 use crate::plan::{Plan, Severity, Status, TrackKind};
 use crate::repo::RepoReport;
+use crate::triage::conflicts::{Conflict, ConflictKind};
 use crate::triage::{self, TrackWork, Unit};
 use std::fmt::Write;
 
@@ -226,7 +227,7 @@ pub fn triage(v: &View) -> String {
     if v.track_filter.is_none() {
         write_checkpoints(&mut out, plan);
         write_questions(&mut out, plan);
-        write_conflicts(&mut out, plan);
+        write_conflicts(&mut out, v);
     }
     write_diagnostic_summary(&mut out, plan);
     out
@@ -287,13 +288,89 @@ fn write_questions(out: &mut String, plan: &Plan) {
     out.push('\n');
 }
 
-fn write_conflicts(out: &mut String, plan: &Plan) {
-    if plan.declared_conflicts.is_empty() {
+fn task_ids(plan: &Plan, v: &[usize]) -> String {
+    v.iter()
+        .map(|&t| format!("`{}`", plan.tasks[t].id))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn path_pairs(c: &Conflict) -> String {
+    c.paths
+        .iter()
+        .map(|p| {
+            if p.left == p.right {
+                format!("`{}`", p.left)
+            } else {
+                format!("`{}` ↔ `{}` ({})", p.left, p.right, p.why.describe())
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn write_conflicts(out: &mut String, v: &View) {
+    let plan = v.plan;
+    let doc_only: Vec<usize> = v
+        .remaining
+        .tracks
+        .iter()
+        .filter(|w| w.doc_only)
+        .map(|w| w.track)
+        .collect();
+    if v.conflicts.is_empty() && doc_only.is_empty() {
         return;
     }
-    let _ = writeln!(out, "## Conflicts declared by the plan\n");
-    for c in &plan.declared_conflicts {
-        let _ = writeln!(out, "- {}  ({})", c.text, loc(plan, c.span));
+    let _ = writeln!(
+        out,
+        "## Conflicts
+"
+    );
+    if v.conflicts.iter().all(|c| c.kind == ConflictKind::Declared) {
+        let _ = writeln!(out, "- No two remaining tasks touch the same files.");
+    }
+    for c in v.conflicts {
+        let line = match c.kind {
+            ConflictKind::Tracks => format!(
+                "{} and {} cannot run in parallel: {} and {} touch {}",
+                track_title(plan, c.left_track.unwrap_or(0)),
+                track_title(plan, c.right_track.unwrap_or(0)),
+                task_ids(plan, &c.left_tasks),
+                task_ids(plan, &c.right_tasks),
+                path_pairs(c)
+            ),
+            ConflictKind::InTrack => format!(
+                "Inside {}: {} and {} touch {}",
+                track_title(plan, c.left_track.unwrap_or(0)),
+                task_ids(plan, &c.left_tasks),
+                task_ids(plan, &c.right_tasks),
+                path_pairs(c)
+            ),
+            ConflictKind::Worktree => {
+                let (name, branch) = c.worktree.clone().unwrap_or_default();
+                format!(
+                    "{} against worktree `{name}` (`{branch}`, in flight): {} touch files changed there: {}",
+                    track_title(plan, c.left_track.unwrap_or(0)),
+                    task_ids(plan, &c.left_tasks),
+                    path_pairs(c)
+                )
+            }
+            ConflictKind::Declared => {
+                let mut l = format!("Declared by the plan: {}", c.text.as_deref().unwrap_or(""));
+                if let Some(sp) = c.span {
+                    let _ = write!(l, "  ({})", loc(plan, sp));
+                }
+                l
+            }
+        };
+        let _ = writeln!(out, "- {line}");
+    }
+    for t in doc_only {
+        let _ = writeln!(
+            out,
+            "- {} is doc-only: parallel with anything",
+            track_title(plan, t)
+        );
     }
     out.push('\n');
 }

@@ -6,6 +6,7 @@ pub mod repo;
 
 use crate::plan::Plan;
 use crate::repo::RepoReport;
+use crate::triage::conflicts::Conflict;
 use crate::triage::Remaining;
 
 /// What a triage rendering needs.
@@ -18,4 +19,6 @@ pub struct View<'a> {
     pub open_elsewhere: &'a [(String, usize)],
     /// The repository's state and stale-task marks (absent for plain plan renders).
     pub repo: Option<&'a RepoReport>,
+    /// Conflicts of the remaining work (computed, worktree and declared).
+    pub conflicts: &'a [Conflict],
 }

@@ -4,6 +4,9 @@
 use crate::plan::{Plan, Status};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
+pub mod conflicts;
+pub mod overlap;
+
 /// Documentation globs, compiled once.
 pub struct DocGlobs(GlobSet);
 

@@ -1,0 +1,223 @@
+//! Conflicts: remaining tasks whose touch points overlap, between tracks, inside a track,
+//! and against the changed files of worktrees in flight; plus the conflicts the plan
+//! itself declares. A computed conflict always names the paths on both sides.
+
+use super::overlap::{overlap, Why};
+use super::{unit_touch_points, Remaining};
+use crate::plan::{Plan, Span};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConflictKind {
+    /// Two tracks cannot run in parallel.
+    Tracks,
+    /// Two tasks of one track touch the same files.
+    InTrack,
+    /// Remaining work touches files a worktree in flight has changed.
+    Worktree,
+    /// The plan says so (PLAN_FORMAT §3b); may name no path.
+    Declared,
+}
+
+/// Two paths that can name the same file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathPair {
+    pub left: String,
+    pub right: String,
+    pub why: Why,
+}
+
+/// A worktree in flight, as the conflicts see it.
+#[derive(Debug, Clone)]
+pub struct Occupied {
+    pub name: String,
+    pub branch: String,
+    pub files: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Conflict {
+    pub kind: ConflictKind,
+    /// Left side: a track and its tasks involved.
+    pub left_track: Option<usize>,
+    pub left_tasks: Vec<usize>,
+    /// Right side: a track and its tasks, or a worktree.
+    pub right_track: Option<usize>,
+    pub right_tasks: Vec<usize>,
+    pub worktree: Option<(String, String)>,
+    pub paths: Vec<PathPair>,
+    /// The plan's words, for declared conflicts.
+    pub text: Option<String>,
+    pub span: Option<Span>,
+    /// Track keys a declared conflict names.
+    pub declared_tracks: Vec<String>,
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+fn pairs(a: &[String], b: &[String]) -> Vec<PathPair> {
+    let mut out = Vec::new();
+    for x in a {
+        for y in b {
+            if let Some(why) = overlap(x, y) {
+                push_unique(
+                    &mut out,
+                    PathPair {
+                        left: x.clone(),
+                        right: y.clone(),
+                        why,
+                    },
+                );
+            }
+        }
+    }
+    out
+}
+
+/// All conflicts of the remaining work. Doc-only tracks run in parallel with anything
+/// and raise none.
+pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> Vec<Conflict> {
+    // (track, task, touch points) for every unit of a track that is not doc-only. A
+    // subtask with no touch points of its own works on its nearest ancestor's.
+    let mut units: Vec<(usize, usize, Vec<String>)> = Vec::new();
+    let mut inherited: Vec<Option<usize>> = Vec::new();
+    for w in &remaining.tracks {
+        if w.doc_only {
+            continue;
+        }
+        for u in &w.units {
+            let mut touch = Vec::new();
+            unit_touch_points(plan, u.task, &mut touch);
+            let mut from = None;
+            let mut up = plan.tasks[u.task].parent;
+            while touch.is_empty() {
+                let Some(p) = up else { break };
+                touch.extend(plan.tasks[p].touch_points.iter().map(|r| r.path.clone()));
+                from = Some(p);
+                up = plan.tasks[p].parent;
+            }
+            if !touch.is_empty() {
+                units.push((w.track, u.task, touch));
+                inherited.push(from);
+            }
+        }
+    }
+    let mut out: Vec<Conflict> = Vec::new();
+    for i in 0..units.len() {
+        for j in i + 1..units.len() {
+            let (ta, a, pa) = &units[i];
+            let (tb, b, pb) = &units[j];
+            let found = pairs(pa, pb);
+            if found.is_empty() {
+                continue;
+            }
+            if ta == tb {
+                // Parts of one task sharing its touch points are not a conflict.
+                if inherited[i].is_some() && inherited[i] == inherited[j] {
+                    continue;
+                }
+                out.push(Conflict {
+                    kind: ConflictKind::InTrack,
+                    left_track: Some(*ta),
+                    left_tasks: vec![*a],
+                    right_track: Some(*tb),
+                    right_tasks: vec![*b],
+                    worktree: None,
+                    paths: found,
+                    text: None,
+                    span: None,
+                    declared_tracks: Vec::new(),
+                });
+                continue;
+            }
+            // One entry per pair of tracks, gathering tasks and paths.
+            let existing = out.iter_mut().find(|c| {
+                c.kind == ConflictKind::Tracks
+                    && c.left_track == Some(*ta)
+                    && c.right_track == Some(*tb)
+            });
+            match existing {
+                Some(c) => {
+                    push_unique(&mut c.left_tasks, *a);
+                    push_unique(&mut c.right_tasks, *b);
+                    for p in found {
+                        push_unique(&mut c.paths, p);
+                    }
+                }
+                None => out.push(Conflict {
+                    kind: ConflictKind::Tracks,
+                    left_track: Some(*ta),
+                    left_tasks: vec![*a],
+                    right_track: Some(*tb),
+                    right_tasks: vec![*b],
+                    worktree: None,
+                    paths: found,
+                    text: None,
+                    span: None,
+                    declared_tracks: Vec::new(),
+                }),
+            }
+        }
+    }
+    for wt in occupied {
+        for (t, task, touch) in &units {
+            let found = pairs(touch, &wt.files);
+            if found.is_empty() {
+                continue;
+            }
+            let existing = out.iter_mut().find(|c| {
+                c.kind == ConflictKind::Worktree
+                    && c.left_track == Some(*t)
+                    && c.worktree.as_ref().is_some_and(|(n, _)| n == &wt.name)
+            });
+            match existing {
+                Some(c) => {
+                    push_unique(&mut c.left_tasks, *task);
+                    for p in found {
+                        push_unique(&mut c.paths, p);
+                    }
+                }
+                None => out.push(Conflict {
+                    kind: ConflictKind::Worktree,
+                    left_track: Some(*t),
+                    left_tasks: vec![*task],
+                    right_track: None,
+                    right_tasks: Vec::new(),
+                    worktree: Some((wt.name.clone(), wt.branch.clone())),
+                    paths: found,
+                    text: None,
+                    span: None,
+                    declared_tracks: Vec::new(),
+                }),
+            }
+        }
+    }
+    for d in &plan.declared_conflicts {
+        out.push(Conflict {
+            kind: ConflictKind::Declared,
+            left_track: None,
+            left_tasks: Vec::new(),
+            right_track: None,
+            right_tasks: Vec::new(),
+            worktree: None,
+            paths: d
+                .paths
+                .iter()
+                .map(|p| PathPair {
+                    left: p.clone(),
+                    right: p.clone(),
+                    why: Why::Same,
+                })
+                .collect(),
+            text: Some(d.text.clone()),
+            span: Some(d.span),
+            declared_tracks: d.tracks.clone(),
+        });
+    }
+    out
+}

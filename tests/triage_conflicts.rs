@@ -1,0 +1,101 @@
+//! Conflicts between remaining tasks: glob-aware, named paths, doc-only tracks, worktrees.
+
+use shortlist::plan::parse_str;
+use shortlist::triage::conflicts::{conflicts, ConflictKind, Occupied};
+use shortlist::triage::overlap::Why;
+use shortlist::triage::{remaining, DocGlobs};
+
+const PLAN: &str = "# Phase 6
+
+## Track A — Web（P0）
+- [ ] 6.1 执行页面 Execution page
+  - Touch points：`apps/web/src/routes/mes/*`
+- [ ] 6.2 Server API
+  - Touch points：`apps/server/src/mes/api.ts`
+
+## Track B — Mobile（P0）
+- [ ] 6.3 Execution on mobile
+  - Touch points：`apps/web/src/routes/mes/execution.tsx`、`apps/mobile/`
+
+## Track C — Docs（P1）
+- [ ] 6.4 User guide
+  - Touch points：`user_docs/`、`apps/web/src/routes/mes/README.md`
+
+## Track D — Infra（P2）
+- [ ] 6.5 CI cache
+  - Touch points：`.github/workflows/ci.yml`
+";
+
+fn docs() -> DocGlobs {
+    DocGlobs::new(&["**/*.md".into(), "docs/**".into(), "user_docs/**".into()])
+}
+
+#[test]
+fn tracks_sharing_a_path_conflict_and_name_it() {
+    let plan = parse_str("docs/plan/phase6.md", PLAN);
+    let rem = remaining(&plan, &docs());
+    let found = conflicts(&plan, &rem, &[]);
+    assert_eq!(found.len(), 1, "{found:#?}");
+    let c = &found[0];
+    assert_eq!(c.kind, ConflictKind::Tracks);
+    assert_eq!(plan.tracks[c.left_track.expect("left")].key, "A");
+    assert_eq!(plan.tracks[c.right_track.expect("right")].key, "B");
+    let ids: Vec<&str> = c
+        .left_tasks
+        .iter()
+        .chain(&c.right_tasks)
+        .map(|&t| plan.tasks[t].id.as_str())
+        .collect();
+    assert_eq!(ids, ["6.1", "6.3"]);
+    assert_eq!(c.paths.len(), 1);
+    assert_eq!(c.paths[0].left, "apps/web/src/routes/mes/*");
+    assert_eq!(c.paths[0].right, "apps/web/src/routes/mes/execution.tsx");
+    assert_eq!(c.paths[0].why, Why::Matches);
+    // Track C is doc-only (its README sits under A's glob, yet it runs in parallel);
+    // Track D shares no path with anyone.
+    let c_track = rem
+        .tracks
+        .iter()
+        .find(|w| plan.tracks[w.track].key == "C")
+        .expect("C");
+    assert!(c_track.doc_only);
+}
+
+#[test]
+fn in_flight_worktrees_occupy_their_changed_files() {
+    let plan = parse_str("docs/plan/phase6.md", PLAN);
+    let rem = remaining(&plan, &docs());
+    let busy = [Occupied {
+        name: "wt-api".into(),
+        branch: "feat/api".into(),
+        files: vec!["apps/server/src/mes/api.ts".into(), "README.md".into()],
+    }];
+    let found = conflicts(&plan, &rem, &busy);
+    let wt: Vec<_> = found
+        .iter()
+        .filter(|c| c.kind == ConflictKind::Worktree)
+        .collect();
+    assert_eq!(wt.len(), 1);
+    assert_eq!(wt[0].worktree, Some(("wt-api".into(), "feat/api".into())));
+    assert_eq!(plan.tasks[wt[0].left_tasks[0]].id.as_str(), "6.2");
+    assert_eq!(wt[0].paths[0].why, Why::Same);
+}
+
+#[test]
+fn declared_conflicts_keep_the_plans_words() {
+    let text = format!("{PLAN}\n## Conflicts\n- Track D ↔ Track A：CI 改动需要先合并\n");
+    let plan = parse_str("docs/plan/phase6.md", &text);
+    let rem = remaining(&plan, &docs());
+    let found = conflicts(&plan, &rem, &[]);
+    let d: Vec<_> = found
+        .iter()
+        .filter(|c| c.kind == ConflictKind::Declared)
+        .collect();
+    assert_eq!(d.len(), 1, "{:#?}", plan.declared_conflicts);
+    assert!(d[0]
+        .text
+        .as_deref()
+        .unwrap_or("")
+        .contains("CI 改动需要先合并"));
+    assert!(d[0].span.is_some());
+}

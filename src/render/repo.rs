@@ -2,7 +2,7 @@
 //! "code may already exist" marks.
 
 use crate::repo::staleness::Stale;
-use crate::repo::{CheckoutStatus, RepoReport, RepoState, Worktree, WorktreeState};
+use crate::repo::{CheckoutStatus, Counts, RepoReport, RepoState, Worktree, WorktreeState};
 use serde_json::{json, Value};
 use std::fmt::Write;
 
@@ -16,6 +16,21 @@ fn code_list(v: &[String], max: usize) -> String {
         parts.push(format!("and {} more", v.len() - max));
     }
     parts.join(", ")
+}
+
+/// `1 staged, 2 modified, 3 untracked` (zero counts left out).
+fn count_words(n: &Counts, untracked: bool) -> String {
+    let all = [
+        (n.staged, "staged"),
+        (n.unstaged, "modified"),
+        (if untracked { n.untracked } else { 0 }, "untracked"),
+        (n.conflicted, "conflicted"),
+    ];
+    all.iter()
+        .filter(|(k, _)| *k > 0)
+        .map(|(k, w)| format!("{k} {w}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One line each: the things about the checkout a person should know before picking work.
@@ -58,19 +73,9 @@ pub fn callouts(c: &CheckoutStatus) -> Vec<String> {
         )
     };
     out.push(head);
-    let n = &c.counts;
-    if n.staged + n.unstaged + n.conflicted > 0 {
-        let mut parts = Vec::new();
-        if n.staged > 0 {
-            parts.push(format!("{} staged", n.staged));
-        }
-        if n.unstaged > 0 {
-            parts.push(format!("{} modified", n.unstaged));
-        }
-        if n.conflicted > 0 {
-            parts.push(format!("{} conflicted", n.conflicted));
-        }
-        out.push(format!("Uncommitted changes: {}", parts.join(", ")));
+    let changes = count_words(&c.counts, false);
+    if !changes.is_empty() {
+        out.push(format!("Uncommitted changes: {changes}"));
     }
     if c.untracked_total > 0 {
         let more = c.untracked_total.saturating_sub(c.untracked_paths.len());
@@ -104,21 +109,7 @@ fn on(w: &Worktree) -> String {
 pub fn worktree_line(w: &Worktree) -> String {
     let mut parts = Vec::new();
     if w.dirty {
-        let n = &w.counts;
-        let mut d = Vec::new();
-        if n.staged > 0 {
-            d.push(format!("{} staged", n.staged));
-        }
-        if n.unstaged > 0 {
-            d.push(format!("{} modified", n.unstaged));
-        }
-        if n.untracked > 0 {
-            d.push(format!("{} untracked", n.untracked));
-        }
-        if n.conflicted > 0 {
-            d.push(format!("{} conflicted", n.conflicted));
-        }
-        parts.push(format!("dirty ({})", d.join(", ")));
+        parts.push(format!("dirty ({})", count_words(&w.counts, true)));
     } else if w.exists && w.state != WorktreeState::Unreadable {
         parts.push("clean".to_string());
     }

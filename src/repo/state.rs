@@ -306,12 +306,15 @@ fn short(oid: Oid) -> String {
     s[..7.min(s.len())].to_string()
 }
 
+/// RFC 3339 in the commit's own offset (UTC when the recorded offset is invalid).
 fn time_of(t: git2::Time) -> String {
-    let off = FixedOffset::east_opt(t.offset_minutes() * 60)
-        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
-    match off.timestamp_opt(t.seconds(), 0).single() {
+    let local = FixedOffset::east_opt(t.offset_minutes() * 60)
+        .and_then(|off| off.timestamp_opt(t.seconds(), 0).single());
+    match local {
         Some(dt) => dt.to_rfc3339(),
-        None => String::new(),
+        None => DateTime::from_timestamp(t.seconds(), 0)
+            .map(|d| d.fixed_offset().to_rfc3339())
+            .unwrap_or_default(),
     }
 }
 

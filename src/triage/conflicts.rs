@@ -54,6 +54,30 @@ pub struct Conflict {
     pub declared_tracks: Vec<String>,
 }
 
+impl Conflict {
+    fn new(kind: ConflictKind, track: usize, task: usize, paths: Vec<PathPair>) -> Conflict {
+        Conflict {
+            kind,
+            left_track: Some(track),
+            left_tasks: vec![task],
+            right_track: None,
+            right_tasks: Vec::new(),
+            worktree: None,
+            paths,
+            text: None,
+            span: None,
+            declared_tracks: Vec::new(),
+        }
+    }
+
+    /// The same conflict with a track and task on the right.
+    fn against(mut self, track: usize, task: usize) -> Conflict {
+        self.right_track = Some(track);
+        self.right_tasks = vec![task];
+        self
+    }
+}
+
 fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
     if !v.contains(&x) {
         v.push(x);
@@ -121,18 +145,7 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
                 if inherited[i].is_some() && inherited[i] == inherited[j] {
                     continue;
                 }
-                out.push(Conflict {
-                    kind: ConflictKind::InTrack,
-                    left_track: Some(*ta),
-                    left_tasks: vec![*a],
-                    right_track: Some(*tb),
-                    right_tasks: vec![*b],
-                    worktree: None,
-                    paths: found,
-                    text: None,
-                    span: None,
-                    declared_tracks: Vec::new(),
-                });
+                out.push(Conflict::new(ConflictKind::InTrack, *ta, *a, found).against(*tb, *b));
                 continue;
             }
             // One entry per pair of tracks, gathering tasks and paths.
@@ -149,18 +162,9 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
                         push_unique(&mut c.paths, p);
                     }
                 }
-                None => out.push(Conflict {
-                    kind: ConflictKind::Tracks,
-                    left_track: Some(*ta),
-                    left_tasks: vec![*a],
-                    right_track: Some(*tb),
-                    right_tasks: vec![*b],
-                    worktree: None,
-                    paths: found,
-                    text: None,
-                    span: None,
-                    declared_tracks: Vec::new(),
-                }),
+                None => {
+                    out.push(Conflict::new(ConflictKind::Tracks, *ta, *a, found).against(*tb, *b))
+                }
             }
         }
     }
@@ -182,18 +186,11 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
                         push_unique(&mut c.paths, p);
                     }
                 }
-                None => out.push(Conflict {
-                    kind: ConflictKind::Worktree,
-                    left_track: Some(*t),
-                    left_tasks: vec![*task],
-                    right_track: None,
-                    right_tasks: Vec::new(),
-                    worktree: Some((wt.name.clone(), wt.branch.clone())),
-                    paths: found,
-                    text: None,
-                    span: None,
-                    declared_tracks: Vec::new(),
-                }),
+                None => {
+                    let mut c = Conflict::new(ConflictKind::Worktree, *t, *task, found);
+                    c.worktree = Some((wt.name.clone(), wt.branch.clone()));
+                    out.push(c);
+                }
             }
         }
     }

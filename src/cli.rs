@@ -1,12 +1,15 @@
 //! The command line: clap subcommands mapping one to one onto library calls, rendered as
 //! markdown or JSON.
 
-use crate::render::{self, View};
+use crate::note;
+use crate::ops;
+use crate::render;
 use crate::repo::{RepoState, Scanner};
-use crate::sources;
-use crate::triage::conflicts::{self, Occupied};
+use crate::store::Store;
+use crate::triage::questions;
 use crate::triage::{self, DocGlobs};
 use crate::workspace::{scan_options, OpenOptions, Workspace};
+use chrono::Utc;
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
 use std::time::Instant;
@@ -44,6 +47,10 @@ pub struct Cli {
     /// like `git status`, saves it so the next scan does not hash files again).
     #[arg(long, global = true)]
     pub no_index_refresh: bool,
+    /// SQLite database for questions, decisions, picks and notes (default: the config's
+    /// `database`, else the platform data directory, one file per repository).
+    #[arg(long, global = true, value_name = "FILE", env = "SHORTLIST_DATABASE")]
+    pub database: Option<PathBuf>,
     /// Print where the time went (per phase and per worktree) to stderr.
     #[arg(long, global = true)]
     pub timings: bool,
@@ -82,11 +89,72 @@ pub enum Command {
     /// Every linked worktree: branch, dirty, ahead/behind the base, changed files, areas;
     /// which are in flight and which are merged (safe to remove).
     Worktrees,
+    /// The shortlist: 3–5 candidates over 2–4 tracks with the reasons each was chosen, and
+    /// the recommended next. With --format json: the whole shortlist.triage/1 document.
+    Next {
+        /// Also say why every other open unit is not on the shortlist.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Write a conversation note (context, decisions, plan, open questions, references)
+    /// into the notes directory and print its path.
+    Note {
+        /// What the conversation is about; it names the file (default: triage).
+        topic: Vec<String>,
+        /// Who asked for it (default: git user.name, else $USER).
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// Open questions from the plan, earlier notes and the database, each with its Q- id.
+    Questions {
+        /// Also list the decided ones.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Ask a question: `shortlist question add TEXT` prints its new id.
+    Question {
+        #[command(subcommand)]
+        action: QuestionAction,
+    },
+    /// Record a decision on a question: `shortlist decide Q-7f3a use fresh DB per run`.
+    Decide {
+        /// The question's id (`Q-7f3a`; the `Q-` may be left out).
+        qid: String,
+        /// The decision.
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// Pick candidate N of a note's shortlist (default: the latest note written); the note
+    /// gets a `## Selected` entry. Picking the same candidate again changes nothing.
+    Pick {
+        /// The candidate's number in the shortlist.
+        n: usize,
+        /// The note whose shortlist is meant (relative to here or to the repository root).
+        #[arg(long, value_name = "PATH")]
+        note: Option<PathBuf>,
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
     /// Everything known about one task, with its source file and line.
     Task {
         /// Task id as written (`5.2.1`, `T4.6.3`, `WP-3`); `file.md:ID` when ids repeat.
         id: String,
     },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum QuestionAction {
+    /// Record a new open question; prints its id.
+    Add {
+        #[arg(required = true, num_args = 1..)]
+        text: Vec<String>,
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
+    /// Same as `shortlist questions`.
+    List,
 }
 
 /// A failure with the message to print; exit code 1.
@@ -166,52 +234,161 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
             Ok((out, code))
         }
         Command::Triage { track } => {
-            let docs = DocGlobs::new(&ws.config.doc_globs);
-            let remaining = triage::remaining(plan, &docs);
             let track_filter = match track {
                 Some(q) => Some(pick_track(plan, q)?),
                 None => None,
             };
-            let elsewhere = if remaining.open == 0 {
-                let chosen: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
-                sources::open_elsewhere(&ws.config, &ws.files, &chosen)
-            } else {
-                Vec::new()
-            };
             let t_repo = Instant::now();
-            let report = ws.repo_report(refresh);
+            let (t, warnings) = full_triage(cli, &ws, refresh);
             let t_repo = ms(t_repo);
-            let occupied: Vec<Occupied> = report
-                .state
-                .iter()
-                .flat_map(|s| s.in_flight())
-                .map(|w| Occupied {
-                    name: w.name.clone(),
-                    branch: w.head.describe(),
-                    files: w.changed_files.clone(),
-                })
-                .collect();
-            let found = conflicts::conflicts(plan, &remaining, &occupied);
-            let view = View {
-                plan,
-                remaining: &remaining,
-                track_filter,
-                open_elsewhere: &elsewhere,
-                repo: Some(&report),
-                conflicts: &found,
-            };
             if cli.timings {
                 let mut phases = vec![("open + plan".to_string(), t_open)];
-                if let Some(s) = &report.state {
+                if let Some(s) = &t.report.state {
                     phases.extend(s.phases.iter().map(|p| (p.name.clone(), p.ms)));
                 }
-                phases.push(("repo total (with staleness)".into(), t_repo));
-                print_timings(&phases, report.state.as_ref(), ms(started));
+                phases.push(("repo + triage".into(), t_repo));
+                print_timings(&phases, t.report.state.as_ref(), ms(started));
             }
+            warn(&warnings);
+            let view = t.view(&ws, track_filter);
             let out = if json {
                 pretty(render::json::triage(&view))
             } else {
                 render::md::triage(&view)
+            };
+            Ok((out, 0))
+        }
+        Command::Next { explain } => {
+            let t_repo = Instant::now();
+            let (t, warnings) = full_triage(cli, &ws, refresh);
+            if cli.timings {
+                let mut phases = vec![("open + plan".to_string(), t_open)];
+                if let Some(s) = &t.report.state {
+                    phases.extend(s.phases.iter().map(|p| (p.name.clone(), p.ms)));
+                }
+                phases.push(("repo + triage".into(), ms(t_repo)));
+                print_timings(&phases, t.report.state.as_ref(), ms(started));
+            }
+            warn(&warnings);
+            let mut view = t.view(&ws, None);
+            view.explain = *explain;
+            let out = if json {
+                pretty(render::json::triage(&view))
+            } else {
+                render::md::next(&view)
+            };
+            Ok((out, 0))
+        }
+        Command::Note { topic, by } => {
+            let mut store = open_store(cli, &ws)?;
+            let t = ops::triage(&ws, Some(&store), refresh);
+            warn(&t.warnings);
+            let topic = if topic.is_empty() {
+                "triage".to_string()
+            } else {
+                topic.join(" ")
+            };
+            let by = by
+                .clone()
+                .unwrap_or_else(|| ops::default_actor(&ws.config.root));
+            let path = ops::write_note(&ws, &t, &mut store, &topic, &by, Utc::now())?;
+            let out = if json {
+                pretty(
+                    serde_json::json!({"schema": "shortlist.note/1", "path": path, "candidates": t.stored_candidates(&ws)}),
+                )
+            } else {
+                format!("{}\n", path.display())
+            };
+            Ok((out, 0))
+        }
+        Command::Questions { all } => list_questions(cli, &ws, *all),
+        Command::Question { action } => match action {
+            QuestionAction::List => list_questions(cli, &ws, false),
+            QuestionAction::Add { text, by } => {
+                let mut store = open_store(cli, &ws)?;
+                let by = by
+                    .clone()
+                    .unwrap_or_else(|| ops::default_actor(&ws.config.root));
+                let (q, new) = ops::add_question(&ws, &mut store, &text.join(" "), &by)?;
+                let out = if json {
+                    pretty(
+                        serde_json::json!({"schema": "shortlist.question/1", "id": q.id, "text": q.text, "asked_by": q.asked_by, "asked_at": q.asked_at, "new": new}),
+                    )
+                } else if new {
+                    format!("{}\n", q.id)
+                } else {
+                    format!(
+                        "{}\n(already asked by {} on {})\n",
+                        q.id,
+                        q.asked_by,
+                        q.asked_at.format("%Y-%m-%d")
+                    )
+                };
+                Ok((out, 0))
+            }
+        },
+        Command::Decide { qid, text, by } => {
+            let mut store = open_store(cli, &ws)?;
+            let by = by
+                .clone()
+                .unwrap_or_else(|| ops::default_actor(&ws.config.root));
+            let (d, q) = ops::decide(&ws, &mut store, qid, &text.join(" "), &by, "cli")?;
+            let out = if json {
+                pretty(
+                    serde_json::json!({"schema": "shortlist.decision/1", "decision": d, "question": q}),
+                )
+            } else {
+                format!(
+                    "Decided {}: {}\n  question: {}\n  by {} on {}\n",
+                    q.id,
+                    d.text,
+                    q.text,
+                    d.decided_by,
+                    d.decided_at.format("%Y-%m-%d %H:%M UTC")
+                )
+            };
+            Ok((out, 0))
+        }
+        Command::Pick { n, note, by } => {
+            let mut store = open_store(cli, &ws)?;
+            let by = by
+                .clone()
+                .unwrap_or_else(|| ops::default_actor(&ws.config.root));
+            let rel = match note {
+                Some(p) => Some(note::relative_to_root(&ws.config.root, p).ok_or_else(|| {
+                    Failure(format!(
+                        "note {} not found inside the repository {}",
+                        p.display(),
+                        ws.config.root.display()
+                    ))
+                })?),
+                None => None,
+            };
+            let o = ops::pick(
+                &ws,
+                &mut store,
+                ops::Offer::Note(rel.as_deref()),
+                *n,
+                &by,
+                Utc::now(),
+            )?;
+            let out = if json {
+                pretty(
+                    serde_json::json!({"schema": "shortlist.pick/1", "pick": o.pick, "candidate": o.candidate, "new": o.new, "note": o.note}),
+                )
+            } else {
+                let mut s = format!(
+                    "{} picked {}. `{}` {}",
+                    o.pick.picked_by, o.candidate.rank, o.candidate.id, o.candidate.title
+                );
+                if !o.new {
+                    s.push_str(" (already recorded; nothing changed)");
+                }
+                s.push('\n');
+                if let (Some(p), true) = (&o.note, o.new) {
+                    s.push_str(&format!("## Selected appended to {}\n", p.display()));
+                }
+                s
             };
             Ok((out, 0))
         }
@@ -258,6 +435,77 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
             Ok((out, 0))
         }
     }
+}
+
+fn db_path(cli: &Cli, ws: &Workspace) -> Result<PathBuf, Failure> {
+    let configured = cli.database.as_deref().or(ws.config.database.as_deref());
+    // --database is relative to the current directory, the config's to the repository.
+    let configured = match (cli.database.as_deref(), configured) {
+        (Some(p), _) => Some(std::env::current_dir()?.join(p)),
+        (None, c) => c.map(PathBuf::from),
+    };
+    Ok(ops::database_path(&ws.config.root, configured.as_deref())?)
+}
+
+fn open_store(cli: &Cli, ws: &Workspace) -> Result<Store, Failure> {
+    Ok(Store::open(&db_path(cli, ws)?)?)
+}
+
+/// Triage with whatever the database holds; an unreadable database is a warning.
+fn full_triage(cli: &Cli, ws: &Workspace, refresh: bool) -> (ops::Triage, Vec<String>) {
+    let mut warnings = Vec::new();
+    let store = match db_path(cli, ws).and_then(|p| Ok(ops::open_for_read(&p)?)) {
+        Ok(s) => s,
+        Err(e) => {
+            warnings.push(format!(
+                "questions and decisions from the database left out: {}",
+                e.0
+            ));
+            None
+        }
+    };
+    let t = ops::triage(ws, store.as_ref(), refresh);
+    warnings.extend(t.warnings.iter().cloned());
+    (t, warnings)
+}
+
+fn warn(warnings: &[String]) {
+    for w in warnings {
+        eprintln!("warning: {w}");
+    }
+}
+
+fn list_questions(cli: &Cli, ws: &Workspace, all: bool) -> Result<(String, i32), Failure> {
+    let store = ops::open_for_read(&db_path(cli, ws)?)?;
+    let chat = match &store {
+        Some(s) => s.questions()?,
+        None => Vec::new(),
+    };
+    let decisions = match &store {
+        Some(s) => s.decisions()?,
+        None => Vec::new(),
+    };
+    let notes = note::read_notes(&ws.config.root, &ws.config.notes_dir);
+    let decided = questions::decided_ids(&decisions, &notes.decided);
+    let every = questions::all_questions(&ws.plan, &notes.questions, &chat);
+    let open: Vec<_> = every
+        .iter()
+        .filter(|q| !decided.contains(&q.id))
+        .cloned()
+        .collect();
+    if cli.format == Format::Json {
+        let v = serde_json::json!({
+            "schema": "shortlist.questions/1",
+            "open": open,
+            "decided": if all { every.iter().filter(|q| decided.contains(&q.id)).cloned().collect::<Vec<_>>() } else { Vec::new() },
+            "decisions": decisions,
+        });
+        return Ok((
+            serde_json::to_string_pretty(&v).unwrap_or_default() + "\n",
+            0,
+        ));
+    }
+    Ok((render::md::questions(&open, &every, &decisions, all), 0))
 }
 
 fn ms(t: Instant) -> f64 {

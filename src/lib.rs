@@ -4,9 +4,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod note;
+pub mod ops;
 pub mod plan;
 pub mod render;
 pub mod repo;
 pub mod sources;
+pub mod store;
 pub mod triage;
 pub mod workspace;

@@ -3,6 +3,9 @@
 
 use super::View;
 use crate::plan::{PathRef, Plan, Severity, Task};
+use crate::triage::conflicts::ConflictKind;
+use crate::triage::questions::{OpenQuestion, Origin};
+use crate::triage::shortlist::Shortlist;
 use crate::triage::{self, Unit};
 use serde::Serialize;
 use serde_json::{json, Value};
@@ -220,13 +223,26 @@ pub fn triage(v: &View) -> Value {
         "open": v.remaining.open,
         "tracks": tracks,
         "checkpoints": checkpoints(plan),
-        "open_questions": questions(plan),
+        "open_questions": match v.questions {
+            Some(qs) => merged_questions(qs),
+            None => questions(plan),
+        },
         "criteria": criteria(plan),
         "declared_conflicts": plan.declared_conflicts.iter().map(|c| json!({"tracks": c.tracks, "text": c.text, "paths": c.paths, "file": plan.file_of(c.span), "line": c.span.line})).collect::<Vec<_>>(),
         "conflicts": conflicts(v),
         "open_elsewhere": v.open_elsewhere.iter().map(|(p, n)| json!({"file": p, "open": n})).collect::<Vec<_>>(),
         "diagnostics": diagnostics(plan),
     });
+    if let Value::Object(m) = &mut doc {
+        if let Some(sl) = v.shortlist {
+            m.insert("shortlist".into(), shortlist(plan, sl));
+            m.insert("not_shortlisted".into(), passed(plan, sl));
+        }
+        m.insert(
+            "decisions".into(),
+            serde_json::to_value(v.decisions).unwrap_or(Value::Null),
+        );
+    }
     if let (Some(r), Value::Object(m)) = (v.repo, &mut doc) {
         m.insert("repo".into(), super::repo::triage_repo_json(r));
         let worktrees = r
@@ -252,6 +268,84 @@ pub fn triage(v: &View) -> Value {
     doc
 }
 
+fn shortlist(plan: &Plan, sl: &Shortlist) -> Value {
+    Value::Array(
+        sl.candidates
+            .iter()
+            .map(|c| {
+                let t = &plan.tasks[c.task];
+                json!({
+                    "rank": c.rank,
+                    "id": t.id,
+                    "title": t.title,
+                    "track": plan.tracks[c.track].key,
+                    "priority": plan.effective_priority(c.task),
+                    "recommended": c.recommended,
+                    "reasons": c.reasons,
+                    "cautions": c.cautions,
+                    "file": plan.file_of(t.span),
+                    "line": t.span.line,
+                })
+            })
+            .collect(),
+    )
+}
+
+fn passed(plan: &Plan, sl: &Shortlist) -> Value {
+    Value::Array(
+        sl.passed
+            .iter()
+            .map(|p| {
+                let t = &plan.tasks[p.task];
+                json!({
+                    "id": t.id,
+                    "title": t.title,
+                    "track": plan.tracks[p.track].key,
+                    "why": p.why,
+                    "file": plan.file_of(t.span),
+                    "line": t.span.line,
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Open questions from every source; the first origin fills the flat keys.
+fn merged_questions(qs: &[OpenQuestion]) -> Value {
+    Value::Array(
+        qs.iter()
+            .map(|q| {
+                let (source, task, file, line) = match q.origins.first() {
+                    Some(Origin::Plan {
+                        file,
+                        line,
+                        task,
+                        tbd,
+                    }) => (
+                        if *tbd { "tbd" } else { "section" },
+                        task.clone(),
+                        Some(file.clone()),
+                        Some(*line),
+                    ),
+                    Some(Origin::Note { file, line }) => {
+                        ("note", None, Some(file.clone()), Some(*line))
+                    }
+                    _ => ("chat", None, None, None),
+                };
+                json!({
+                    "id": q.id,
+                    "text": q.text,
+                    "source": source,
+                    "task": task,
+                    "file": file,
+                    "line": line,
+                    "origins": q.origins,
+                })
+            })
+            .collect(),
+    )
+}
+
 fn conflicts(v: &View) -> Value {
     let plan = v.plan;
     let ids = |ts: &[usize]| {
@@ -268,11 +362,38 @@ fn conflicts(v: &View) -> Value {
                     Some((name, branch)) => json!({"worktree": name, "branch": branch}),
                     None => json!({"track": track(c.right_track), "tasks": ids(&c.right_tasks)}),
                 };
+                // `a` and `b`: track keys (between tracks), task ids (inside a track),
+                // a track key and a worktree path, or the tracks a declaration names.
+                let (a, b) = match c.kind {
+                    ConflictKind::Tracks => {
+                        (json!(track(c.left_track)), json!(track(c.right_track)))
+                    }
+                    ConflictKind::InTrack => (
+                        json!(ids(&c.left_tasks).join(", ")),
+                        json!(ids(&c.right_tasks).join(", ")),
+                    ),
+                    ConflictKind::Worktree => (json!(track(c.left_track)), json!(c.worktree_path)),
+                    ConflictKind::Declared => (
+                        json!(c.declared_tracks.first()),
+                        json!(c.declared_tracks.get(1)),
+                    ),
+                };
+                let mut paths: Vec<&str> = Vec::new();
+                for p in &c.paths {
+                    for x in [p.left.as_str(), p.right.as_str()] {
+                        if !paths.contains(&x) {
+                            paths.push(x);
+                        }
+                    }
+                }
                 json!({
                     "kind": c.kind,
+                    "a": a,
+                    "b": b,
+                    "paths": paths,
+                    "overlaps": c.paths,
                     "left": {"track": track(c.left_track), "tasks": ids(&c.left_tasks)},
                     "right": right,
-                    "paths": c.paths,
                     "text": c.text,
                     "tracks": c.declared_tracks,
                     "file": c.span.map(|s| plan.file_of(s).to_string()),

@@ -1,10 +1,13 @@
 //! Markdown for a terminal or a chat message: tracks, units, what blocks them, where they
 //! are written.
 
-use super::View;
+use super::{count, View};
 use crate::plan::{Plan, Severity, Status, TrackKind};
 use crate::repo::RepoReport;
+use crate::store::DecisionRow;
 use crate::triage::conflicts::{Conflict, ConflictKind};
+use crate::triage::questions::{OpenQuestion, Origin};
+use crate::triage::shortlist::Shortlist;
 use crate::triage::{self, TrackWork, Unit};
 use std::fmt::Write;
 
@@ -226,7 +229,8 @@ pub fn triage(v: &View) -> String {
     }
     if v.track_filter.is_none() {
         write_checkpoints(&mut out, plan);
-        write_questions(&mut out, plan);
+        write_questions(&mut out, v);
+        write_decisions(&mut out, v);
         write_conflicts(&mut out, v);
     }
     write_diagnostic_summary(&mut out, plan);
@@ -277,15 +281,216 @@ fn write_checkpoints(out: &mut String, plan: &Plan) {
     out.push('\n');
 }
 
-fn write_questions(out: &mut String, plan: &Plan) {
-    if plan.questions.is_empty() {
+fn write_questions(out: &mut String, v: &View) {
+    let lines = question_lines(v);
+    if lines.is_empty() {
         return;
     }
     let _ = writeln!(out, "## Open questions\n");
-    for q in &plan.questions {
-        let _ = writeln!(out, "- {} {}  ({})", q.id, q.text, loc(plan, q.span));
+    for l in lines {
+        let _ = writeln!(out, "- {l}");
     }
     out.push('\n');
+}
+
+/// `` `Q-7f3a` text — where `` for every open question.
+pub fn question_lines(v: &View) -> Vec<String> {
+    let plan = v.plan;
+    match v.questions {
+        None => plan
+            .questions
+            .iter()
+            .map(|q| format!("`{}` {} — `{}`", q.id, q.text, loc(plan, q.span)))
+            .collect(),
+        Some(qs) => qs
+            .iter()
+            .map(|q| format!("`{}` {} — {}", q.id, q.text, origin_text(&q.origins)))
+            .collect(),
+    }
+}
+
+fn origin_text(origins: &[Origin]) -> String {
+    origins
+        .iter()
+        .map(|o| match o {
+            Origin::Plan { file, line, .. } | Origin::Note { file, line } => {
+                format!("`{file}:{line}`")
+            }
+            Origin::Chat { by, at } => format!("asked by {by} on {}", at.format("%Y-%m-%d")),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn write_decisions(out: &mut String, v: &View) {
+    if v.decisions.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Decisions\n");
+    for l in decision_lines(v) {
+        let _ = writeln!(out, "- {l}");
+    }
+    out.push('\n');
+}
+
+/// One line per recorded decision, oldest first, with the question it answers.
+pub fn decision_lines(v: &View) -> Vec<String> {
+    v.decisions
+        .iter()
+        .map(|d| {
+            let q = d.question_id.as_deref().map(|id| {
+                let text = v
+                    .questions
+                    .into_iter()
+                    .flatten()
+                    .find(|q| q.id == id)
+                    .map(|q| q.text.clone());
+                match text {
+                    Some(t) => format!(" (answers `{id}`: {t})"),
+                    None => format!(" (answers `{id}`)"),
+                }
+            });
+            format!(
+                "{} — {}, {}{}",
+                d.text,
+                d.decided_by,
+                d.decided_at.format("%Y-%m-%d"),
+                q.unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
+/// `shortlist next`: the candidates with their reasons, the recommended next, and with
+/// `explain` why every other ready unit was left out.
+pub fn next(v: &View) -> String {
+    let plan = v.plan;
+    let mut out = String::new();
+    let Some(sl) = v.shortlist else {
+        return triage(v);
+    };
+    let ntracks = {
+        let mut t: Vec<usize> = sl.candidates.iter().map(|c| c.track).collect();
+        t.sort_unstable();
+        t.dedup();
+        t.len()
+    };
+    let _ = writeln!(
+        out,
+        "# Next: {} over {}\n",
+        count(sl.candidates.len(), "candidate"),
+        count(ntracks, "track")
+    );
+    for f in &plan.files {
+        let _ = writeln!(out, "Plan: `{}`", f.path);
+    }
+    out.push('\n');
+    if let Some(r) = v.repo {
+        super::repo::triage_section(&mut out, r);
+    }
+    if sl.candidates.is_empty() {
+        let blocked = sl.passed.len();
+        let _ = writeln!(
+            out,
+            "Nothing is ready to pick: {} open, {} held back (`shortlist next --explain` says why).\n",
+            count(v.remaining.open, "task"),
+            count(blocked, "unit")
+        );
+    } else {
+        let _ = writeln!(out, "## Shortlist\n");
+        for line in candidate_lines(v, sl) {
+            let _ = writeln!(out, "{line}");
+        }
+        out.push('\n');
+        let _ = writeln!(out, "{}\n", recommended_line(plan, sl));
+    }
+    if v.explain {
+        if !sl.passed.is_empty() {
+            let _ = writeln!(out, "## Not on the shortlist\n");
+            for p in &sl.passed {
+                let t = &plan.tasks[p.task];
+                let _ = writeln!(
+                    out,
+                    "- `{}` {} ({}): {}",
+                    t.id,
+                    t.title,
+                    super::super::triage::shortlist::track_name(plan, p.track),
+                    p.why.join("; ")
+                );
+            }
+            out.push('\n');
+        }
+    } else if !sl.passed.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} not on the shortlist; `shortlist next --explain` says why.\n",
+            count(sl.passed.len(), "other open unit")
+        );
+    }
+    write_conflicts(&mut out, v);
+    write_questions(&mut out, v);
+    write_decisions(&mut out, v);
+    out
+}
+
+/// The numbered candidates, each with its reasons, touch points and cautions.
+pub fn candidate_lines(v: &View, sl: &Shortlist) -> Vec<String> {
+    let plan = v.plan;
+    let mut out = Vec::new();
+    for c in &sl.candidates {
+        let t = &plan.tasks[c.task];
+        let star = if c.recommended { " · recommended" } else { "" };
+        out.push(format!(
+            "{}. `{}` {} — {}{star}  ({})",
+            c.rank,
+            t.id,
+            t.title,
+            track_title(plan, c.track),
+            loc(plan, t.span)
+        ));
+        out.push(format!("   - why: {}", c.reasons.join("; ")));
+        let deps: Vec<String> = t
+            .deps
+            .iter()
+            .map(|&d| {
+                format!(
+                    "`{}` ({})",
+                    plan.tasks[d].id,
+                    status_word(plan.tasks[d].status)
+                )
+            })
+            .collect();
+        if !deps.is_empty() {
+            out.push(format!("   - depends on: {}", deps.join(", ")));
+        }
+        let (touch, _) = crate::triage::conflicts::unit_paths(plan, c.task);
+        if !touch.is_empty() {
+            let shown: Vec<String> = touch.iter().map(|p| format!("`{p}`")).collect();
+            out.push(format!("   - touch points: {}", shown.join(", ")));
+        }
+        if let Some(st) = v.repo.and_then(|r| r.stale_for(c.task)) {
+            out.push(format!("   - {}", super::repo::stale_line(st)));
+        }
+        for m in &c.cautions {
+            out.push(format!("   - mind: {m}"));
+        }
+    }
+    out
+}
+
+/// `Recommended next (P0): `3.5.1` or `3.2.4`.`
+pub fn recommended_line(plan: &Plan, sl: &Shortlist) -> String {
+    let rec: Vec<String> = sl
+        .recommended()
+        .map(|c| format!("`{}`", plan.tasks[c.task].id))
+        .collect();
+    let prio = sl
+        .recommended()
+        .next()
+        .and_then(|c| plan.effective_priority(c.task))
+        .map(|p| format!(" {p}"))
+        .unwrap_or_default();
+    format!("Recommended next{prio}: {}.", rec.join(" or "))
 }
 
 fn task_ids(plan: &Plan, v: &[usize]) -> String {
@@ -310,6 +515,19 @@ fn path_pairs(c: &Conflict) -> String {
 }
 
 fn write_conflicts(out: &mut String, v: &View) {
+    let lines = conflict_lines(v);
+    if lines.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Conflicts\n");
+    for l in lines {
+        let _ = writeln!(out, "- {l}");
+    }
+    out.push('\n');
+}
+
+/// One line per conflict, then one per doc-only track; empty when there is nothing to say.
+pub fn conflict_lines(v: &View) -> Vec<String> {
     let plan = v.plan;
     let doc_only: Vec<usize> = v
         .remaining
@@ -318,16 +536,12 @@ fn write_conflicts(out: &mut String, v: &View) {
         .filter(|w| w.doc_only)
         .map(|w| w.track)
         .collect();
+    let mut out = Vec::new();
     if v.conflicts.is_empty() && doc_only.is_empty() {
-        return;
+        return out;
     }
-    let _ = writeln!(
-        out,
-        "## Conflicts
-"
-    );
     if v.conflicts.iter().all(|c| c.kind == ConflictKind::Declared) {
-        let _ = writeln!(out, "- No two remaining tasks touch the same files.");
+        out.push("No two remaining tasks touch the same files.".to_string());
     }
     for c in v.conflicts {
         let line = match c.kind {
@@ -363,16 +577,15 @@ fn write_conflicts(out: &mut String, v: &View) {
                 l
             }
         };
-        let _ = writeln!(out, "- {line}");
+        out.push(line);
     }
     for t in doc_only {
-        let _ = writeln!(
-            out,
-            "- {} is doc-only: parallel with anything",
+        out.push(format!(
+            "{} is doc-only: parallel with anything",
             track_title(plan, t)
-        );
+        ));
     }
-    out.push('\n');
+    out
 }
 
 fn write_diagnostic_summary(out: &mut String, plan: &Plan) {
@@ -611,6 +824,50 @@ pub fn track(plan: &Plan, ti: usize, work: Option<&TrackWork>) -> String {
                 task.id,
                 task.title
             );
+        }
+    }
+    out
+}
+
+/// `shortlist questions`: the open ones with where they were asked; with `all`, the
+/// decided ones and their decisions too.
+pub fn questions(
+    open: &[OpenQuestion],
+    every: &[OpenQuestion],
+    decisions: &[DecisionRow],
+    all: bool,
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# Open questions: {}\n", open.len());
+    if open.is_empty() {
+        let _ = writeln!(out, "None open. `shortlist question add TEXT` asks one.\n");
+    }
+    for q in open {
+        let _ = writeln!(out, "- `{}` {} — {}", q.id, q.text, origin_text(&q.origins));
+    }
+    if !open.is_empty() {
+        let _ = writeln!(out, "\nDecide one with `shortlist decide Q-xxxx TEXT`.\n");
+    }
+    if all {
+        let decided: Vec<&OpenQuestion> = every
+            .iter()
+            .filter(|q| !open.iter().any(|o| o.id == q.id))
+            .collect();
+        let _ = writeln!(out, "## Decided: {}\n", decided.len());
+        for q in decided {
+            let _ = writeln!(out, "- `{}` {} — {}", q.id, q.text, origin_text(&q.origins));
+            for d in decisions
+                .iter()
+                .filter(|d| d.question_id.as_deref() == Some(q.id.as_str()))
+            {
+                let _ = writeln!(
+                    out,
+                    "  - decided: {} — {}, {}",
+                    d.text,
+                    d.decided_by,
+                    d.decided_at.format("%Y-%m-%d")
+                );
+            }
         }
     }
     out

@@ -2,11 +2,15 @@
 
 pub mod json;
 pub mod md;
+pub mod note;
 pub mod repo;
 
 use crate::plan::Plan;
 use crate::repo::RepoReport;
+use crate::store::DecisionRow;
 use crate::triage::conflicts::Conflict;
+use crate::triage::questions::OpenQuestion;
+use crate::triage::shortlist::Shortlist;
 use crate::triage::Remaining;
 
 /// What a triage rendering needs.
@@ -21,4 +25,22 @@ pub struct View<'a> {
     pub repo: Option<&'a RepoReport>,
     /// Conflicts of the remaining work (computed, worktree and declared).
     pub conflicts: &'a [Conflict],
+    /// The candidates (`shortlist next`); absent for a plain triage.
+    pub shortlist: Option<&'a Shortlist>,
+    /// Open questions from plan, notes and store; `None`: the plan's only.
+    pub questions: Option<&'a [OpenQuestion]>,
+    /// Decisions recorded so far.
+    pub decisions: &'a [DecisionRow],
+    /// Also say why the other ready units are not on the shortlist.
+    pub explain: bool,
+}
+
+/// `1 task`, `3 tasks`.
+pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// `1 candidate`, `2 candidates` (regular plurals).
+pub(crate) fn count(n: usize, word: &str) -> String {
+    plural(n, word, &format!("{word}s"))
 }

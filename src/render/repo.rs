@@ -6,9 +6,7 @@ use crate::repo::{CheckoutStatus, Counts, RepoReport, RepoState, Worktree, Workt
 use serde_json::{json, Value};
 use std::fmt::Write;
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
+use super::plural;
 
 fn code_list(v: &[String], max: usize) -> String {
     let mut parts: Vec<String> = v.iter().take(max).map(|p| format!("`{p}`")).collect();
@@ -229,9 +227,16 @@ pub fn worktrees_md(s: &RepoState) -> String {
 /// The triage's repository section in markdown.
 pub fn triage_section(out: &mut String, r: &RepoReport) {
     let _ = writeln!(out, "## Repository\n");
+    repo_bullets(out, r);
+    out.push('\n');
+}
+
+/// Worktree scan and git status callouts as a bullet list (the triage's repository
+/// section, a note's `## Plan`).
+pub fn repo_bullets(out: &mut String, r: &RepoReport) {
     let Some(s) = &r.state else {
         if let Some(why) = &r.unavailable {
-            let _ = writeln!(out, "- No git state: {why}\n");
+            let _ = writeln!(out, "- No git state: {why}");
         }
         return;
     };
@@ -285,7 +290,6 @@ pub fn triage_section(out: &mut String, r: &RepoReport) {
     for p in s.problems.iter().chain(&r.problems) {
         let _ = writeln!(out, "- Problem: {p}");
     }
-    out.push('\n');
 }
 
 /// "code may already exist" for one task, one line.

@@ -32,6 +32,8 @@ pub struct PathPair {
 #[derive(Debug, Clone)]
 pub struct Occupied {
     pub name: String,
+    /// Where the worktree is checked out.
+    pub path: String,
     pub branch: String,
     pub files: Vec<String>,
 }
@@ -46,6 +48,8 @@ pub struct Conflict {
     pub right_track: Option<usize>,
     pub right_tasks: Vec<usize>,
     pub worktree: Option<(String, String)>,
+    /// Where that worktree is checked out.
+    pub worktree_path: Option<String>,
     pub paths: Vec<PathPair>,
     /// The plan's words, for declared conflicts.
     pub text: Option<String>,
@@ -63,6 +67,7 @@ impl Conflict {
             right_track: None,
             right_tasks: Vec::new(),
             worktree: None,
+            worktree_path: None,
             paths,
             text: None,
             span: None,
@@ -84,7 +89,8 @@ fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
     }
 }
 
-fn pairs(a: &[String], b: &[String]) -> Vec<PathPair> {
+/// Every pair of paths, one from each side, that can name the same file.
+pub fn pairs(a: &[String], b: &[String]) -> Vec<PathPair> {
     let mut out = Vec::new();
     for x in a {
         for y in b {
@@ -103,6 +109,22 @@ fn pairs(a: &[String], b: &[String]) -> Vec<PathPair> {
     out
 }
 
+/// The paths a unit works on: its own touch points and its open subtasks'; a subtask
+/// with none of its own works on its nearest ancestor's (returned as the second value).
+pub fn unit_paths(plan: &Plan, t: usize) -> (Vec<String>, Option<usize>) {
+    let mut touch = Vec::new();
+    unit_touch_points(plan, t, &mut touch);
+    let mut from = None;
+    let mut up = plan.tasks[t].parent;
+    while touch.is_empty() {
+        let Some(p) = up else { break };
+        touch.extend(plan.tasks[p].touch_points.iter().map(|r| r.path.clone()));
+        from = Some(p);
+        up = plan.tasks[p].parent;
+    }
+    (touch, from)
+}
+
 /// All conflicts of the remaining work. Doc-only tracks run in parallel with anything
 /// and raise none.
 pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> Vec<Conflict> {
@@ -115,16 +137,7 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
             continue;
         }
         for u in &w.units {
-            let mut touch = Vec::new();
-            unit_touch_points(plan, u.task, &mut touch);
-            let mut from = None;
-            let mut up = plan.tasks[u.task].parent;
-            while touch.is_empty() {
-                let Some(p) = up else { break };
-                touch.extend(plan.tasks[p].touch_points.iter().map(|r| r.path.clone()));
-                from = Some(p);
-                up = plan.tasks[p].parent;
-            }
+            let (touch, from) = unit_paths(plan, u.task);
             if !touch.is_empty() {
                 units.push((w.track, u.task, touch));
                 inherited.push(from);
@@ -189,6 +202,7 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
                 None => {
                     let mut c = Conflict::new(ConflictKind::Worktree, *t, *task, found);
                     c.worktree = Some((wt.name.clone(), wt.branch.clone()));
+                    c.worktree_path = Some(wt.path.clone());
                     out.push(c);
                 }
             }
@@ -202,6 +216,7 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
             right_track: None,
             right_tasks: Vec::new(),
             worktree: None,
+            worktree_path: None,
             paths: d
                 .paths
                 .iter()

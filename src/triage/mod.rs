@@ -6,6 +6,8 @@ use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 pub mod conflicts;
 pub mod overlap;
+pub mod questions;
+pub mod shortlist;
 
 /// Documentation globs, compiled once.
 pub struct DocGlobs(GlobSet);

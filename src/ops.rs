@@ -1,0 +1,377 @@
+//! The operations both front ends call: the full triage (plan + repository + store +
+//! earlier notes), writing a note, picking a candidate, deciding, asking. The CLI and the
+//! bot differ only in how they present the results.
+
+use crate::note::{self, NoteError};
+use crate::render::{self, View};
+use crate::repo::RepoReport;
+use crate::store::{DecisionRow, PickRow, QuestionRow, Store, StoreError, StoredCandidate};
+use crate::triage::conflicts::{self, Conflict, Occupied};
+use crate::triage::questions::{self, OpenQuestion};
+use crate::triage::shortlist::{self, Exclusions, Shortlist};
+use crate::triage::{self, DocGlobs, Remaining};
+use crate::workspace::Workspace;
+use chrono::{DateTime, Utc};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Note(#[from] NoteError),
+    #[error("{0}")]
+    Invalid(String),
+}
+
+/// Everything a triage shows.
+pub struct Triage {
+    pub remaining: Remaining,
+    pub report: RepoReport,
+    pub conflicts: Vec<Conflict>,
+    pub shortlist: Shortlist,
+    /// Questions no decision answers yet, from the plan, notes and the store.
+    pub questions: Vec<OpenQuestion>,
+    /// Every question known, decided or not.
+    pub all_questions: Vec<OpenQuestion>,
+    pub decisions: Vec<DecisionRow>,
+    /// Markdown files holding open tasks when the chosen plan holds none.
+    pub open_elsewhere: Vec<(String, usize)>,
+    /// What could not be read but did not stop the triage (the database, say).
+    pub warnings: Vec<String>,
+}
+
+impl Triage {
+    pub fn view<'a>(&'a self, ws: &'a Workspace, track_filter: Option<usize>) -> View<'a> {
+        View {
+            plan: &ws.plan,
+            remaining: &self.remaining,
+            track_filter,
+            open_elsewhere: &self.open_elsewhere,
+            repo: Some(&self.report),
+            conflicts: &self.conflicts,
+            shortlist: Some(&self.shortlist),
+            questions: Some(&self.questions),
+            decisions: &self.decisions,
+            explain: false,
+        }
+    }
+
+    /// The shortlist as stored with a note or message, so that a pick maps back.
+    pub fn stored_candidates(&self, ws: &Workspace) -> Vec<StoredCandidate> {
+        let plan = &ws.plan;
+        self.shortlist
+            .candidates
+            .iter()
+            .map(|c| StoredCandidate {
+                rank: c.rank,
+                id: plan.tasks[c.task].id.0.clone(),
+                track: plan.tracks[c.track].key.clone(),
+                title: plan.tasks[c.task].title.clone(),
+            })
+            .collect()
+    }
+}
+
+/// The database this workspace uses: `--database`, else the config's `database`
+/// (relative to the repository root), else the platform data directory.
+pub fn database_path(ws_root: &Path, configured: Option<&Path>) -> Result<PathBuf, StoreError> {
+    match configured {
+        Some(p) if p.is_absolute() => Ok(p.to_path_buf()),
+        Some(p) => Ok(ws_root.join(p)),
+        None => crate::store::default_path(ws_root),
+    }
+}
+
+/// Open the store for reading: a database that does not exist yet is simply empty.
+pub fn open_for_read(path: &Path) -> Result<Option<Store>, StoreError> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    Store::open(path).map(Some)
+}
+
+/// The whole triage. The store is optional: without one, questions and decisions come
+/// from the plan and the notes only.
+pub fn triage(ws: &Workspace, store: Option<&Store>, refresh_index: bool) -> Triage {
+    let plan = &ws.plan;
+    let docs = DocGlobs::new(&ws.config.doc_globs);
+    let remaining = triage::remaining(plan, &docs);
+    let open_elsewhere = if remaining.open == 0 {
+        let chosen: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
+        crate::sources::open_elsewhere(&ws.config, &ws.files, &chosen)
+    } else {
+        Vec::new()
+    };
+    let report = ws.repo_report(refresh_index);
+    let occupied = occupied(&report);
+    let conflicts = conflicts::conflicts(plan, &remaining, &occupied);
+    let shortlist = shortlist::shortlist(
+        plan,
+        &remaining,
+        &occupied,
+        &ws.config.shortlist,
+        &Exclusions::default(),
+    );
+    let mut warnings = Vec::new();
+    let (chat, decisions) = match store {
+        Some(s) => match (s.questions(), s.decisions()) {
+            (Ok(q), Ok(d)) => (q, d),
+            (Err(e), _) | (_, Err(e)) => {
+                warnings.push(format!("questions and decisions left out: {e}"));
+                (Vec::new(), Vec::new())
+            }
+        },
+        None => (Vec::new(), Vec::new()),
+    };
+    let notes = note::read_notes(&ws.config.root, &ws.config.notes_dir);
+    let decided = questions::decided_ids(&decisions, &notes.decided);
+    let all_questions = questions::all_questions(plan, &notes.questions, &chat);
+    let questions = all_questions
+        .iter()
+        .filter(|q| !decided.contains(&q.id))
+        .cloned()
+        .collect();
+    Triage {
+        remaining,
+        report,
+        conflicts,
+        shortlist,
+        questions,
+        all_questions,
+        decisions,
+        open_elsewhere,
+        warnings,
+    }
+}
+
+/// Worktrees in flight as the conflicts see them.
+pub fn occupied(report: &RepoReport) -> Vec<Occupied> {
+    report
+        .state
+        .iter()
+        .flat_map(|s| s.in_flight())
+        .map(|w| Occupied {
+            name: w.name.clone(),
+            path: w.path.clone(),
+            branch: w.head.describe(),
+            files: w.changed_files.clone(),
+        })
+        .collect()
+}
+
+/// Who is acting, when no name is given: git's `user.name`, else `$USER`.
+pub fn default_actor(root: &Path) -> String {
+    git2::Repository::open(root)
+        .ok()
+        .and_then(|r| r.config().ok())
+        .and_then(|c| c.get_string("user.name").ok())
+        .filter(|s| !s.trim().is_empty())
+        .or_else(|| std::env::var("USER").ok())
+        .or_else(|| std::env::var("USERNAME").ok())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+/// Write a conversation note for this triage and record it (with its candidates) in the
+/// store. The note is written first: if the store then fails, the note stays and the
+/// error says so.
+pub fn write_note(
+    ws: &Workspace,
+    t: &Triage,
+    store: &mut Store,
+    topic: &str,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<PathBuf, OpError> {
+    let tz = ws.config.timezone.as_deref();
+    let stamp = note::stamp(at, tz);
+    let dir = ws.config.root.join(&ws.config.notes_dir);
+    let text = render::note::note(&render::note::NoteView {
+        view: t.view(ws, None),
+        topic,
+        by,
+        at,
+        tz,
+        root: &ws.config.root,
+        notes_dir: &ws.config.notes_dir,
+    });
+    let path = note::write_new(&dir, &stamp, topic, &text)?;
+    let rel = path
+        .strip_prefix(&ws.config.root)
+        .unwrap_or(&path)
+        .to_string_lossy()
+        .replace('\\', "/");
+    store
+        .record_note(&rel, topic, &t.stored_candidates(ws))
+        .map_err(|e| {
+            OpError::Invalid(format!(
+                "note written to {} but not recorded: {e}",
+                path.display()
+            ))
+        })?;
+    Ok(path)
+}
+
+/// What a pick did.
+#[derive(Debug, Clone)]
+pub struct PickOutcome {
+    pub pick: PickRow,
+    pub candidate: StoredCandidate,
+    /// False when the same person had already picked it: nothing changed.
+    pub new: bool,
+    /// The note that got the `## Selected` entry.
+    pub note: Option<PathBuf>,
+}
+
+/// Where a pick's candidates come from.
+pub enum Offer<'a> {
+    /// A note (path relative to the repository root); `None`: the latest note recorded.
+    Note(Option<&'a str>),
+    /// A posted message (the bot).
+    Message(&'a str),
+}
+
+/// Record that `by` picks candidate `n` of an offer, and append `## Selected` to the
+/// offer's note. Picking the same candidate twice records it once.
+pub fn pick(
+    ws: &Workspace,
+    store: &mut Store,
+    offer: Offer,
+    n: usize,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<PickOutcome, OpError> {
+    let (source, note_rel, candidates) = match offer {
+        Offer::Message(id) => {
+            let m = store.message(id)?.ok_or_else(|| {
+                OpError::Invalid(format!("message {id} is not a shortlist this bot posted"))
+            })?;
+            (format!("message:{id}"), m.note_path, m.candidates)
+        }
+        Offer::Note(path) => {
+            let row = store.note(path)?;
+            match (row, path) {
+                (Some(r), _) => (format!("note:{}", r.path), Some(r.path), r.candidates),
+                (None, Some(p)) => {
+                    // A note this database has not seen (written elsewhere, committed):
+                    // its selection prompt still numbers the candidates.
+                    let abs = ws.config.root.join(p);
+                    let text = std::fs::read_to_string(&abs).map_err(|source| {
+                        NoteError::Read {
+                            path: abs.clone(),
+                            source,
+                        }
+                    })?;
+                    let cands = note::candidates_in(&text)
+                        .into_iter()
+                        .map(|(rank, id)| {
+                            let (track, title) = ws
+                                .plan
+                                .find_tasks(&id)
+                                .first()
+                                .map(|&t| {
+                                    let task = &ws.plan.tasks[t];
+                                    (ws.plan.tracks[task.track].key.clone(), task.title.clone())
+                                })
+                                .unwrap_or_default();
+                            StoredCandidate {
+                                rank,
+                                id,
+                                track,
+                                title,
+                            }
+                        })
+                        .collect();
+                    (format!("note:{p}"), Some(p.to_string()), cands)
+                }
+                (None, None) => {
+                    return Err(OpError::Invalid(
+                        "no triage note recorded yet: run `shortlist note` first, or name one with --note PATH".into(),
+                    ))
+                }
+            }
+        }
+    };
+    let Some(c) = candidates.iter().find(|c| c.rank == n).cloned() else {
+        let list: Vec<String> = candidates
+            .iter()
+            .map(|c| format!("{}. {}", c.rank, c.id))
+            .collect();
+        return Err(OpError::Invalid(if list.is_empty() {
+            format!("{source} offers no candidates to pick")
+        } else {
+            format!(
+                "no candidate {n} in {source}; it offers {}",
+                list.join(", ")
+            )
+        }));
+    };
+    let (row, new) = store.record_pick(&source, &c, by)?;
+    let mut note_path = None;
+    if let Some(rel) = note_rel {
+        let abs = ws.config.root.join(&rel);
+        if new {
+            let when = note::local_format(at, ws.config.timezone.as_deref(), "%Y-%m-%d %H:%M %Z");
+            let track = ws
+                .plan
+                .tracks
+                .iter()
+                .position(|t| t.key == c.track)
+                .map(|i| render::md::track_title(&ws.plan, i))
+                .unwrap_or_else(|| c.track.clone());
+            let entry = format!(
+                "{by} picked candidate {}: `{}` {} ({track}) on {when}",
+                c.rank, c.id, c.title
+            );
+            note::append_selected(&abs, &entry)?;
+        }
+        note_path = Some(abs);
+    }
+    Ok(PickOutcome {
+        pick: row,
+        candidate: c,
+        new,
+        note: note_path,
+    })
+}
+
+/// Add a question; its id never collides with one the plan or notes already use.
+pub fn add_question(
+    ws: &Workspace,
+    store: &mut Store,
+    text: &str,
+    by: &str,
+) -> Result<(QuestionRow, bool), OpError> {
+    let notes = note::read_notes(&ws.config.root, &ws.config.notes_dir);
+    let mut taken: HashSet<String> = ws.plan.questions.iter().map(|q| q.id.clone()).collect();
+    taken.extend(notes.questions.iter().map(|q| q.id.clone()));
+    Ok(store.add_question(text, by, &taken)?)
+}
+
+/// Record a decision on a known question.
+pub fn decide(
+    ws: &Workspace,
+    store: &mut Store,
+    qid: &str,
+    text: &str,
+    by: &str,
+    via: &str,
+) -> Result<(DecisionRow, OpenQuestion), OpError> {
+    let chat = store.questions()?;
+    let notes = note::read_notes(&ws.config.root, &ws.config.notes_dir);
+    let all = questions::all_questions(&ws.plan, &notes.questions, &chat);
+    let Some(q) = questions::find(&all, qid).cloned() else {
+        let known: Vec<String> = all.iter().take(10).map(|q| q.id.clone()).collect();
+        return Err(OpError::Invalid(if known.is_empty() {
+            format!("no question `{qid}`: none are open (`shortlist question add TEXT` asks one)")
+        } else {
+            format!(
+                "no question `{qid}`; known: {} (`shortlist questions` lists them)",
+                known.join(", ")
+            )
+        }));
+    };
+    let row = store.decide(Some(&q.id), text, by, via)?;
+    Ok((row, q))
+}

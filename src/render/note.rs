@@ -1,0 +1,206 @@
+//! A conversation note's text (SPEC §4.1): `# topic`, `## Context`, `## Decisions`,
+//! `## Plan`, `## Open Questions`, `## References`, in the shape teams write by hand.
+
+use super::md::{
+    candidate_lines, conflict_lines, decision_lines, question_lines, recommended_line, track_title,
+};
+use super::{count, View};
+use crate::triage::conflicts::unit_paths;
+use chrono::{DateTime, Utc};
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::path::Path;
+
+pub struct NoteView<'a> {
+    pub view: View<'a>,
+    pub topic: &'a str,
+    pub by: &'a str,
+    pub at: DateTime<Utc>,
+    /// IANA zone of the time stamps, else the machine's.
+    pub tz: Option<&'a str>,
+    pub root: &'a Path,
+    pub notes_dir: &'a str,
+}
+
+/// Most units listed per track; the rest are counted.
+const UNITS_PER_TRACK: usize = 12;
+
+pub fn note(n: &NoteView) -> String {
+    let v = &n.view;
+    let plan = v.plan;
+    let mut out = String::new();
+    let topic = n.topic.trim();
+    let title: String = topic
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(200)
+        .collect();
+    let _ = writeln!(
+        out,
+        "# {}\n",
+        if title.is_empty() { "note" } else { &title }
+    );
+
+    let _ = writeln!(out, "## Context");
+    let when = crate::note::local_format(n.at, n.tz, "%Y-%m-%d %H:%M:%S %Z");
+    let repo_name = n
+        .root
+        .file_name()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let _ = writeln!(
+        out,
+        "- Triage of `{repo_name}` written by shortlist for {} on {when}.",
+        n.by
+    );
+    let files: Vec<String> = plan.files.iter().map(|f| format!("`{}`", f.path)).collect();
+    let _ = writeln!(
+        out,
+        "- Plan: {} ({} open in {}).",
+        if files.is_empty() {
+            "no plan file".to_string()
+        } else {
+            files.join(", ")
+        },
+        count(v.remaining.open, "task"),
+        count(v.remaining.tracks.len(), "track")
+    );
+    out.push('\n');
+
+    let _ = writeln!(out, "## Decisions");
+    let decisions = decision_lines(v);
+    if decisions.is_empty() {
+        let _ = writeln!(out, "- None recorded yet (`shortlist decide QID TEXT`).");
+    }
+    for d in decisions {
+        let _ = writeln!(out, "- {d}");
+    }
+    out.push('\n');
+
+    let _ = writeln!(out, "## Plan");
+    if let Some(r) = v.repo {
+        super::repo::repo_bullets(&mut out, r);
+    }
+    let _ = writeln!(out, "- Remaining tracks and candidates:");
+    if v.remaining.tracks.is_empty() {
+        let _ = writeln!(out, "  - Nothing open in the plan.");
+    }
+    for w in &v.remaining.tracks {
+        let mut head = track_title(plan, w.track);
+        if w.doc_only {
+            head.push_str(" · doc-only");
+        }
+        let _ = writeln!(out, "  - {head}");
+        let _ = writeln!(out, "    - Candidates:");
+        for u in w.units.iter().take(UNITS_PER_TRACK) {
+            let t = &plan.tasks[u.task];
+            let mut line = format!("`{}` {}", t.id, t.title);
+            let deps: Vec<String> = t
+                .deps
+                .iter()
+                .map(|&d| {
+                    let mark = if plan.is_finished(d) { " ✓" } else { "" };
+                    format!("`{}`{mark}", plan.tasks[d].id)
+                })
+                .collect();
+            if !deps.is_empty() {
+                let _ = write!(line, "; depends on {}", deps.join(", "));
+            }
+            if !u.blocked_by.is_empty() {
+                let by: Vec<String> = u
+                    .blocked_by
+                    .iter()
+                    .take(4)
+                    .map(|&b| format!("`{}`", plan.tasks[b].id))
+                    .collect();
+                let _ = write!(line, "; blocked by {}", by.join(", "));
+            }
+            let (touch, _) = unit_paths(plan, u.task);
+            if !touch.is_empty() {
+                let tp: Vec<String> = touch.iter().map(|p| format!("`{p}`")).collect();
+                let _ = write!(line, "; touch points {}", tp.join(", "));
+            }
+            line.push('.');
+            let _ = writeln!(out, "      - {line}");
+        }
+        if w.units.len() > UNITS_PER_TRACK {
+            let _ = writeln!(
+                out,
+                "      - … and {} more (`shortlist track {}`).",
+                w.units.len() - UNITS_PER_TRACK,
+                plan.tracks[w.track].key
+            );
+        }
+    }
+    let _ = writeln!(out, "- Conflicts:");
+    let conflicts = conflict_lines(v);
+    if conflicts.is_empty() {
+        let _ = writeln!(
+            out,
+            "  - None: no two remaining tasks touch the same files."
+        );
+    }
+    for c in conflicts {
+        let _ = writeln!(out, "  - {c}");
+    }
+    let _ = writeln!(out, "- Selection prompt:");
+    match v.shortlist {
+        Some(sl) if !sl.candidates.is_empty() => {
+            let rel = n.notes_dir.trim_end_matches('/');
+            let _ = writeln!(
+                out,
+                "  - Pick one next implementation target (react with its number, or `shortlist pick N --note {rel}/<this file>`):"
+            );
+            for l in candidate_lines(v, sl) {
+                let _ = writeln!(out, "    {l}");
+            }
+            let _ = writeln!(out, "  - {}", recommended_line(plan, sl));
+        }
+        _ => {
+            let _ = writeln!(
+                out,
+                "  - Nothing is ready to pick (`shortlist next --explain` says why)."
+            );
+        }
+    }
+    out.push('\n');
+
+    let _ = writeln!(out, "## Open Questions");
+    let qs = question_lines(v);
+    if qs.is_empty() {
+        let _ = writeln!(out, "- (none open)");
+    }
+    for q in qs {
+        let _ = writeln!(out, "- {q}");
+    }
+    out.push('\n');
+
+    let _ = writeln!(out, "## References");
+    let mut lines: BTreeMap<usize, Vec<u32>> = BTreeMap::new();
+    let mut mark = |span: crate::plan::Span| {
+        let e = lines.entry(span.file).or_default();
+        if !e.contains(&span.line) {
+            e.push(span.line);
+        }
+    };
+    for w in &v.remaining.tracks {
+        mark(plan.tracks[w.track].span);
+        for u in w.units.iter().take(UNITS_PER_TRACK) {
+            mark(plan.tasks[u.task].span);
+        }
+    }
+    for q in &plan.questions {
+        mark(q.span);
+    }
+    for (i, f) in plan.files.iter().enumerate() {
+        let mut ls = lines.remove(&i).unwrap_or_default();
+        ls.sort_unstable();
+        if ls.is_empty() {
+            let _ = writeln!(out, "- `{}`", f.path);
+        } else {
+            let shown: Vec<String> = ls.iter().map(u32::to_string).collect();
+            let _ = writeln!(out, "- `{}`: lines {}", f.path, shown.join(", "));
+        }
+    }
+    out
+}

@@ -67,6 +67,7 @@ fn in_flight_worktrees_occupy_their_changed_files() {
     let rem = remaining(&plan, &docs());
     let busy = [Occupied {
         name: "wt-api".into(),
+        path: "/src/wt-api".into(),
         branch: "feat/api".into(),
         files: vec!["apps/server/src/mes/api.ts".into(), "README.md".into()],
     }];

@@ -438,7 +438,22 @@ pub fn shortlist(
         if chosen.contains(&i) {
             continue;
         }
-        let mut why = vec![refused.remove(&i).unwrap_or_else(|| {
+        let offered = chosen
+            .iter()
+            .filter(|&&c| eligible[c].track == e.track)
+            .count();
+        let refusal = refused.remove(&i).map(|r| {
+            if r.starts_with("cap per track") {
+                // Counted again: the minimum may have taken the track past its cap.
+                format!(
+                    "cap per track: {} already offers {offered}",
+                    track_name(plan, e.track)
+                )
+            } else {
+                r
+            }
+        });
+        let mut why = vec![refusal.unwrap_or_else(|| {
             format!(
                 "ranked below the shortlist (full at {}): {}",
                 chosen.len(),

@@ -72,13 +72,19 @@ fn higher_priority_first_then_plan_order_with_a_cap_per_track() {
     let plan = parse_str("docs/plan/phase7.md", PLAN);
     let s = run(&plan, &[], &ShortlistSizes::default());
     // P0 Track A first (two of them, the cap), then P1 in plan order, then P2.
-    assert_eq!(ids(&plan, &s), ["7.1.1", "7.1.2", "7.2.1", "7.3.1", "7.4.1"]);
+    assert_eq!(
+        ids(&plan, &s),
+        ["7.1.1", "7.1.2", "7.2.1", "7.3.1", "7.4.1"]
+    );
     let ranks: Vec<usize> = s.candidates.iter().map(|c| c.rank).collect();
     assert_eq!(ranks, [1, 2, 3, 4, 5]);
     assert!(why(&plan, &s, "7.1.4").contains("cap per track: Track A already offers 2"));
     // Every candidate says why it was chosen.
     let first = &s.candidates[0];
-    assert!(first.reasons.iter().any(|r| r.starts_with("P0")), "{first:?}");
+    assert!(
+        first.reasons.iter().any(|r| r.starts_with("P0")),
+        "{first:?}"
+    );
     assert!(first.reasons.iter().any(|r| r == "checkpoint CP1 is open"));
     assert!(first
         .reasons
@@ -106,7 +112,10 @@ fn later_checkpoints_wait_for_earlier_ones() {
     let s = run(&plan, &[], &ShortlistSizes::default());
     // 7.2.3 has no dependency of its own, but CP2 waits for CP1.
     let w = why(&plan, &s, "7.2.3");
-    assert!(w.starts_with("later checkpoint: CP2 waits for CP1 (3 open: 7.1.1, 7.1.2, 7.2.1)"), "{w}");
+    assert!(
+        w.starts_with("later checkpoint: CP2 waits for CP1 (3 open: 7.1.1, 7.1.2, 7.2.1)"),
+        "{w}"
+    );
     // Finish CP1 and CP2's tasks become candidates.
     let done = PLAN
         .replace("- [ ] 7.1.1", "- [x] 7.1.1")
@@ -122,7 +131,9 @@ fn later_checkpoints_wait_for_earlier_ones() {
         .iter()
         .find(|c| plan.tasks[c.task].id.as_str() == "7.1.3")
         .expect("7.1.3");
-    assert!(c.reasons.contains(&"unblocked: dependencies done (7.1.1)".to_string()));
+    assert!(c
+        .reasons
+        .contains(&"unblocked: dependencies done (7.1.1)".to_string()));
 }
 
 #[test]
@@ -197,7 +208,10 @@ fn a_single_track_goes_past_its_cap_to_offer_three() {
         .reasons
         .iter()
         .any(|r| r.contains("past the per-track cap of 2")));
-    assert_eq!(why(&plan, &s, "1.4"), "cap per track: Track A already offers 3");
+    assert_eq!(
+        why(&plan, &s, "1.4"),
+        "cap per track: Track A already offers 3"
+    );
 }
 
 #[test]
@@ -215,7 +229,12 @@ fn work_in_flight_pushes_overlapping_tasks_down_and_says_where() {
     assert_eq!(&offered[..2], ["7.1.2", "7.1.4"]);
     assert!(!offered.contains(&"7.1.1".to_string()));
     let w = why(&plan, &s, "7.1.1");
-    assert!(w.contains("conflicts with worktree `wt-pdf` (`feat/pdf`) on `apps/server/src/billing/pdf.ts`"), "{w}");
+    assert!(
+        w.contains(
+            "conflicts with worktree `wt-pdf` (`feat/pdf`) on `apps/server/src/billing/pdf.ts`"
+        ),
+        "{w}"
+    );
     let first = &s.candidates[0];
     assert!(first
         .reasons
@@ -268,13 +287,28 @@ fn every_open_unit_is_either_offered_or_explained() {
 #[test]
 fn overlap_cases_from_the_issue() {
     assert_eq!(
-        overlap("apps/web/src/routes/mes/*", "apps/web/src/routes/mes/execution.tsx"),
+        overlap(
+            "apps/web/src/routes/mes/*",
+            "apps/web/src/routes/mes/execution.tsx"
+        ),
         Some(Why::Matches)
     );
-    assert_eq!(overlap("user_docs/", "user_docs/sop/operator.md"), Some(Why::Contains));
+    assert_eq!(
+        overlap("user_docs/", "user_docs/sop/operator.md"),
+        Some(Why::Contains)
+    );
     assert_eq!(overlap("apps/server/a/*", "apps/web/a/*"), None);
-    assert_eq!(overlap("apps/**/a.ts", "apps/web/*/a.ts"), Some(Why::GlobsMayMeet));
+    assert_eq!(
+        overlap("apps/**/a.ts", "apps/web/*/a.ts"),
+        Some(Why::GlobsMayMeet)
+    );
     assert_eq!(overlap("apps/**", "apps/server/x.ts"), Some(Why::Matches));
-    assert_eq!(overlap("**/schema.prisma", "packages/db/prisma/schema/schema.prisma"), Some(Why::Matches));
+    assert_eq!(
+        overlap(
+            "**/schema.prisma",
+            "packages/db/prisma/schema/schema.prisma"
+        ),
+        Some(Why::Matches)
+    );
     assert_eq!(overlap("apps/server/*.ts", "apps/web/*.ts"), None);
 }

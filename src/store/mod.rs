@@ -74,8 +74,8 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("database {path} is locked by another process (waited {secs} s); nothing was written: try again when it is done")]
-    Locked { path: PathBuf, secs: u64 },
+    #[error("database {path} is locked by another process (waited {ms} ms); nothing was written: try again when it is done")]
+    Locked { path: PathBuf, ms: u128 },
     #[error("database {path} is read-only ({detail}); nothing was written: make it writable or point `database` in the config at a writable file")]
     ReadOnly { path: PathBuf, detail: String },
     #[error("cannot open database {path}: {detail}; set `database` in the config or pass --database FILE")]
@@ -162,6 +162,7 @@ pub struct Subscription {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    busy: Duration,
 }
 
 /// The database used when the config names none: the platform data directory, one file
@@ -232,6 +233,7 @@ impl Store {
         let mut store = Store {
             conn,
             path: path.to_path_buf(),
+            busy: BUSY_TIMEOUT,
         };
         store
             .conn
@@ -262,6 +264,12 @@ impl Store {
         Ok(store)
     }
 
+    /// How long a write waits for another writer (default [`BUSY_TIMEOUT`]).
+    pub fn set_busy_timeout(&mut self, t: Duration) -> Result<(), StoreError> {
+        self.busy = t;
+        self.conn.busy_timeout(t).map_err(|e| self.err(e))
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -275,6 +283,7 @@ impl Store {
 
     fn migrate(&mut self, target: usize) -> Result<(), StoreError> {
         let path = self.path.clone();
+        let busy = self.busy;
         let found = self.version()?;
         if found > MIGRATIONS.len() as i64 {
             return Err(StoreError::TooNew {
@@ -289,11 +298,11 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| map_err(&path, e))?;
+            .map_err(|e| map_err(&path, busy, e))?;
         // Another process may have migrated while this one waited for the lock.
         let now: i64 = tx
             .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(|e| map_err(&path, e))?;
+            .map_err(|e| map_err(&path, busy, e))?;
         for (i, sql) in MIGRATIONS
             .iter()
             .enumerate()
@@ -305,13 +314,13 @@ impl Store {
                 detail: format!("migration to v{}: {e}", i + 1),
             })?;
             tx.pragma_update(None, "user_version", (i + 1) as i64)
-                .map_err(|e| map_err(&path, e))?;
+                .map_err(|e| map_err(&path, busy, e))?;
         }
-        tx.commit().map_err(|e| map_err(&path, e))
+        tx.commit().map_err(|e| map_err(&path, busy, e))
     }
 
     fn err(&self, e: rusqlite::Error) -> StoreError {
-        map_err(&self.path, e)
+        map_err(&self.path, self.busy, e)
     }
 
     /// Run `f` in one immediate transaction: all of it is written or none.
@@ -320,12 +329,13 @@ impl Store {
         f: impl FnOnce(&rusqlite::Transaction) -> rusqlite::Result<T>,
     ) -> Result<T, StoreError> {
         let path = self.path.clone();
+        let busy = self.busy;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
-            .map_err(|e| map_err(&path, e))?;
-        let out = f(&tx).map_err(|e| map_err(&path, e))?;
-        tx.commit().map_err(|e| map_err(&path, e))?;
+            .map_err(|e| map_err(&path, busy, e))?;
+        let out = f(&tx).map_err(|e| map_err(&path, busy, e))?;
+        tx.commit().map_err(|e| map_err(&path, busy, e))?;
         Ok(out)
     }
 
@@ -355,7 +365,8 @@ impl Store {
             id: crate::plan::question_id(text, &used),
             text: text.to_string(),
             asked_by: by.to_string(),
-            asked_at: Utc::now(),
+            // What the database keeps: milliseconds.
+            asked_at: parse_ts(ts(Utc::now())),
         };
         let r = row.clone();
         self.write(|tx| {
@@ -688,14 +699,14 @@ fn normalise(text: &str) -> String {
         .to_lowercase()
 }
 
-fn map_err(path: &Path, e: rusqlite::Error) -> StoreError {
+fn map_err(path: &Path, busy: Duration, e: rusqlite::Error) -> StoreError {
     let path = path.to_path_buf();
     if let rusqlite::Error::SqliteFailure(f, msg) = &e {
         let detail = msg.clone().unwrap_or_else(|| f.to_string());
         return match f.code {
             ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked => StoreError::Locked {
                 path,
-                secs: BUSY_TIMEOUT.as_secs(),
+                ms: busy.as_millis(),
             },
             ErrorCode::ReadOnly => StoreError::ReadOnly { path, detail },
             ErrorCode::CannotOpen | ErrorCode::PermissionDenied => {

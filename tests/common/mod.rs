@@ -35,9 +35,19 @@ impl Repo {
         self.dir.path()
     }
 
-    /// Output with this repository's temp path replaced by `[REPO]` (for snapshots).
+    /// Output with this repository's temp paths replaced by `[REPO]` and `[WT]` (for
+    /// snapshots).
     pub fn redact(&self, s: &str) -> String {
         let mut out = s.to_string();
+        for p in [self.wt_dir.path().to_path_buf()] {
+            if let Ok(c) = std::fs::canonicalize(&p) {
+                out = out.replace(c.to_string_lossy().as_ref(), "[WT]");
+            }
+            out = out.replace(p.to_string_lossy().as_ref(), "[WT]");
+        }
+        if let Some(name) = self.path().file_name() {
+            out = out.replace(&format!("`{}`", name.to_string_lossy()), "`[REPO_NAME]`");
+        }
         if let Ok(c) = std::fs::canonicalize(self.path()) {
             out = out.replace(c.to_string_lossy().as_ref(), "[REPO]");
         }
@@ -151,6 +161,12 @@ pub fn shortlist(cwd: &Path, args: &[&str]) -> Run {
         .args(args)
         .current_dir(cwd)
         .env_remove("DISCORD_TOKEN")
+        .env_remove("SHORTLIST_DATABASE")
+        // A default database never lands in the real data directory.
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("shortlist-test-data"),
+        )
         .output()
         .expect("run shortlist");
     Run {

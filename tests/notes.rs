@@ -302,7 +302,7 @@ fn questions_in_hand_written_notes_are_open_until_decided() {
     let id = from_note[0].id.clone();
     r.write(
         "conversation/2026-01-09_100000_follow-up.md",
-        &format!("# follow-up\n\n## Decisions\n- Script-only for now (answers `{id}`).\n"),
+        format!("# follow-up\n\n## Decisions\n- Script-only for now (answers `{id}`).\n"),
     );
     let t = ops::triage(&ws, None, false);
     assert!(!t.questions.iter().any(|q| q.id == id));

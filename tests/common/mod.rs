@@ -39,12 +39,11 @@ impl Repo {
     /// snapshots).
     pub fn redact(&self, s: &str) -> String {
         let mut out = s.to_string();
-        for p in [self.wt_dir.path().to_path_buf()] {
-            if let Ok(c) = std::fs::canonicalize(&p) {
-                out = out.replace(c.to_string_lossy().as_ref(), "[WT]");
-            }
-            out = out.replace(p.to_string_lossy().as_ref(), "[WT]");
+        let wt = self.wt_dir.path();
+        if let Ok(c) = std::fs::canonicalize(wt) {
+            out = out.replace(c.to_string_lossy().as_ref(), "[WT]");
         }
+        out = out.replace(wt.to_string_lossy().as_ref(), "[WT]");
         if let Some(name) = self.path().file_name() {
             out = out.replace(&format!("`{}`", name.to_string_lossy()), "`[REPO_NAME]`");
         }

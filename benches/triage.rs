@@ -11,7 +11,9 @@ use std::fmt::Write;
 /// 50 tracks of 100 tasks; every task names a file, and 2 tasks in 5 also a glob over a
 /// directory (2,000 globs over 400 directories, so some tracks really collide).
 fn plan_text() -> String {
-    let mut s = String::from("# Phase 9 计划\n\n### 2.1 Checkpoints\n- CP0（freeze）：完成 9.1.1 + 9.2.1\n");
+    let mut s = String::from(
+        "# Phase 9 计划\n\n### 2.1 Checkpoints\n- CP0（freeze）：完成 9.1.1 + 9.2.1\n",
+    );
     for i in 0..5_000usize {
         let tr = i / 100 + 1;
         let n = i % 100 + 1;

@@ -556,3 +556,33 @@ fn emoji_bullets_with_ids_are_tasks_and_without_ids_are_progress() {
     assert_eq!(task(&p, "1.2").status, Status::InProgress);
     assert_eq!(p.tasks.len(), 2);
 }
+
+#[test]
+fn a_numbered_workstream_heading_with_a_priority_is_a_track() {
+    let text = "# Phase 9 计划\n\n## 2. Workstreams\n- Track A：Core\n\n## 9.1 Workstream 1（P1）\n\n- [ ] 9.1.1 Feature x\n\n## 9.2 Workstream 2（P0）\n\n- [ ] 9.2.1 Feature y\n";
+    let plan = plan::parse_str("PLAN.md", text);
+    let names: Vec<(&str, Option<Priority>)> = plan
+        .tracks
+        .iter()
+        .filter(|t| !t.tasks.is_empty())
+        .map(|t| (t.name.as_str(), t.priority))
+        .collect();
+    assert_eq!(
+        names,
+        [
+            ("Workstream 1", Some(Priority(1))),
+            ("Workstream 2", Some(Priority(0)))
+        ]
+    );
+    assert_eq!(
+        plan.tasks[task_index(&plan, "9.2.1")].track,
+        plan.tracks
+            .iter()
+            .position(|t| t.name == "Workstream 2")
+            .expect("track")
+    );
+}
+
+fn task_index(plan: &Plan, id: &str) -> usize {
+    plan.find_tasks(id)[0]
+}

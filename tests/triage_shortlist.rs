@@ -312,3 +312,52 @@ fn overlap_cases_from_the_issue() {
     );
     assert_eq!(overlap("apps/server/*.ts", "apps/web/*.ts"), None);
 }
+
+mod index_props {
+    use proptest::prelude::*;
+    use shortlist::triage::overlap::{overlap, PathIndex};
+
+    fn path() -> impl Strategy<Value = String> {
+        let seg = prop::sample::select(vec![
+            "a", "b", "src", "*", "**", "x.ts", "*.ts", "{a,b}", "[ab]", "a?", ".",
+        ]);
+        (
+            prop::collection::vec(seg, 1..5),
+            any::<bool>(),
+            any::<bool>(),
+        )
+            .prop_map(|(segs, dir, dot)| {
+                let mut p = segs.join("/");
+                if dir {
+                    p.push('/');
+                }
+                if dot {
+                    p.insert_str(0, "./");
+                }
+                p
+            })
+    }
+
+    proptest! {
+        /// The index never hides a pair that overlaps: conflicts found through it are
+        /// exactly the ones a comparison of every pair finds.
+        #[test]
+        fn the_index_offers_every_overlapping_path(paths in prop::collection::vec(path(), 1..30)) {
+            let mut idx = PathIndex::default();
+            for (i, p) in paths.iter().enumerate() {
+                idx.insert(p, i);
+            }
+            for a in &paths {
+                let mut got = Vec::new();
+                idx.candidates(a, &mut got);
+                for (j, b) in paths.iter().enumerate() {
+                    if overlap(a, b).is_some() {
+                        prop_assert!(got.contains(&j), "{} vs {}", a, b);
+                    }
+                    // Overlap is symmetric.
+                    prop_assert_eq!(overlap(a, b).is_some(), overlap(b, a).is_some(), "{} vs {}", a, b);
+                }
+            }
+        }
+    }
+}

@@ -188,7 +188,11 @@ impl<'p> FileBuilder<'p> {
             (Mode::Questions, HKind::Other)
         } else if lx::is_conflicts_heading(text) {
             (Mode::Conflicts, HKind::Other)
-        } else if lx::is_workstreams_heading(text) {
+        } else if lx::is_workstreams_heading(text) && {
+            // `## 9.1 Workstream 1（P1）` is a track; `## 2. Workstreams` lists them.
+            let h = parse_heading(text);
+            h.letter.is_none() && h.priority.is_none()
+        } {
             (Mode::Workstreams, HKind::Other)
         } else if let Some(t) = self.track_heading(text, line.line) {
             (Mode::Normal, HKind::Track(t))

@@ -2,10 +2,11 @@
 //! and against the changed files of worktrees in flight; plus the conflicts the plan
 //! itself declares. A computed conflict always names the paths on both sides.
 
-use super::overlap::{overlap, Why};
+use super::overlap::{overlap, PathIndex, Why};
 use super::{unit_touch_points, Remaining};
 use crate::plan::{Plan, Span};
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -109,6 +110,107 @@ pub fn pairs(a: &[String], b: &[String]) -> Vec<PathPair> {
     out
 }
 
+/// For each unit (its touch points), the worktrees in flight whose changed files it
+/// touches, with the pairs: `out[u]` lists `(worktree index, pairs)`. The units are
+/// indexed once and each changed file looks up the few it could meet.
+pub fn worktree_overlaps(
+    units: &[&[String]],
+    occupied: &[Occupied],
+) -> Vec<Vec<(usize, Vec<PathPair>)>> {
+    let mut out: Vec<Vec<(usize, Vec<PathPair>)>> = vec![Vec::new(); units.len()];
+    if occupied.is_empty() {
+        return out;
+    }
+    let index = index_paths(units.iter().copied());
+    let mut near = Vec::new();
+    for (w, o) in occupied.iter().enumerate() {
+        // (unit, its path, the file) for every pair the index says may meet.
+        let mut hits: Vec<(u32, u32, u32)> = Vec::new();
+        for (fi, f) in o.files.iter().enumerate() {
+            near.clear();
+            index.candidates(f, &mut near);
+            hits.extend(near.iter().map(|&(u, p)| (u, p, fi as u32)));
+        }
+        hits.sort_unstable();
+        hits.dedup();
+        let mut k = 0;
+        while k < hits.len() {
+            let u = hits[k].0;
+            let mut found = Vec::new();
+            while k < hits.len() && hits[k].0 == u {
+                let (_, p, fi) = hits[k];
+                let (x, y) = (&units[u as usize][p as usize], &o.files[fi as usize]);
+                if let Some(why) = overlap(x, y) {
+                    push_unique(
+                        &mut found,
+                        PathPair {
+                            left: x.clone(),
+                            right: y.clone(),
+                            why,
+                        },
+                    );
+                }
+                k += 1;
+            }
+            if !found.is_empty() {
+                out[u as usize].push((w, found));
+            }
+        }
+    }
+    out
+}
+
+/// Run `work` over `0..n` in chunks on the machine's cores (large plans only) and return
+/// the results in the order a single pass would give.
+fn in_parallel<T: Send>(
+    n: usize,
+    work: &(dyn Fn(std::ops::Range<usize>) -> Vec<T> + Sync),
+) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |c| c.get())
+        .min(8);
+    if n < 1_000 || threads < 2 {
+        return work(0..n);
+    }
+    let chunk = n.div_ceil(threads * 8);
+    let chunks = n.div_ceil(chunk);
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let mut parts: Vec<(usize, Vec<T>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                s.spawn(|| {
+                    let mut mine = Vec::new();
+                    loop {
+                        let c = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if c >= chunks {
+                            break;
+                        }
+                        mine.push((c, work(c * chunk..((c + 1) * chunk).min(n))));
+                    }
+                    mine
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    });
+    parts.sort_by_key(|(c, _)| *c);
+    parts.into_iter().flat_map(|(_, v)| v).collect()
+}
+
+/// Every touch point of every unit, indexed as (unit, position in its list).
+fn index_paths<'a>(units: impl Iterator<Item = &'a [String]>) -> PathIndex<(u32, u32)> {
+    let mut index = PathIndex::default();
+    for (u, touch) in units.enumerate() {
+        for (p, path) in touch.iter().enumerate() {
+            index.insert(path, (u as u32, p as u32));
+        }
+    }
+    index
+}
+
 /// The paths a unit works on: its own touch points and its open subtasks'; a subtask
 /// with none of its own works on its nearest ancestor's (returned as the second value).
 pub fn unit_paths(plan: &Plan, t: usize) -> (Vec<String>, Option<usize>) {
@@ -144,63 +246,99 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
             }
         }
     }
+    let index = index_paths(units.iter().map(|(_, _, t)| t.as_slice()));
     let mut out: Vec<Conflict> = Vec::new();
-    for i in 0..units.len() {
-        for j in i + 1..units.len() {
-            let (ta, a, pa) = &units[i];
-            let (tb, b, pb) = &units[j];
-            let found = pairs(pa, pb);
-            if found.is_empty() {
-                continue;
+    // One entry per pair of tracks, gathering tasks and paths.
+    let mut between: HashMap<(usize, usize), usize> = HashMap::new();
+    let touching = |range: std::ops::Range<usize>| -> Vec<(usize, usize, Vec<PathPair>)> {
+        let mut near: Vec<(u32, u32)> = Vec::new();
+        let mut hits: Vec<(u32, u32, u32)> = Vec::new();
+        let mut found_all = Vec::new();
+        for i in range {
+            // (other unit, this unit's path, its path) for every pair that may meet.
+            hits.clear();
+            for (xi, x) in units[i].2.iter().enumerate() {
+                near.clear();
+                index.candidates(x, &mut near);
+                hits.extend(
+                    near.iter()
+                        .filter(|&&(j, _)| j as usize > i)
+                        .map(|&(j, yi)| (j, xi as u32, yi)),
+                );
             }
-            if ta == tb {
-                // Parts of one task sharing its touch points are not a conflict.
-                if inherited[i].is_some() && inherited[i] == inherited[j] {
-                    continue;
-                }
-                out.push(Conflict::new(ConflictKind::InTrack, *ta, *a, found).against(*tb, *b));
-                continue;
-            }
-            // One entry per pair of tracks, gathering tasks and paths.
-            let existing = out.iter_mut().find(|c| {
-                c.kind == ConflictKind::Tracks
-                    && c.left_track == Some(*ta)
-                    && c.right_track == Some(*tb)
-            });
-            match existing {
-                Some(c) => {
-                    push_unique(&mut c.left_tasks, *a);
-                    push_unique(&mut c.right_tasks, *b);
-                    for p in found {
-                        push_unique(&mut c.paths, p);
+            hits.sort_unstable();
+            hits.dedup();
+            let mut k = 0;
+            while k < hits.len() {
+                let j = hits[k].0 as usize;
+                let (pa, pb) = (&units[i].2, &units[j].2);
+                let mut found = Vec::new();
+                while k < hits.len() && hits[k].0 as usize == j {
+                    let (x, y) = (&pa[hits[k].1 as usize], &pb[hits[k].2 as usize]);
+                    if let Some(why) = overlap(x, y) {
+                        push_unique(
+                            &mut found,
+                            PathPair {
+                                left: x.clone(),
+                                right: y.clone(),
+                                why,
+                            },
+                        );
                     }
+                    k += 1;
                 }
-                None => {
-                    out.push(Conflict::new(ConflictKind::Tracks, *ta, *a, found).against(*tb, *b))
+                if !found.is_empty() {
+                    found_all.push((i, j, found));
                 }
             }
         }
-    }
-    for wt in occupied {
-        for (t, task, touch) in &units {
-            let found = pairs(touch, &wt.files);
-            if found.is_empty() {
+        found_all
+    };
+    for (i, j, found) in in_parallel(units.len(), &touching) {
+        let (ta, a, _) = &units[i];
+        let (tb, b, _) = &units[j];
+        if ta == tb {
+            // Parts of one task sharing its touch points are not a conflict.
+            if inherited[i].is_some() && inherited[i] == inherited[j] {
                 continue;
             }
-            let existing = out.iter_mut().find(|c| {
-                c.kind == ConflictKind::Worktree
-                    && c.left_track == Some(*t)
-                    && c.worktree.as_ref().is_some_and(|(n, _)| n == &wt.name)
-            });
-            match existing {
-                Some(c) => {
+            out.push(Conflict::new(ConflictKind::InTrack, *ta, *a, found).against(*tb, *b));
+            continue;
+        }
+        match between.get(&(*ta, *tb)) {
+            Some(&at) => {
+                let c = &mut out[at];
+                push_unique(&mut c.left_tasks, *a);
+                push_unique(&mut c.right_tasks, *b);
+                for p in found {
+                    push_unique(&mut c.paths, p);
+                }
+            }
+            None => {
+                between.insert((*ta, *tb), out.len());
+                out.push(Conflict::new(ConflictKind::Tracks, *ta, *a, found).against(*tb, *b))
+            }
+        }
+    }
+    let touch: Vec<&[String]> = units.iter().map(|(_, _, t)| t.as_slice()).collect();
+    let in_flight = worktree_overlaps(&touch, occupied);
+    for (w, wt) in occupied.iter().enumerate() {
+        let mut per_track: HashMap<usize, usize> = HashMap::new();
+        for (u, (t, task, _)) in units.iter().enumerate() {
+            let Some((_, found)) = in_flight[u].iter().find(|(x, _)| *x == w) else {
+                continue;
+            };
+            match per_track.get(t) {
+                Some(&k) => {
+                    let c = &mut out[k];
                     push_unique(&mut c.left_tasks, *task);
                     for p in found {
-                        push_unique(&mut c.paths, p);
+                        push_unique(&mut c.paths, p.clone());
                     }
                 }
                 None => {
-                    let mut c = Conflict::new(ConflictKind::Worktree, *t, *task, found);
+                    per_track.insert(*t, out.len());
+                    let mut c = Conflict::new(ConflictKind::Worktree, *t, *task, found.clone());
                     c.worktree = Some((wt.name.clone(), wt.branch.clone()));
                     c.worktree_path = Some(wt.path.clone());
                     out.push(c);

@@ -205,11 +205,17 @@ pub fn unit_touch_points(plan: &Plan, t: usize, out: &mut Vec<String>) {
 /// A track is doc-only when its remaining work has touch points and all are docs; tasks
 /// without touch points neither make nor break it.
 fn is_doc_only(plan: &Plan, units: &[Unit], docs: &DocGlobs) -> bool {
+    let mut any = false;
     let mut paths = Vec::new();
     for u in units {
+        paths.clear();
         unit_touch_points(plan, u.task, &mut paths);
+        if !paths.iter().all(|p| docs.is_doc(p)) {
+            return false;
+        }
+        any |= !paths.is_empty();
     }
-    !paths.is_empty() && paths.iter().all(|p| docs.is_doc(p))
+    any
 }
 
 /// Find a track by key, letter, numeric id or (unique) name fragment.

@@ -28,17 +28,27 @@ impl Why {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Seg {
-    Lit(String),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Seg<'a> {
+    Lit(&'a str),
     /// One segment with wildcards.
-    Wild(String),
+    Wild(&'a str),
     /// `**`: any number of segments.
     Any,
 }
 
 fn is_glob(s: &str) -> bool {
-    s.contains(['*', '?', '[', '{'])
+    s.bytes().any(|b| matches!(b, b'*' | b'?' | b'[' | b'{'))
+}
+
+/// Leading white space and `./` removed (`trim_start_matches` with a string pattern
+/// builds a searcher per call; this is on the hot path of every comparison).
+fn strip_dot_slash(p: &str) -> &str {
+    let mut p = p.trim();
+    while let Some(rest) = p.strip_prefix("./") {
+        p = rest;
+    }
+    p
 }
 
 /// `a/{b,c}/d` → `a/b/d`, `a/c/d` (nested braces expanded too; at most 64 results).
@@ -90,8 +100,8 @@ fn expand_braces(p: &str) -> Vec<String> {
     out
 }
 
-fn segments(p: &str) -> Vec<Seg> {
-    let p = p.trim().trim_start_matches("./").trim_end_matches('/');
+fn segments(p: &str) -> Vec<Seg<'_>> {
+    let p = strip_dot_slash(p).trim_end_matches('/');
     let mut out: Vec<Seg> = p
         .split('/')
         .filter(|s| !s.is_empty() && *s != ".")
@@ -99,9 +109,9 @@ fn segments(p: &str) -> Vec<Seg> {
             if s == "**" {
                 Seg::Any
             } else if is_glob(s) {
-                Seg::Wild(s.to_string())
+                Seg::Wild(s)
             } else {
-                Seg::Lit(s.to_string())
+                Seg::Lit(s)
             }
         })
         .collect();
@@ -110,37 +120,65 @@ fn segments(p: &str) -> Vec<Seg> {
     out
 }
 
-/// Single-segment wildcard match (`*`, `?`, `[abc]`, `[a-z]`, `[!x]`).
-fn seg_match(pat: &[char], s: &[char]) -> bool {
-    match pat.first() {
-        None => s.is_empty(),
-        Some('*') => (0..=s.len()).any(|i| seg_match(&pat[1..], &s[i..])),
-        Some('?') => !s.is_empty() && seg_match(&pat[1..], &s[1..]),
-        Some('[') => {
-            let Some(end) = pat.iter().skip(2).position(|&c| c == ']').map(|e| e + 2) else {
-                return !s.is_empty() && s[0] == '[' && seg_match(&pat[1..], &s[1..]);
-            };
-            let Some(&c) = s.first() else { return false };
-            let mut set = &pat[1..end];
-            let negate = matches!(set.first(), Some('!') | Some('^'));
-            if negate {
-                set = &set[1..];
-            }
-            let mut hit = false;
-            let mut i = 0;
-            while i < set.len() {
-                if i + 2 < set.len() && set[i + 1] == '-' {
-                    hit |= set[i] <= c && c <= set[i + 2];
-                    i += 3;
-                } else {
-                    hit |= set[i] == c;
-                    i += 1;
-                }
-            }
-            hit != negate && seg_match(&pat[end + 1..], &s[1..])
-        }
-        Some(&c) => !s.is_empty() && s[0] == c && seg_match(&pat[1..], &s[1..]),
+/// A symbol of a segment: bytes for ASCII text (no allocation), chars otherwise.
+trait Sym: Copy + Ord {
+    fn of(c: u8) -> Self;
+}
+
+impl Sym for u8 {
+    fn of(c: u8) -> u8 {
+        c
     }
+}
+
+impl Sym for char {
+    fn of(c: u8) -> char {
+        c as char
+    }
+}
+
+/// Single-segment wildcard match (`*`, `?`, `[abc]`, `[a-z]`, `[!x]`).
+fn seg_match<T: Sym>(pat: &[T], s: &[T]) -> bool {
+    let Some(&p0) = pat.first() else {
+        return s.is_empty();
+    };
+    if p0 == T::of(b'*') {
+        return (0..=s.len()).any(|i| seg_match(&pat[1..], &s[i..]));
+    }
+    if p0 == T::of(b'?') {
+        return !s.is_empty() && seg_match(&pat[1..], &s[1..]);
+    }
+    if p0 == T::of(b'[') {
+        let Some(end) = pat
+            .iter()
+            .skip(2)
+            .position(|&c| c == T::of(b']'))
+            .map(|e| e + 2)
+        else {
+            return !s.is_empty() && s[0] == T::of(b'[') && seg_match(&pat[1..], &s[1..]);
+        };
+        let Some(&c) = s.first() else { return false };
+        let mut set = &pat[1..end];
+        let negate = set
+            .first()
+            .is_some_and(|&x| x == T::of(b'!') || x == T::of(b'^'));
+        if negate {
+            set = &set[1..];
+        }
+        let mut hit = false;
+        let mut i = 0;
+        while i < set.len() {
+            if i + 2 < set.len() && set[i + 1] == T::of(b'-') {
+                hit |= set[i] <= c && c <= set[i + 2];
+                i += 3;
+            } else {
+                hit |= set[i] == c;
+                i += 1;
+            }
+        }
+        return hit != negate && seg_match(&pat[end + 1..], &s[1..]);
+    }
+    !s.is_empty() && s[0] == p0 && seg_match(&pat[1..], &s[1..])
 }
 
 /// The literal text before the first wildcard and after the last one.
@@ -154,9 +192,13 @@ fn seg_compat(a: &Seg, b: &Seg) -> bool {
     match (a, b) {
         (Seg::Lit(x), Seg::Lit(y)) => x == y,
         (Seg::Lit(l), Seg::Wild(w)) | (Seg::Wild(w), Seg::Lit(l)) => {
-            let p: Vec<char> = w.chars().collect();
-            let s: Vec<char> = l.chars().collect();
-            seg_match(&p, &s)
+            if w.is_ascii() && l.is_ascii() {
+                seg_match(w.as_bytes(), l.as_bytes())
+            } else {
+                let p: Vec<char> = w.chars().collect();
+                let s: Vec<char> = l.chars().collect();
+                seg_match(&p, &s)
+            }
         }
         (Seg::Wild(x), Seg::Wild(y)) => {
             // Conservative: literal prefixes and suffixes must agree.
@@ -168,40 +210,146 @@ fn seg_compat(a: &Seg, b: &Seg) -> bool {
     }
 }
 
-fn unify(a: &[Seg], b: &[Seg], memo: &mut std::collections::HashMap<(usize, usize), bool>) -> bool {
-    let key = (a.len(), b.len());
-    if let Some(&v) = memo.get(&key) {
-        return v;
+/// Whether some path matches both segment lists. `memo[i * (b.len() + 1) + j]` caches
+/// the answer for the suffixes `a[i..]`, `b[j..]` (0 unknown, 1 no, 2 yes).
+fn unify(a: &[Seg], b: &[Seg]) -> bool {
+    let n = (a.len() + 1) * (b.len() + 1);
+    if n <= 256 {
+        unify_at(a, b, 0, 0, &mut [0u8; 256][..n])
+    } else {
+        unify_at(a, b, 0, 0, &mut vec![0u8; n])
     }
-    let v = match (a.first(), b.first()) {
+}
+
+fn unify_at(a: &[Seg], b: &[Seg], i: usize, j: usize, memo: &mut [u8]) -> bool {
+    let key = i * (b.len() + 1) + j;
+    if memo[key] != 0 {
+        return memo[key] == 2;
+    }
+    let v = match (a.get(i), b.get(j)) {
         (None, None) => true,
         (Some(Seg::Any), _) => {
-            unify(&a[1..], b, memo) || (!b.is_empty() && unify(a, &b[1..], memo))
+            unify_at(a, b, i + 1, j, memo) || (j < b.len() && unify_at(a, b, i, j + 1, memo))
         }
         (_, Some(Seg::Any)) => {
-            unify(a, &b[1..], memo) || (!a.is_empty() && unify(&a[1..], b, memo))
+            unify_at(a, b, i, j + 1, memo) || (i < a.len() && unify_at(a, b, i + 1, j, memo))
         }
         (None, _) | (_, None) => false,
-        (Some(x), Some(y)) => seg_compat(x, y) && unify(&a[1..], &b[1..], memo),
+        (Some(x), Some(y)) => seg_compat(x, y) && unify_at(a, b, i + 1, j + 1, memo),
     };
-    memo.insert(key, v);
+    memo[key] = if v { 2 } else { 1 };
     v
+}
+
+/// The leading literal segments of a touch point (before any wildcard, brace or `**`).
+fn literal_segments(p: &str) -> impl Iterator<Item = &str> {
+    strip_dot_slash(p)
+        .split('/')
+        .filter(|s| !s.is_empty() && *s != ".")
+        .take_while(|s| *s != "**" && !is_glob(s))
+}
+
+/// Two paths can only meet when one's literal prefix is a segment prefix of the
+/// other's: where both name a literal segment at the same depth, the segments must agree.
+fn prefixes_meet(a: &str, b: &str) -> bool {
+    let (mut x, mut y) = (literal_segments(a), literal_segments(b));
+    loop {
+        match (x.next(), y.next()) {
+            (Some(s), Some(t)) if s != t => return false,
+            (Some(_), Some(_)) => continue,
+            _ => return true,
+        }
+    }
+}
+
+/// Touch points indexed by their literal prefix, so that a path is compared only with
+/// those it could meet: the ones whose prefix is an ancestor of its own, or below it.
+/// Prefixes are keyed by a running hash of their segments; a collision only adds
+/// candidates, and `overlap` decides.
+#[derive(Debug, Clone)]
+pub struct PathIndex<T> {
+    /// Values whose literal prefix is exactly this one.
+    at: std::collections::HashMap<u64, Vec<T>>,
+    /// Values whose literal prefix lies strictly below this one.
+    below: std::collections::HashMap<u64, Vec<T>>,
+}
+
+impl<T: Copy> Default for PathIndex<T> {
+    fn default() -> Self {
+        PathIndex {
+            at: std::collections::HashMap::new(),
+            below: std::collections::HashMap::new(),
+        }
+    }
+}
+
+const ROOT: u64 = 0xcbf29ce484222325;
+
+fn extend_hash(mut h: u64, seg: &str) -> u64 {
+    for b in seg.bytes().chain(std::iter::once(b'/')) {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    h
+}
+
+impl<T: Copy> PathIndex<T> {
+    pub fn insert(&mut self, path: &str, value: T) {
+        let mut h = ROOT;
+        for s in literal_segments(path) {
+            self.below.entry(h).or_default().push(value);
+            h = extend_hash(h, s);
+        }
+        self.at.entry(h).or_default().push(value);
+    }
+
+    /// Every value stored under a path that may overlap `path` (a superset: `overlap`
+    /// decides). Values may repeat.
+    pub fn candidates(&self, path: &str, out: &mut Vec<T>) {
+        let mut h = ROOT;
+        if let Some(v) = self.at.get(&h) {
+            out.extend_from_slice(v);
+        }
+        for s in literal_segments(path) {
+            h = extend_hash(h, s);
+            if let Some(v) = self.at.get(&h) {
+                out.extend_from_slice(v);
+            }
+        }
+        if let Some(v) = self.below.get(&h) {
+            out.extend_from_slice(v);
+        }
+    }
+}
+
+fn norm(p: &str) -> &str {
+    strip_dot_slash(p)
 }
 
 /// Whether two touch points can name the same file, and why.
 pub fn overlap(a: &str, b: &str) -> Option<Why> {
-    let norm = |p: &str| p.trim().trim_start_matches("./").to_string();
+    if !prefixes_meet(a, b) {
+        return None;
+    }
     let (a, b) = (norm(a), norm(b));
     if a.is_empty() || b.is_empty() {
         return None;
     }
-    let (ga, gb) = (is_glob(&a), is_glob(&b));
-    let hit = expand_braces(&a).iter().any(|x| {
-        expand_braces(&b).iter().any(|y| {
-            let (sx, sy) = (segments(x), segments(y));
-            unify(&sx, &sy, &mut std::collections::HashMap::new())
-        })
-    });
+    if !is_glob(a) && !is_glob(b) {
+        // Two plain paths: the prefix check above already compared every segment of the
+        // shorter one, so they are the same file or one holds the other.
+        let (x, y) = (a.trim_end_matches('/'), b.trim_end_matches('/'));
+        let same = literal_segments(x).eq(literal_segments(y));
+        return Some(if same { Why::Same } else { Why::Contains });
+    }
+    let (ga, gb) = (is_glob(a), is_glob(b));
+    let hit = if a.contains('{') || b.contains('{') {
+        let (xs, ys) = (expand_braces(a), expand_braces(b));
+        xs.iter()
+            .any(|x| ys.iter().any(|y| unify(&segments(x), &segments(y))))
+    } else {
+        unify(&segments(a), &segments(b))
+    };
     if !hit {
         return None;
     }
@@ -260,5 +408,37 @@ mod tests {
         assert_eq!(overlap("src/[a-c].ts", "src/b.ts"), Some(Why::Matches));
         assert_eq!(overlap("docs/", "src/docs/a.md"), None);
         assert_eq!(overlap("**/*.md", "user_docs/x.md"), Some(Why::Matches));
+    }
+
+    #[test]
+    fn the_index_finds_every_path_that_can_meet() {
+        let paths = [
+            "apps/web/src/routes/mes/*",
+            "apps/web/src/routes/mes/execution.tsx",
+            "apps/web/",
+            "apps/server/a/*",
+            "**/*.md",
+            "user_docs/guide.md",
+            "src/{a,b}/x.ts",
+            "./apps/web/src/x.ts",
+        ];
+        let mut idx = PathIndex::default();
+        for (i, p) in paths.iter().enumerate() {
+            idx.insert(p, i);
+        }
+        // Whatever overlap says meets, the index offers (and more is fine).
+        for a in &paths {
+            let mut got = Vec::new();
+            idx.candidates(a, &mut got);
+            for (j, b) in paths.iter().enumerate() {
+                if overlap(a, b).is_some() {
+                    assert!(got.contains(&j), "{a} vs {b}");
+                }
+            }
+        }
+        let mut got = Vec::new();
+        idx.candidates("apps/server/b/x.ts", &mut got);
+        got.sort_unstable();
+        assert_eq!(got, [4], "only the root glob can meet a path elsewhere");
     }
 }

@@ -2,7 +2,7 @@
 //! not conflicting with work in flight, earlier checkpoint, then plan order. Every
 //! candidate says why it was chosen; every other unit says why not (`--explain`).
 
-use super::conflicts::{pairs, unit_paths, Occupied, PathPair};
+use super::conflicts::{pairs, unit_paths, worktree_overlaps, Occupied, PathPair};
 use super::Remaining;
 use crate::config::ShortlistSizes;
 use crate::plan::{Plan, Span};
@@ -146,21 +146,38 @@ pub fn shortlist(
         .filter(|w| w.doc_only)
         .map(|w| w.track)
         .collect();
+    // Every unit's paths first, so that the worktrees' files are matched in one pass.
+    let all: Vec<(usize, usize, Vec<String>)> = remaining
+        .tracks
+        .iter()
+        .flat_map(|w| w.units.iter().map(move |u| (w.track, u.task)))
+        .map(|(tr, t)| (tr, t, unit_paths(plan, t).0))
+        .collect();
+    let touch: Vec<&[String]> = all
+        .iter()
+        .map(|(tr, _, p)| {
+            if doc_only.contains(tr) {
+                &[][..]
+            } else {
+                p.as_slice()
+            }
+        })
+        .collect();
+    let mut in_flight = worktree_overlaps(&touch, occupied).into_iter();
+    let mut all = all.into_iter();
     let mut eligible: Vec<Info> = Vec::new();
     let mut passed: Vec<Passed> = Vec::new();
     for w in &remaining.tracks {
         for u in &w.units {
             let t = u.task;
-            let (paths, _) = unit_paths(plan, t);
-            let mut in_flight_overlap = Vec::new();
-            if !doc_only.contains(&w.track) {
-                for o in occupied {
-                    let found = pairs(&paths, &o.files);
-                    if !found.is_empty() {
-                        in_flight_overlap.push((o.name.clone(), o.branch.clone(), found));
-                    }
-                }
-            }
+            // `all` and `in_flight` run in the same order as these loops.
+            let paths = all.next().map(|(_, _, p)| p).unwrap_or_default();
+            let in_flight_overlap: Vec<(String, String, Vec<PathPair>)> = in_flight
+                .next()
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, found)| (occupied[k].name.clone(), occupied[k].branch.clone(), found))
+                .collect();
             let mut why = Vec::new();
             if let Some(section) = ex.parked.get(&t) {
                 why.push(format!("parked in `{section}`: listed, never shortlisted"));

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the two benchmark repositories and times `shortlist worktrees` (a fresh process,
-# end to end) side by side with the anchors, in the same run:
+# Builds the two benchmark repositories and times `shortlist worktrees` and `shortlist
+# next` (fresh processes, end to end) side by side with the anchors, in the same run:
 #   - `git status` in every worktree (summed),
 #   - a reference script running 7 `git` processes per worktree (what teams do by hand).
 # Usage: benches/worktrees.sh [DIR] [small|big|both]   (default /tmp/shortlist-bench both)
@@ -70,12 +70,18 @@ bench() {
   time_cmd "reference script (7 git per worktree)" reference_script "$main"
   time_cmd "shortlist worktrees" "$SL" --repo "$main" worktrees
   time_cmd "shortlist worktrees --no-index-refresh" "$SL" --repo "$main" --no-index-refresh worktrees
+  # The whole triage: plan + scan + staleness + conflicts + shortlist + render.
+  local db; db=$(mktemp -d)/bench.sqlite3
+  time_cmd "shortlist next" "$SL" --repo "$main" --database "$db" next
+  time_cmd "shortlist next --format json" "$SL" --repo "$main" --database "$db" --format json next
   if command -v /usr/bin/time >/dev/null; then
     local rss; rss=$( { /usr/bin/time -f '%M' "$SL" --repo "$main" worktrees >/dev/null; } 2>&1 | tail -1)
     echo "  shortlist worktrees peak RSS: $((rss / 1024)) MB"
   fi
   echo "  where the time goes (one run):"
   "$SL" --repo "$main" worktrees --timings 2>&1 >/dev/null | sed 's/^/    /'
+  echo "  where the time goes in next (one run):"
+  "$SL" --repo "$main" --database "$db" next --timings 2>&1 >/dev/null | sed 's/^/    /'
 }
 
 case $WHICH in

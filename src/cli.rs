@@ -173,6 +173,7 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
         repo: cli.repo.clone(),
         config: cli.config.clone(),
         plan_globs: cli.plan.clone(),
+        no_index_refresh: cli.no_index_refresh,
     };
     let json = cli.format == Format::Json;
     let pretty = |v: serde_json::Value| serde_json::to_string_pretty(&v).unwrap_or_default() + "\n";
@@ -200,10 +201,12 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
     }
     if let Command::Status = cli.command {
         // The plan is optional here: it only names the files whose edits are called out.
-        let (config, files) = Workspace::locate(&opts)?;
+        let config = Workspace::config(&opts)?;
+        let mut scanner = Scanner::open(&config.root)?;
+        // One walk of the working tree: the file list's status read is the checkout's.
+        let files = scanner.files(refresh)?;
         let plan = Workspace::read_plan(&config, &files).ok();
         let t_open = ms(started);
-        let mut scanner = Scanner::open(&config.root)?;
         let status = scanner.checkout(&scan_options(&config, plan.as_ref(), refresh));
         let out = if json {
             pretty(render::repo::status_json(&status))

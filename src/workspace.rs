@@ -6,6 +6,7 @@ use crate::plan::FileIndex;
 use crate::plan::{self, Plan};
 use crate::repo::{self, staleness, Areas, RepoError, RepoFiles, RepoReport, ScanOptions, Scanner};
 use crate::sources::{self, SourceError};
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -27,22 +28,32 @@ pub struct OpenOptions {
     pub repo: Option<PathBuf>,
     pub config: Option<PathBuf>,
     pub plan_globs: Vec<String>,
+    /// Do not write refreshed stat data back to the git index.
+    pub no_index_refresh: bool,
 }
 
 pub struct Workspace {
     pub config: Config,
     pub files: RepoFiles,
     pub plan: Plan,
+    /// The scanner that listed the files, holding the checkout's status for the scan
+    /// (so the working tree is walked once per command).
+    scanner: RefCell<Option<Scanner>>,
 }
 
 impl Workspace {
     pub fn open(opts: &OpenOptions) -> Result<Workspace, OpenError> {
-        let (config, files) = Self::locate(opts)?;
+        let config = Self::config(opts)?;
+        let (files, scanner) = match Scanner::open(&config.root) {
+            Ok(mut sc) => (sc.files(!opts.no_index_refresh)?, Some(sc)),
+            Err(_) => (repo::list_files(&config.root)?, None),
+        };
         let plan = Self::read_plan(&config, &files)?;
         Ok(Workspace {
             config,
             files,
             plan,
+            scanner: RefCell::new(scanner),
         })
     }
 
@@ -122,7 +133,8 @@ impl Workspace {
     /// The repository's state and the open tasks whose code may already exist. A plain
     /// directory (no git) gives a report saying so; nothing here fails the command.
     pub fn repo_report(&self, refresh_index: bool) -> RepoReport {
-        let mut scanner = match Scanner::open(&self.config.root) {
+        let kept = self.scanner.borrow_mut().take();
+        let mut scanner = match kept.map_or_else(|| Scanner::open(&self.config.root), Ok) {
             Ok(s) => s,
             Err(e) => {
                 return RepoReport {

@@ -290,6 +290,9 @@ pub struct Scanner {
     repo: Repository,
     /// Open worktree repositories by path.
     worktrees: HashMap<PathBuf, Repository>,
+    /// The checkout's status when [`Scanner::files`] already read it; the next scan
+    /// uses it instead of walking the working tree a second time.
+    checkout_read: Option<Result<StatusRead, String>>,
 }
 
 fn canon(p: &Path) -> PathBuf {
@@ -360,7 +363,35 @@ impl Scanner {
             root: canon(root),
             repo,
             worktrees: HashMap::new(),
+            checkout_read: None,
         })
+    }
+
+    /// The repository's files (index entries and untracked files, ignores honoured,
+    /// deleted ones left out), from one status read of the checkout that the next
+    /// [`Scanner::scan`] or [`Scanner::checkout`] reuses.
+    pub fn files(&mut self, refresh_index: bool) -> Result<super::RepoFiles, super::RepoError> {
+        let err = |message: String| super::RepoError::Git {
+            path: self.root.clone(),
+            message,
+        };
+        let read = read_status(&self.repo, refresh_index);
+        let status = read.as_ref().map_err(|e| err(e.clone()))?;
+        let index = self.repo.index().map_err(|e| err(e.message().to_string()))?;
+        let mut files: Vec<String> = index
+            .iter()
+            .filter_map(|e| String::from_utf8(e.path).ok())
+            .collect();
+        files.extend(status.untracked.iter().cloned());
+        files.sort();
+        files.dedup();
+        if !status.deleted.is_empty() {
+            let mut deleted = status.deleted.clone();
+            deleted.sort();
+            files.retain(|p| deleted.binary_search(p).is_err());
+        }
+        self.checkout_read = Some(read);
+        Ok(super::RepoFiles { files })
     }
 
     pub fn repository(&self) -> &Repository {
@@ -405,7 +436,8 @@ impl Scanner {
 
     /// The main checkout's status (the repository at the root).
     pub fn checkout(&mut self, opts: &ScanOptions) -> CheckoutStatus {
-        checkout_status(&self.repo, &self.root, opts).0
+        let pre = self.checkout_read.take();
+        checkout_status(&self.repo, &self.root, opts, pre).0
     }
 
     /// Scan the checkout and every worktree.
@@ -483,6 +515,7 @@ impl Scanner {
                 None => break,
             }
         };
+        let pre = self.checkout_read.take();
         let repo = &self.repo;
         let root = &self.root;
         let mut checkout_ms = 0.0;
@@ -494,7 +527,7 @@ impl Scanner {
                 s.spawn(drain);
             }
             let t0 = Instant::now();
-            let (checkout, own_status) = checkout_status(repo, root, opts);
+            let (checkout, own_status) = checkout_status(repo, root, opts, pre);
             checkout_ms = ms(t0);
             if let Some(job) = current {
                 run_job(job, Some((repo, own_status)), base_ref, opts);
@@ -723,6 +756,8 @@ struct StatusRead {
     /// Paths changed in the index or the working tree (not untracked).
     changed: Vec<String>,
     untracked: Vec<String>,
+    /// Tracked files gone from the working tree.
+    deleted: Vec<String>,
     problem: Option<String>,
 }
 
@@ -758,6 +793,7 @@ fn read_status(repo: &Repository, refresh: bool) -> Result<StatusRead, String> {
     let mut counts = Counts::default();
     let mut changed = Vec::new();
     let mut untracked = Vec::new();
+    let mut deleted = Vec::new();
     let staged_bits = Status::INDEX_NEW
         | Status::INDEX_MODIFIED
         | Status::INDEX_DELETED
@@ -778,6 +814,9 @@ fn read_status(repo: &Repository, refresh: bool) -> Result<StatusRead, String> {
             untracked.push(path);
             continue;
         }
+        if st.contains(Status::WT_DELETED) {
+            deleted.push(path.clone());
+        }
         let mut any = false;
         if st.intersects(staged_bits) {
             counts.staged += 1;
@@ -795,6 +834,7 @@ fn read_status(repo: &Repository, refresh: bool) -> Result<StatusRead, String> {
         counts,
         changed,
         untracked,
+        deleted,
         problem,
     })
 }
@@ -819,6 +859,7 @@ fn checkout_status(
     repo: &Repository,
     root: &Path,
     opts: &ScanOptions,
+    pre: Option<Result<StatusRead, String>>,
 ) -> (CheckoutStatus, Option<StatusRead>) {
     let head = read_head(repo);
     let mut out = CheckoutStatus {
@@ -828,7 +869,7 @@ fn checkout_status(
         ..CheckoutStatus::default()
     };
     let mut kept = None;
-    match read_status(repo, opts.refresh_index) {
+    match pre.unwrap_or_else(|| read_status(repo, opts.refresh_index)) {
         Ok(s) => {
             out.counts = s.counts.clone();
             out.untracked_total = s.untracked.len();

@@ -218,7 +218,16 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
         }
         return Ok((out, 0));
     }
-    let ws = Workspace::open(&opts)?;
+    // Commands that show the repository scan it while opening (one walk of the tree).
+    let scans = matches!(
+        cli.command,
+        Command::Triage { .. } | Command::Next { .. } | Command::Note { .. }
+    );
+    let ws = if scans {
+        Workspace::open_scanned(&opts)?
+    } else {
+        Workspace::open(&opts)?
+    };
     let plan = &ws.plan;
     let t_open = ms(started);
     match &cli.command {

@@ -4,7 +4,9 @@
 use crate::config::{Config, ConfigError, FileConfig, CONFIG_NAMES};
 use crate::plan::FileIndex;
 use crate::plan::{self, Plan};
-use crate::repo::{self, staleness, Areas, RepoError, RepoFiles, RepoReport, ScanOptions, Scanner};
+use crate::repo::{
+    self, staleness, Areas, RepoError, RepoFiles, RepoReport, RepoState, ScanOptions, Scanner,
+};
 use crate::sources::{self, SourceError};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -39,6 +41,8 @@ pub struct Workspace {
     /// The scanner that listed the files, holding the checkout's status for the scan
     /// (so the working tree is walked once per command).
     scanner: RefCell<Option<Scanner>>,
+    /// The scan made while opening ([`Workspace::open_scanned`]), for `repo_report`.
+    scanned: RefCell<Option<RepoState>>,
 }
 
 impl Workspace {
@@ -54,6 +58,30 @@ impl Workspace {
             files,
             plan,
             scanner: RefCell::new(scanner),
+            scanned: RefCell::new(None),
+        })
+    }
+
+    /// Open for a triage: scan the repository first (the checkout on this thread while
+    /// workers take the worktrees), then list the files from that same status read and
+    /// parse the plan. The working tree is walked once.
+    pub fn open_scanned(opts: &OpenOptions) -> Result<Workspace, OpenError> {
+        let config = Self::config(opts)?;
+        let refresh = !opts.no_index_refresh;
+        let Ok(mut scanner) = Scanner::open(&config.root) else {
+            return Self::open(opts);
+        };
+        let mut state = scanner.scan(&scan_options(&config, None, refresh));
+        let files = scanner.files(refresh)?;
+        let plan = Self::read_plan(&config, &files)?;
+        let plan_paths: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
+        state.checkout.plan_modified = scanner.plan_modified(&plan_paths);
+        Ok(Workspace {
+            config,
+            files,
+            plan,
+            scanner: RefCell::new(Some(scanner)),
+            scanned: RefCell::new(Some(state)),
         })
     }
 
@@ -143,7 +171,10 @@ impl Workspace {
                 }
             }
         };
-        let state = scanner.scan(&scan_options(&self.config, Some(&self.plan), refresh_index));
+        let done = self.scanned.borrow_mut().take();
+        let state = done.unwrap_or_else(|| {
+            scanner.scan(&scan_options(&self.config, Some(&self.plan), refresh_index))
+        });
         let mut working = HashMap::new();
         for p in &state.checkout.plan_modified {
             if let Ok(text) = std::fs::read_to_string(self.config.root.join(p)) {

@@ -316,6 +316,14 @@ fn checkout_status_counts_upstream_and_plan_edits() {
     assert!(run
         .stdout
         .contains("Plan has uncommitted edits: `docs/plan/phase5.md`"));
+    // The triage (which scans before it knows the plan) calls it out too.
+    let run = shortlist(r.path(), &["triage"]);
+    assert!(
+        run.stdout
+            .contains("Plan has uncommitted edits: `docs/plan/phase5.md`"),
+        "{}",
+        run.stdout
+    );
     let run = shortlist(r.path(), &["status", "--format", "json"]);
     let v: Value = serde_json::from_str(&run.stdout).expect("json");
     assert_eq!(v["schema"], "shortlist.status/1");

@@ -293,6 +293,9 @@ pub struct Scanner {
     /// The checkout's status when [`Scanner::files`] already read it; the next scan
     /// uses it instead of walking the working tree a second time.
     checkout_read: Option<Result<StatusRead, String>>,
+    /// The checkout's status as the last scan read it, for [`Scanner::files`] and
+    /// [`Scanner::plan_modified`] after that scan.
+    last_scan_read: Option<StatusRead>,
 }
 
 fn canon(p: &Path) -> PathBuf {
@@ -364,6 +367,7 @@ impl Scanner {
             repo,
             worktrees: HashMap::new(),
             checkout_read: None,
+            last_scan_read: None,
         })
     }
 
@@ -375,9 +379,17 @@ impl Scanner {
             path: self.root.clone(),
             message,
         };
-        let read = read_status(&self.repo, refresh_index);
+        // Right after a scan its status read is the working tree's; else read it now and
+        // keep it for the next scan.
+        let (read, for_next_scan) = match &self.last_scan_read {
+            Some(r) => (Ok(r.clone()), false),
+            None => (read_status(&self.repo, refresh_index), true),
+        };
         let status = read.as_ref().map_err(|e| err(e.clone()))?;
-        let index = self.repo.index().map_err(|e| err(e.message().to_string()))?;
+        let index = self
+            .repo
+            .index()
+            .map_err(|e| err(e.message().to_string()))?;
         let mut files: Vec<String> = index
             .iter()
             .filter_map(|e| String::from_utf8(e.path).ok())
@@ -390,8 +402,18 @@ impl Scanner {
             deleted.sort();
             files.retain(|p| deleted.binary_search(p).is_err());
         }
-        self.checkout_read = Some(read);
+        if for_next_scan {
+            self.checkout_read = Some(read);
+        }
         Ok(super::RepoFiles { files })
+    }
+
+    /// Which of `plan_paths` the last scan found edited or untracked in the checkout.
+    pub fn plan_modified(&self, plan_paths: &[String]) -> Vec<String> {
+        self.last_scan_read
+            .as_ref()
+            .map(|s| modified_plans(s, plan_paths))
+            .unwrap_or_default()
     }
 
     pub fn repository(&self) -> &Repository {
@@ -516,9 +538,11 @@ impl Scanner {
             }
         };
         let pre = self.checkout_read.take();
+        self.last_scan_read = None;
         let repo = &self.repo;
         let root = &self.root;
         let mut checkout_ms = 0.0;
+        let mut kept_read = None;
         // Repository objects are Send, not Sync: each one is used by one thread at a time.
         // The checkout (main `Repository`) is read on this thread while workers take
         // worktrees from the queue.
@@ -529,12 +553,14 @@ impl Scanner {
             let t0 = Instant::now();
             let (checkout, own_status) = checkout_status(repo, root, opts, pre);
             checkout_ms = ms(t0);
+            kept_read = own_status.clone();
             if let Some(job) = current {
                 run_job(job, Some((repo, own_status)), base_ref, opts);
             }
             drain();
             checkout
         });
+        self.last_scan_read = kept_read;
         phases.push(Phase {
             name: "checkout status".into(),
             ms: checkout_ms,
@@ -855,6 +881,20 @@ fn upstream_of(repo: &Repository, head: &Head) -> Option<Upstream> {
     })
 }
 
+/// Plan files edited (staged or not) or untracked in a status read.
+fn modified_plans(s: &StatusRead, plan_paths: &[String]) -> Vec<String> {
+    let plan: BTreeSet<&str> = plan_paths.iter().map(String::as_str).collect();
+    let mut out: Vec<String> = s
+        .changed
+        .iter()
+        .chain(&s.untracked)
+        .filter(|p| plan.contains(p.as_str()))
+        .cloned()
+        .collect();
+    out.sort();
+    out
+}
+
 fn checkout_status(
     repo: &Repository,
     root: &Path,
@@ -875,20 +915,7 @@ fn checkout_status(
             out.untracked_total = s.untracked.len();
             let mut untracked = s.untracked.clone();
             untracked.sort();
-            let plan: BTreeSet<&str> = opts.plan_paths.iter().map(String::as_str).collect();
-            out.plan_modified = s
-                .changed
-                .iter()
-                .filter(|p| plan.contains(p.as_str()))
-                .cloned()
-                .collect();
-            out.plan_modified.extend(
-                untracked
-                    .iter()
-                    .filter(|p| plan.contains(p.as_str()))
-                    .cloned(),
-            );
-            out.plan_modified.sort();
+            out.plan_modified = modified_plans(&s, &opts.plan_paths);
             untracked.truncate(UNTRACKED_CAP);
             out.untracked_paths = untracked;
             out.problems.extend(s.problem.clone());

@@ -61,6 +61,7 @@ fn bench(c: &mut Criterion) {
             files: (0..50)
                 .map(|k| format!("apps/web/src/m{}/f{}.ts", (w * 50 + k) % 97, w * 50 + k))
                 .collect(),
+            tasks: Vec::new(),
         })
         .collect();
     let sizes = ShortlistSizes::default();

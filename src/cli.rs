@@ -16,9 +16,13 @@ use std::time::Instant;
 
 const EXIT_CODES: &str = "\
 Exit codes:
-  0  success
-  1  the command itself failed (no repository, no plan, unknown task or track, bad config)
-  2  `check --strict` found error-level diagnostics";
+  0  success; for `check` and `worktrees`: nothing to report
+  1  the command itself failed (no repository, no plan, unknown task or track, bad config,
+     locked database)
+  2  `check`: conflicts exist (planned: between tasks, declared by the plan, against work
+     in flight; or predicted: worktrees whose merge would conflict), or with --strict
+     error-level diagnostics; `worktrees`: remaining work touches what a worktree works
+     on, or a predicted merge conflict";
 
 #[derive(Parser, Debug)]
 #[command(
@@ -51,6 +55,9 @@ pub struct Cli {
     /// `database`, else the platform data directory, one file per repository).
     #[arg(long, global = true, value_name = "FILE", env = "SHORTLIST_DATABASE")]
     pub database: Option<PathBuf>,
+    /// Do not predict merge conflicts between worktrees in flight (in-memory merges).
+    #[arg(long, global = true)]
+    pub no_merge_prediction: bool,
     /// Print where the time went (per phase and per worktree) to stderr.
     #[arg(long, global = true)]
     pub timings: bool,
@@ -87,7 +94,9 @@ pub enum Command {
     /// counts, untracked files, uncommitted plan edits.
     Status,
     /// Every linked worktree: branch, dirty, ahead/behind the base, changed files, areas;
-    /// which are in flight and which are merged (safe to remove).
+    /// which are in flight and which are merged (safe to remove); the tasks each one is
+    /// doing and predicted merge conflicts.
+    #[command(after_help = EXIT_CODES)]
     Worktrees,
     /// The shortlist: 3–5 candidates over 2–4 tracks with the reasons each was chosen, and
     /// the recommended next. With --format json: the whole shortlist.triage/1 document.
@@ -180,24 +189,46 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
     let refresh = !cli.no_index_refresh;
     let started = Instant::now();
     if let Command::Worktrees = cli.command {
-        // Config only: no file list and no plan, so that the scan is all the time spent.
         let config = Workspace::config(&opts)?;
         let t_open = ms(started);
         let mut scanner = Scanner::open(&config.root)?;
         let state = scanner.scan(&scan_options(&config, None, refresh));
+        // The plan is optional here: it names the tasks each worktree is doing.
+        let t_plan = Instant::now();
+        let plan = scanner
+            .files(refresh)
+            .ok()
+            .and_then(|files| Workspace::read_plan(&config, &files).ok());
+        let t_plan = ms(t_plan);
+        let t_flight = Instant::now();
+        let flight = ops::flight(&config, plan.as_ref(), &state, !cli.no_merge_prediction);
+        let t_flight = ms(t_flight);
         let t_render = Instant::now();
         let out = if json {
-            pretty(render::repo::worktrees_json(&state))
+            let mut v = render::repo::worktrees_json(&state);
+            if let serde_json::Value::Object(m) = &mut v {
+                m.extend(render::json::flight(plan.as_ref(), &flight));
+            }
+            pretty(v)
         } else {
-            render::repo::worktrees_md(&state)
+            render::repo::worktrees_md(&state) + &render::md::flight(plan.as_ref(), &flight)
         };
         if cli.timings {
             let mut phases = vec![("config".to_string(), t_open)];
             phases.extend(state.phases.iter().map(|p| (p.name.clone(), p.ms)));
+            phases.push(("plan".into(), t_plan));
+            phases.push((
+                format!(
+                    "tasks + merge prediction ({} pairs)",
+                    flight.prediction.merged_pairs
+                ),
+                t_flight,
+            ));
             phases.push(("render".into(), ms(t_render)));
             print_timings(&phases, Some(&state), ms(started));
         }
-        return Ok((out, 0));
+        let code = if flight.conflicts.is_empty() { 0 } else { 2 };
+        return Ok((out, code));
     }
     if let Command::Status = cli.command {
         // The plan is optional here: it only names the files whose edits are called out.
@@ -221,7 +252,10 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
     // Commands that show the repository scan it while opening (one walk of the tree).
     let scans = matches!(
         cli.command,
-        Command::Triage { .. } | Command::Next { .. } | Command::Note { .. }
+        Command::Triage { .. }
+            | Command::Next { .. }
+            | Command::Note { .. }
+            | Command::Check { .. }
     );
     let ws = if scans {
         Workspace::open_scanned(&opts)?
@@ -233,12 +267,21 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
     match &cli.command {
         Command::Worktrees | Command::Status => unreachable!("handled above"),
         Command::Check { strict } => {
+            // Planned conflicts (the plan's own, computed and declared) and predicted
+            // ones (worktrees in flight) make it exit 2, as do errors with --strict.
+            let (t, warnings) = full_triage(cli, &ws);
+            warn(&warnings);
+            let view = t.view(&ws, None);
             let out = if json {
-                pretty(render::json::check(plan))
+                let mut v = render::json::check(plan);
+                if let serde_json::Value::Object(m) = &mut v {
+                    m.insert("conflicts".into(), render::json::conflicts_of(&view));
+                }
+                pretty(v)
             } else {
-                render::md::check(plan)
+                render::md::check(plan) + &render::md::check_conflicts(&view)
             };
-            let code = if *strict && plan.error_count() > 0 {
+            let code = if !t.conflicts.is_empty() || (*strict && plan.error_count() > 0) {
                 2
             } else {
                 0
@@ -251,7 +294,7 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
                 None => None,
             };
             let t_repo = Instant::now();
-            let (t, warnings) = full_triage(cli, &ws, refresh);
+            let (t, warnings) = full_triage(cli, &ws);
             let t_repo = ms(t_repo);
             if cli.timings {
                 let mut phases = vec![("open + plan".to_string(), t_open)];
@@ -272,7 +315,7 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
         }
         Command::Next { explain } => {
             let t_repo = Instant::now();
-            let (t, warnings) = full_triage(cli, &ws, refresh);
+            let (t, warnings) = full_triage(cli, &ws);
             if cli.timings {
                 let mut phases = vec![("open + plan".to_string(), t_open)];
                 if let Some(s) = &t.report.state {
@@ -292,8 +335,9 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
             Ok((out, 0))
         }
         Command::Note { topic, by } => {
+            let topts = triage_options(cli);
             let mut store = open_store(cli, &ws)?;
-            let t = ops::triage(&ws, Some(&store), refresh);
+            let t = ops::triage(&ws, Some(&store), topts);
             warn(&t.warnings);
             let topic = if topic.is_empty() {
                 "triage".to_string()
@@ -464,7 +508,14 @@ fn open_store(cli: &Cli, ws: &Workspace) -> Result<Store, Failure> {
 }
 
 /// Triage with whatever the database holds; an unreadable database is a warning.
-fn full_triage(cli: &Cli, ws: &Workspace, refresh: bool) -> (ops::Triage, Vec<String>) {
+fn triage_options(cli: &Cli) -> ops::TriageOptions {
+    ops::TriageOptions {
+        refresh_index: !cli.no_index_refresh,
+        predict_merges: !cli.no_merge_prediction,
+    }
+}
+
+fn full_triage(cli: &Cli, ws: &Workspace) -> (ops::Triage, Vec<String>) {
     let mut warnings = Vec::new();
     let store = match db_path(cli, ws).and_then(|p| Ok(ops::open_for_read(&p)?)) {
         Ok(s) => s,
@@ -476,7 +527,7 @@ fn full_triage(cli: &Cli, ws: &Workspace, refresh: bool) -> (ops::Triage, Vec<St
             None
         }
     };
-    let t = ops::triage(ws, store.as_ref(), refresh);
+    let t = ops::triage(ws, store.as_ref(), triage_options(cli));
     warnings.extend(t.warnings.iter().cloned());
     (t, warnings)
 }

@@ -3,10 +3,13 @@
 //! bot differ only in how they present the results.
 
 use crate::note::{self, NoteError};
+use crate::plan::PlanText;
 use crate::render::{self, View};
+use crate::repo::merge::{self, Prediction};
 use crate::repo::RepoReport;
 use crate::store::{DecisionRow, PickRow, QuestionRow, Store, StoreError, StoredCandidate};
 use crate::triage::conflicts::{self, Conflict, Occupied};
+use crate::triage::inflight::{self, WorktreeInput, WorktreeTasks};
 use crate::triage::questions::{self, OpenQuestion};
 use crate::triage::shortlist::{self, Exclusions, Shortlist};
 use crate::triage::{self, DocGlobs, Remaining};
@@ -25,10 +28,32 @@ pub enum OpError {
     Invalid(String),
 }
 
+/// How a triage reads the repository.
+#[derive(Debug, Clone, Copy)]
+pub struct TriageOptions {
+    /// Save refreshed stat data into the git indexes (as `git status` does).
+    pub refresh_index: bool,
+    /// Predict merge conflicts between worktrees in flight.
+    pub predict_merges: bool,
+}
+
+impl Default for TriageOptions {
+    fn default() -> Self {
+        TriageOptions {
+            refresh_index: true,
+            predict_merges: true,
+        }
+    }
+}
+
 /// Everything a triage shows.
 pub struct Triage {
     pub remaining: Remaining,
     pub report: RepoReport,
+    /// Each worktree in flight and the tasks it is doing.
+    pub in_flight: Vec<WorktreeTasks>,
+    /// Predicted merge conflicts (also in `conflicts`, kind `merge`).
+    pub prediction: Prediction,
     pub conflicts: Vec<Conflict>,
     pub shortlist: Shortlist,
     /// Questions no decision answers yet, from the plan, notes and the store.
@@ -55,6 +80,7 @@ impl Triage {
             questions: Some(&self.questions),
             decisions: &self.decisions,
             explain: false,
+            in_flight: &self.in_flight,
         }
     }
 
@@ -94,7 +120,7 @@ pub fn open_for_read(path: &Path) -> Result<Option<Store>, StoreError> {
 
 /// The whole triage. The store is optional: without one, questions and decisions come
 /// from the plan and the notes only.
-pub fn triage(ws: &Workspace, store: Option<&Store>, refresh_index: bool) -> Triage {
+pub fn triage(ws: &Workspace, store: Option<&Store>, opts: TriageOptions) -> Triage {
     let plan = &ws.plan;
     let docs = DocGlobs::new(&ws.config.doc_globs);
     let remaining = triage::remaining(plan, &docs);
@@ -104,16 +130,31 @@ pub fn triage(ws: &Workspace, store: Option<&Store>, refresh_index: bool) -> Tri
     } else {
         Vec::new()
     };
-    let report = ws.repo_report(refresh_index);
-    let occupied = occupied(&report);
-    let conflicts = conflicts::conflicts(plan, &remaining, &occupied);
-    let shortlist = shortlist::shortlist(
-        plan,
-        &remaining,
-        &occupied,
-        &ws.config.shortlist,
-        &Exclusions::default(),
-    );
+    let report = ws.repo_report(opts.refresh_index);
+    let in_flight = report
+        .state
+        .as_ref()
+        .map(|s| worktree_tasks(plan, s))
+        .unwrap_or_default();
+    let prediction = match (&report.state, opts.predict_merges) {
+        (Some(state), true) => merge::predict(&ws.config.root, state),
+        _ => Prediction::default(),
+    };
+    let occupied = occupied(plan, &report, &in_flight);
+    let mut conflicts = conflicts::conflicts(plan, &remaining, &occupied);
+    conflicts.extend(conflicts::merge_conflicts(&prediction.conflicts));
+    let mut ex = Exclusions {
+        parked: triage::parked(plan, &ws.config.parking_sections),
+        ..Exclusions::default()
+    };
+    for w in &in_flight {
+        for (t, _) in &w.tasks {
+            ex.in_flight
+                .entry(*t)
+                .or_insert_with(|| (w.name.clone(), w.branch.clone()));
+        }
+    }
+    let shortlist = shortlist::shortlist(plan, &remaining, &occupied, &ws.config.shortlist, &ex);
     let mut warnings = Vec::new();
     let (chat, decisions) = match store {
         Some(s) => match (s.questions(), s.decisions()) {
@@ -136,6 +177,8 @@ pub fn triage(ws: &Workspace, store: Option<&Store>, refresh_index: bool) -> Tri
     Triage {
         remaining,
         report,
+        in_flight,
+        prediction,
         conflicts,
         shortlist,
         questions,
@@ -146,17 +189,81 @@ pub fn triage(ws: &Workspace, store: Option<&Store>, refresh_index: bool) -> Tri
     }
 }
 
-/// Worktrees in flight as the conflicts see them.
-pub fn occupied(report: &RepoReport) -> Vec<Occupied> {
+/// Which tasks each worktree in flight is doing: ids in its branch name and commit
+/// subjects, and its own copy of the plan files (read from its working tree).
+pub fn worktree_tasks(
+    plan: &crate::plan::Plan,
+    state: &crate::repo::RepoState,
+) -> Vec<WorktreeTasks> {
+    let flying: Vec<&crate::repo::Worktree> = state.in_flight().collect();
+    let plans: Vec<Option<crate::plan::Plan>> = flying
+        .iter()
+        .map(|w| {
+            let texts: Vec<PlanText> = plan
+                .files
+                .iter()
+                .filter_map(|f| {
+                    let text = std::fs::read(Path::new(&w.path).join(&f.path)).ok()?;
+                    Some(PlanText {
+                        path: f.path.clone(),
+                        text: String::from_utf8_lossy(&text).into_owned(),
+                    })
+                })
+                .collect();
+            (!texts.is_empty()).then(|| crate::plan::parse(&texts, None))
+        })
+        .collect();
+    let inputs: Vec<WorktreeInput> = flying
+        .iter()
+        .zip(&plans)
+        .map(|(w, p)| WorktreeInput {
+            name: &w.name,
+            path: &w.path,
+            branch: w.head.branch.as_deref().unwrap_or(""),
+            commits: w
+                .commits
+                .iter()
+                .map(|c| (c.id.as_str(), c.subject.as_str()))
+                .collect(),
+            plan: p.as_ref(),
+        })
+        .collect();
+    let mut out = inflight::map(plan, &inputs);
+    for (o, w) in out.iter_mut().zip(&flying) {
+        o.branch = w.head.describe();
+    }
+    out
+}
+
+/// Worktrees in flight as the conflicts see them: their changed files plus the touch
+/// points of the tasks they are doing.
+pub fn occupied(
+    plan: &crate::plan::Plan,
+    report: &RepoReport,
+    in_flight: &[WorktreeTasks],
+) -> Vec<Occupied> {
     report
         .state
         .iter()
         .flat_map(|s| s.in_flight())
-        .map(|w| Occupied {
-            name: w.name.clone(),
-            path: w.path.clone(),
-            branch: w.head.describe(),
-            files: w.changed_files.clone(),
+        .map(|w| {
+            let mut files = w.changed_files.clone();
+            let mut tasks = Vec::new();
+            if let Some(m) = in_flight.iter().find(|m| m.path == w.path) {
+                for (t, _) in &m.tasks {
+                    tasks.push(*t);
+                    triage::unit_touch_points(plan, *t, &mut files);
+                }
+            }
+            files.sort();
+            files.dedup();
+            Occupied {
+                name: w.name.clone(),
+                path: w.path.clone(),
+                branch: w.head.describe(),
+                files,
+                tasks,
+            }
         })
         .collect()
 }
@@ -374,4 +481,46 @@ pub fn decide(
     };
     let row = store.decide(Some(&q.id), text, by, via)?;
     Ok((row, q))
+}
+
+/// What `shortlist worktrees` adds to the scan: each worktree's tasks, the remaining
+/// work that touches what a worktree works on, and the predicted merge conflicts.
+pub struct Flight {
+    pub in_flight: Vec<WorktreeTasks>,
+    pub prediction: Prediction,
+    /// `worktree` and `merge` conflicts.
+    pub conflicts: Vec<Conflict>,
+}
+
+pub fn flight(
+    config: &crate::config::Config,
+    plan: Option<&crate::plan::Plan>,
+    state: &crate::repo::RepoState,
+    predict_merges: bool,
+) -> Flight {
+    let in_flight = plan.map(|p| worktree_tasks(p, state)).unwrap_or_default();
+    let prediction = if predict_merges {
+        merge::predict(&config.root, state)
+    } else {
+        Prediction::default()
+    };
+    let mut conflicts = Vec::new();
+    if let Some(plan) = plan {
+        let report = RepoReport {
+            state: Some(state.clone()),
+            ..RepoReport::default()
+        };
+        let remaining = triage::remaining(plan, &DocGlobs::new(&config.doc_globs));
+        let occupied = occupied(plan, &report, &in_flight);
+        conflicts = conflicts::conflicts(plan, &remaining, &occupied)
+            .into_iter()
+            .filter(|c| c.kind == conflicts::ConflictKind::Worktree)
+            .collect();
+    }
+    conflicts.extend(conflicts::merge_conflicts(&prediction.conflicts));
+    Flight {
+        in_flight,
+        prediction,
+        conflicts,
+    }
 }

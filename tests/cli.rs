@@ -173,12 +173,24 @@ fn check_lists_diagnostics_and_strict_exits_2_on_errors() {
         .contains("PLAN.md:8: error: dependency cycle: 1.3 → 1.4 → 1.3"));
     let strict = shortlist(r.path(), &["check", "--strict"]);
     assert_eq!(strict.code, 2);
-    let clean = phase5_repo();
-    assert_eq!(
-        shortlist(clean.path(), &["check", "--strict"]).code,
-        0,
-        "warnings only"
+    // Warnings only and no conflict: nothing to report.
+    let clean = Repo::new();
+    clean.write(
+        "PLAN.md",
+        "## Track A — Core（P0）\n- [ ] 1.1 Write it\n  - Touch points：`src/new.rs`\n",
     );
+    clean.commit_all("plan");
+    let run = shortlist(clean.path(), &["check", "--strict"]);
+    assert_eq!(run.code, 0, "{}", run.stdout);
+    assert!(run.stdout.contains("warning"), "{}", run.stdout);
+    // The phase 5 plan has warnings only, but conflicts: planned ones exit 2 and are listed.
+    let conflicted = phase5_repo();
+    let run = shortlist(conflicted.path(), &["check"]);
+    assert_eq!(run.code, 2, "{}", run.stdout);
+    assert!(run.stdout.contains("## Conflicts ("), "{}", run.stdout);
+    assert!(run
+        .stdout
+        .contains("Declared by the plan: Track B <-> Track A"));
     let json = shortlist(r.path(), &["check", "--format", "json"]);
     let v: Value = serde_json::from_str(&json.stdout).expect("json");
     assert_eq!(v["errors"], 3);
@@ -200,7 +212,7 @@ fn repo_root_is_found_upward_and_globs_are_relative_to_it() {
     let elsewhere = tempfile::tempdir().expect("tmp");
     let repo_arg = r.path().join("src").display().to_string();
     let run = shortlist(elsewhere.path(), &["--repo", &repo_arg, "check"]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.code, 2, "the plan's conflicts: {}", run.stderr);
     assert!(
         run.stdout.contains("1 plan file: 5 tracks, 22 tasks"),
         "{}",
@@ -358,7 +370,7 @@ fn plain_directories_work_without_git() {
 fn help_documents_exit_codes() {
     let run = shortlist(std::path::Path::new("."), &["--help"]);
     assert!(
-        run.stdout.contains("Exit codes:") && run.stdout.contains("2  `check --strict`"),
+        run.stdout.contains("Exit codes:") && run.stdout.contains("2  `check`: conflicts exist"),
         "{}",
         run.stdout
     );

@@ -11,6 +11,11 @@ use shortlist::store::Store;
 use shortlist::workspace::{OpenOptions, Workspace};
 use std::path::Path;
 
+const NO_REFRESH: ops::TriageOptions = ops::TriageOptions {
+    refresh_index: false,
+    predict_merges: true,
+};
+
 const CONFIG: &str = "timezone = \"Asia/Shanghai\"\nnotes_dir = \"conversation\"\n";
 
 /// The phase 5 plan, a worktree in flight on the seed script, an untracked file.
@@ -53,7 +58,7 @@ fn a_note_has_the_seed_shape_for_a_real_plan() {
     let ws = open(&r);
     let db = r.wt_dir.path().join("db.sqlite3");
     let mut store = Store::open(&db).expect("store");
-    let t = ops::triage(&ws, Some(&store), false);
+    let t = ops::triage(&ws, Some(&store), NO_REFRESH);
     let path = ops::write_note(
         &ws,
         &t,
@@ -184,7 +189,7 @@ fn picking_records_once_and_appends_to_that_note() {
     let r = repo();
     let ws = open(&r);
     let mut store = Store::open(&r.wt_dir.path().join("db.sqlite3")).expect("store");
-    let t = ops::triage(&ws, Some(&store), false);
+    let t = ops::triage(&ws, Some(&store), NO_REFRESH);
     let path = ops::write_note(&ws, &t, &mut store, "triage", "alice", at()).expect("note");
     let second = &t.shortlist.candidates[1];
     let id = ws.plan.tasks[second.task].id.0.clone();
@@ -225,7 +230,7 @@ fn decisions_appear_in_every_later_note_and_close_their_question() {
     let mut store = Store::open(&r.wt_dir.path().join("db.sqlite3")).expect("store");
     let (q, _) =
         ops::add_question(&ws, &mut store, "发票模板要不要多语言？", "alice").expect("ask");
-    let t = ops::triage(&ws, Some(&store), false);
+    let t = ops::triage(&ws, Some(&store), NO_REFRESH);
     assert!(t.questions.iter().any(|x| x.id == q.id));
     let first = ops::write_note(&ws, &t, &mut store, "before", "alice", at()).expect("note");
     assert!(std::fs::read_to_string(&first)
@@ -235,7 +240,7 @@ fn decisions_appear_in_every_later_note_and_close_their_question() {
             q.id
         )));
     // Re-reading the notes finds the same id, not a new question.
-    let t = ops::triage(&ws, Some(&store), false);
+    let t = ops::triage(&ws, Some(&store), NO_REFRESH);
     assert_eq!(
         t.questions
             .iter()
@@ -253,7 +258,7 @@ fn decisions_appear_in_every_later_note_and_close_their_question() {
         "cli",
     )
     .expect("decide");
-    let t = ops::triage(&ws, Some(&store), false);
+    let t = ops::triage(&ws, Some(&store), NO_REFRESH);
     assert!(
         !t.questions.iter().any(|x| x.id == q.id),
         "decided questions are closed"
@@ -286,7 +291,7 @@ fn questions_in_hand_written_notes_are_open_until_decided() {
         "# mes-triage\n\n## Decisions\n- Use phase3_tasks.md as the source of truth.\n\n## Open Questions\n- Should we treat `3.2.4` as script-only?\n- Fresh DB per run (fast path via seed + unique IDs)?\n",
     );
     let ws = open(&r);
-    let t = ops::triage(&ws, None, false);
+    let t = ops::triage(&ws, None, NO_REFRESH);
     let from_note: Vec<_> = t
         .questions
         .iter()
@@ -304,7 +309,7 @@ fn questions_in_hand_written_notes_are_open_until_decided() {
         "conversation/2026-01-09_100000_follow-up.md",
         format!("# follow-up\n\n## Decisions\n- Script-only for now (answers `{id}`).\n"),
     );
-    let t = ops::triage(&ws, None, false);
+    let t = ops::triage(&ws, None, NO_REFRESH);
     assert!(!t.questions.iter().any(|q| q.id == id));
     assert_eq!(t.all_questions.iter().filter(|q| q.id == id).count(), 1);
 }
@@ -360,13 +365,30 @@ fn the_cli_asks_decides_notes_and_picks() {
     assert_eq!(doc["decisions"][0]["text"], "Bob owns it");
     assert!(doc["worktrees"].is_array());
     assert!(doc["conflicts"].is_array());
-    // 5.2.1 is being done in wt-seed: its seed script is changed there.
+    // 5.2.1 is being done in wt-seed (its branch and commit say so): its open subtasks
+    // are not offered, and its touch points occupy billing/* for Track A.
+    assert!(sl
+        .iter()
+        .all(|c| !c["id"].as_str().expect("id").starts_with("5.2.1")));
+    let passed = doc["not_shortlisted"].as_array().expect("passed");
+    let seed = passed
+        .iter()
+        .find(|p| p["id"] == "5.2.1.3")
+        .expect("5.2.1.3");
+    assert!(
+        seed["why"][0]
+            .as_str()
+            .expect("why")
+            .starts_with("in flight in worktree `wt-seed` (`feat/5.2.1-seed`)"),
+        "{seed}"
+    );
     let wt_conflict = doc["conflicts"]
         .as_array()
         .expect("conflicts")
         .iter()
         .find(|c| c["kind"] == "worktree")
         .expect("a worktree conflict");
+    assert_eq!(wt_conflict["a"], "A");
     assert!(wt_conflict["b"]
         .as_str()
         .expect("worktree path")
@@ -375,7 +397,7 @@ fn the_cli_asks_decides_notes_and_picks() {
         .as_array()
         .expect("paths")
         .iter()
-        .any(|p| p == "apps/server/scripts/seed.ts"));
+        .any(|p| p == "apps/server/src/billing/*"));
 
     let pick_first = run(&["pick", "1"]);
     assert_eq!(pick_first.code, 1, "no note yet");

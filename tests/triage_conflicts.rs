@@ -70,6 +70,7 @@ fn in_flight_worktrees_occupy_their_changed_files() {
         path: "/src/wt-api".into(),
         branch: "feat/api".into(),
         files: vec!["apps/server/src/mes/api.ts".into(), "README.md".into()],
+        tasks: Vec::new(),
     }];
     let found = conflicts(&plan, &rem, &busy);
     let wt: Vec<_> = found

@@ -222,6 +222,7 @@ fn work_in_flight_pushes_overlapping_tasks_down_and_says_where() {
         path: "/src/wt-pdf".into(),
         branch: "feat/pdf".into(),
         files: vec!["apps/server/src/billing/pdf.ts".into()],
+        tasks: Vec::new(),
     }];
     let s = run(&plan, &busy, &ShortlistSizes::default());
     // 7.1.1 overlaps the worktree: 7.1.2 and 7.1.4 (same priority) come first.

@@ -74,6 +74,8 @@ struct Heading {
     kind: HKind,
     name: String,
     line: u32,
+    /// Index into `Plan::sections`.
+    section: usize,
 }
 
 #[derive(Clone, PartialEq, Debug)]
@@ -174,6 +176,12 @@ impl<'p> FileBuilder<'p> {
         }
         let text = plain(line);
         let text = text.trim();
+        let section = self.plan.sections.len();
+        self.plan.sections.push(Section {
+            name: text.to_string(),
+            parent: self.stack.last().map(|h| h.section),
+            span: self.span(line.line),
+        });
         let parent_mode = self.mode();
         let (mode, kind) = if let Some((id, title)) = task_heading(text) {
             let group = self.group_for_new_task();
@@ -209,6 +217,7 @@ impl<'p> FileBuilder<'p> {
             kind,
             name: text.to_string(),
             line: line.line,
+            section,
         });
     }
 
@@ -687,6 +696,7 @@ impl<'p> FileBuilder<'p> {
         );
         task.track = track;
         task.parent = parent;
+        task.section = self.stack.last().map(|h| h.section);
         self.plan.tasks.push(task);
         if let Some(p) = parent {
             self.plan.tasks[p].subtasks.push(t);

@@ -149,6 +149,8 @@ pub struct Task {
     pub form: TaskForm,
     /// Checkpoint the task belongs to (directly or through its parent).
     pub checkpoint: Option<usize>,
+    /// The innermost heading it is written under (index into `Plan::sections`).
+    pub section: Option<usize>,
 }
 
 impl Task {
@@ -197,6 +199,7 @@ impl Task {
             span,
             form,
             checkpoint: None,
+            section: None,
         }
     }
 }
@@ -227,6 +230,14 @@ pub struct Track {
     pub span: Span,
     /// Tasks directly in the track (top-level ones, in plan order).
     pub tasks: Vec<usize>,
+}
+
+/// A heading of a plan file, with the heading it sits under.
+#[derive(Debug, Clone)]
+pub struct Section {
+    pub name: String,
+    pub parent: Option<usize>,
+    pub span: Span,
 }
 
 #[derive(Debug, Clone)]
@@ -314,6 +325,8 @@ pub struct Plan {
     pub criteria: Vec<Criterion>,
     pub declared_conflicts: Vec<DeclaredConflict>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Every heading, in plan order.
+    pub sections: Vec<Section>,
 }
 
 impl Plan {

@@ -229,7 +229,7 @@ pub fn triage(v: &View) -> Value {
         },
         "criteria": criteria(plan),
         "declared_conflicts": plan.declared_conflicts.iter().map(|c| json!({"tracks": c.tracks, "text": c.text, "paths": c.paths, "file": plan.file_of(c.span), "line": c.span.line})).collect::<Vec<_>>(),
-        "conflicts": conflicts(v),
+        "conflicts": conflicts_of(v),
         "open_elsewhere": v.open_elsewhere.iter().map(|(p, n)| json!({"file": p, "open": n})).collect::<Vec<_>>(),
         "diagnostics": diagnostics(plan),
     });
@@ -346,7 +346,8 @@ fn merged_questions(qs: &[OpenQuestion]) -> Value {
     )
 }
 
-fn conflicts(v: &View) -> Value {
+/// The `conflicts` array of a triage (also in `shortlist.check/1`).
+pub fn conflicts_of(v: &View) -> Value {
     let plan = v.plan;
     let ids = |ts: &[usize]| {
         ts.iter()
@@ -373,6 +374,10 @@ fn conflicts(v: &View) -> Value {
                         json!(ids(&c.right_tasks).join(", ")),
                     ),
                     ConflictKind::Worktree => (json!(track(c.left_track)), json!(c.worktree_path)),
+                    ConflictKind::Merge => {
+                        let (a, b) = c.merge.clone().unwrap_or_default();
+                        (json!(a.path), json!(b.path))
+                    }
                     ConflictKind::Declared => (
                         json!(c.declared_tracks.first()),
                         json!(c.declared_tracks.get(1)),
@@ -511,4 +516,60 @@ pub fn check(plan: &Plan) -> Value {
         "warnings": plan.diagnostics.len() - plan.error_count(),
         "diagnostics": diagnostics(plan),
     })
+}
+
+/// What `shortlist worktrees` adds to `shortlist.worktrees/1`: `in_flight` (each
+/// worktree's tasks with evidence), `conflicts` (worktree and merge kinds),
+/// `merge_prediction` (pairs merged, problems).
+pub fn flight(plan: Option<&Plan>, f: &crate::ops::Flight) -> serde_json::Map<String, Value> {
+    let mut m = serde_json::Map::new();
+    let in_flight: Vec<Value> = f
+        .in_flight
+        .iter()
+        .map(|w| {
+            let tasks: Vec<Value> = match plan {
+                Some(plan) => w
+                    .tasks
+                    .iter()
+                    .map(|(t, ev)| {
+                        let task = &plan.tasks[*t];
+                        json!({
+                            "id": task.id,
+                            "title": task.title,
+                            "file": plan.file_of(task.span),
+                            "line": task.span.line,
+                            "evidence": ev,
+                        })
+                    })
+                    .collect(),
+                None => Vec::new(),
+            };
+            json!({"worktree": w.name, "path": w.path, "branch": w.branch, "tasks": tasks})
+        })
+        .collect();
+    m.insert("in_flight".into(), Value::Array(in_flight));
+    let empty = Plan::default();
+    let remaining = triage::Remaining {
+        tracks: Vec::new(),
+        open: 0,
+    };
+    let view = View {
+        plan: plan.unwrap_or(&empty),
+        remaining: &remaining,
+        track_filter: None,
+        open_elsewhere: &[],
+        repo: None,
+        conflicts: &f.conflicts,
+        shortlist: None,
+        questions: None,
+        decisions: &[],
+        explain: false,
+        in_flight: &f.in_flight,
+    };
+    m.insert("conflicts".into(), conflicts_of(&view));
+    m.insert(
+        "merge_prediction".into(),
+        json!({"merged_pairs": f.prediction.merged_pairs, "problems": f.prediction.problems}),
+    );
+    m
 }

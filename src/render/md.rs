@@ -2,10 +2,12 @@
 //! are written.
 
 use super::{count, View};
+use crate::ops::Flight;
 use crate::plan::{Plan, Severity, Status, TrackKind};
 use crate::repo::RepoReport;
 use crate::store::DecisionRow;
 use crate::triage::conflicts::{Conflict, ConflictKind};
+use crate::triage::inflight::Evidence;
 use crate::triage::questions::{OpenQuestion, Origin};
 use crate::triage::shortlist::Shortlist;
 use crate::triage::{self, TrackWork, Unit};
@@ -66,7 +68,15 @@ fn ids(plan: &Plan, v: &[usize], max: usize) -> String {
     parts.join(", ")
 }
 
-fn write_unit(out: &mut String, plan: &Plan, u: &Unit, indent: usize, repo: Option<&RepoReport>) {
+/// A unit and what is known about it; `v` (a triage view) adds where it is in flight.
+fn write_unit(
+    out: &mut String,
+    plan: &Plan,
+    u: &Unit,
+    indent: usize,
+    repo: Option<&RepoReport>,
+    v: Option<&View>,
+) {
     let t = &plan.tasks[u.task];
     let pad = "  ".repeat(indent);
     let prio = match (t.priority, plan.effective_priority(u.task)) {
@@ -81,6 +91,9 @@ fn write_unit(out: &mut String, plan: &Plan, u: &Unit, indent: usize, repo: Opti
         t.title,
         loc(plan, t.span)
     );
+    if let Some((name, branch)) = v.and_then(|v| v.in_flight_of(u.task)) {
+        let _ = writeln!(out, "{pad}  in flight in `{name}` (`{branch}`)");
+    }
     if !u.blocked_by.is_empty() {
         let _ = writeln!(out, "{pad}  blocked by: {}", ids(plan, &u.blocked_by, 6));
     } else if t.status == Status::Blocked {
@@ -128,7 +141,13 @@ fn write_nested(out: &mut String, plan: &Plan, t: usize, indent: usize) {
 }
 
 /// A track's units, each under the in-progress parents it came from.
-fn write_track_units(out: &mut String, plan: &Plan, w: &TrackWork, repo: Option<&RepoReport>) {
+fn write_track_units(
+    out: &mut String,
+    plan: &Plan,
+    w: &TrackWork,
+    repo: Option<&RepoReport>,
+    v: Option<&View>,
+) {
     let mut shown_parents: Vec<usize> = Vec::new();
     for u in &w.units {
         // Ancestors from the top down; print the ones not printed yet.
@@ -158,7 +177,7 @@ fn write_track_units(out: &mut String, plan: &Plan, w: &TrackWork, repo: Option<
                 loc(plan, t.span)
             );
         }
-        write_unit(out, plan, u, chain.len(), repo);
+        write_unit(out, plan, u, chain.len(), repo, v);
     }
 }
 
@@ -224,7 +243,7 @@ pub fn triage(v: &View) -> String {
             track_title(plan, w.track),
             notes.join(" · ")
         );
-        write_track_units(&mut out, plan, w, v.repo);
+        write_track_units(&mut out, plan, w, v.repo, Some(v));
         out.push('\n');
     }
     if v.track_filter.is_none() {
@@ -563,9 +582,20 @@ pub fn conflict_lines(v: &View) -> Vec<String> {
             ConflictKind::Worktree => {
                 let (name, branch) = c.worktree.clone().unwrap_or_default();
                 format!(
-                    "{} against worktree `{name}` (`{branch}`, in flight): {} touch files changed there: {}",
+                    "{} against worktree `{name}` (`{branch}`, in flight): {} touch what it works on: {}",
                     track_title(plan, c.left_track.unwrap_or(0)),
                     task_ids(plan, &c.left_tasks),
+                    path_pairs(c)
+                )
+            }
+            ConflictKind::Merge => {
+                let (a, b) = c.merge.clone().unwrap_or_default();
+                format!(
+                    "Merging `{}` (`{}`) and `{}` (`{}`) would conflict (predicted) in {}",
+                    a.name,
+                    a.branch,
+                    b.name,
+                    b.branch,
                     path_pairs(c)
                 )
             }
@@ -807,7 +837,7 @@ pub fn track(plan: &Plan, ti: usize, work: Option<&TrackWork>) -> String {
                 let _ = writeln!(out, "- doc-only: parallel with anything");
             }
             let _ = writeln!(out, "\n## Remaining ({} open)\n", w.open);
-            write_track_units(&mut out, plan, w, None);
+            write_track_units(&mut out, plan, w, None, None);
         }
         None => {
             let _ = writeln!(out, "\nNothing remains in this track.");
@@ -869,6 +899,109 @@ pub fn questions(
                 );
             }
         }
+    }
+    out
+}
+
+/// One piece of evidence, for a person.
+pub fn evidence_text(e: &Evidence) -> String {
+    match e {
+        Evidence::Branch { branch } => format!("branch `{branch}`"),
+        Evidence::Commit { id, subject } => format!("commit `{id}` “{subject}”"),
+        Evidence::Plan { file, line, status } => {
+            format!("its plan marks it {} ({file}:{line})", status.checkbox())
+        }
+    }
+}
+
+/// `shortlist worktrees`, after the scan: each worktree's tasks, remaining work that
+/// touches what worktrees work on, predicted merge conflicts.
+pub fn flight(plan: Option<&Plan>, f: &Flight) -> String {
+    let mut out = String::new();
+    if let Some(plan) = plan {
+        let _ = writeln!(out, "## Tasks in flight\n");
+        if f.in_flight.is_empty() {
+            let _ = writeln!(out, "- No worktree is in flight.");
+        }
+        for w in &f.in_flight {
+            if w.tasks.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "- `{}` (`{}`): no task of the plan — work outside the plan",
+                    w.name, w.branch
+                );
+                continue;
+            }
+            let _ = writeln!(out, "- `{}` (`{}`):", w.name, w.branch);
+            for (t, ev) in &w.tasks {
+                let task = &plan.tasks[*t];
+                let why: Vec<String> = ev.iter().map(evidence_text).collect();
+                let _ = writeln!(
+                    out,
+                    "  - `{}` {} ({}) — {}",
+                    task.id,
+                    task.title,
+                    loc(plan, task.span),
+                    why.join("; ")
+                );
+            }
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "## Conflicts with work in flight\n");
+    if f.conflicts.is_empty() {
+        let _ = writeln!(
+            out,
+            "- None: no remaining task touches what a worktree works on, and no two branches would conflict ({} merged in memory; the others share no changed path).",
+            super::count(f.prediction.merged_pairs, "pair")
+        );
+    }
+    for c in &f.conflicts {
+        let line = match (c.kind, plan) {
+            (ConflictKind::Merge, _) => {
+                let (a, b) = c.merge.clone().unwrap_or_default();
+                format!(
+                    "Predicted: merging `{}` (`{}`) and `{}` (`{}`) conflicts in {}",
+                    a.name,
+                    a.branch,
+                    b.name,
+                    b.branch,
+                    path_pairs(c)
+                )
+            }
+            (_, Some(plan)) => {
+                let (name, branch) = c.worktree.clone().unwrap_or_default();
+                format!(
+                    "{} touches what `{name}` (`{branch}`) works on: {} — {}",
+                    track_title(plan, c.left_track.unwrap_or(0)),
+                    task_ids(plan, &c.left_tasks),
+                    path_pairs(c)
+                )
+            }
+            (_, None) => continue,
+        };
+        let _ = writeln!(out, "- {line}");
+    }
+    for p in &f.prediction.problems {
+        let _ = writeln!(out, "- Problem: {p}");
+    }
+    out.push('\n');
+    out
+}
+
+/// `shortlist check`: the conflicts that make it exit 2.
+pub fn check_conflicts(v: &View) -> String {
+    if v.conflicts.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\n## Conflicts ({})\n",
+        count(v.conflicts.len(), "conflict")
+    );
+    for l in conflict_lines(v) {
+        let _ = writeln!(out, "- {l}");
     }
     out
 }

@@ -9,6 +9,7 @@ use crate::plan::Plan;
 use crate::repo::RepoReport;
 use crate::store::DecisionRow;
 use crate::triage::conflicts::Conflict;
+use crate::triage::inflight::WorktreeTasks;
 use crate::triage::questions::OpenQuestion;
 use crate::triage::shortlist::Shortlist;
 use crate::triage::Remaining;
@@ -33,6 +34,24 @@ pub struct View<'a> {
     pub decisions: &'a [DecisionRow],
     /// Also say why the other ready units are not on the shortlist.
     pub explain: bool,
+    /// Worktrees in flight and the tasks they are doing.
+    pub in_flight: &'a [WorktreeTasks],
+}
+
+impl View<'_> {
+    /// The worktree doing `t` (or an ancestor of it): (name, branch).
+    pub fn in_flight_of(&self, t: usize) -> Option<(&str, &str)> {
+        let mut cur = Some(t);
+        while let Some(i) = cur {
+            for w in self.in_flight {
+                if w.tasks.iter().any(|(x, _)| *x == i) {
+                    return Some((&w.name, &w.branch));
+                }
+            }
+            cur = self.plan.tasks[i].parent;
+        }
+        None
+    }
 }
 
 /// `1 task`, `3 tasks`.

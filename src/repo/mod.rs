@@ -4,6 +4,7 @@
 
 mod files;
 pub mod history;
+pub mod merge;
 pub mod staleness;
 mod state;
 

@@ -155,6 +155,13 @@ pub struct Worktree {
     /// Areas (config `areas`) the changed files fall in.
     pub areas: Vec<String>,
     pub last_commit: Option<CommitInfo>,
+    /// Commits since the merge base with the base, newest first (at most
+    /// [`COMMITS_CAP`]); their subjects say which tasks the work is for.
+    pub commits: Vec<CommitInfo>,
+    /// The merge base with the base (full id), when there is a base.
+    pub merge_base: Option<String>,
+    /// Uncommitted paths (staged, unstaged, untracked), sorted.
+    pub dirty_files: Vec<String>,
     pub state: WorktreeState,
     pub in_flight: bool,
     pub error: Option<String>,
@@ -710,6 +717,9 @@ fn blank(entry: &Entry, state: WorktreeState) -> Worktree {
         committed_files: 0,
         areas: Vec::new(),
         last_commit: None,
+        commits: Vec::new(),
+        merge_base: None,
+        dirty_files: Vec::new(),
         state,
         in_flight: false,
         error: None,
@@ -950,6 +960,7 @@ fn scan_worktree(
             w.counts = s.counts;
             files.extend(s.changed);
             files.extend(s.untracked);
+            w.dirty_files = files.iter().cloned().collect();
             problems.extend(s.problem);
         }
         Err(e) => problems.push(format!("cannot read the status: {e}")),
@@ -969,6 +980,12 @@ fn scan_worktree(
                 w.ahead = Some(a);
                 w.behind = Some(b);
                 contained = a == 0;
+                if let Ok(mb) = repo.merge_base(head, base.oid) {
+                    w.merge_base = Some(mb.to_string());
+                    if a > 0 {
+                        w.commits = commits_since(repo, head, mb);
+                    }
+                }
                 if a > 0 {
                     match committed_since_base(repo, head, base.oid) {
                         Ok(list) => {
@@ -1010,6 +1027,24 @@ fn scan_worktree(
         w.error = Some(problems.join("; "));
     }
     w
+}
+
+/// Most commits kept per worktree (subjects name the tasks; the rest adds nothing).
+pub const COMMITS_CAP: usize = 200;
+
+/// Commits reachable from `head` and not from `base`, newest first.
+fn commits_since(repo: &Repository, head: Oid, base: Oid) -> Vec<CommitInfo> {
+    let Ok(mut walk) = repo.revwalk() else {
+        return Vec::new();
+    };
+    if walk.push(head).is_err() || walk.hide(base).is_err() {
+        return Vec::new();
+    }
+    walk.flatten()
+        .take(COMMITS_CAP)
+        .filter_map(|oid| repo.find_commit(oid).ok())
+        .map(|c| commit_info(&c))
+        .collect()
 }
 
 /// Files changed by the commits between the merge base of `head` and `base`, and `head`.

@@ -19,6 +19,8 @@ pub enum ConflictKind {
     Worktree,
     /// The plan says so (PLAN_FORMAT §3b); may name no path.
     Declared,
+    /// Two worktrees in flight (or one and the base) would conflict when merged.
+    Merge,
 }
 
 /// Two paths that can name the same file.
@@ -36,7 +38,22 @@ pub struct Occupied {
     /// Where the worktree is checked out.
     pub path: String,
     pub branch: String,
+    /// Its changed files, and the touch points of the tasks being done there.
     pub files: Vec<String>,
+    /// The plan's tasks being done there (they are not remaining work of anyone else).
+    pub tasks: Vec<usize>,
+}
+
+/// `t` or one of its ancestors is being done in a worktree.
+pub fn in_flight(plan: &Plan, t: usize, occupied: &[Occupied]) -> bool {
+    let mut cur = Some(t);
+    while let Some(i) = cur {
+        if occupied.iter().any(|o| o.tasks.contains(&i)) {
+            return true;
+        }
+        cur = plan.tasks[i].parent;
+    }
+    false
 }
 
 #[derive(Debug, Clone)]
@@ -57,6 +74,8 @@ pub struct Conflict {
     pub span: Option<Span>,
     /// Track keys a declared conflict names.
     pub declared_tracks: Vec<String>,
+    /// The two sides of a predicted merge conflict.
+    pub merge: Option<(crate::repo::merge::Side, crate::repo::merge::Side)>,
 }
 
 impl Conflict {
@@ -73,6 +92,7 @@ impl Conflict {
             text: None,
             span: None,
             declared_tracks: Vec::new(),
+            merge: None,
         }
     }
 
@@ -239,6 +259,10 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
             continue;
         }
         for u in &w.units {
+            // Work in flight is the worktree's: it meets others through `occupied`.
+            if in_flight(plan, u.task, occupied) {
+                continue;
+            }
             let (touch, from) = unit_paths(plan, u.task);
             if !touch.is_empty() {
                 units.push((w.track, u.task, touch));
@@ -367,7 +391,37 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
             text: Some(d.text.clone()),
             span: Some(d.span),
             declared_tracks: d.tracks.clone(),
+            merge: None,
         });
     }
     out
+}
+
+/// Predicted merge conflicts as conflicts of the triage (`kind: "merge"`).
+pub fn merge_conflicts(predicted: &[crate::repo::merge::Predicted]) -> Vec<Conflict> {
+    predicted
+        .iter()
+        .map(|p| Conflict {
+            kind: ConflictKind::Merge,
+            left_track: None,
+            left_tasks: Vec::new(),
+            right_track: None,
+            right_tasks: Vec::new(),
+            worktree: Some((p.a.name.clone(), p.a.branch.clone())),
+            worktree_path: Some(p.a.path.clone()),
+            paths: p
+                .paths
+                .iter()
+                .map(|x| PathPair {
+                    left: x.clone(),
+                    right: x.clone(),
+                    why: Why::Same,
+                })
+                .collect(),
+            text: None,
+            span: None,
+            declared_tracks: Vec::new(),
+            merge: Some((p.a.clone(), p.b.clone())),
+        })
+        .collect()
 }

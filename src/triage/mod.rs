@@ -5,6 +5,7 @@ use crate::plan::{Plan, Status};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
 
 pub mod conflicts;
+pub mod inflight;
 pub mod overlap;
 pub mod questions;
 pub mod shortlist;
@@ -244,4 +245,44 @@ pub fn find_track(plan: &Plan, query: &str) -> Result<usize, Vec<usize>> {
         1 => Ok(partial[0]),
         _ => Err(partial),
     }
+}
+
+/// Tasks written under a parking-lot heading (config `parking_sections`: `Backlog`,
+/// `Ideas`, `Parking lot`, `想法`…): listed in the triage, never shortlisted. Task →
+/// the heading that parks it.
+pub fn parked(plan: &Plan, names: &[String]) -> std::collections::HashMap<usize, String> {
+    let names: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    // Per section: the parking heading at or above it, if any.
+    let mut by_section: Vec<Option<String>> = Vec::with_capacity(plan.sections.len());
+    for s in &plan.sections {
+        // Parents come before children, so theirs is known.
+        let inherited = s.parent.and_then(|p| by_section.get(p).cloned().flatten());
+        let own = names
+            .iter()
+            .any(|n| names_word(&s.name.to_lowercase(), n))
+            .then(|| s.name.clone());
+        by_section.push(inherited.or(own));
+    }
+    let mut out = std::collections::HashMap::new();
+    for (t, task) in plan.tasks.iter().enumerate() {
+        if let Some(Some(name)) = task.section.map(|s| &by_section[s]) {
+            out.insert(t, name.clone());
+        }
+    }
+    out
+}
+
+/// `needle` appears in `hay` as a word: not inside a longer ASCII word (`Later` in
+/// `Later phases`, not in `Translater`); CJK needles match anywhere.
+fn names_word(hay: &str, needle: &str) -> bool {
+    if needle.is_empty() {
+        return false;
+    }
+    let ascii_word = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    hay.match_indices(needle).any(|(i, m)| {
+        let before = hay[..i].chars().next_back();
+        let after = hay[i + m.len()..].chars().next();
+        !(needle.starts_with(|c: char| c.is_ascii_alphanumeric()) && ascii_word(before))
+            && !(needle.ends_with(|c: char| c.is_ascii_alphanumeric()) && ascii_word(after))
+    })
 }

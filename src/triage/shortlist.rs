@@ -182,7 +182,8 @@ pub fn shortlist(
             if let Some(section) = ex.parked.get(&t) {
                 why.push(format!("parked in `{section}`: listed, never shortlisted"));
             }
-            if let Some((name, branch)) = in_flight_of(plan, t, ex) {
+            let flying = in_flight_of(plan, t, ex);
+            if let Some((name, branch)) = &flying {
                 why.push(format!("in flight in worktree `{name}` (`{branch}`)"));
             }
             let deps = open_deps(plan, t);
@@ -230,7 +231,11 @@ pub fn shortlist(
                 ));
             }
             if !why.is_empty() {
-                for (name, branch, found) in &in_flight_overlap {
+                // Work in flight overlaps its own worktree, which says nothing.
+                let others = in_flight_overlap
+                    .iter()
+                    .filter(|(n, _, _)| flying.as_ref().is_none_or(|(f, _)| f != n));
+                for (name, branch, found) in others {
                     why.push(format!(
                         "conflicts with worktree `{name}` (`{branch}`) on {}",
                         pair_text(found)
@@ -392,7 +397,7 @@ pub fn shortlist(
         } else {
             for (name, branch, found) in &e.in_flight_overlap {
                 cautions.push(format!(
-                    "touches files changed in worktree `{name}` (`{branch}`): {}",
+                    "overlaps work in flight in worktree `{name}` (`{branch}`): {}",
                     pair_text(found)
                 ));
             }

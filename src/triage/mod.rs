@@ -282,7 +282,10 @@ fn names_word(hay: &str, needle: &str) -> bool {
     hay.match_indices(needle).any(|(i, m)| {
         let before = hay[..i].chars().next_back();
         let after = hay[i + m.len()..].chars().next();
-        !(needle.starts_with(|c: char| c.is_ascii_alphanumeric()) && ascii_word(before))
-            && !(needle.ends_with(|c: char| c.is_ascii_alphanumeric()) && ascii_word(after))
+        let glued_before =
+            needle.starts_with(|c: char| c.is_ascii_alphanumeric()) && ascii_word(before);
+        let glued_after =
+            needle.ends_with(|c: char| c.is_ascii_alphanumeric()) && ascii_word(after);
+        !glued_before && !glued_after
     })
 }

@@ -81,6 +81,25 @@ pub fn note(n: &NoteView) -> String {
     if let Some(r) = v.repo {
         super::repo::repo_bullets(&mut out, r);
     }
+    if !v.in_flight.is_empty() {
+        let _ = writeln!(out, "- Tasks in flight:");
+        for w in v.in_flight {
+            let ids: Vec<String> = w
+                .tasks
+                .iter()
+                .map(|(t, _)| format!("`{}` {}", plan.tasks[*t].id, plan.tasks[*t].title))
+                .collect();
+            if ids.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  - `{}` (`{}`): no task of the plan (work outside the plan)",
+                    w.name, w.branch
+                );
+            } else {
+                let _ = writeln!(out, "  - `{}` (`{}`): {}", w.name, w.branch, ids.join(", "));
+            }
+        }
+    }
     let _ = writeln!(out, "- Remaining tracks and candidates:");
     if v.remaining.tracks.is_empty() {
         let _ = writeln!(out, "  - Nothing open in the plan.");

@@ -41,7 +41,8 @@ pub struct Prediction {
 struct Work<'a> {
     w: &'a Worktree,
     head: Oid,
-    tree: Oid,
+    head_tree: git2::Tree<'a>,
+    dirty: BTreeSet<&'a str>,
     changed: BTreeSet<String>,
 }
 
@@ -87,16 +88,17 @@ pub fn predict(root: &Path, state: &RepoState) -> Prediction {
     let mut work: Vec<Work> = Vec::new();
     for w in state.in_flight() {
         let Some(head) = w.head.oid else { continue };
-        match tree_of(&repo, w, head) {
-            Ok(tree) => work.push(Work {
+        match repo.find_commit(head).and_then(|c| c.tree()) {
+            Ok(head_tree) => work.push(Work {
                 w,
                 head,
-                tree,
+                head_tree,
+                dirty: w.dirty_files.iter().map(String::as_str).collect(),
                 changed: w.changed_files.iter().cloned().collect(),
             }),
             Err(e) => out
                 .problems
-                .push(format!("merge prediction for `{}`: {e}", w.name)),
+                .push(format!("merge prediction for `{}`: {}", w.name, e.message())),
         }
     }
     let side = |w: &Worktree| Side {
@@ -107,11 +109,15 @@ pub fn predict(root: &Path, state: &RepoState) -> Prediction {
     for i in 0..work.len() {
         for j in i + 1..work.len() {
             let (x, y) = (&work[i], &work[j]);
-            if !meet(&x.changed, &y.changed) {
+            let shared = shared_paths(&x.changed, &y.changed);
+            if shared.is_empty() {
                 continue;
             }
             out.merged_pairs += 1;
-            match merge(&repo, x.head, y.head, x.tree, y.tree) {
+            let merged = subset(&repo, &shared, |p| entry_of(&repo, x, p))
+                .and_then(|a| Ok((a, subset(&repo, &shared, |p| entry_of(&repo, y, p))?)))
+                .and_then(|(a, b)| merge(&repo, x.head, y.head, &shared, a, b));
+            match merged {
                 Ok(paths) if !paths.is_empty() => out.conflicts.push(Predicted {
                     a: side(x.w),
                     b: side(y.w),
@@ -142,18 +148,22 @@ pub fn predict(root: &Path, state: &RepoState) -> Prediction {
                     continue;
                 }
             };
-            if !meet(&x.changed, &base_changed) {
+            let shared = shared_paths(&x.changed, &base_changed);
+            if shared.is_empty() {
                 continue;
             }
             let base_tree = match repo.find_commit(base.oid).and_then(|c| c.tree()) {
-                Ok(t) => t.id(),
+                Ok(t) => t,
                 Err(e) => {
                     out.problems.push(format!("{}: {}", base.name, e.message()));
                     continue;
                 }
             };
             out.merged_pairs += 1;
-            match merge(&repo, base.oid, x.head, base_tree, x.tree) {
+            let merged = subset(&repo, &shared, |p| Ok(tree_entry(&base_tree, p)))
+                .and_then(|b| Ok((b, subset(&repo, &shared, |p| entry_of(&repo, x, p))?)))
+                .and_then(|(b, a)| merge(&repo, base.oid, x.head, &shared, b, a));
+            match merged {
                 Ok(paths) if !paths.is_empty() => out.conflicts.push(Predicted {
                     a: side(x.w),
                     b: base_side.clone(),
@@ -170,40 +180,39 @@ pub fn predict(root: &Path, state: &RepoState) -> Prediction {
     out
 }
 
-/// Some path is changed on both sides, or one side changes a directory the other
-/// changes a file in (a file/directory clash).
-fn meet(a: &BTreeSet<String>, b: &BTreeSet<String>) -> bool {
-    let (small, big) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    small.iter().any(|p| {
-        if big.contains(p) {
-            return true;
-        }
-        // A path of `big` below `p`, or `p` below one of `big`'s.
-        let below = format!("{p}/");
-        if big
-            .range(below.clone()..)
-            .next()
-            .is_some_and(|q| q.starts_with(&below))
-        {
-            return true;
-        }
-        let mut cut = p.as_str();
-        while let Some((parent, _)) = cut.rsplit_once('/') {
-            if big.contains(parent) {
-                return true;
+/// The paths to merge: changed on both sides, or a file on one side where the other
+/// changes something below it (a file/directory clash). Empty: the sides cannot
+/// conflict, and nothing is merged.
+fn shared_paths(a: &BTreeSet<String>, b: &BTreeSet<String>) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    for (x, y) in [(a, b), (b, a)] {
+        for p in x {
+            if y.contains(p) {
+                out.insert(p.clone());
+                continue;
             }
-            cut = parent;
+            let below = format!("{p}/");
+            for q in y.range(below.clone()..).take_while(|q| q.starts_with(&below)) {
+                out.insert(p.clone());
+                out.insert(q.clone());
+            }
         }
-        false
-    })
+    }
+    out.into_iter().collect()
 }
 
 /// Files the base changed since its merge base with `head`.
 fn changed_since(repo: &Repository, head: Oid, base: Oid) -> Result<BTreeSet<String>, String> {
     let msg = |e: git2::Error| e.message().to_string();
     let mb = repo.merge_base(head, base).map_err(msg)?;
+    if mb == base {
+        return Ok(BTreeSet::new());
+    }
     let old = repo.find_commit(mb).and_then(|c| c.tree()).map_err(msg)?;
     let new = repo.find_commit(base).and_then(|c| c.tree()).map_err(msg)?;
+    if old.id() == new.id() {
+        return Ok(BTreeSet::new());
+    }
     let diff = repo
         .diff_tree_to_tree(Some(&old), Some(&new), None)
         .map_err(msg)?;
@@ -218,39 +227,71 @@ fn changed_since(repo: &Repository, head: Oid, base: Oid) -> Result<BTreeSet<Str
     Ok(out)
 }
 
-/// The worktree's tree: HEAD's, with the uncommitted files as they are on disk.
-fn tree_of(repo: &Repository, w: &Worktree, head: Oid) -> Result<Oid, String> {
-    let msg = |e: git2::Error| e.message().to_string();
-    let head_tree = repo.find_commit(head).and_then(|c| c.tree()).map_err(msg)?;
-    if w.dirty_files.is_empty() {
-        return Ok(head_tree.id());
+type Entry = Option<(Oid, FileMode)>;
+
+fn tree_entry(tree: &git2::Tree, path: &str) -> Entry {
+    let e = tree.get_path(Path::new(path)).ok()?;
+    let mode = match e.filemode() {
+        0o100755 => FileMode::BlobExecutable,
+        0o120000 => FileMode::Link,
+        0o040000 => FileMode::Tree,
+        0o160000 => FileMode::Commit,
+        _ => FileMode::Blob,
+    };
+    Some((e.id(), mode))
+}
+
+/// A path as the worktree has it: on disk when it is uncommitted (its blob goes to the
+/// in-memory object database), else in its HEAD commit.
+fn entry_of(repo: &Repository, x: &Work, rel: &str) -> Result<Entry, String> {
+    if !x.dirty.contains(rel) {
+        return Ok(tree_entry(&x.head_tree, rel));
     }
-    let root = Path::new(&w.path);
+    let msg = |e: git2::Error| e.message().to_string();
+    let abs = Path::new(&x.w.path).join(rel);
+    match std::fs::symlink_metadata(&abs) {
+        Ok(m) if m.file_type().is_symlink() => {
+            let target = std::fs::read_link(&abs).map_err(|e| format!("{rel}: {e}"))?;
+            let oid = repo.blob(target.to_string_lossy().as_bytes()).map_err(msg)?;
+            Ok(Some((oid, FileMode::Link)))
+        }
+        Ok(m) if m.is_file() => {
+            let bytes = std::fs::read(&abs).map_err(|e| format!("{rel}: {e}"))?;
+            Ok(Some((repo.blob(&bytes).map_err(msg)?, file_mode(&m))))
+        }
+        // A directory (untracked, listed as such): its files are listed on their own.
+        Ok(_) => Ok(tree_entry(&x.head_tree, rel)),
+        Err(_) => Ok(None),
+    }
+}
+
+/// A tree holding only `paths`, as `entry` gives them: what a three-way merge of those
+/// paths needs, and no more (unchanged subtrees are never visited).
+fn subset(
+    repo: &Repository,
+    paths: &[String],
+    mut entry: impl FnMut(&str) -> Result<Entry, String>,
+) -> Result<Oid, String> {
+    let msg = |e: git2::Error| e.message().to_string();
+    let empty = repo
+        .treebuilder(None)
+        .and_then(|t| t.write())
+        .and_then(|id| repo.find_tree(id))
+        .map_err(msg)?;
     let mut b = TreeUpdateBuilder::new();
-    for rel in &w.dirty_files {
-        let abs = root.join(rel);
-        match std::fs::symlink_metadata(&abs) {
-            Ok(m) if m.file_type().is_symlink() => {
-                let target = std::fs::read_link(&abs).map_err(|e| format!("{rel}: {e}"))?;
-                let oid = repo
-                    .blob(target.to_string_lossy().as_bytes())
-                    .map_err(msg)?;
-                b.upsert(rel.as_str(), oid, FileMode::Link);
-            }
-            Ok(m) if m.is_file() => {
-                let bytes = std::fs::read(&abs).map_err(|e| format!("{rel}: {e}"))?;
-                let oid = repo.blob(&bytes).map_err(msg)?;
-                b.upsert(rel.as_str(), oid, file_mode(&m));
-            }
-            // A directory (an untracked one listed as such) or something else: its files
-            // are listed on their own.
-            Ok(_) => {}
-            Err(_) => {
-                b.remove(rel.as_str());
+    let mut any = false;
+    for p in paths {
+        if let Some((oid, mode)) = entry(p)? {
+            if mode != FileMode::Tree {
+                b.upsert(p.as_str(), oid, mode);
+                any = true;
             }
         }
     }
-    b.create_updated(repo, &head_tree).map_err(msg)
+    if !any {
+        return Ok(empty.id());
+    }
+    b.create_updated(repo, &empty).map_err(msg)
 }
 
 #[cfg(unix)]
@@ -268,41 +309,40 @@ fn file_mode(_: &std::fs::Metadata) -> FileMode {
     FileMode::Blob
 }
 
-/// Three-way merge of two trees over the merge base of their commits; the conflicting
-/// paths (empty when they merge cleanly).
+/// Three-way merge of two subset trees over the same paths of the merge base of their
+/// commits; the conflicting paths (empty when they merge cleanly).
 fn merge(
     repo: &Repository,
     head_a: Oid,
     head_b: Oid,
+    paths: &[String],
     a: Oid,
     b: Oid,
 ) -> Result<Vec<String>, String> {
     let msg = |e: git2::Error| e.message().to_string();
     let ancestor = match repo.merge_base(head_a, head_b) {
-        Ok(mb) => repo.find_commit(mb).and_then(|c| c.tree()).map_err(msg)?,
-        // Unrelated histories: merge from an empty tree.
-        Err(_) => {
-            let empty = repo
-                .treebuilder(None)
-                .and_then(|t| t.write())
-                .map_err(msg)?;
-            repo.find_tree(empty).map_err(msg)?
+        Ok(mb) => {
+            let tree = repo.find_commit(mb).and_then(|c| c.tree()).map_err(msg)?;
+            subset(repo, paths, |p| Ok(tree_entry(&tree, p)))?
         }
+        // Unrelated histories: merge from nothing.
+        Err(_) => subset(repo, &[], |_| Ok(None))?,
     };
-    let (ta, tb) = (
+    let (tn, ta, tb) = (
+        repo.find_tree(ancestor).map_err(msg)?,
         repo.find_tree(a).map_err(msg)?,
         repo.find_tree(b).map_err(msg)?,
     );
-    let index = repo.merge_trees(&ancestor, &ta, &tb, None).map_err(msg)?;
+    let index = repo.merge_trees(&tn, &ta, &tb, None).map_err(msg)?;
     if !index.has_conflicts() {
         return Ok(Vec::new());
     }
-    let mut paths = BTreeSet::new();
+    let mut found = BTreeSet::new();
     for c in index.conflicts().map_err(msg)? {
         let c = c.map_err(msg)?;
         for e in [c.ancestor, c.our, c.their].into_iter().flatten() {
-            paths.insert(String::from_utf8_lossy(&e.path).into_owned());
+            found.insert(String::from_utf8_lossy(&e.path).into_owned());
         }
     }
-    Ok(paths.into_iter().collect())
+    Ok(found.into_iter().collect())
 }

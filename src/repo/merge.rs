@@ -96,9 +96,11 @@ pub fn predict(root: &Path, state: &RepoState) -> Prediction {
                 dirty: w.dirty_files.iter().map(String::as_str).collect(),
                 changed: w.changed_files.iter().cloned().collect(),
             }),
-            Err(e) => out
-                .problems
-                .push(format!("merge prediction for `{}`: {}", w.name, e.message())),
+            Err(e) => out.problems.push(format!(
+                "merge prediction for `{}`: {}",
+                w.name,
+                e.message()
+            )),
         }
     }
     let side = |w: &Worktree| Side {
@@ -192,7 +194,10 @@ fn shared_paths(a: &BTreeSet<String>, b: &BTreeSet<String>) -> Vec<String> {
                 continue;
             }
             let below = format!("{p}/");
-            for q in y.range(below.clone()..).take_while(|q| q.starts_with(&below)) {
+            for q in y
+                .range(below.clone()..)
+                .take_while(|q| q.starts_with(&below))
+            {
                 out.insert(p.clone());
                 out.insert(q.clone());
             }
@@ -252,7 +257,9 @@ fn entry_of(repo: &Repository, x: &Work, rel: &str) -> Result<Entry, String> {
     match std::fs::symlink_metadata(&abs) {
         Ok(m) if m.file_type().is_symlink() => {
             let target = std::fs::read_link(&abs).map_err(|e| format!("{rel}: {e}"))?;
-            let oid = repo.blob(target.to_string_lossy().as_bytes()).map_err(msg)?;
+            let oid = repo
+                .blob(target.to_string_lossy().as_bytes())
+                .map_err(msg)?;
             Ok(Some((oid, FileMode::Link)))
         }
         Ok(m) if m.is_file() => {

@@ -475,11 +475,14 @@ fn worktrees_command_lists_in_flight_and_safe_to_remove() {
     // wt-ahead works on 5.2.1, whose touch points other open work shares: exit 2.
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
-        run.stdout.contains("- `wt-ahead` (`feat/5.2.1-seed`):\n  - `5.2.1` "),
+        run.stdout
+            .contains("- `wt-ahead` (`feat/5.2.1-seed`):\n  - `5.2.1` "),
         "{}",
         run.stdout
     );
-    assert!(run.stdout.contains("touches what `wt-ahead` (`feat/5.2.1-seed`) works on"));
+    assert!(run
+        .stdout
+        .contains("touches what `wt-ahead` (`feat/5.2.1-seed`) works on"));
     let out = r.redact(&run.stdout);
     assert!(
         out.starts_with("# Worktrees of `[REPO]`: 6 linked, 2 in flight (base `main`)"),

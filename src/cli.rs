@@ -146,6 +146,9 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         by: Option<String>,
     },
+    /// Connect to Discord and serve the slash commands until SIGINT/SIGTERM. The token
+    /// comes from DISCORD_TOKEN or the config's `[discord] token_file`.
+    Serve,
     /// Everything known about one task, with its source file and line.
     Task {
         /// Task id as written (`5.2.1`, `T4.6.3`, `WP-3`); `file.md:ID` when ids repeat.
@@ -257,6 +260,9 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
             | Command::Note { .. }
             | Command::Check { .. }
     );
+    if let Command::Serve = cli.command {
+        return serve(cli, &opts);
+    }
     let ws = if scans {
         Workspace::open_scanned(&opts)?
     } else {
@@ -265,7 +271,7 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
     let plan = &ws.plan;
     let t_open = ms(started);
     match &cli.command {
-        Command::Worktrees | Command::Status => unreachable!("handled above"),
+        Command::Worktrees | Command::Status | Command::Serve => unreachable!("handled above"),
         Command::Check { strict } => {
             // Planned conflicts (the plan's own, computed and declared) and predicted
             // ones (worktrees in flight) make it exit 2, as do errors with --strict.
@@ -490,6 +496,95 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
             };
             Ok((out, 0))
         }
+    }
+}
+
+/// The bot token: DISCORD_TOKEN, else the file the config names. Never echoed.
+fn token(config: &crate::config::Config) -> Result<String, Failure> {
+    if let Ok(t) = std::env::var("DISCORD_TOKEN") {
+        if !t.trim().is_empty() {
+            return Ok(t.trim().to_string());
+        }
+    }
+    match &config.discord.token_file {
+        Some(f) => {
+            let path = config.root.join(f);
+            let t = std::fs::read_to_string(&path).map_err(|e| {
+                Failure(format!("cannot read the token file {}: {}", path.display(), e.kind()))
+            })?;
+            if t.trim().is_empty() {
+                return Err(Failure(format!("the token file {} is empty", path.display())));
+            }
+            Ok(t.trim().to_string())
+        }
+        None => Err(Failure(
+            "no bot token: set DISCORD_TOKEN, or name a file with `token_file` under [discord] in the config".into(),
+        )),
+    }
+}
+
+fn serve(cli: &Cli, opts: &OpenOptions) -> Result<(String, i32), Failure> {
+    let config = Workspace::config(opts)?;
+    let token = token(&config)?;
+    let database = {
+        let configured = match cli.database.as_deref() {
+            Some(p) => Some(std::env::current_dir()?.join(p)),
+            None => config.database.clone(),
+        };
+        ops::database_path(&config.root, configured.as_deref())?
+    };
+    // A fake Discord for local testing: `SHORTLIST_DISCORD_API=http://127.0.0.1:PORT`.
+    let (api_root, test_server) = match std::env::var("SHORTLIST_DISCORD_API") {
+        Ok(u) if !u.trim().is_empty() => (u.trim().to_string(), true),
+        _ => ("https://discord.com".to_string(), false),
+    };
+    let mut open = opts.clone();
+    open.repo = Some(config.root.clone());
+    let settings = crate::bot::Settings {
+        open,
+        database,
+        token,
+        api_root,
+        test_server,
+        guilds: config.discord.guilds.clone(),
+        channels: config.discord.channels.clone(),
+        writer_roles: config.discord.writer_roles.clone(),
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("SHORTLIST_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,serenity=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    rt.block_on(crate::bot::run(settings, shutdown_signal()))
+        .map_err(|e| Failure(e.to_string()))?;
+    Ok((String::new(), 0))
+}
+
+/// SIGINT or SIGTERM.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
 

@@ -2,6 +2,7 @@
 //! what is in flight and what to pick next. The CLI and the Discord bot are thin front
 //! ends over this library.
 
+pub mod bot;
 pub mod cli;
 pub mod config;
 pub mod note;

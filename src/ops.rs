@@ -349,6 +349,33 @@ pub fn pick(
     by: &str,
     at: DateTime<Utc>,
 ) -> Result<PickOutcome, OpError> {
+    pick_in(
+        &ws.config.root,
+        ws.config.timezone.as_deref(),
+        Some(&ws.plan),
+        store,
+        offer,
+        n,
+        by,
+        at,
+    )
+}
+
+/// [`pick`] without a parsed workspace (the bot, on a reaction): the plan, when given,
+/// names tracks in the `## Selected` entry and reads candidates of unrecorded notes.
+#[allow(clippy::too_many_arguments)]
+pub fn pick_in(
+    root: &Path,
+    tz: Option<&str>,
+    plan: Option<&crate::plan::Plan>,
+    store: &mut Store,
+    offer: Offer,
+    n: usize,
+    by: &str,
+    at: DateTime<Utc>,
+) -> Result<PickOutcome, OpError> {
+    let empty = crate::plan::Plan::default();
+    let plan = plan.unwrap_or(&empty);
     let (source, note_rel, candidates) = match offer {
         Offer::Message(id) => {
             let m = store.message(id)?.ok_or_else(|| {
@@ -363,7 +390,7 @@ pub fn pick(
                 (None, Some(p)) => {
                     // A note this database has not seen (written elsewhere, committed):
                     // its selection prompt still numbers the candidates.
-                    let abs = ws.config.root.join(p);
+                    let abs = root.join(p);
                     let text = std::fs::read_to_string(&abs).map_err(|source| {
                         NoteError::Read {
                             path: abs.clone(),
@@ -373,13 +400,12 @@ pub fn pick(
                     let cands = note::candidates_in(&text)
                         .into_iter()
                         .map(|(rank, id)| {
-                            let (track, title) = ws
-                                .plan
+                            let (track, title) = plan
                                 .find_tasks(&id)
                                 .first()
                                 .map(|&t| {
-                                    let task = &ws.plan.tasks[t];
-                                    (ws.plan.tracks[task.track].key.clone(), task.title.clone())
+                                    let task = &plan.tasks[t];
+                                    (plan.tracks[task.track].key.clone(), task.title.clone())
                                 })
                                 .unwrap_or_default();
                             StoredCandidate {
@@ -417,15 +443,14 @@ pub fn pick(
     let (row, new) = store.record_pick(&source, &c, by)?;
     let mut note_path = None;
     if let Some(rel) = note_rel {
-        let abs = ws.config.root.join(&rel);
+        let abs = root.join(&rel);
         if new {
-            let when = note::local_format(at, ws.config.timezone.as_deref(), "%Y-%m-%d %H:%M %Z");
-            let track = ws
-                .plan
+            let when = note::local_format(at, tz, "%Y-%m-%d %H:%M %Z");
+            let track = plan
                 .tracks
                 .iter()
                 .position(|t| t.key == c.track)
-                .map(|i| render::md::track_title(&ws.plan, i))
+                .map(|i| render::md::track_title(plan, i))
                 .unwrap_or_else(|| c.track.clone());
             let entry = format!(
                 "{by} picked candidate {}: `{}` {} ({track}) on {when}",

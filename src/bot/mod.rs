@@ -1,0 +1,1014 @@
+//! The Discord bot: poise slash commands over the same library calls as the CLI, picking
+//! by numbered reaction or button, writer roles, and long answers as numbered pages. Every
+//! interaction is deferred before any work, the work runs off the async threads
+//! (`spawn_blocking`), and the answer follows through [`send::Sender`], which honours 429s.
+
+pub mod pages;
+pub mod send;
+
+use crate::note;
+use crate::ops::{self, Offer, TriageOptions};
+use crate::render;
+use crate::store::{MessageRow, Store, StoredCandidate};
+use crate::workspace::{OpenOptions, Workspace};
+use chrono::Utc;
+use poise::serenity_prelude as serenity;
+use send::Sender;
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub type Error = Box<dyn std::error::Error + Send + Sync>;
+pub type Context<'a> = poise::Context<'a, Data, Error>;
+
+/// Keycap emoji 1️⃣–5️⃣: reacting with one picks that candidate.
+pub const KEYCAPS: [&str; 5] = [
+    "1\u{fe0f}\u{20e3}",
+    "2\u{fe0f}\u{20e3}",
+    "3\u{fe0f}\u{20e3}",
+    "4\u{fe0f}\u{20e3}",
+    "5\u{fe0f}\u{20e3}",
+];
+
+/// What the bot needs to run.
+#[derive(Clone)]
+pub struct Settings {
+    pub open: OpenOptions,
+    pub database: PathBuf,
+    pub token: String,
+    /// `https://discord.com`, or a fake Discord's `http://127.0.0.1:PORT` in tests (then
+    /// serenity's own rate limiter must be off; the bot's sending path still waits 429s).
+    pub api_root: String,
+    pub test_server: bool,
+    pub guilds: Vec<u64>,
+    pub channels: Vec<u64>,
+    /// Role ids or names allowed to write; empty: everyone may.
+    pub writer_roles: Vec<String>,
+}
+
+impl std::fmt::Debug for Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Settings")
+            .field("database", &self.database)
+            .field("api_root", &self.api_root)
+            .field("guilds", &self.guilds)
+            .finish_non_exhaustive()
+    }
+}
+
+pub struct Data {
+    pub settings: Settings,
+    pub sender: Sender,
+    /// The plan for autocomplete, re-read at most every few seconds.
+    plan_cache: Mutex<Option<(Instant, Arc<crate::plan::Plan>)>>,
+    /// Serialises database writes inside this process (SQLite serialises across them).
+    store_lock: Arc<Mutex<()>>,
+}
+
+/// Run the bot until `shutdown` resolves (SIGINT/SIGTERM in `shortlist serve`).
+pub async fn run(
+    settings: Settings,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let sender = Sender::new(&settings.api_root, &settings.token);
+    let mut hb = serenity::HttpBuilder::new(&settings.token);
+    if settings.test_server {
+        hb = hb
+            .proxy(settings.api_root.clone())
+            .ratelimiter_disabled(true);
+    }
+    let http = hb.build();
+    let guilds = settings.guilds.clone();
+    let data = Data {
+        settings,
+        sender,
+        plan_cache: Mutex::new(None),
+        store_lock: Arc::new(Mutex::new(())),
+    };
+    let framework = poise::Framework::builder()
+        .options(poise::FrameworkOptions {
+            commands: commands(),
+            on_error: |e| Box::pin(on_error(e)),
+            command_check: Some(|ctx| Box::pin(channel_check(ctx))),
+            event_handler: |fw, event| Box::pin(event_handler(fw, event)),
+            ..Default::default()
+        })
+        .setup(move |ctx, _ready, framework| {
+            Box::pin(async move {
+                let cmds = &framework.options().commands;
+                if guilds.is_empty() {
+                    poise::builtins::register_globally(ctx, cmds).await?;
+                } else {
+                    for g in &guilds {
+                        poise::builtins::register_in_guild(ctx, cmds, serenity::GuildId::new(*g))
+                            .await?;
+                    }
+                }
+                tracing::info!("commands registered; serving");
+                Ok(data)
+            })
+        })
+        .build();
+    let intents = serenity::GatewayIntents::GUILDS
+        | serenity::GatewayIntents::GUILD_MESSAGES
+        | serenity::GatewayIntents::GUILD_MESSAGE_REACTIONS;
+    let mut client = serenity::ClientBuilder::new_with_http(http, intents)
+        .framework(framework)
+        .await
+        .map_err(|e| format!("cannot start the Discord client: {e}"))?;
+    let manager = client.shard_manager.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        manager.shutdown_all().await;
+    });
+    client
+        .start()
+        .await
+        .map_err(|e| format!("the Discord connection ended: {e}"))?;
+    Ok(())
+}
+
+pub fn commands() -> Vec<poise::Command<Data, Error>> {
+    vec![
+        next(),
+        triage(),
+        track(),
+        task(),
+        worktrees(),
+        status(),
+        question(),
+        decide(),
+        note_cmd(),
+        progress(),
+        digest(),
+    ]
+}
+
+async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
+    match error {
+        poise::FrameworkError::Command { error, ctx, .. } => {
+            tracing::error!(command = %ctx.command().name, "command failed: {error}");
+            let reply = poise::CreateReply::default()
+                .content(short(&format!("Sorry, that failed: {error}"), 1900))
+                .ephemeral(true);
+            let _ = ctx.send(reply).await;
+        }
+        other => {
+            if let Err(e) = poise::builtins::on_error(other).await {
+                tracing::error!("while handling an error: {e}");
+            }
+        }
+    }
+}
+
+/// Commands answer only in the configured channels (all, when none are configured).
+async fn channel_check(ctx: Context<'_>) -> Result<bool, Error> {
+    let allowed = &ctx.data().settings.channels;
+    if allowed.is_empty() || allowed.contains(&ctx.channel_id().get()) {
+        return Ok(true);
+    }
+    let list: Vec<String> = allowed.iter().map(|c| format!("<#{c}>")).collect();
+    let reply = poise::CreateReply::default()
+        .content(format!("shortlist answers in {}.", list.join(", ")))
+        .ephemeral(true);
+    ctx.send(reply).await?;
+    Ok(false)
+}
+
+fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
+    }
+}
+
+/// Whether a member with `roles` may write (decide, note, pick, ask, digest settings).
+fn may_write(
+    data: &Data,
+    ctx: &serenity::Context,
+    guild: Option<serenity::GuildId>,
+    roles: &[serenity::RoleId],
+) -> bool {
+    let wanted = &data.settings.writer_roles;
+    if wanted.is_empty() {
+        return true;
+    }
+    let names: Vec<String> = guild
+        .and_then(|g| {
+            ctx.cache.guild(g).map(|g| {
+                roles
+                    .iter()
+                    .filter_map(|r| g.roles.get(r).map(|role| role.name.to_lowercase()))
+                    .collect()
+            })
+        })
+        .unwrap_or_default();
+    wanted.iter().any(|w| {
+        roles.iter().any(|r| r.get().to_string() == *w) || names.contains(&w.to_lowercase())
+    })
+}
+
+/// Refuse a write with an ephemeral explanation; true when refused.
+async fn refuse_unless_writer(ctx: Context<'_>) -> Result<bool, Error> {
+    let roles: Vec<serenity::RoleId> = ctx
+        .author_member()
+        .await
+        .map(|m| m.roles.clone())
+        .unwrap_or_default();
+    if may_write(ctx.data(), ctx.serenity_context(), ctx.guild_id(), &roles) {
+        return Ok(false);
+    }
+    let reply = poise::CreateReply::default()
+        .content(format!(
+            "Only members with one of these roles can change things: {}. Reading is open to everyone.",
+            ctx.data().settings.writer_roles.join(", ")
+        ))
+        .ephemeral(true);
+    ctx.send(reply).await?;
+    Ok(true)
+}
+
+/// Blocking library work, off the async threads.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| format!("the work stopped: {e}"))?
+        .map_err(Error::from)
+}
+
+fn open_ws(settings: &Settings, scanned: bool) -> Result<Workspace, String> {
+    let r = if scanned {
+        Workspace::open_scanned(&settings.open)
+    } else {
+        Workspace::open(&settings.open)
+    };
+    r.map_err(|e| e.to_string())
+}
+
+fn open_store(settings: &Settings) -> Result<Store, String> {
+    Store::open(&settings.database).map_err(|e| e.to_string())
+}
+
+/// Defer (inside Discord's 3 s), then follow up with the pages of `text`.
+async fn answer_pages(ctx: Context<'_>, text: String) -> Result<Option<Value>, Error> {
+    let app = ctx
+        .serenity_context()
+        .http
+        .application_id()
+        .map(|a| a.get())
+        .unwrap_or(0);
+    let token = match ctx {
+        poise::Context::Application(a) => a.interaction.token.clone(),
+        poise::Context::Prefix(_) => String::new(),
+    };
+    let mut first = None;
+    for page in pages::pages(&text, pages::CONTENT_LIMIT) {
+        let m = ctx
+            .data()
+            .sender
+            .followup(
+                app,
+                &token,
+                &json!({"content": page, "allowed_mentions": {"parse": []}}),
+            )
+            .await?;
+        first.get_or_insert(m);
+    }
+    Ok(first)
+}
+
+/// The shortlist: react with a number or press a button to pick one.
+#[poise::command(slash_command)]
+async fn next(ctx: Context<'_>) -> Result<(), Error> {
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let lock = ctx.data().store_lock.clone();
+    let by = ctx.author().name.clone();
+    let (text, cands, note_rel) = blocking(move || {
+        let ws = open_ws(&settings, true)?;
+        let _g = lock.lock().map_err(|e| e.to_string())?;
+        let mut store = open_store(&settings)?;
+        let t = ops::triage(&ws, Some(&store), TriageOptions::default());
+        let path = ops::write_note(&ws, &t, &mut store, "triage", &by, Utc::now())
+            .map_err(|e| e.to_string())?;
+        let rel = path
+            .strip_prefix(&ws.config.root)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let view = t.view(&ws, None);
+        Ok((render::md::next(&view), t.stored_candidates(&ws), rel))
+    })
+    .await?;
+    let app = ctx
+        .serenity_context()
+        .http
+        .application_id()
+        .map(|a| a.get())
+        .unwrap_or(0);
+    let token = match ctx {
+        poise::Context::Application(a) => a.interaction.token.clone(),
+        poise::Context::Prefix(_) => String::new(),
+    };
+    let sender = &ctx.data().sender;
+    let mut pages = pages::pages(&text, pages::CONTENT_LIMIT);
+    let last = pages.pop().unwrap_or_default();
+    for p in pages {
+        sender
+            .followup(
+                app,
+                &token,
+                &json!({"content": p, "allowed_mentions": {"parse": []}}),
+            )
+            .await?;
+    }
+    // The last page carries the buttons and the reactions.
+    let buttons: Vec<Value> = cands
+        .iter()
+        .take(5)
+        .map(|c| {
+            json!({"type": 2, "style": 1, "custom_id": format!("pick:{}", c.rank),
+                   "label": short(&format!("{} {}", c.rank, c.id), 80)})
+        })
+        .collect();
+    let mut body = json!({"content": format!("{last}\nPick one: react 1️⃣–{} or press a button.", cands.len().min(5)), "allowed_mentions": {"parse": []}});
+    if !buttons.is_empty() {
+        body["components"] = json!([{"type": 1, "components": buttons}]);
+    }
+    if body["content"].as_str().map_or(0, |s| s.chars().count()) > pages::CONTENT_LIMIT {
+        body["content"] = json!(last);
+    }
+    let msg = sender.followup(app, &token, &body).await?;
+    let message_id = id_of(&msg).ok_or("Discord did not return the message id")?;
+    let channel_id = ctx.channel_id().get();
+    let row = MessageRow {
+        message_id: message_id.to_string(),
+        channel_id: channel_id.to_string(),
+        kind: "next".into(),
+        note_path: Some(note_rel),
+        candidates: cands.clone(),
+        posted_at: Utc::now(),
+    };
+    let settings = ctx.data().settings.clone();
+    let lock = ctx.data().store_lock.clone();
+    blocking(move || {
+        let _g = lock.lock().map_err(|e| e.to_string())?;
+        open_store(&settings)?
+            .record_message(&row)
+            .map_err(|e| e.to_string())
+    })
+    .await?;
+    for emoji in KEYCAPS.iter().take(cands.len().min(5)) {
+        sender.react(channel_id, message_id, emoji).await?;
+    }
+    Ok(())
+}
+
+fn id_of(v: &Value) -> Option<u64> {
+    match &v["id"] {
+        Value::String(s) => s.parse().ok(),
+        Value::Number(n) => n.as_u64(),
+        _ => None,
+    }
+}
+
+/// Remaining work by track, with what blocks what.
+#[poise::command(slash_command)]
+async fn triage(
+    ctx: Context<'_>,
+    #[description = "One track only (letter, key or part of its name)"]
+    #[autocomplete = "complete_track"]
+    track: Option<String>,
+) -> Result<(), Error> {
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let text = blocking(move || {
+        let ws = open_ws(&settings, true)?;
+        let store = ops::open_for_read(&settings.database).ok().flatten();
+        let t = ops::triage(&ws, store.as_ref(), TriageOptions::default());
+        let filter = match track {
+            Some(q) => Some(
+                crate::triage::find_track(&ws.plan, &q)
+                    .map_err(|_| format!("no single track matches `{q}`"))?,
+            ),
+            None => None,
+        };
+        Ok(render::md::triage(&t.view(&ws, filter)))
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// One track: its remaining work and what is finished.
+#[poise::command(slash_command)]
+async fn track(
+    ctx: Context<'_>,
+    #[description = "Letter, key, numeric id or part of the name"]
+    #[autocomplete = "complete_track"]
+    id: String,
+) -> Result<(), Error> {
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let text = blocking(move || {
+        let ws = open_ws(&settings, false)?;
+        let ti = crate::triage::find_track(&ws.plan, &id)
+            .map_err(|_| format!("no single track matches `{id}`"))?;
+        let docs = crate::triage::DocGlobs::new(&ws.config.doc_globs);
+        let rem = crate::triage::remaining(&ws.plan, &docs);
+        let work = rem.tracks.iter().find(|w| w.track == ti);
+        Ok(render::md::track(&ws.plan, ti, work))
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// Everything known about one task, with its source.
+#[poise::command(slash_command)]
+async fn task(
+    ctx: Context<'_>,
+    #[description = "Task id (5.2.1, T4.6.3, WP-3)"]
+    #[autocomplete = "complete_task"]
+    id: String,
+) -> Result<(), Error> {
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let text = blocking(move || {
+        let ws = open_ws(&settings, false)?;
+        match ws.plan.find_tasks(&id).as_slice() {
+            [t] => Ok(render::md::task(&ws.plan, *t)),
+            [] => Err(format!("no task `{id}` in the plan")),
+            _ => Err(format!("`{id}` is in several plan files; write FILE:ID")),
+        }
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// Worktrees in flight with their tasks, safe to remove, predicted merge conflicts.
+#[poise::command(slash_command)]
+async fn worktrees(ctx: Context<'_>) -> Result<(), Error> {
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let text = blocking(move || {
+        let ws = open_ws(&settings, true)?;
+        let report = ws.repo_report(true);
+        let state = report.state.ok_or("not a git repository")?;
+        let flight = ops::flight(&ws.config, Some(&ws.plan), &state, true);
+        Ok(render::repo::worktrees_md(&state) + &render::md::flight(Some(&ws.plan), &flight))
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// The checkout: branch, upstream, uncommitted and untracked files.
+#[poise::command(slash_command)]
+async fn status(ctx: Context<'_>) -> Result<(), Error> {
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let text = blocking(move || {
+        let config = Workspace::config(&settings.open).map_err(|e| e.to_string())?;
+        let mut scanner = crate::repo::Scanner::open(&config.root).map_err(|e| e.to_string())?;
+        let status = scanner.checkout(&crate::workspace::scan_options(&config, None, true));
+        Ok(render::repo::status_md(&status))
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// Open questions: ask one, or list them.
+#[poise::command(slash_command, subcommands("question_add", "question_list"))]
+async fn question(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Ask a question; its id is printed.
+#[poise::command(slash_command, rename = "add")]
+async fn question_add(
+    ctx: Context<'_>,
+    #[description = "The question"] text: String,
+) -> Result<(), Error> {
+    if refuse_unless_writer(ctx).await? {
+        return Ok(());
+    }
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let lock = ctx.data().store_lock.clone();
+    let by = ctx.author().name.clone();
+    let text = blocking(move || {
+        let ws = open_ws(&settings, false)?;
+        let _g = lock.lock().map_err(|e| e.to_string())?;
+        let mut store = open_store(&settings)?;
+        let (q, new) = ops::add_question(&ws, &mut store, &text, &by).map_err(|e| e.to_string())?;
+        Ok(if new {
+            format!("Asked `{}`: {}", q.id, q.text)
+        } else {
+            format!("Already asked as `{}` by {}: {}", q.id, q.asked_by, q.text)
+        })
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// List the open questions.
+#[poise::command(slash_command, rename = "list")]
+async fn question_list(ctx: Context<'_>) -> Result<(), Error> {
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let text = blocking(move || {
+        let ws = open_ws(&settings, false)?;
+        let store = ops::open_for_read(&settings.database).map_err(|e| e.to_string())?;
+        let chat = store
+            .as_ref()
+            .map(|s| s.questions())
+            .transpose()
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        let decisions = store
+            .as_ref()
+            .map(|s| s.decisions())
+            .transpose()
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        let notes = note::read_notes(&ws.config.root, &ws.config.notes_dir);
+        let decided = crate::triage::questions::decided_ids(&decisions, &notes.decided);
+        let every = crate::triage::questions::all_questions(&ws.plan, &notes.questions, &chat);
+        let open: Vec<_> = every
+            .iter()
+            .filter(|q| !decided.contains(&q.id))
+            .cloned()
+            .collect();
+        Ok(render::md::questions(&open, &every, &decisions, false))
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// Record a decision on a question.
+#[poise::command(slash_command)]
+async fn decide(
+    ctx: Context<'_>,
+    #[description = "The question (Q-7f3a)"]
+    #[autocomplete = "complete_question"]
+    question: String,
+    #[description = "The decision"] decision: String,
+) -> Result<(), Error> {
+    if refuse_unless_writer(ctx).await? {
+        return Ok(());
+    }
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let lock = ctx.data().store_lock.clone();
+    let by = ctx.author().name.clone();
+    let text = blocking(move || {
+        let ws = open_ws(&settings, false)?;
+        let _g = lock.lock().map_err(|e| e.to_string())?;
+        let mut store = open_store(&settings)?;
+        let qid = question.split_whitespace().next().unwrap_or("").to_string();
+        let (d, q) = ops::decide(&ws, &mut store, &qid, &decision, &by, "discord")
+            .map_err(|e| e.to_string())?;
+        Ok(format!(
+            "Decided `{}` ({}): {} — {}",
+            q.id, q.text, d.text, d.decided_by
+        ))
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// Write a conversation note into the repository.
+#[poise::command(slash_command, rename = "note")]
+async fn note_cmd(
+    ctx: Context<'_>,
+    #[description = "What it is about (names the file)"] topic: Option<String>,
+) -> Result<(), Error> {
+    if refuse_unless_writer(ctx).await? {
+        return Ok(());
+    }
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let lock = ctx.data().store_lock.clone();
+    let by = ctx.author().name.clone();
+    let text = blocking(move || {
+        let ws = open_ws(&settings, true)?;
+        let _g = lock.lock().map_err(|e| e.to_string())?;
+        let mut store = open_store(&settings)?;
+        let t = ops::triage(&ws, Some(&store), TriageOptions::default());
+        let topic = topic.unwrap_or_else(|| "triage".into());
+        let path = ops::write_note(&ws, &t, &mut store, &topic, &by, Utc::now())
+            .map_err(|e| e.to_string())?;
+        let rel = path
+            .strip_prefix(&ws.config.root)
+            .unwrap_or(&path)
+            .display()
+            .to_string();
+        Ok(format!("Note written: `{rel}`"))
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// Done and open tasks per track.
+#[poise::command(slash_command)]
+async fn progress(ctx: Context<'_>) -> Result<(), Error> {
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let text = blocking(move || {
+        let ws = open_ws(&settings, false)?;
+        Ok(progress_text(&ws.plan))
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// `Track A — Core (P0): 7 done, 3 open` per track.
+pub fn progress_text(plan: &crate::plan::Plan) -> String {
+    let mut out = String::from("**Progress by track**\n");
+    for (i, tr) in plan.tracks.iter().enumerate() {
+        let ts: Vec<usize> = (0..plan.tasks.len())
+            .filter(|&t| plan.tasks[t].track == i)
+            .collect();
+        if ts.is_empty() {
+            continue;
+        }
+        let done = ts.iter().filter(|&&t| plan.is_finished(t)).count();
+        let _ = tr;
+        out.push_str(&format!(
+            "- {}: {done} done, {} open\n",
+            render::md::track_title(plan, i),
+            ts.len() - done
+        ));
+    }
+    out
+}
+
+/// The daily digest: post it now, or (un)subscribe this channel.
+#[poise::command(
+    slash_command,
+    subcommands("digest_now", "digest_subscribe", "digest_unsubscribe")
+)]
+async fn digest(_ctx: Context<'_>) -> Result<(), Error> {
+    Ok(())
+}
+
+/// Post the digest here now.
+#[poise::command(slash_command, rename = "now")]
+async fn digest_now(ctx: Context<'_>) -> Result<(), Error> {
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let text = blocking(move || {
+        let ws = open_ws(&settings, true)?;
+        let store = ops::open_for_read(&settings.database).ok().flatten();
+        let t = ops::triage(&ws, store.as_ref(), TriageOptions::default());
+        let mut view = t.view(&ws, None);
+        view.explain = false;
+        Ok(format!(
+            "{}\n{}",
+            progress_text(&ws.plan),
+            render::md::next(&view)
+        ))
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// Post the daily digest in this channel.
+#[poise::command(slash_command, rename = "subscribe")]
+async fn digest_subscribe(ctx: Context<'_>) -> Result<(), Error> {
+    digest_setting(ctx, true).await
+}
+
+/// Stop the daily digest in this channel.
+#[poise::command(slash_command, rename = "unsubscribe")]
+async fn digest_unsubscribe(ctx: Context<'_>) -> Result<(), Error> {
+    digest_setting(ctx, false).await
+}
+
+async fn digest_setting(ctx: Context<'_>, on: bool) -> Result<(), Error> {
+    if refuse_unless_writer(ctx).await? {
+        return Ok(());
+    }
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let lock = ctx.data().store_lock.clone();
+    let channel = ctx.channel_id().get().to_string();
+    let guild = ctx.guild_id().map(|g| g.get().to_string());
+    let by = ctx.author().name.clone();
+    let text = blocking(move || {
+        let _g = lock.lock().map_err(|e| e.to_string())?;
+        let mut store = open_store(&settings)?;
+        let changed = if on {
+            store.subscribe(&channel, guild.as_deref(), &by)
+        } else {
+            store.unsubscribe(&channel)
+        }
+        .map_err(|e| e.to_string())?;
+        Ok(match (on, changed) {
+            (true, true) => "This channel gets the daily digest.".to_string(),
+            (true, false) => "This channel already gets the daily digest.".to_string(),
+            (false, true) => "No more daily digest here.".to_string(),
+            (false, false) => "This channel was not subscribed.".to_string(),
+        })
+    })
+    .await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+// ---- autocomplete ---------------------------------------------------------------------
+
+const PLAN_CACHE_TTL: Duration = Duration::from_secs(10);
+
+async fn cached_plan(data: &Data) -> Option<Arc<crate::plan::Plan>> {
+    if let Ok(c) = data.plan_cache.lock() {
+        if let Some((at, p)) = &*c {
+            if at.elapsed() < PLAN_CACHE_TTL {
+                return Some(p.clone());
+            }
+        }
+    }
+    let settings = data.settings.clone();
+    let plan = tokio::task::spawn_blocking(move || {
+        open_ws(&settings, false).ok().map(|ws| Arc::new(ws.plan))
+    })
+    .await
+    .ok()
+    .flatten()?;
+    if let Ok(mut c) = data.plan_cache.lock() {
+        *c = Some((Instant::now(), plan.clone()));
+    }
+    Some(plan)
+}
+
+/// Fuzzy: every character of the query appears in order (id or title), best first.
+fn fuzzy_rank(query: &str, hay: &str) -> Option<usize> {
+    let q = query.to_lowercase();
+    let h = hay.to_lowercase();
+    if q.is_empty() {
+        return Some(1000);
+    }
+    if let Some(i) = h.find(&q) {
+        return Some(i);
+    }
+    let mut it = h.chars();
+    q.chars().all(|c| it.any(|x| x == c)).then_some(500)
+}
+
+/// At most 25 choices, names and values within Discord's 100 characters.
+fn choices(mut scored: Vec<(usize, String, String)>) -> serenity::CreateAutocompleteResponse {
+    scored.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
+    scored.dedup_by(|a, b| a.2 == b.2);
+    let list = scored
+        .into_iter()
+        .take(25)
+        .map(|(_, name, value)| {
+            serenity::AutocompleteChoice::new(short(&name, 100), short(&value, 100))
+        })
+        .collect();
+    serenity::CreateAutocompleteResponse::new().set_choices(list)
+}
+
+async fn complete_task(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let Some(plan) = cached_plan(ctx.data()).await else {
+        return serenity::CreateAutocompleteResponse::new();
+    };
+    let scored = plan
+        .tasks
+        .iter()
+        .filter(|t| !t.derived_id)
+        .filter_map(|t| {
+            let label = format!("{} {}", t.id, t.title);
+            fuzzy_rank(partial, &label).map(|r| {
+                (
+                    r + usize::from(
+                        plan.is_finished(
+                            plan.tasks
+                                .iter()
+                                .position(|x| std::ptr::eq(x, t))
+                                .unwrap_or(0),
+                        ),
+                    ) * 100,
+                    label,
+                    t.id.0.clone(),
+                )
+            })
+        })
+        .collect();
+    choices(scored)
+}
+
+async fn complete_track(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let Some(plan) = cached_plan(ctx.data()).await else {
+        return serenity::CreateAutocompleteResponse::new();
+    };
+    let scored = (0..plan.tracks.len())
+        .filter_map(|i| {
+            let label = render::md::track_title(&plan, i);
+            fuzzy_rank(partial, &label).map(|r| (r, label, plan.tracks[i].key.clone()))
+        })
+        .collect();
+    choices(scored)
+}
+
+async fn complete_question(
+    ctx: Context<'_>,
+    partial: &str,
+) -> serenity::CreateAutocompleteResponse {
+    let settings = ctx.data().settings.clone();
+    let partial = partial.to_string();
+    let scored = tokio::task::spawn_blocking(move || {
+        let Ok(ws) = open_ws(&settings, false) else {
+            return Vec::new();
+        };
+        let store = ops::open_for_read(&settings.database).ok().flatten();
+        let chat = store
+            .as_ref()
+            .and_then(|s| s.questions().ok())
+            .unwrap_or_default();
+        let decisions = store
+            .as_ref()
+            .and_then(|s| s.decisions().ok())
+            .unwrap_or_default();
+        let notes = note::read_notes(&ws.config.root, &ws.config.notes_dir);
+        let decided = crate::triage::questions::decided_ids(&decisions, &notes.decided);
+        crate::triage::questions::open_questions(&ws.plan, &notes.questions, &chat, &decided)
+            .into_iter()
+            .filter_map(|q| {
+                let label = format!("{} {}", q.id, q.text);
+                fuzzy_rank(&partial, &label).map(|r| (r, label, q.id))
+            })
+            .collect()
+    })
+    .await
+    .unwrap_or_default();
+    choices(scored)
+}
+
+// ---- picking by reaction or button ------------------------------------------------------
+
+async fn event_handler(
+    fw: poise::FrameworkContext<'_, Data, Error>,
+    event: &serenity::FullEvent,
+) -> Result<(), Error> {
+    let data = fw.user_data;
+    let ctx = fw.serenity_context;
+    match event {
+        serenity::FullEvent::ReactionAdd { add_reaction: r } => {
+            let Some(user) = r.user_id else { return Ok(()) };
+            if user == ctx.cache.current_user().id || r.member.as_ref().is_some_and(|m| m.user.bot)
+            {
+                return Ok(());
+            }
+            let serenity::ReactionType::Unicode(name) = &r.emoji else {
+                return Ok(());
+            };
+            let Some(rank) = KEYCAPS.iter().position(|k| k == name).map(|i| i + 1) else {
+                return Ok(());
+            };
+            let roles = r
+                .member
+                .as_ref()
+                .map(|m| m.roles.clone())
+                .unwrap_or_default();
+            if !may_write(data, ctx, r.guild_id, &roles) {
+                tracing::info!(user = %user, "pick by reaction refused: not a writer");
+                return Ok(());
+            }
+            let by = r
+                .member
+                .as_ref()
+                .map(|m| m.user.name.clone())
+                .unwrap_or_else(|| user.get().to_string());
+            if let Some(text) = record_pick(data, r.message_id.get(), rank, by).await? {
+                data.sender
+                    .post(
+                        r.channel_id.get(),
+                        &json!({"content": text, "allowed_mentions": {"parse": []}}),
+                    )
+                    .await?;
+            }
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(ci),
+        } => {
+            let Some(rank) = ci
+                .data
+                .custom_id
+                .strip_prefix("pick:")
+                .and_then(|n| n.parse::<usize>().ok())
+            else {
+                return Ok(());
+            };
+            let roles = ci
+                .member
+                .as_ref()
+                .map(|m| m.roles.clone())
+                .unwrap_or_default();
+            let reply = if !may_write(data, ctx, ci.guild_id, &roles) {
+                serenity::CreateInteractionResponseMessage::new()
+                    .content(format!(
+                        "Only members with one of these roles can pick: {}.",
+                        data.settings.writer_roles.join(", ")
+                    ))
+                    .ephemeral(true)
+            } else {
+                match record_pick(data, ci.message.id.get(), rank, ci.user.name.clone()).await {
+                    Ok(Some(text)) => {
+                        serenity::CreateInteractionResponseMessage::new().content(text)
+                    }
+                    Ok(None) => serenity::CreateInteractionResponseMessage::new()
+                        .content("You had already picked that one; nothing changed.")
+                        .ephemeral(true),
+                    Err(e) => {
+                        tracing::error!("pick failed: {e}");
+                        serenity::CreateInteractionResponseMessage::new()
+                            .content(short(&format!("Sorry, the pick failed: {e}"), 1900))
+                            .ephemeral(true)
+                    }
+                }
+            };
+            ci.create_response(
+                &ctx.http,
+                serenity::CreateInteractionResponse::Message(reply),
+            )
+            .await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Record a pick of candidate `rank` of a posted shortlist; the channel answer when it is
+/// new, `None` when it changed nothing (already picked, unknown message or number).
+async fn record_pick(
+    data: &Data,
+    message: u64,
+    rank: usize,
+    by: String,
+) -> Result<Option<String>, Error> {
+    let settings = data.settings.clone();
+    let lock = data.store_lock.clone();
+    blocking(move || {
+        let _g = lock.lock().map_err(|e| e.to_string())?;
+        let mut store = open_store(&settings)?;
+        let Some(_) = store
+            .message(&message.to_string())
+            .map_err(|e| e.to_string())?
+        else {
+            return Ok(None);
+        };
+        let config = Workspace::config(&settings.open).map_err(|e| e.to_string())?;
+        let o = match ops::pick_in(
+            &config.root,
+            config.timezone.as_deref(),
+            None,
+            &mut store,
+            Offer::Message(&message.to_string()),
+            rank,
+            &by,
+            Utc::now(),
+        ) {
+            Ok(o) => o,
+            Err(ops::OpError::Invalid(_)) => return Ok(None),
+            Err(e) => return Err(e.to_string()),
+        };
+        if !o.new {
+            return Ok(None);
+        }
+        let c: &StoredCandidate = &o.candidate;
+        Ok(Some(format!(
+            "{by} picked {}. `{}` {} (Track {}){}",
+            c.rank,
+            c.id,
+            c.title,
+            c.track,
+            o.note
+                .as_ref()
+                .map(|p| format!(
+                    " — noted in `{}`",
+                    p.file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default()
+                ))
+                .unwrap_or_default()
+        )))
+    })
+    .await
+}

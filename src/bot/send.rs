@@ -1,0 +1,190 @@
+//! The bot's own sending path: channel posts, interaction follow-ups and reactions over
+//! Discord's REST API. A 429 is honoured here: the request waits the `retry_after` the
+//! response gives (body or `Retry-After` header) and is sent again, a few times at most.
+//! The token only ever goes into the `Authorization` header; errors never carry it.
+
+use serde_json::Value;
+use std::time::Duration;
+
+/// How many times one request is tried when Discord keeps answering 429.
+const ATTEMPTS: usize = 5;
+/// Longest single wait honoured (a longer `retry_after` fails the send instead).
+const MAX_WAIT: Duration = Duration::from_secs(60);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    #[error("Discord answered {status} to {method} {route}: {message}")]
+    Status {
+        status: u16,
+        method: &'static str,
+        route: String,
+        message: String,
+    },
+    #[error("still rate limited after {ATTEMPTS} tries: {method} {route}")]
+    RateLimited { method: &'static str, route: String },
+    #[error("cannot reach Discord for {method} {route}: {detail}")]
+    Transport {
+        method: &'static str,
+        route: String,
+        detail: String,
+    },
+}
+
+/// One rate-limit wait that happened (tests and logs).
+#[derive(Debug, Clone)]
+pub struct Waited {
+    pub route: String,
+    pub seconds: f64,
+}
+
+#[derive(Clone)]
+pub struct Sender {
+    client: reqwest::Client,
+    /// `https://discord.com/api/v10`, or the fake's `http://127.0.0.1:PORT/api/v10`.
+    base: String,
+    auth: String,
+    waited: std::sync::Arc<std::sync::Mutex<Vec<Waited>>>,
+}
+
+impl std::fmt::Debug for Sender {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the token.
+        f.debug_struct("Sender").field("base", &self.base).finish()
+    }
+}
+
+impl Sender {
+    /// `api_root`: `https://discord.com` in production, the fake's address in tests.
+    pub fn new(api_root: &str, token: &str) -> Sender {
+        let token = token.trim();
+        let auth = if token.starts_with("Bot ") {
+            token.to_string()
+        } else {
+            format!("Bot {token}")
+        };
+        Sender {
+            client: reqwest::Client::new(),
+            base: format!("{}/api/v10", api_root.trim_end_matches('/')),
+            auth,
+            waited: Default::default(),
+        }
+    }
+
+    /// Rate-limit waits so far.
+    pub fn waited(&self) -> Vec<Waited> {
+        self.waited.lock().map(|w| w.clone()).unwrap_or_default()
+    }
+
+    /// POST a message to a channel; the created message.
+    pub async fn post(&self, channel: u64, body: &Value) -> Result<Value, SendError> {
+        self.send("POST", &format!("/channels/{channel}/messages"), Some(body))
+            .await
+    }
+
+    /// A follow-up message of an interaction (after its initial response).
+    pub async fn followup(&self, app: u64, token: &str, body: &Value) -> Result<Value, SendError> {
+        self.send("POST", &format!("/webhooks/{app}/{token}"), Some(body))
+            .await
+    }
+
+    /// React to a message with a unicode emoji.
+    pub async fn react(&self, channel: u64, message: u64, emoji: &str) -> Result<(), SendError> {
+        let enc: String = emoji.bytes().map(|b| format!("%{b:02X}")).collect();
+        self.send(
+            "PUT",
+            &format!("/channels/{channel}/messages/{message}/reactions/{enc}/@me"),
+            None,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn send(
+        &self,
+        method: &'static str,
+        route: &str,
+        body: Option<&Value>,
+    ) -> Result<Value, SendError> {
+        // The route of an interaction webhook holds its token: keep it out of errors.
+        let shown = shown_route(route);
+        for _ in 0..ATTEMPTS {
+            let url = format!("{}{route}", self.base);
+            let mut req = match method {
+                "PUT" => self.client.put(&url),
+                "PATCH" => self.client.patch(&url),
+                _ => self.client.post(&url),
+            }
+            .header("Authorization", &self.auth)
+            .header(
+                "User-Agent",
+                "DiscordBot (https://example.invalid/shortlist, 0.1)",
+            );
+            req = match body {
+                Some(b) => req
+                    .header("Content-Type", "application/json")
+                    .body(b.to_string()),
+                None => req.header("Content-Length", "0"),
+            };
+            let resp = req.send().await.map_err(|e| SendError::Transport {
+                method,
+                route: shown.clone(),
+                detail: e.without_url().to_string(),
+            })?;
+            let status = resp.status().as_u16();
+            let header_wait = resp
+                .headers()
+                .get("retry-after")
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse::<f64>().ok());
+            let text = resp.text().await.unwrap_or_default();
+            let json: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+            if status == 429 {
+                let secs = json
+                    .get("retry_after")
+                    .and_then(Value::as_f64)
+                    .or(header_wait)
+                    .unwrap_or(1.0)
+                    .max(0.0);
+                let wait = Duration::from_secs_f64(secs);
+                if wait > MAX_WAIT {
+                    break;
+                }
+                tracing::warn!(route = %shown, retry_after = secs, "rate limited; waiting");
+                if let Ok(mut w) = self.waited.lock() {
+                    w.push(Waited {
+                        route: shown.clone(),
+                        seconds: secs,
+                    });
+                }
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            if !(200..300).contains(&status) {
+                return Err(SendError::Status {
+                    status,
+                    method,
+                    route: shown,
+                    message: json
+                        .get("message")
+                        .and_then(Value::as_str)
+                        .unwrap_or("")
+                        .to_string(),
+                });
+            }
+            return Ok(json);
+        }
+        Err(SendError::RateLimited {
+            method,
+            route: shown,
+        })
+    }
+}
+
+/// `/webhooks/{app}/{token}…` with the token hidden.
+fn shown_route(route: &str) -> String {
+    let mut parts: Vec<&str> = route.split('/').collect();
+    if parts.get(1) == Some(&"webhooks") && parts.len() > 3 {
+        parts[3] = "<token>";
+    }
+    parts.join("/")
+}

@@ -1,0 +1,675 @@
+//! The bot on the real serenity + poise client against a fake Discord on 127.0.0.1:
+//! deferred answers, pages within limits, picks by reaction and button (once), writer
+//! roles, autocomplete, 429s waited out, RESUME without losing a pick, the token kept out
+//! of logs, and a burst of 500 reactions.
+
+mod common;
+mod fake_discord;
+
+use common::{commit_in, Repo};
+use fake_discord::{assert_parses, Fake, Req, CHANNEL};
+use serde_json::json;
+use shortlist::bot::{self, Settings, KEYCAPS};
+use shortlist::store::Store;
+use shortlist::workspace::OpenOptions;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+const TOKEN: &str = "test-token-DO-NOT-LOG-7f3a9c";
+
+/// Every log line of every test, to check the token never appears.
+fn logs() -> Arc<Mutex<Vec<u8>>> {
+    static LOGS: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+    LOGS.get_or_init(|| {
+        let buf = Arc::new(Mutex::new(Vec::new()));
+        let w = buf.clone();
+        let _ = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::DEBUG)
+            .with_writer(move || LogWriter(w.clone()))
+            .with_ansi(false)
+            .try_init();
+        buf
+    })
+    .clone()
+}
+
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+impl std::io::Write for LogWriter {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(b);
+        }
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+struct Bot {
+    fake: Fake,
+    repo: Repo,
+    db: PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.task.abort();
+    }
+}
+
+const PLAN: &str = "# Phase 6 计划
+
+## 6.1 Track A — 计费 Billing（P0）
+- [ ] 6.1.1 Invoice PDF export
+  - Touch points：`apps/server/src/billing/pdf.ts`
+- [ ] 6.1.2 Tax rounding
+  - Touch points：`apps/server/src/billing/tax.ts`
+
+## 6.2 Track B — Onboarding（P1）
+- [ ] 6.2.1 Signup wizard
+  - Touch points：`apps/web/src/signup.tsx`
+
+## 6.3 Track C — Docs（P1）
+- [ ] 6.3.1 User guide
+  - Touch points：`user_docs/guide.md`
+
+## Open questions
+- Should invoices support multiple languages?
+";
+
+fn repo_with(plan: &str) -> Repo {
+    let r = Repo::new();
+    r.write("docs/plan/phase6.md", plan);
+    r.write("apps/server/src/billing/pdf.ts", "export {}\n");
+    commit_in(&r.git, "plan", "Alice", 1_767_000_000);
+    r
+}
+
+async fn start(repo: Repo, writer_roles: &[&str]) -> Bot {
+    let _ = logs();
+    let fake = Fake::start().await;
+    let db = repo.wt_dir.path().join("bot.sqlite3");
+    let settings = Settings {
+        open: OpenOptions {
+            repo: Some(repo.path().to_path_buf()),
+            no_index_refresh: true,
+            ..OpenOptions::default()
+        },
+        database: db.clone(),
+        token: TOKEN.to_string(),
+        api_root: fake.rest.clone(),
+        test_server: true,
+        guilds: vec![200],
+        channels: Vec::new(),
+        writer_roles: writer_roles.iter().map(|s| s.to_string()).collect(),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        if let Err(e) = bot::run(settings, async move {
+            let _ = rx.await;
+        })
+        .await
+        {
+            tracing::error!("bot stopped: {e}");
+        }
+    });
+    fake.wait_for("command registration", |r| {
+        r.method == "PUT" && r.path.ends_with("/commands")
+    })
+    .await;
+    Bot {
+        fake,
+        repo,
+        db,
+        stop: Some(tx),
+        task,
+    }
+}
+
+fn is_callback(r: &Req, id: &str) -> bool {
+    r.method == "POST"
+        && r.path.starts_with(&format!("/interactions/{id}/"))
+        && r.path.ends_with("/callback")
+}
+
+fn is_followup(r: &Req, id: &str) -> bool {
+    r.method == "POST"
+        && r.path.starts_with("/webhooks/")
+        && r.path.ends_with(&format!("tok-{id}"))
+        && r.status == 200
+}
+
+fn alice() -> (&'static str, &'static str) {
+    ("700", "alice")
+}
+
+#[test]
+fn every_payload_the_fake_sends_parses_in_serenity() {
+    let msg = fake_discord::message_json("1", CHANNEL, &json!({"content": "x"}));
+    assert_parses(
+        "INTERACTION_CREATE",
+        &fake_discord::interaction(
+            "1",
+            2,
+            json!({"id": "9", "name": "status", "type": 1}),
+            alice(),
+            &[],
+            None,
+        ),
+    );
+    assert_parses(
+        "INTERACTION_CREATE",
+        &fake_discord::interaction(
+            "2",
+            4,
+            json!({"id": "9", "name": "task", "type": 1, "options": [{"name": "id", "type": 3, "value": "6", "focused": true}]}),
+            alice(),
+            &[],
+            None,
+        ),
+    );
+    assert_parses(
+        "INTERACTION_CREATE",
+        &fake_discord::interaction(
+            "3",
+            3,
+            json!({"custom_id": "pick:1", "component_type": 2}),
+            alice(),
+            &[],
+            Some(msg),
+        ),
+    );
+    assert_parses(
+        "MESSAGE_REACTION_ADD",
+        &json!({"user_id": "700", "channel_id": CHANNEL, "message_id": "1", "guild_id": "200", "burst": false, "type": 0, "emoji": {"id": null, "name": "1️⃣"}, "member": {"user": {"id": "700", "username": "alice"}, "roles": [], "deaf": false, "mute": false, "flags": 0}}),
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn commands_are_registered_within_limits_and_status_is_deferred_then_answered() {
+    let b = start(repo_with(PLAN), &[]).await;
+    let reg = b
+        .fake
+        .wait_for("registration", |r| r.path.ends_with("/commands"))
+        .await;
+    let names: Vec<&str> = reg
+        .body
+        .as_array()
+        .expect("commands")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    for n in [
+        "next",
+        "triage",
+        "track",
+        "task",
+        "worktrees",
+        "status",
+        "question",
+        "decide",
+        "note",
+        "progress",
+        "digest",
+    ] {
+        assert!(names.contains(&n), "/{n} registered: {names:?}");
+    }
+    let id = b.fake.command("status", json!([]), alice(), &[]);
+    let cb = b
+        .fake
+        .wait_for("the deferral", |r| is_callback(r, &id))
+        .await;
+    assert_eq!(cb.body["type"], 5, "deferred first");
+    let f = b
+        .fake
+        .wait_for("the follow-up", |r| is_followup(r, &id))
+        .await;
+    assert!(cb.n < f.n, "deferral before the answer");
+    assert!(
+        f.body["content"]
+            .as_str()
+            .expect("content")
+            .contains("Branch `main`"),
+        "{}",
+        f.body
+    );
+    assert_eq!(b.fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn next_offers_candidates_and_a_reaction_picks_once() {
+    let b = start(repo_with(PLAN), &[]).await;
+    let id = b.fake.command("next", json!([]), alice(), &[]);
+    b.fake
+        .wait_for("the deferral", |r| is_callback(r, &id))
+        .await;
+    let offer = b
+        .fake
+        .wait_for("the shortlist with buttons", |r| {
+            is_followup(r, &id) && r.body["components"].is_array()
+        })
+        .await;
+    let buttons = offer.body["components"][0]["components"]
+        .as_array()
+        .expect("buttons")
+        .clone();
+    assert!((3..=5).contains(&buttons.len()), "{buttons:?}");
+    assert_eq!(buttons[0]["custom_id"], "pick:1");
+    let message_id = offer.reply["id"].as_str().expect("id").to_string();
+    // Numbered reactions on that message.
+    let n = buttons.len();
+    let last = KEYCAPS[n - 1];
+    let enc: String = last.bytes().map(|x| format!("%{x:02X}")).collect();
+    b.fake
+        .wait_for("the keycap reactions", |r| {
+            r.method == "PUT"
+                && r.path
+                    .contains(&format!("/messages/{message_id}/reactions/{enc}"))
+        })
+        .await;
+    // The mapping is stored: a reaction picks candidate 2.
+    b.fake
+        .react(&message_id, KEYCAPS[1], ("701", "bob"), false, &[]);
+    let said = b
+        .fake
+        .wait_for("the pick answered in the channel", |r| {
+            r.path == format!("/channels/{CHANNEL}/messages")
+                && r.body["content"]
+                    .as_str()
+                    .is_some_and(|c| c.starts_with("bob picked 2."))
+        })
+        .await;
+    // Ignored: a bot's reaction, another emoji, an unknown message, the same pick again.
+    b.fake
+        .react(&message_id, KEYCAPS[0], ("999", "otherbot"), true, &[]);
+    b.fake.react(&message_id, "👍", ("701", "bob"), false, &[]);
+    b.fake
+        .react("424242", KEYCAPS[0], ("701", "bob"), false, &[]);
+    b.fake
+        .react(&message_id, KEYCAPS[1], ("701", "bob"), false, &[]);
+    // A later, different pick proves the ones before were handled (events are in order).
+    b.fake
+        .react(&message_id, KEYCAPS[0], ("702", "carol"), false, &[]);
+    b.fake
+        .wait_for("carol's pick", |r| {
+            r.body["content"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("carol picked 1."))
+        })
+        .await;
+    let posts: Vec<Req> = b
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| r.n > said.n && r.path == format!("/channels/{CHANNEL}/messages"))
+        .collect();
+    assert_eq!(
+        posts.len(),
+        1,
+        "only carol's pick was announced: {posts:#?}"
+    );
+    let store = Store::open(&b.db).expect("store");
+    let picks = store
+        .picks(Some(&format!("message:{message_id}")))
+        .expect("picks");
+    let who: Vec<(&str, usize)> = picks
+        .iter()
+        .map(|p| (p.picked_by.as_str(), p.rank))
+        .collect();
+    assert_eq!(who, [("bob", 2), ("carol", 1)]);
+    // The triage's note got both picks.
+    let msg = store
+        .message(&message_id)
+        .expect("read")
+        .expect("mapping stored");
+    let note =
+        std::fs::read_to_string(b.repo.path().join(msg.note_path.expect("note"))).expect("note");
+    let selected = note.split("## Selected\n").nth(1).expect("selected");
+    assert_eq!(
+        selected.lines().filter(|l| l.starts_with("- ")).count(),
+        2,
+        "{selected}"
+    );
+    assert_eq!(b.fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn buttons_pick_for_writers_and_explain_to_others() {
+    let b = start(repo_with(PLAN), &["planner"]).await;
+    let id = b.fake.command("next", json!([]), alice(), &["801"]);
+    let offer = b
+        .fake
+        .wait_for("the shortlist", |r| {
+            is_followup(r, &id) && r.body["components"].is_array()
+        })
+        .await;
+    let msg = offer.reply.clone();
+    let press = b.fake.press(&msg, "pick:1", ("703", "dave"), &[]);
+    let refused = b
+        .fake
+        .wait_for("the refusal", |r| is_callback(r, &press))
+        .await;
+    assert_eq!(refused.body["type"], 4);
+    assert_eq!(refused.body["data"]["flags"], 64, "ephemeral");
+    assert!(refused.body["data"]["content"]
+        .as_str()
+        .expect("content")
+        .contains("planner"));
+    let press = b.fake.press(&msg, "pick:1", alice(), &["801"]);
+    let ok = b
+        .fake
+        .wait_for("the pick", |r| is_callback(r, &press))
+        .await;
+    assert!(
+        ok.body["data"]["content"]
+            .as_str()
+            .expect("content")
+            .starts_with("alice picked 1."),
+        "{}",
+        ok.body
+    );
+    // A non-writer's /decide is refused without deferring; a writer's reaction counts.
+    let d = b.fake.command("decide", json!([{"name": "question", "type": 3, "value": "Q-0000"}, {"name": "decision", "type": 3, "value": "yes"}]), ("703", "dave"), &[]);
+    let cb = b
+        .fake
+        .wait_for("decide refused", |r| is_callback(r, &d))
+        .await;
+    assert_eq!(cb.body["data"]["flags"], 64);
+    assert_eq!(b.fake.violations(), Vec::<String>::new());
+    let store = Store::open(&b.db).expect("store");
+    assert_eq!(store.picks(None).expect("picks").len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn autocomplete_offers_at_most_25_fuzzy_choices() {
+    let mut plan = String::from("## Track A — Big（P0）\n");
+    for i in 1..=60 {
+        let _ = writeln!(
+            plan,
+            "- [ ] 7.{i} Feature number {i} with a long enough title to matter"
+        );
+    }
+    let b = start(repo_with(&plan), &[]).await;
+    let id = b.fake.autocomplete("task", "id", "7.");
+    let cb = b.fake.wait_for("choices", |r| is_callback(r, &id)).await;
+    assert_eq!(cb.body["type"], 8);
+    let choices = cb.body["data"]["choices"].as_array().expect("choices");
+    assert_eq!(choices.len(), 25);
+    let id = b.fake.autocomplete("task", "id", "ftr 42");
+    let cb = b
+        .fake
+        .wait_for("fuzzy choices", |r| is_callback(r, &id))
+        .await;
+    let first = &cb.body["data"]["choices"][0];
+    assert_eq!(first["value"], "7.42", "{}", cb.body);
+    assert_eq!(b.fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_300_task_plan_comes_in_pages_within_the_limits() {
+    let mut plan = String::new();
+    for t in 0..6 {
+        let _ = writeln!(
+            plan,
+            "## Track {} — 工作流 {t}（P{}）",
+            (b'A' + t as u8) as char,
+            t % 3
+        );
+        for i in 1..=50 {
+            let _ = writeln!(
+                plan,
+                "- [ ] {}.{i} 任务 Task {i} of track {t}: make the thing work end to end",
+                t + 1
+            );
+            let _ = writeln!(
+                plan,
+                "  - Touch points：`apps/m{t}/src/f{i}.ts`、`apps/m{t}/src/*`"
+            );
+        }
+    }
+    let b = start(repo_with(&plan), &[]).await;
+    let id = b.fake.command("triage", json!([]), alice(), &[]);
+    b.fake
+        .wait_for("the deferral", |r| is_callback(r, &id))
+        .await;
+    let last = b
+        .fake
+        .wait_for("the last page", |r| {
+            is_followup(r, &id)
+                && r.body["content"].as_str().is_some_and(|c| {
+                    c.lines().last().is_some_and(|l| {
+                        l.starts_with("(page ") && {
+                            let (a, b) = l
+                                .trim_start_matches("(page ")
+                                .trim_end_matches(')')
+                                .split_once('/')
+                                .unwrap_or(("0", "1"));
+                            a == b
+                        }
+                    })
+                })
+        })
+        .await;
+    let pages: Vec<Req> = b
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| is_followup(r, &id))
+        .collect();
+    assert!(pages.len() > 3, "{} pages", pages.len());
+    let total: String = pages
+        .iter()
+        .map(|p| p.body["content"].as_str().unwrap_or("").to_string())
+        .collect();
+    for i in 1..=50 {
+        assert!(
+            total.contains(&format!("6.{i} 任务 Task {i} of track 5")),
+            "task 6.{i} shown"
+        );
+    }
+    assert!(last.n >= pages[0].n);
+    assert_eq!(
+        b.fake.violations(),
+        Vec::<String>::new(),
+        "every page within Discord's limits"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_429_is_waited_out_and_the_answer_still_arrives() {
+    let b = start(repo_with(PLAN), &[]).await;
+    b.fake.rate_limit("/webhooks/", 1, 0.4);
+    let id = b.fake.command("progress", json!([]), alice(), &[]);
+    let limited = b
+        .fake
+        .wait_for("the 429", |r| {
+            r.path.starts_with("/webhooks/") && r.status == 429
+        })
+        .await;
+    let ok = b
+        .fake
+        .wait_for("the retried follow-up", |r| is_followup(r, &id))
+        .await;
+    assert!(
+        ok.at.duration_since(limited.at) >= Duration::from_millis(400),
+        "waited retry_after: {:?}",
+        ok.at.duration_since(limited.at)
+    );
+    assert!(ok.body["content"]
+        .as_str()
+        .expect("content")
+        .contains("Track A"));
+    let answers = b
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| is_followup(r, &id))
+        .count();
+    assert_eq!(answers, 1, "sent once");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_drop_resumes_and_the_pick_is_recorded_once() {
+    let b = start(repo_with(PLAN), &[]).await;
+    let id = b.fake.command("next", json!([]), alice(), &[]);
+    let offer = b
+        .fake
+        .wait_for("the shortlist", |r| {
+            is_followup(r, &id) && r.body["components"].is_array()
+        })
+        .await;
+    let message_id = offer.reply["id"].as_str().expect("id").to_string();
+    b.fake.reconnect();
+    // Events sent while the socket is down are replayed after RESUME.
+    b.fake
+        .react(&message_id, KEYCAPS[2], ("704", "erin"), false, &[]);
+    b.fake.wait_gateway("RESUME").await;
+    b.fake
+        .wait_for("erin's pick", |r| {
+            r.body["content"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("erin picked 3."))
+        })
+        .await;
+    b.fake
+        .react(&message_id, KEYCAPS[2], ("704", "erin"), false, &[]);
+    b.fake
+        .react(&message_id, KEYCAPS[0], ("705", "finn"), false, &[]);
+    b.fake
+        .wait_for("finn's pick", |r| {
+            r.body["content"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("finn picked 1."))
+        })
+        .await;
+    let store = Store::open(&b.db).expect("store");
+    let erin = store
+        .picks(None)
+        .expect("picks")
+        .into_iter()
+        .filter(|p| p.picked_by == "erin")
+        .count();
+    assert_eq!(erin, 1);
+    assert_eq!(
+        b.fake
+            .gateway_log()
+            .iter()
+            .filter(|g| *g == "IDENTIFY")
+            .count(),
+        1,
+        "resumed, not re-identified"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failing_command_answers_briefly_keeps_running_and_never_shows_the_token() {
+    let b = start(repo_with(PLAN), &[]).await;
+    let id = b.fake.command(
+        "task",
+        json!([{"name": "id", "type": 3, "value": "99.99"}]),
+        alice(),
+        &[],
+    );
+    let err = b
+        .fake
+        .wait_for("the error", |r| {
+            (is_followup(r, &id) || (r.path.contains(&format!("tok-{id}")) && r.method == "POST"))
+                && r.body.to_string().contains("no task `99.99`")
+        })
+        .await;
+    assert!(!err.body.to_string().contains(TOKEN));
+    // Still serving.
+    let id = b.fake.command("progress", json!([]), alice(), &[]);
+    b.fake
+        .wait_for("the next answer", |r| is_followup(r, &id))
+        .await;
+    let log = String::from_utf8_lossy(&logs().lock().expect("logs")).into_owned();
+    assert!(log.contains("no task `99.99`"), "the cause is logged");
+    assert!(!log.contains(TOKEN), "the token never appears in the logs");
+    assert!(!format!("{:?}", shortlist::bot::send::Sender::new("http://x", TOKEN)).contains(TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_500_reactions_records_each_pick_once_and_status_stays_answered() {
+    let b = start(repo_with(PLAN), &[]).await;
+    let id = b.fake.command("next", json!([]), alice(), &[]);
+    let offer = b
+        .fake
+        .wait_for("the shortlist", |r| {
+            is_followup(r, &id) && r.body["components"].is_array()
+        })
+        .await;
+    let message_id = offer.reply["id"].as_str().expect("id").to_string();
+    let n = offer.body["components"][0]["components"]
+        .as_array()
+        .expect("buttons")
+        .len();
+    let started = Instant::now();
+    let mut sent = 0;
+    let mut status_id = String::new();
+    for round in 0..2 {
+        for u in 0..50 {
+            for k in 0..5 {
+                let user = (format!("{}", 1000 + u), format!("user{u}"));
+                b.fake.react(
+                    &message_id,
+                    KEYCAPS[k % n.max(1)],
+                    (&user.0, &user.1),
+                    false,
+                    &[],
+                );
+                sent += 1;
+                if round == 0 && u == 25 && k == 0 {
+                    status_id = b.fake.command("status", json!([]), alice(), &[]);
+                }
+            }
+        }
+    }
+    assert_eq!(sent, 500);
+    let expected = 50 * n.min(5);
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let picks = Store::open(&b.db)
+            .expect("store")
+            .picks(None)
+            .expect("picks")
+            .len();
+        if picks >= expected || Instant::now() > deadline {
+            assert_eq!(picks, expected, "each (user, candidate) once");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let wall = started.elapsed();
+    let cb = b
+        .fake
+        .wait_for("status acknowledged", |r| is_callback(r, &status_id))
+        .await;
+    let acked = cb.at.duration_since(started);
+    let announced = b
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r.path == format!("/channels/{CHANNEL}/messages")
+                && r.body["content"]
+                    .as_str()
+                    .is_some_and(|c| c.contains(" picked "))
+        })
+        .count();
+    assert_eq!(announced, expected, "one announcement per new pick");
+    assert_eq!(
+        b.fake.violations(),
+        Vec::<String>::new(),
+        "every interaction inside 3 s"
+    );
+    eprintln!("burst: 500 reactions from 50 users → {expected} picks in {wall:?}; /status acknowledged {acked:?} after the burst began");
+}

@@ -1,0 +1,748 @@
+//! A fake Discord on 127.0.0.1 for tests: the REST routes the bot uses (axum) and a
+//! gateway websocket (HELLO, IDENTIFY/READY, heartbeats, dispatches, RECONNECT/RESUME).
+//! It records every request in order, checks every payload against Discord's limits
+//! (LIMITS.md) and the 3-second / once-only rules of interaction callbacks, and can
+//! answer 429s on demand. No internet, no real token.
+
+#![allow(dead_code)]
+
+use axum::body::Bytes;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::IntoResponse;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, Notify};
+use tokio_tungstenite::tungstenite::Message as Ws;
+
+pub const APP: &str = "300";
+pub const GUILD: &str = "200";
+pub const CHANNEL: &str = "600";
+pub const BOT: &str = "100";
+
+#[derive(Debug, Clone)]
+pub struct Req {
+    pub n: usize,
+    pub method: String,
+    pub path: String,
+    pub body: Value,
+    pub at: Instant,
+    pub status: u16,
+    /// The message created, for routes that create one.
+    pub reply: Value,
+}
+
+#[derive(Default)]
+struct State {
+    requests: Vec<Req>,
+    violations: Vec<String>,
+    /// Interaction id → (when it was dispatched, callbacks so far).
+    interactions: HashMap<String, (Instant, usize)>,
+    next_id: u64,
+    /// (route substring, 429s still to give, retry_after seconds)
+    limits: Vec<(String, usize, f64)>,
+    gateway: Vec<String>,
+    /// Dispatches sent, for RESUME replays: (seq, frame).
+    sent: Vec<(u64, String)>,
+    seq: u64,
+    /// Drop the connection after sending dispatches (simulating a lost socket).
+    gw_addr: String,
+}
+
+enum GwCmd {
+    Dispatch(String, Value),
+    Reconnect,
+}
+
+pub struct Fake {
+    pub rest: String,
+    state: Arc<Mutex<State>>,
+    notify: Arc<Notify>,
+    gw: mpsc::UnboundedSender<GwCmd>,
+}
+
+impl Fake {
+    pub async fn start() -> Fake {
+        let state = Arc::new(Mutex::new(State {
+            next_id: 1000,
+            ..State::default()
+        }));
+        let notify = Arc::new(Notify::new());
+        let gw_listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind gateway");
+        let gw_addr: SocketAddr = gw_listener.local_addr().expect("addr");
+        state.lock().expect("state").gw_addr = format!("ws://{gw_addr}");
+        let (tx, rx) = mpsc::unbounded_channel();
+        let rx = Arc::new(tokio::sync::Mutex::new(rx));
+        {
+            let state = state.clone();
+            let notify = notify.clone();
+            tokio::spawn(async move {
+                while let Ok((stream, _)) = gw_listener.accept().await {
+                    let state = state.clone();
+                    let notify = notify.clone();
+                    let rx = rx.clone();
+                    tokio::spawn(async move {
+                        let Ok(ws) = tokio_tungstenite::accept_async(stream).await else {
+                            return;
+                        };
+                        gateway_session(ws, state, notify, rx).await;
+                    });
+                }
+            });
+        }
+        let rest_listener = TcpListener::bind("127.0.0.1:0").await.expect("bind rest");
+        let rest_addr = rest_listener.local_addr().expect("addr");
+        {
+            let state = state.clone();
+            let notify = notify.clone();
+            let app = axum::Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
+                let state = state.clone();
+                let notify = notify.clone();
+                async move { rest(state, notify, method, uri, body) }
+            });
+            tokio::spawn(async move {
+                let _ = axum::serve(rest_listener, app).await;
+            });
+        }
+        Fake {
+            rest: format!("http://{rest_addr}"),
+            state,
+            notify,
+            gw: tx,
+        }
+    }
+
+    pub fn requests(&self) -> Vec<Req> {
+        self.state.lock().expect("state").requests.clone()
+    }
+
+    pub fn violations(&self) -> Vec<String> {
+        self.state.lock().expect("state").violations.clone()
+    }
+
+    pub fn gateway_log(&self) -> Vec<String> {
+        self.state.lock().expect("state").gateway.clone()
+    }
+
+    /// Answer the next `n` requests whose path contains `route` with 429.
+    pub fn rate_limit(&self, route: &str, n: usize, retry_after: f64) {
+        self.state
+            .lock()
+            .expect("state")
+            .limits
+            .push((route.to_string(), n, retry_after));
+    }
+
+    /// Wait until a request matches (checking those already made first).
+    pub async fn wait_for(&self, what: &str, f: impl Fn(&Req) -> bool) -> Req {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let notified = self.notify.notified();
+            if let Some(r) = self.requests().into_iter().find(|r| f(r)) {
+                return r;
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            assert!(
+                !left.is_zero(),
+                "timed out waiting for {what}; requests: {:#?}",
+                self.requests()
+                    .iter()
+                    .map(|r| format!("{} {} {}", r.method, r.path, r.status))
+                    .collect::<Vec<_>>()
+            );
+            let _ = tokio::time::timeout(left.min(Duration::from_millis(200)), notified).await;
+        }
+    }
+
+    /// Wait until the gateway log has an entry.
+    pub async fn wait_gateway(&self, what: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.gateway_log().iter().any(|g| g == what) {
+            assert!(
+                Instant::now() < deadline,
+                "no {what} on the gateway: {:?}",
+                self.gateway_log()
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Send a dispatch (`t`, `d`) to the connected bot.
+    pub fn dispatch(&self, t: &str, d: Value) {
+        if t == "INTERACTION_CREATE" {
+            if let Some(id) = d["id"].as_str() {
+                self.state
+                    .lock()
+                    .expect("state")
+                    .interactions
+                    .insert(id.to_string(), (Instant::now(), 0));
+            }
+        }
+        let _ = self.gw.send(GwCmd::Dispatch(t.to_string(), d));
+    }
+
+    /// Ask the bot to reconnect (op 7); it must come back with RESUME.
+    pub fn reconnect(&self) {
+        let _ = self.gw.send(GwCmd::Reconnect);
+    }
+
+    fn next_id(&self) -> String {
+        let mut s = self.state.lock().expect("state");
+        s.next_id += 1;
+        s.next_id.to_string()
+    }
+
+    /// A slash command by `user` with `roles`; returns the interaction id.
+    pub fn command(
+        &self,
+        name: &str,
+        options: Value,
+        user: (&str, &str),
+        roles: &[&str],
+    ) -> String {
+        let id = self.next_id();
+        self.dispatch(
+            "INTERACTION_CREATE",
+            interaction(
+                &id,
+                2,
+                json!({"id": "900", "name": name, "type": 1, "options": options}),
+                user,
+                roles,
+                None,
+            ),
+        );
+        id
+    }
+
+    /// Autocomplete for `command`'s option `option` with `value` typed so far.
+    pub fn autocomplete(&self, name: &str, option: &str, value: &str) -> String {
+        let id = self.next_id();
+        self.dispatch(
+            "INTERACTION_CREATE",
+            interaction(
+                &id,
+                4,
+                json!({"id": "901", "name": name, "type": 1,
+                       "options": [{"name": option, "type": 3, "value": value, "focused": true}]}),
+                ("700", "alice"),
+                &[],
+                None,
+            ),
+        );
+        id
+    }
+
+    /// A button press on `message`.
+    pub fn press(
+        &self,
+        message: &Value,
+        custom_id: &str,
+        user: (&str, &str),
+        roles: &[&str],
+    ) -> String {
+        let id = self.next_id();
+        self.dispatch(
+            "INTERACTION_CREATE",
+            interaction(
+                &id,
+                3,
+                json!({"custom_id": custom_id, "component_type": 2}),
+                user,
+                roles,
+                Some(message.clone()),
+            ),
+        );
+        id
+    }
+
+    /// A reaction by `user` on `message`.
+    pub fn react(
+        &self,
+        message_id: &str,
+        emoji: &str,
+        user: (&str, &str),
+        bot: bool,
+        roles: &[&str],
+    ) {
+        self.dispatch(
+            "MESSAGE_REACTION_ADD",
+            json!({"user_id": user.0, "channel_id": CHANNEL, "message_id": message_id, "guild_id": GUILD,
+                   "burst": false, "type": 0, "emoji": {"id": null, "name": emoji},
+                   "member": member(user, bot, roles)}),
+        );
+    }
+}
+
+fn member(user: (&str, &str), bot: bool, roles: &[&str]) -> Value {
+    json!({"user": {"id": user.0, "username": user.1, "bot": bot}, "roles": roles,
+           "deaf": false, "mute": false, "flags": 0, "permissions": "2147483647"})
+}
+
+pub fn interaction(
+    id: &str,
+    kind: u8,
+    data: Value,
+    user: (&str, &str),
+    roles: &[&str],
+    message: Option<Value>,
+) -> Value {
+    let mut v = json!({"id": id, "application_id": APP, "type": kind, "token": format!("tok-{id}"),
+        "version": 1, "locale": "en-US", "entitlements": [], "attachment_size_limit": 26214400,
+        "channel_id": CHANNEL, "guild_id": GUILD, "member": member(user, false, roles),
+        "app_permissions": "2147483647", "data": data});
+    if let Some(m) = message {
+        v["message"] = m;
+    }
+    v
+}
+
+/// A message as Discord returns it.
+pub fn message_json(id: &str, channel: &str, body: &Value) -> Value {
+    json!({"id": id, "channel_id": channel, "author": {"id": BOT, "username": "shortlist", "bot": true},
+           "content": body["content"].as_str().unwrap_or(""), "timestamp": "2026-11-28T00:00:00+00:00",
+           "tts": false, "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [],
+           "embeds": body.get("embeds").cloned().unwrap_or(json!([])),
+           "components": body.get("components").cloned().unwrap_or(json!([])),
+           "pinned": false, "type": 0})
+}
+
+fn err(status: StatusCode, code: i64, message: &str) -> axum::response::Response {
+    (
+        status,
+        axum::Json(json!({"code": code, "message": message})),
+    )
+        .into_response()
+}
+
+fn rest(
+    state: Arc<Mutex<State>>,
+    notify: Arc<Notify>,
+    method: Method,
+    uri: Uri,
+    body: Bytes,
+) -> axum::response::Response {
+    let path = uri.path().trim_start_matches("/api/v10").to_string();
+    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let mut s = state.lock().expect("state");
+    let n = s.requests.len();
+    let record = |s: &mut State, status: u16, reply: Value| {
+        s.requests.push(Req {
+            n,
+            method: method.to_string(),
+            path: path.clone(),
+            body: body.clone(),
+            at: Instant::now(),
+            status,
+            reply,
+        });
+        notify.notify_waiters();
+    };
+    let mut reply = Value::Null;
+    // Rate limits on demand.
+    if let Some(l) = s.limits.iter_mut().find(|l| path.contains(&l.0) && l.1 > 0) {
+        l.1 -= 1;
+        let retry = l.2;
+        record(&mut s, 429, Value::Null);
+        return (
+            StatusCode::TOO_MANY_REQUESTS,
+            [("retry-after", format!("{retry}"))],
+            axum::Json(json!({"message": "You are being rate limited.", "retry_after": retry, "global": false})),
+        )
+            .into_response();
+    }
+    let mut problems = Vec::new();
+    let parts: Vec<&str> = path.split('/').collect();
+    let m = method.as_str();
+    let resp = match (m, parts.as_slice()) {
+        ("GET", ["", "gateway"]) => axum::Json(json!({"url": s.gw_addr})).into_response(),
+        ("GET", ["", "gateway", "bot"]) => axum::Json(json!({"url": s.gw_addr, "shards": 1,
+            "session_start_limit": {"total": 1000, "remaining": 1000, "reset_after": 0, "max_concurrency": 1}})).into_response(),
+        ("GET", ["", "oauth2", "applications", "@me"]) => axum::Json(json!({"id": APP, "name": "shortlist",
+            "description": "", "bot_public": false, "bot_require_code_grant": false, "verify_key": "00",
+            "owner": {"id": "1", "username": "owner"}})).into_response(),
+        ("GET", ["", "users", "@me"]) => axum::Json(json!({"id": BOT, "username": "shortlist", "bot": true})).into_response(),
+        ("PUT", ["", "applications", _, "commands"]) | ("PUT", ["", "applications", _, "guilds", _, "commands"]) => {
+            check_commands(&body, &mut problems);
+            axum::Json(json!([])).into_response()
+        }
+        ("POST", ["", "interactions", id, _token, "callback"]) => {
+            let id = id.to_string();
+            let entry = s.interactions.get(&id).copied();
+            match entry {
+                None => err(StatusCode::NOT_FOUND, 10062, "Unknown interaction"),
+                Some((at, count)) => {
+                    s.interactions.insert(id.clone(), (at, count + 1));
+                    if count > 0 {
+                        problems.push(format!("interaction {id}: a second initial response"));
+                        err(StatusCode::BAD_REQUEST, 40060, "Interaction has already been acknowledged.")
+                    } else if at.elapsed() > Duration::from_secs(3) {
+                        problems.push(format!("interaction {id}: answered after {:?} (> 3 s)", at.elapsed()));
+                        err(StatusCode::NOT_FOUND, 10062, "Unknown interaction")
+                    } else {
+                        check_callback(&body, &mut problems);
+                        StatusCode::NO_CONTENT.into_response()
+                    }
+                }
+            }
+        }
+        ("POST", ["", "webhooks", _app, token]) => {
+            let id = token.trim_start_matches("tok-").to_string();
+            if s.interactions.get(&id).is_none_or(|(_, c)| *c == 0) {
+                problems.push(format!("follow-up for interaction {id} before any initial response"));
+            }
+            check_message(&body, &mut problems);
+            s.next_id += 1;
+            let mid = s.next_id.to_string();
+            reply = message_json(&mid, CHANNEL, &body);
+            axum::Json(reply.clone()).into_response()
+        }
+        ("PATCH", ["", "webhooks", _, _, "messages", mid]) | ("GET", ["", "webhooks", _, _, "messages", mid]) => {
+            check_message_edit(&body, &mut problems);
+            axum::Json(message_json(mid, CHANNEL, &body)).into_response()
+        }
+        ("POST", ["", "channels", channel, "messages"]) => {
+            check_message(&body, &mut problems);
+            s.next_id += 1;
+            let mid = s.next_id.to_string();
+            reply = message_json(&mid, channel, &body);
+            axum::Json(reply.clone()).into_response()
+        }
+        ("PUT", ["", "channels", _, "messages", _, "reactions", _emoji, "@me"]) => StatusCode::NO_CONTENT.into_response(),
+        _ => {
+            problems.push(format!("unknown route {m} {path}"));
+            err(StatusCode::NOT_FOUND, 0, "404: Not Found")
+        }
+    };
+    let status = resp.status().as_u16();
+    for p in problems {
+        s.violations.push(format!("{m} {path}: {p}"));
+    }
+    record(&mut s, status, reply);
+    resp
+}
+
+fn chars(v: &Value) -> usize {
+    v.as_str().map_or(0, |s| s.trim().chars().count())
+}
+
+fn check_callback(body: &Value, p: &mut Vec<String>) {
+    match body["type"].as_u64() {
+        Some(4) | Some(7) => check_message(&body["data"], p),
+        Some(5) | Some(6) => {}
+        Some(8) => {
+            let c = body["data"]["choices"]
+                .as_array()
+                .cloned()
+                .unwrap_or_default();
+            if c.len() > 25 {
+                p.push(format!("{} autocomplete choices (max 25)", c.len()));
+            }
+            for ch in c {
+                let n = chars(&ch["name"]);
+                if !(1..=100).contains(&n) {
+                    p.push(format!("choice name of {n} chars (1-100)"));
+                }
+                if ch["value"].is_string() && chars(&ch["value"]) > 100 {
+                    p.push("choice value over 100 chars".into());
+                }
+            }
+        }
+        other => p.push(format!("unexpected callback type {other:?}")),
+    }
+}
+
+fn check_message_edit(body: &Value, p: &mut Vec<String>) {
+    if body.is_object() {
+        check_limits(body, p);
+    }
+}
+
+fn check_message(body: &Value, p: &mut Vec<String>) {
+    let empty = chars(&body["content"]) == 0
+        && body["embeds"].as_array().is_none_or(|e| e.is_empty())
+        && body["components"].as_array().is_none_or(|c| c.is_empty());
+    if empty {
+        p.push("empty message (code 50006)".into());
+    }
+    check_limits(body, p);
+}
+
+fn check_limits(body: &Value, p: &mut Vec<String>) {
+    let content = body["content"].as_str().map_or(0, |s| s.chars().count());
+    if content > 2000 {
+        p.push(format!("content of {content} chars (max 2000)"));
+    }
+    let embeds = body["embeds"].as_array().cloned().unwrap_or_default();
+    if embeds.len() > 10 {
+        p.push(format!("{} embeds (max 10)", embeds.len()));
+    }
+    let mut total = 0;
+    for e in &embeds {
+        let lim = [("title", 256), ("description", 4096)];
+        for (k, max) in lim {
+            let n = chars(&e[k]);
+            total += n;
+            if n > max {
+                p.push(format!("embed {k} of {n} chars (max {max})"));
+            }
+        }
+        let fields = e["fields"].as_array().cloned().unwrap_or_default();
+        if fields.len() > 25 {
+            p.push(format!("{} embed fields (max 25)", fields.len()));
+        }
+        for f in fields {
+            let (n, v) = (chars(&f["name"]), chars(&f["value"]));
+            total += n + v;
+            if n > 256 || v > 1024 {
+                p.push(format!("embed field {n}/{v} chars (max 256/1024)"));
+            }
+        }
+        let footer = chars(&e["footer"]["text"]);
+        let author = chars(&e["author"]["name"]);
+        total += footer + author;
+        if footer > 2048 || author > 256 {
+            p.push("embed footer/author too long".into());
+        }
+    }
+    if total > 6000 {
+        p.push(format!("embeds total {total} chars (max 6000)"));
+    }
+    let rows = body["components"].as_array().cloned().unwrap_or_default();
+    if rows.len() > 5 {
+        p.push(format!("{} action rows (max 5)", rows.len()));
+    }
+    let mut ids = Vec::new();
+    for r in rows {
+        let children = r["components"].as_array().cloned().unwrap_or_default();
+        if children.is_empty() || children.len() > 5 {
+            p.push(format!(
+                "action row with {} components (1-5)",
+                children.len()
+            ));
+        }
+        for c in children {
+            if let Some(id) = c["custom_id"].as_str() {
+                let n = id.chars().count();
+                if !(1..=100).contains(&n) {
+                    p.push(format!("custom_id of {n} chars (1-100)"));
+                }
+                if ids.contains(&id.to_string()) {
+                    p.push(format!("custom_id `{id}` repeated"));
+                }
+                ids.push(id.to_string());
+            }
+            if chars(&c["label"]) > 80 {
+                p.push("button label over 80 chars".into());
+            }
+        }
+    }
+}
+
+fn check_commands(body: &Value, p: &mut Vec<String>) {
+    let cmds = body.as_array().cloned().unwrap_or_default();
+    if cmds.len() > 100 {
+        p.push(format!("{} commands (max 100)", cmds.len()));
+    }
+    fn name_ok(n: &str) -> bool {
+        let c = n.chars().count();
+        (1..=32).contains(&c)
+            && n.chars()
+                .all(|ch| ch.is_alphanumeric() || ch == '-' || ch == '_' || ch == '\'')
+            && n.to_lowercase() == n
+    }
+    fn check_opts(opts: &[Value], p: &mut Vec<String>, at: &str) {
+        if opts.len() > 25 {
+            p.push(format!("{at}: {} options (max 25)", opts.len()));
+        }
+        for o in opts {
+            let name = o["name"].as_str().unwrap_or("");
+            if !name_ok(name) {
+                p.push(format!("{at}: option name `{name}`"));
+            }
+            let d = chars(&o["description"]);
+            if !(1..=100).contains(&d) {
+                p.push(format!("{at}.{name}: description of {d} chars (1-100)"));
+            }
+            if let Some(sub) = o["options"].as_array() {
+                check_opts(sub, p, &format!("{at}.{name}"));
+            }
+        }
+    }
+    for c in cmds {
+        let name = c["name"].as_str().unwrap_or("");
+        if !name_ok(name) {
+            p.push(format!("command name `{name}`"));
+        }
+        let d = chars(&c["description"]);
+        if !(1..=100).contains(&d) {
+            p.push(format!("/{name}: description of {d} chars (1-100)"));
+        }
+        check_opts(
+            c["options"].as_array().map(Vec::as_slice).unwrap_or(&[]),
+            p,
+            &format!("/{name}"),
+        );
+    }
+}
+
+type WsStream = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;
+
+async fn gateway_session(
+    mut ws: WsStream,
+    state: Arc<Mutex<State>>,
+    notify: Arc<Notify>,
+    rx: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<GwCmd>>>,
+) {
+    let log = |s: &str| {
+        state.lock().expect("state").gateway.push(s.to_string());
+        notify.notify_waiters();
+    };
+    if ws
+        .send(Ws::Text(
+            json!({"op": 10, "d": {"heartbeat_interval": 41250}}).to_string(),
+        ))
+        .await
+        .is_err()
+    {
+        return;
+    }
+    // IDENTIFY or RESUME.
+    let first = loop {
+        match ws.next().await {
+            Some(Ok(Ws::Text(t))) => {
+                break serde_json::from_str::<Value>(&t).unwrap_or(Value::Null)
+            }
+            Some(Ok(_)) => continue,
+            _ => return,
+        }
+    };
+    match first["op"].as_u64() {
+        Some(2) => {
+            log("IDENTIFY");
+            let gw = state.lock().expect("state").gw_addr.clone();
+            let ready = json!({"v": 10, "user": {"id": BOT, "username": "shortlist", "bot": true},
+                "guilds": [], "session_id": "sess-1", "resume_gateway_url": gw,
+                "application": {"id": APP, "flags": 0}});
+            if send_dispatch(&mut ws, &state, "READY", ready)
+                .await
+                .is_err()
+            {
+                return;
+            }
+            let guild = json!({"id": GUILD, "name": "test-guild", "owner_id": "1", "verification_level": 0,
+                "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
+                "nsfw_level": 0, "premium_tier": 0, "system_channel_flags": 0, "preferred_locale": "en-US",
+                "premium_progress_bar_enabled": false, "features": [], "emojis": [], "stickers": [],
+                "joined_at": "2024-01-01T00:00:00+00:00", "large": false, "member_count": 1,
+                "voice_states": [], "presences": [], "threads": [], "stage_instances": [],
+                "guild_scheduled_events": [],
+                "roles": [{"id": GUILD, "name": "@everyone", "color": 0, "colors": {"primary_color": 0},
+                           "hoist": false, "position": 0, "permissions": "0", "managed": false},
+                          {"id": "801", "name": "planner", "color": 0, "colors": {"primary_color": 0},
+                           "hoist": false, "position": 1, "permissions": "0", "managed": false}],
+                "members": [], "channels": [{"id": CHANNEL, "type": 0, "name": "general"}]});
+            if send_dispatch(&mut ws, &state, "GUILD_CREATE", guild)
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        Some(6) => {
+            log("RESUME");
+            let after = first["d"]["seq"].as_u64().unwrap_or(0);
+            let missed: Vec<String> = state
+                .lock()
+                .expect("state")
+                .sent
+                .iter()
+                .filter(|(s, _)| *s > after)
+                .map(|(_, f)| f.clone())
+                .collect();
+            for f in missed {
+                if ws.send(Ws::Text(f)).await.is_err() {
+                    return;
+                }
+            }
+            if send_dispatch(&mut ws, &state, "RESUMED", json!({}))
+                .await
+                .is_err()
+            {
+                return;
+            }
+        }
+        _ => return,
+    }
+    let mut rx = rx.lock().await;
+    loop {
+        tokio::select! {
+            frame = ws.next() => match frame {
+                Some(Ok(Ws::Text(t))) => {
+                    let v: Value = serde_json::from_str(&t).unwrap_or(Value::Null);
+                    if v["op"] == 1 {
+                        log("HEARTBEAT");
+                        if ws.send(Ws::Text(json!({"op": 11}).to_string())).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+                Some(Ok(Ws::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => {}
+            },
+            cmd = rx.recv() => match cmd {
+                Some(GwCmd::Dispatch(t, d)) => {
+                    if send_dispatch(&mut ws, &state, &t, d).await.is_err() {
+                        return;
+                    }
+                }
+                Some(GwCmd::Reconnect) => {
+                    log("RECONNECT");
+                    let _ = ws.send(Ws::Text(json!({"op": 7, "d": null}).to_string())).await;
+                    let _ = ws.close(None).await;
+                    return;
+                }
+                None => return,
+            }
+        }
+    }
+}
+
+async fn send_dispatch(
+    ws: &mut WsStream,
+    state: &Arc<Mutex<State>>,
+    t: &str,
+    d: Value,
+) -> Result<(), ()> {
+    let frame = {
+        let mut s = state.lock().expect("state");
+        s.seq += 1;
+        let f = json!({"op": 0, "s": s.seq, "t": t, "d": d}).to_string();
+        let seq = s.seq;
+        s.sent.push((seq, f.clone()));
+        f
+    };
+    ws.send(Ws::Text(frame)).await.map_err(|_| ())
+}
+
+/// Every payload builder gives an event serenity knows (not `Event::Unknown`).
+pub fn assert_parses(t: &str, d: &Value) {
+    let frame = json!({"op": 0, "s": 1, "t": t, "d": d}).to_string();
+    let ev: poise::serenity_prelude::GatewayEvent =
+        serde_json::from_str(&frame).expect("gateway event");
+    match ev {
+        poise::serenity_prelude::GatewayEvent::Dispatch(_, e) => {
+            assert!(
+                !matches!(e, poise::serenity_prelude::Event::Unknown(_)),
+                "{t} parses as Unknown: {d}"
+            );
+        }
+        _ => panic!("{t} is not a dispatch"),
+    }
+}

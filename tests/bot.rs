@@ -673,3 +673,54 @@ async fn a_burst_of_500_reactions_records_each_pick_once_and_status_stays_answer
     );
     eprintln!("burst: 500 reactions from 50 users → {expected} picks in {wall:?}; /status acknowledged {acked:?} after the burst began");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_stops_cleanly_on_sigterm_and_never_prints_the_token() {
+    let repo = repo_with(PLAN);
+    let fake = Fake::start().await;
+    let db = repo.wt_dir.path().join("serve.sqlite3");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shortlist"))
+        .args(["--database", db.to_str().expect("utf8"), "serve"])
+        .current_dir(repo.path())
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("SHORTLIST_DISCORD_API", &fake.rest)
+        .env("SHORTLIST_LOG", "debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn serve");
+    fake.wait_for("command registration", |r| {
+        r.method == "PUT" && r.path.ends_with("/commands")
+    })
+    .await;
+    let id = fake.command("progress", json!([]), alice(), &[]);
+    fake.wait_for("an answer", |r| is_followup(r, &id)).await;
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(s) = child.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().expect("stderr"), &mut err).expect("read");
+    assert!(status.success(), "exit {status:?}: {err}");
+    assert!(err.contains("shutting down"), "{err}");
+    assert!(!err.contains(TOKEN), "token in the logs: {err}");
+
+    // No token at all: a clear error, exit 1.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_shortlist"))
+        .arg("serve")
+        .current_dir(repo.path())
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no bot token: set DISCORD_TOKEN"));
+}

@@ -146,6 +146,23 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         by: Option<String>,
     },
+    /// What changed since the last digest (or --since), what is in flight, open
+    /// questions and the recommended next.
+    Digest {
+        /// A date or time in the configured zone (2026-10-02, 2026-10-02 14:30), an RFC
+        /// 3339 instant or a git revision. Default: the last digest posted, else a day ago.
+        #[arg(long, value_name = "DATE|REV")]
+        since: Option<String>,
+    },
+    /// The progress chart (done and remaining tasks per track over time) as a PNG.
+    Progress {
+        /// Where to write the PNG (default: progress.png in the current directory).
+        #[arg(long, value_name = "FILE.png")]
+        out: Option<PathBuf>,
+        /// Start of the chart (default: the plan's whole history).
+        #[arg(long, value_name = "DATE|REV")]
+        since: Option<String>,
+    },
     /// Connect to Discord and serve the slash commands until SIGINT/SIGTERM. The token
     /// comes from DISCORD_TOKEN or the config's `[discord] token_file`.
     Serve,
@@ -357,6 +374,49 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
             let out = if json {
                 pretty(
                     serde_json::json!({"schema": "shortlist.note/1", "path": path, "candidates": t.stored_candidates(&ws)}),
+                )
+            } else {
+                format!("{}\n", path.display())
+            };
+            Ok((out, 0))
+        }
+        Command::Digest { since } => {
+            let (d, text) = digest_of(cli, &ws, since.as_deref())?;
+            let out = if json {
+                pretty(
+                    serde_json::json!({"schema": "shortlist.digest/1", "changes": d, "text": text}),
+                )
+            } else {
+                text
+            };
+            Ok((out, 0))
+        }
+        Command::Progress { out, since } => {
+            let repo = git2::Repository::open(&ws.config.root).map_err(|e| {
+                Failure(format!(
+                    "the progress chart needs a git repository: {}",
+                    e.message()
+                ))
+            })?;
+            let since = match since {
+                Some(s) => Some(
+                    crate::digest::parse_since(s, ws.config.timezone.as_deref(), Some(&repo))
+                        .map_err(Failure)?,
+                ),
+                None => None,
+            };
+            let series = crate::digest::progress_series(&repo, &ws.plan, since, Utc::now())
+                .map_err(Failure)?;
+            let png = crate::digest::chart::render(
+                "Progress by track: done and remaining tasks",
+                &series,
+            )
+            .map_err(Failure)?;
+            let path = out.clone().unwrap_or_else(|| PathBuf::from("progress.png"));
+            write_atomic(&path, &png)?;
+            let out = if json {
+                pretty(
+                    serde_json::json!({"schema": "shortlist.progress/1", "path": path, "points": series.len()}),
                 )
             } else {
                 format!("{}\n", path.display())
@@ -586,6 +646,70 @@ async fn shutdown_signal() {
     {
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// Write a file whole: a temp file beside it, then a rename.
+fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    std::fs::write(&tmp, bytes)
+        .map_err(|e| Failure(format!("cannot write {}: {e}", tmp.display())))?;
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        Failure(format!("cannot write {}: {e}", path.display()))
+    })
+}
+
+/// The digest's changes and its markdown; remembers the worktrees for the next one.
+pub fn digest_of(
+    cli: &Cli,
+    ws: &Workspace,
+    since: Option<&str>,
+) -> Result<(crate::digest::Changes, String), Failure> {
+    let repo = git2::Repository::open(&ws.config.root).map_err(|e| {
+        Failure(format!(
+            "the digest needs a git repository: {}",
+            e.message()
+        ))
+    })?;
+    let tz = ws.config.timezone.as_deref();
+    let store = ops::open_for_read(&db_path(cli, ws)?)?;
+    let now = Utc::now();
+    let since = match since {
+        Some(s) => crate::digest::parse_since(s, tz, Some(&repo)).map_err(Failure)?,
+        None => store
+            .as_ref()
+            .and_then(|s| s.last_digest_at().ok().flatten())
+            .unwrap_or(now - chrono::Duration::days(1)),
+    };
+    let t = ops::triage(ws, store.as_ref(), triage_options(cli));
+    let before: Option<Vec<crate::digest::WorktreeMark>> = store
+        .as_ref()
+        .and_then(|s| s.marks_before(since).ok().flatten())
+        .and_then(|j| serde_json::from_str(&j).ok());
+    let changes = crate::digest::changes(
+        &repo,
+        &ws.plan,
+        since,
+        now,
+        store.as_ref(),
+        t.report.state.as_ref(),
+        before.as_deref(),
+    )
+    .map_err(Failure)?;
+    if let (Some(state), Ok(mut s)) = (&t.report.state, Store::open(&db_path(cli, ws)?)) {
+        let marks = serde_json::to_string(&crate::digest::marks(state)).unwrap_or_default();
+        let _ = s.save_marks(now, &marks);
+    }
+    let text = render::md::digest(&changes, &t.view(ws, None), tz);
+    Ok((changes, text))
 }
 
 fn db_path(cli: &Cli, ws: &Workspace) -> Result<PathBuf, Failure> {

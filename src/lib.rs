@@ -5,6 +5,7 @@
 pub mod bot;
 pub mod cli;
 pub mod config;
+pub mod digest;
 pub mod note;
 pub mod ops;
 pub mod plan;

@@ -1005,3 +1005,122 @@ pub fn check_conflicts(v: &View) -> String {
     }
     out
 }
+
+/// The daily digest: what changed, what is in flight, open questions, the recommended
+/// next.
+pub fn digest(c: &crate::digest::Changes, v: &View, tz: Option<&str>) -> String {
+    use crate::plan::EventKind;
+    let plan = v.plan;
+    let mut out = String::new();
+    let fmt =
+        |t: chrono::DateTime<chrono::Utc>| crate::note::local_format(t, tz, "%Y-%m-%d %H:%M %Z");
+    let _ = writeln!(out, "# Digest: {} → {}\n", fmt(c.since), fmt(c.until));
+    let kinds = [
+        (EventKind::Done, "Done"),
+        (EventKind::Started, "Started"),
+        (EventKind::Added, "Added"),
+        (EventKind::Reopened, "Reopened"),
+        (EventKind::Removed, "Removed"),
+        (EventKind::Dropped, "Dropped"),
+    ];
+    if c.events.is_empty() {
+        let _ = writeln!(out, "No task changed in the plan since then.\n");
+    }
+    for (kind, title) in kinds {
+        let evs = crate::digest::of_kind(c, kind);
+        if evs.is_empty() {
+            continue;
+        }
+        let _ = writeln!(out, "## {title} ({})\n", evs.len());
+        for e in evs {
+            let by = match (&e.commit, &e.subject) {
+                (Some(id), Some(s)) => format!("{}, `{id}` “{s}”", e.author),
+                _ => "uncommitted in the working tree".to_string(),
+            };
+            let _ = writeln!(out, "- `{}` {} — {by}", e.change.id, e.change.title);
+        }
+        out.push('\n');
+    }
+    if !c.decisions.is_empty() {
+        let _ = writeln!(out, "## Decisions ({})\n", c.decisions.len());
+        for d in &c.decisions {
+            let q = d
+                .question_id
+                .as_deref()
+                .map(|q| format!(" (`{q}`)"))
+                .unwrap_or_default();
+            let _ = writeln!(out, "- {}{q} — {}", d.text, d.decided_by);
+        }
+        out.push('\n');
+    }
+    if !c.questions_opened.is_empty() {
+        let _ = writeln!(out, "## Questions asked ({})\n", c.questions_opened.len());
+        for q in &c.questions_opened {
+            let _ = writeln!(out, "- `{}` {} — {}", q.id, q.text, q.asked_by);
+        }
+        out.push('\n');
+    }
+    if !c.worktrees.is_empty() {
+        let _ = writeln!(out, "## Worktrees\n");
+        for w in &c.worktrees {
+            let what = match w.change {
+                "appeared" => "appeared",
+                "merged" => "merged (safe to remove)",
+                _ => "went away",
+            };
+            let _ = writeln!(out, "- `{}` (`{}`) {what}", w.name, w.branch);
+        }
+        out.push('\n');
+    }
+    let _ = writeln!(out, "## In flight\n");
+    if v.in_flight.is_empty() {
+        let _ = writeln!(out, "- No worktree is in flight.");
+    }
+    for w in v.in_flight {
+        let ids: Vec<String> = w
+            .tasks
+            .iter()
+            .map(|(t, _)| format!("`{}` {}", plan.tasks[*t].id, plan.tasks[*t].title))
+            .collect();
+        let what = if ids.is_empty() {
+            "work outside the plan".to_string()
+        } else {
+            ids.join(", ")
+        };
+        let _ = writeln!(out, "- `{}` (`{}`): {what}", w.name, w.branch);
+    }
+    out.push('\n');
+    let qs = question_lines(v);
+    let _ = writeln!(out, "## Open questions ({})\n", qs.len());
+    for q in qs.iter().take(10) {
+        let _ = writeln!(out, "- {q}");
+    }
+    if qs.len() > 10 {
+        let _ = writeln!(
+            out,
+            "- … and {} more (`shortlist questions`)",
+            qs.len() - 10
+        );
+    }
+    out.push('\n');
+    if let Some(sl) = v.shortlist {
+        let _ = writeln!(out, "## Next\n");
+        if sl.candidates.is_empty() {
+            let _ = writeln!(out, "Nothing is ready to pick.");
+        } else {
+            for c in &sl.candidates {
+                let t = &plan.tasks[c.task];
+                let _ = writeln!(
+                    out,
+                    "{}. `{}` {} — {}",
+                    c.rank,
+                    t.id,
+                    t.title,
+                    track_title(plan, c.track)
+                );
+            }
+            let _ = writeln!(out, "\n{}", recommended_line(plan, sl));
+        }
+    }
+    out
+}

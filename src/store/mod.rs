@@ -67,6 +67,11 @@ pub const MIGRATIONS: &[&str] = &[
     );
     ALTER TABLE decisions ADD COLUMN via TEXT NOT NULL DEFAULT 'cli';
     CREATE INDEX decisions_by_question ON decisions (question_id);",
+    // v3: what the worktrees looked like at each digest (what appeared, merged, went away).
+    "CREATE TABLE worktree_marks (
+        taken_at  TEXT PRIMARY KEY,
+        marks     TEXT NOT NULL
+    );",
 ];
 
 /// How long a write waits for another writer before giving up with [`StoreError::Locked`].
@@ -670,6 +675,39 @@ impl Store {
             .and_then(|it| it.collect::<Result<Vec<_>, _>>())
             .map_err(|e| self.err(e))?;
         Ok(rows)
+    }
+
+    /// Remember the worktrees (JSON) as a digest saw them at `at`.
+    pub fn save_marks(&mut self, at: DateTime<Utc>, marks_json: &str) -> Result<(), StoreError> {
+        let t = ts(at);
+        self.write(|tx| {
+            tx.execute(
+                "INSERT OR REPLACE INTO worktree_marks (taken_at, marks) VALUES (?1, ?2)",
+                params![t, marks_json],
+            )
+        })?;
+        Ok(())
+    }
+
+    /// The worktrees (JSON) as last seen at or before `at`.
+    pub fn marks_before(&self, at: DateTime<Utc>) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT marks FROM worktree_marks WHERE taken_at <= ?1 ORDER BY taken_at DESC LIMIT 1",
+                [ts(at)],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// When the last digest was posted in any channel (for `digest` without `--since`).
+    pub fn last_digest_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
+        let t: Option<String> = self
+            .conn
+            .query_row("SELECT max(posted_at) FROM digests", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(t.map(parse_ts))
     }
 
     /// `PRAGMA integrity_check`: "ok" for a sound database.

@@ -1,4 +1,5 @@
-# shortlist: multi-stage build; the runtime image holds only the binary and CA roots.
+# shortlist: multi-stage build; the runtime image holds the binary, CA roots and the CJK
+# font the progress chart draws its text with.
 #   docker build -t shortlist .
 #   docker run --rm -e DISCORD_TOKEN -v "$PWD:/repo" -v shortlist-data:/data \
 #       -v "$PWD/shortlist.toml:/config/shortlist.toml:ro" shortlist
@@ -12,7 +13,7 @@ RUN cargo build --release --locked --bin shortlist
 
 FROM debian:bookworm-slim
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends ca-certificates \
+    && apt-get install -y --no-install-recommends ca-certificates fonts-noto-cjk \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home shortlist \
     && mkdir -p /data /config \

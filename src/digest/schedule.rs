@@ -70,3 +70,20 @@ pub fn next_after(now: DateTime<Utc>, time: NaiveTime, tz: Tz) -> DateTime<Utc> 
 pub fn day_key(d: NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
 }
+
+/// Claim the digest due in `channel` at `now`, if one is: `Some(day)` for exactly one
+/// caller across every process sharing the database (the store is the lock).
+pub fn claim(
+    store: &mut crate::store::Store,
+    channel: &str,
+    now: DateTime<Utc>,
+    time: NaiveTime,
+    tz: Tz,
+) -> Result<Option<String>, crate::store::StoreError> {
+    let last = store.last_digest_day(channel)?;
+    let Some(day) = due(now, time, tz, last.as_deref()) else {
+        return Ok(None);
+    };
+    let key = day_key(day);
+    Ok(store.claim_digest(channel, &key)?.then_some(key))
+}

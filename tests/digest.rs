@@ -1,0 +1,344 @@
+//! The digest: events from the plan's history with commit and author, the working tree
+//! for "now", dates in the configured zone, the DST-correct daily schedule, one post per
+//! day across instances and restarts, and the progress chart as a real PNG.
+
+mod common;
+
+use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono_tz::Tz;
+use common::{commit_in, shortlist, write_at, Repo};
+use shortlist::digest::{self, chart, schedule};
+use shortlist::plan::EventKind;
+use shortlist::store::Store;
+
+const DAY: i64 = 86_400;
+/// 2026-11-20 00:00 UTC.
+const T0: i64 = 1_795_132_800;
+
+fn plan(tasks: &str) -> String {
+    format!("# 计划\n\n## Track A — 计费 Billing（P0）\n{tasks}\n## Track B — 文档 Docs（P1）\n- [ ] 2.1 User guide\n")
+}
+
+/// Three days of plan history by three people, then an uncommitted edit.
+fn history() -> Repo {
+    let r = Repo::new();
+    r.write(
+        "PLAN.md",
+        plan("- [ ] 1.1 Invoice PDF\n- [ ] 1.2 Tax rounding\n"),
+    );
+    commit_in(&r.git, "plan for the phase", "Alice", T0 + 9 * 3600);
+    r.write(
+        "PLAN.md",
+        plan("- [x] 1.1 Invoice PDF\n- [~] 1.2 Tax rounding\n"),
+    );
+    commit_in(&r.git, "1.1 done, 1.2 started", "Bob", T0 + DAY + 10 * 3600);
+    r.write(
+        "PLAN.md",
+        plan("- [x] 1.1 Invoice PDF\n- [~] 1.2 Tax rounding\n- [ ] 1.3 Credit notes\n"),
+    );
+    commit_in(&r.git, "add 1.3", "Carol", T0 + 2 * DAY + 11 * 3600);
+    write_at(
+        r.path(),
+        "PLAN.md",
+        plan("- [x] 1.1 Invoice PDF\n- [x] 1.2 Tax rounding\n- [ ] 1.3 Credit notes\n"),
+    );
+    r
+}
+
+fn working(r: &Repo) -> shortlist::plan::Plan {
+    let text = std::fs::read_to_string(r.path().join("PLAN.md")).expect("plan");
+    shortlist::plan::parse_str("PLAN.md", &text)
+}
+
+#[test]
+fn events_since_a_point_carry_their_commit_and_author() {
+    let r = history();
+    let since = Utc.timestamp_opt(T0 + DAY, 0).single().expect("t");
+    let now = Utc.timestamp_opt(T0 + 4 * DAY, 0).single().expect("t");
+    let c = digest::changes(&r.git, &working(&r), since, now, None, None, None).expect("changes");
+    let line = |k: EventKind| -> Vec<(String, String, Option<String>)> {
+        digest::of_kind(&c, k)
+            .iter()
+            .map(|e| (e.change.id.clone(), e.author.clone(), e.subject.clone()))
+            .collect()
+    };
+    assert_eq!(
+        line(EventKind::Done)[0],
+        (
+            "1.1".into(),
+            "Bob".into(),
+            Some("1.1 done, 1.2 started".into())
+        )
+    );
+    assert_eq!(
+        line(EventKind::Started),
+        [(
+            "1.2".into(),
+            "Bob".into(),
+            Some("1.1 done, 1.2 started".into())
+        )]
+    );
+    assert_eq!(
+        line(EventKind::Added),
+        [("1.3".into(), "Carol".into(), Some("add 1.3".into()))]
+    );
+    // The working tree finished 1.2: "now" includes it, without a commit.
+    let done = digest::of_kind(&c, EventKind::Done);
+    assert_eq!(done.len(), 2);
+    assert_eq!(done[1].change.id, "1.2");
+    assert_eq!(done[1].commit, None);
+    // Alice's commit is before the window.
+    assert!(c.events.iter().all(|e| e.author != "Alice"));
+    assert_eq!(c.plans_parsed, 3, "each distinct plan content parsed once");
+}
+
+#[test]
+fn since_is_read_in_the_configured_zone_or_as_a_revision() {
+    let r = history();
+    let t = digest::parse_since("2026-10-02", Some("Asia/Shanghai"), None).expect("date");
+    assert_eq!(
+        t,
+        Utc.with_ymd_and_hms(2026, 10, 1, 16, 0, 0)
+            .single()
+            .expect("t")
+    );
+    let t = digest::parse_since("2026-10-02 14:30", Some("Europe/Berlin"), None).expect("time");
+    assert_eq!(
+        t,
+        Utc.with_ymd_and_hms(2026, 10, 2, 12, 30, 0)
+            .single()
+            .expect("t")
+    );
+    let t = digest::parse_since("HEAD~1", None, Some(&r.git)).expect("rev");
+    assert_eq!(t.timestamp(), T0 + DAY + 10 * 3600);
+    let err = digest::parse_since("last tuesday", None, Some(&r.git)).expect_err("bad");
+    assert!(err.contains("neither a date"), "{err}");
+}
+
+#[test]
+fn the_cli_digest_lists_who_did_what() {
+    let r = history();
+    let db = r.wt_dir.path().join("d.sqlite3");
+    let run = shortlist(
+        r.path(),
+        &[
+            "--database",
+            db.to_str().expect("utf8"),
+            "digest",
+            "--since",
+            "2026-11-21 00:00",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("## Done (2)"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("- `1.1` Invoice PDF — Bob, `"),
+        "{}",
+        run.stdout
+    );
+    assert!(run
+        .stdout
+        .contains("- `1.2` Tax rounding — uncommitted in the working tree"));
+    assert!(run.stdout.contains("## Added (1)"));
+    assert!(run.stdout.contains("## Next"));
+    let json = shortlist(
+        r.path(),
+        &[
+            "--database",
+            db.to_str().expect("utf8"),
+            "--format",
+            "json",
+            "digest",
+            "--since",
+            "HEAD~2",
+        ],
+    );
+    let v: serde_json::Value = serde_json::from_str(&json.stdout).expect("json");
+    assert_eq!(v["schema"], "shortlist.digest/1");
+    assert!(v["changes"]["events"].as_array().expect("events").len() >= 3);
+}
+
+fn at(tz: Tz, y: i32, m: u32, d: u32, h: u32, min: u32) -> chrono::DateTime<Utc> {
+    tz.with_ymd_and_hms(y, m, d, h, min, 0)
+        .earliest()
+        .expect("local")
+        .with_timezone(&Utc)
+}
+
+#[test]
+fn the_schedule_follows_the_local_clock_across_dst() {
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).expect("t");
+    let berlin: Tz = "Europe/Berlin".parse().expect("tz");
+    // Spring forward on 2026-03-29: 09:00 is 08:00Z the day before, 07:00Z that day.
+    let d = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).expect("date");
+    assert_eq!(
+        schedule::instant_of(d(2026, 3, 28), nine, berlin),
+        Utc.with_ymd_and_hms(2026, 3, 28, 8, 0, 0)
+            .single()
+            .expect("t")
+    );
+    assert_eq!(
+        schedule::instant_of(d(2026, 3, 29), nine, berlin),
+        Utc.with_ymd_and_hms(2026, 3, 29, 7, 0, 0)
+            .single()
+            .expect("t")
+    );
+    // A time in the gap goes out right after it.
+    let half_two = NaiveTime::from_hms_opt(2, 30, 0).expect("t");
+    assert_eq!(
+        schedule::instant_of(d(2026, 3, 29), half_two, berlin),
+        Utc.with_ymd_and_hms(2026, 3, 29, 1, 0, 0)
+            .single()
+            .expect("t")
+    );
+    // Fall back in New York on 2026-11-01: 01:30 happens twice, the first counts.
+    let ny: Tz = "America/New_York".parse().expect("tz");
+    let one_thirty = NaiveTime::from_hms_opt(1, 30, 0).expect("t");
+    assert_eq!(
+        schedule::instant_of(d(2026, 11, 1), one_thirty, ny),
+        Utc.with_ymd_and_hms(2026, 11, 1, 5, 30, 0)
+            .single()
+            .expect("t")
+    );
+    assert_eq!(
+        schedule::instant_of(d(2026, 11, 1), nine, ny),
+        Utc.with_ymd_and_hms(2026, 11, 1, 14, 0, 0)
+            .single()
+            .expect("t")
+    );
+    assert_eq!(
+        schedule::instant_of(d(2026, 10, 31), nine, ny),
+        Utc.with_ymd_and_hms(2026, 10, 31, 13, 0, 0)
+            .single()
+            .expect("t")
+    );
+    // Shanghai has no DST: always 01:00Z.
+    let sh: Tz = "Asia/Shanghai".parse().expect("tz");
+    assert_eq!(
+        schedule::next_after(at(sh, 2026, 11, 28, 9, 30), nine, sh),
+        at(sh, 2026, 11, 29, 9, 0)
+    );
+    assert_eq!(
+        schedule::due(at(sh, 2026, 11, 28, 8, 59), nine, sh, Some("2026-11-27")),
+        None
+    );
+    assert_eq!(
+        schedule::due(at(sh, 2026, 11, 28, 9, 0), nine, sh, Some("2026-11-27")),
+        Some(d(2026, 11, 28))
+    );
+}
+
+#[test]
+fn a_restart_after_missed_days_posts_once_and_two_instances_never_both_post() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("db.sqlite3");
+    let nine = NaiveTime::from_hms_opt(9, 0, 0).expect("t");
+    let sh: Tz = "Asia/Shanghai".parse().expect("tz");
+    let mut a = Store::open(&path).expect("a");
+    let mut b = Store::open(&path).expect("b");
+    assert_eq!(
+        schedule::claim(&mut a, "600", at(sh, 2026, 11, 25, 9, 5), nine, sh)
+            .expect("claim")
+            .as_deref(),
+        Some("2026-11-25")
+    );
+    assert_eq!(
+        schedule::claim(&mut b, "600", at(sh, 2026, 11, 25, 9, 6), nine, sh).expect("claim"),
+        None,
+        "posted today already"
+    );
+    // Down for three days, back on the 28th at noon: one digest, for the 28th.
+    let back = at(sh, 2026, 11, 28, 12, 0);
+    let first = schedule::claim(&mut b, "600", back, nine, sh).expect("claim");
+    let second = schedule::claim(&mut a, "600", back, nine, sh).expect("claim");
+    assert_eq!((first.as_deref(), second), (Some("2026-11-28"), None));
+    assert_eq!(
+        schedule::claim(&mut a, "600", at(sh, 2026, 11, 28, 23, 0), nine, sh).expect("claim"),
+        None
+    );
+    // Back before nine: yesterday's, once.
+    assert_eq!(
+        schedule::claim(&mut a, "601", at(sh, 2026, 11, 28, 8, 0), nine, sh)
+            .expect("claim")
+            .as_deref(),
+        Some("2026-11-27")
+    );
+    // Two instances racing on many threads: exactly one claim per channel-day.
+    let winners: usize = (0..6)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut s = Store::open(&path).expect("open");
+                usize::from(
+                    schedule::claim(&mut s, "602", at(sh, 2026, 11, 28, 10, 0), nine, sh)
+                        .expect("claim")
+                        .is_some(),
+                )
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .sum();
+    assert_eq!(winners, 1);
+}
+
+#[test]
+fn the_chart_is_a_png_of_the_expected_size_with_cjk_names_and_lines() {
+    let r = history();
+    let series = digest::progress_series(
+        &r.git,
+        &working(&r),
+        None,
+        Utc.timestamp_opt(T0 + 4 * DAY, 0).single().expect("t"),
+    )
+    .expect("series");
+    assert_eq!(series.len(), 4, "three commits and now");
+    assert_eq!(
+        series[3].tracks[0],
+        ("Track A — 计费 Billing (P0)".to_string(), 2, 3)
+    );
+    let (font, path) = chart::load_font().expect("a font (.ci/run installs fonts-noto-cjk)");
+    use ab_glyph::Font;
+    assert_ne!(
+        font.glyph_id('计').0,
+        0,
+        "{} has CJK glyphs",
+        path.display()
+    );
+    let png_bytes = chart::render("进度 Progress", &series).expect("png");
+    let decoder = png::Decoder::new(std::io::Cursor::new(&png_bytes));
+    let mut reader = decoder.read_info().expect("a valid PNG");
+    let (w, h) = (reader.info().width, reader.info().height);
+    assert!(w >= 800 && h >= 400, "{w}x{h}");
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let frame = reader.next_frame(&mut buf).expect("frame");
+    let px = &buf[..frame.buffer_size()];
+    // Non-white pixels inside the plot area (lines, bands), and in the legend (names).
+    let count = |x0: u32, y0: u32, x1: u32, y1: u32| {
+        let mut n = 0;
+        for y in y0..y1 {
+            for x in x0..x1 {
+                let i = ((y * w + x) * 3) as usize;
+                if px[i] < 200 || px[i + 1] < 200 || px[i + 2] < 200 {
+                    n += 1;
+                }
+            }
+        }
+        n
+    };
+    assert!(
+        count(80, 60, w - 270, h - 70) > 2_000,
+        "lines in the plot area"
+    );
+    assert!(count(w - 240, 55, w, 90) > 50, "a legend name");
+    let out = r.wt_dir.path().join("p.png");
+    let run = shortlist(
+        r.path(),
+        &["progress", "--out", out.to_str().expect("utf8")],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(std::fs::read(&out)
+        .expect("written")
+        .starts_with(b"\x89PNG"));
+}

@@ -609,6 +609,14 @@ fn serve(cli: &Cli, opts: &OpenOptions) -> Result<(String, i32), Failure> {
         guilds: config.discord.guilds.clone(),
         channels: config.discord.channels.clone(),
         writer_roles: config.discord.writer_roles.clone(),
+        digest_time: crate::digest::schedule::parse_time(&config.digest.time).map_err(Failure)?,
+        digest_tz: match config.digest.timezone.as_ref().or(config.timezone.as_ref()) {
+            Some(z) => z
+                .parse()
+                .map_err(|_| Failure(format!("digest time zone `{z}` is not an IANA name")))?,
+            None => local_tz(),
+        },
+        digest_tick: std::time::Duration::from_secs(30),
     };
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
@@ -623,6 +631,16 @@ fn serve(cli: &Cli, opts: &OpenOptions) -> Result<(String, i32), Failure> {
     rt.block_on(crate::bot::run(settings, shutdown_signal()))
         .map_err(|e| Failure(e.to_string()))?;
     Ok((String::new(), 0))
+}
+
+/// The machine's zone as an IANA name (TZ, else /etc/localtime), else UTC.
+fn local_tz() -> chrono_tz::Tz {
+    let from_env = std::env::var("TZ").ok().and_then(|t| t.parse().ok());
+    let from_link = std::fs::read_link("/etc/localtime").ok().and_then(|p| {
+        let s = p.to_string_lossy().into_owned();
+        s.split("zoneinfo/").nth(1).and_then(|z| z.parse().ok())
+    });
+    from_env.or(from_link).unwrap_or(chrono_tz::UTC)
 }
 
 /// SIGINT or SIGTERM.
@@ -673,43 +691,8 @@ pub fn digest_of(
     ws: &Workspace,
     since: Option<&str>,
 ) -> Result<(crate::digest::Changes, String), Failure> {
-    let repo = git2::Repository::open(&ws.config.root).map_err(|e| {
-        Failure(format!(
-            "the digest needs a git repository: {}",
-            e.message()
-        ))
-    })?;
-    let tz = ws.config.timezone.as_deref();
-    let store = ops::open_for_read(&db_path(cli, ws)?)?;
-    let now = Utc::now();
-    let since = match since {
-        Some(s) => crate::digest::parse_since(s, tz, Some(&repo)).map_err(Failure)?,
-        None => store
-            .as_ref()
-            .and_then(|s| s.last_digest_at().ok().flatten())
-            .unwrap_or(now - chrono::Duration::days(1)),
-    };
-    let t = ops::triage(ws, store.as_ref(), triage_options(cli));
-    let before: Option<Vec<crate::digest::WorktreeMark>> = store
-        .as_ref()
-        .and_then(|s| s.marks_before(since).ok().flatten())
-        .and_then(|j| serde_json::from_str(&j).ok());
-    let changes = crate::digest::changes(
-        &repo,
-        &ws.plan,
-        since,
-        now,
-        store.as_ref(),
-        t.report.state.as_ref(),
-        before.as_deref(),
-    )
-    .map_err(Failure)?;
-    if let (Some(state), Ok(mut s)) = (&t.report.state, Store::open(&db_path(cli, ws)?)) {
-        let marks = serde_json::to_string(&crate::digest::marks(state)).unwrap_or_default();
-        let _ = s.save_marks(now, &marks);
-    }
-    let text = render::md::digest(&changes, &t.view(ws, None), tz);
-    Ok((changes, text))
+    let db = db_path(cli, ws)?;
+    ops::digest(ws, &db, since, triage_options(cli)).map_err(Failure)
 }
 
 fn db_path(cli: &Cli, ws: &Workspace) -> Result<PathBuf, Failure> {

@@ -549,3 +549,54 @@ pub fn flight(
         conflicts,
     }
 }
+
+/// The digest since `since` (a date, time or revision; default: the last digest posted,
+/// else a day ago): its changes and markdown. The worktrees as seen now are remembered in
+/// the database for the next digest's "appeared / merged / went away".
+pub fn digest(
+    ws: &Workspace,
+    db: &Path,
+    since: Option<&str>,
+    opts: TriageOptions,
+) -> Result<(crate::digest::Changes, String), String> {
+    let repo = git2::Repository::open(&ws.config.root)
+        .map_err(|e| format!("the digest needs a git repository: {}", e.message()))?;
+    let tz = ws.config.timezone.as_deref();
+    let store = open_for_read(db).map_err(|e| e.to_string())?;
+    let now = Utc::now();
+    let since = match since {
+        Some(s) => crate::digest::parse_since(s, tz, Some(&repo))?,
+        None => store
+            .as_ref()
+            .and_then(|s| s.last_digest_at().ok().flatten())
+            .unwrap_or(now - chrono::Duration::days(1)),
+    };
+    let t = triage(ws, store.as_ref(), opts);
+    let before: Option<Vec<crate::digest::WorktreeMark>> = store
+        .as_ref()
+        .and_then(|s| s.marks_before(since).ok().flatten())
+        .and_then(|j| serde_json::from_str(&j).ok());
+    let changes = crate::digest::changes(
+        &repo,
+        &ws.plan,
+        since,
+        now,
+        store.as_ref(),
+        t.report.state.as_ref(),
+        before.as_deref(),
+    )?;
+    if let (Some(state), Ok(mut s)) = (&t.report.state, Store::open(db)) {
+        let marks = serde_json::to_string(&crate::digest::marks(state)).unwrap_or_default();
+        let _ = s.save_marks(now, &marks);
+    }
+    let text = render::md::digest(&changes, &t.view(ws, None), tz);
+    Ok((changes, text))
+}
+
+/// The progress chart of the plan's whole history (or since `since`), as PNG bytes.
+pub fn progress_png(ws: &Workspace, since: Option<DateTime<Utc>>) -> Result<Vec<u8>, String> {
+    let repo = git2::Repository::open(&ws.config.root)
+        .map_err(|e| format!("the progress chart needs a git repository: {}", e.message()))?;
+    let series = crate::digest::progress_series(&repo, &ws.plan, since, Utc::now())?;
+    crate::digest::chart::render("Progress by track: done and remaining tasks", &series)
+}

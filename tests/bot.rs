@@ -6,6 +6,7 @@
 mod common;
 mod fake_discord;
 
+use chrono::Utc;
 use common::{commit_in, Repo};
 use fake_discord::{assert_parses, Fake, Req, CHANNEL};
 use serde_json::json;
@@ -110,6 +111,9 @@ async fn start(repo: Repo, writer_roles: &[&str]) -> Bot {
         guilds: vec![200],
         channels: Vec::new(),
         writer_roles: writer_roles.iter().map(|s| s.to_string()).collect(),
+        digest_time: chrono::NaiveTime::from_hms_opt(0, 0, 0).expect("midnight"),
+        digest_tz: chrono_tz::UTC,
+        digest_tick: Duration::from_millis(200),
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -723,4 +727,109 @@ async fn serve_stops_cleanly_on_sigterm_and_never_prints_the_token() {
         .expect("run");
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no bot token: set DISCORD_TOKEN"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_now_and_progress_attach_the_chart_within_limits() {
+    let b = start(repo_with(PLAN), &[]).await;
+    let id = b.fake.command(
+        "digest",
+        json!([{"name": "now", "type": 1, "options": []}]),
+        alice(),
+        &[],
+    );
+    let with_chart = b
+        .fake
+        .wait_for("the digest with its chart", |r| {
+            is_followup(r, &id) && r.body["_files"].is_array()
+        })
+        .await;
+    assert_eq!(with_chart.body["_files"][0]["name"], "progress.png");
+    assert_eq!(with_chart.body["_files"][0]["png"], true);
+    let text: String = b
+        .fake
+        .requests()
+        .into_iter()
+        .filter(|r| is_followup(r, &id))
+        .map(|r| r.body["content"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(
+        text.contains("# Digest:") && text.contains("## Next"),
+        "{text}"
+    );
+    let id = b.fake.command("progress", json!([]), alice(), &[]);
+    let p = b.fake.wait_for("the chart", |r| is_followup(r, &id)).await;
+    assert_eq!(p.body["_files"][0]["png"], true, "{}", p.body);
+    assert!(p.body["content"]
+        .as_str()
+        .expect("content")
+        .contains("Track A"));
+    assert_eq!(b.fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subscribed_channel_gets_one_digest_a_day_even_with_two_instances() {
+    let repo = repo_with(PLAN);
+    let db = repo.wt_dir.path().join("bot.sqlite3");
+    // Subscribed before the bots start (as after a restart): the day's digest is due.
+    Store::open(&db)
+        .expect("store")
+        .subscribe(CHANNEL, Some("200"), "alice")
+        .expect("subscribe");
+    let a = start(repo, &[]).await;
+    // A second instance on the same database, talking to its own fake.
+    let fake2 = Fake::start().await;
+    let settings = Settings {
+        open: OpenOptions {
+            repo: Some(a.repo.path().to_path_buf()),
+            no_index_refresh: true,
+            ..OpenOptions::default()
+        },
+        database: db.clone(),
+        token: TOKEN.to_string(),
+        api_root: fake2.rest.clone(),
+        test_server: true,
+        guilds: vec![200],
+        channels: Vec::new(),
+        writer_roles: Vec::new(),
+        digest_time: chrono::NaiveTime::from_hms_opt(0, 0, 0).expect("midnight"),
+        digest_tz: chrono_tz::UTC,
+        digest_tick: Duration::from_millis(200),
+    };
+    let second = tokio::spawn(async move {
+        let _ = bot::run(settings, std::future::pending()).await;
+    });
+    fake2
+        .wait_for("registration", |r| {
+            r.method == "PUT" && r.path.ends_with("/commands")
+        })
+        .await;
+    let posts = |f: &Fake| {
+        f.requests()
+            .into_iter()
+            .filter(|r| {
+                r.path == format!("/channels/{CHANNEL}/messages") && r.body["_files"].is_array()
+            })
+            .count()
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while posts(&a.fake) + posts(&fake2) == 0 {
+        assert!(Instant::now() < deadline, "no digest posted");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Several more ticks of both schedulers: still one.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        posts(&a.fake) + posts(&fake2),
+        1,
+        "one digest for the day across both instances"
+    );
+    let day = Store::open(&db)
+        .expect("store")
+        .last_digest_day(CHANNEL)
+        .expect("day");
+    assert_eq!(day, Some(Utc::now().format("%Y-%m-%d").to_string()));
+    assert_eq!(a.fake.violations(), Vec::<String>::new());
+    assert_eq!(fake2.violations(), Vec::<String>::new());
+    second.abort();
 }

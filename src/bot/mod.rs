@@ -45,6 +45,11 @@ pub struct Settings {
     pub channels: Vec<u64>,
     /// Role ids or names allowed to write; empty: everyone may.
     pub writer_roles: Vec<String>,
+    /// The daily digest's local time and zone.
+    pub digest_time: chrono::NaiveTime,
+    pub digest_tz: chrono_tz::Tz,
+    /// How often subscriptions are checked for a due digest.
+    pub digest_tick: Duration,
 }
 
 impl std::fmt::Debug for Settings {
@@ -80,6 +85,7 @@ pub async fn run(
     }
     let http = hb.build();
     let guilds = settings.guilds.clone();
+    let scheduler = (settings.clone(), sender.clone());
     let data = Data {
         settings,
         sender,
@@ -106,6 +112,8 @@ pub async fn run(
                     }
                 }
                 tracing::info!("commands registered; serving");
+                let (settings, sender) = scheduler;
+                tokio::spawn(digest_schedule(settings, sender, data.store_lock.clone()));
                 Ok(data)
             })
         })
@@ -628,13 +636,40 @@ async fn note_cmd(
 async fn progress(ctx: Context<'_>) -> Result<(), Error> {
     ctx.defer().await?;
     let settings = ctx.data().settings.clone();
-    let text = blocking(move || {
+    let (text, png) = blocking(move || {
         let ws = open_ws(&settings, false)?;
-        Ok(progress_text(&ws.plan))
+        Ok((progress_text(&ws.plan), ops::progress_png(&ws, None)))
     })
     .await?;
-    answer_pages(ctx, text).await?;
+    match png {
+        Ok(png) => {
+            let (app, token) = interaction_of(ctx);
+            let body = json!({"content": short(&text, 1900), "allowed_mentions": {"parse": []}});
+            ctx.data()
+                .sender
+                .followup_file(app, &token, &body, "progress.png", &png)
+                .await?;
+        }
+        Err(e) => {
+            tracing::warn!("no chart: {e}");
+            answer_pages(ctx, format!("{text}\n(no chart: {e})")).await?;
+        }
+    }
     Ok(())
+}
+
+fn interaction_of(ctx: Context<'_>) -> (u64, String) {
+    let app = ctx
+        .serenity_context()
+        .http
+        .application_id()
+        .map(|a| a.get())
+        .unwrap_or(0);
+    let token = match ctx {
+        poise::Context::Application(a) => a.interaction.token.clone(),
+        poise::Context::Prefix(_) => String::new(),
+    };
+    (app, token)
 }
 
 /// `Track A — Core (P0): 7 done, 3 open` per track.
@@ -672,21 +707,117 @@ async fn digest(_ctx: Context<'_>) -> Result<(), Error> {
 async fn digest_now(ctx: Context<'_>) -> Result<(), Error> {
     ctx.defer().await?;
     let settings = ctx.data().settings.clone();
-    let text = blocking(move || {
-        let ws = open_ws(&settings, true)?;
-        let store = ops::open_for_read(&settings.database).ok().flatten();
-        let t = ops::triage(&ws, store.as_ref(), TriageOptions::default());
-        let mut view = t.view(&ws, None);
-        view.explain = false;
-        Ok(format!(
-            "{}\n{}",
-            progress_text(&ws.plan),
-            render::md::next(&view)
-        ))
-    })
-    .await?;
-    answer_pages(ctx, text).await?;
+    let (pages, png) = blocking(move || digest_pages(&settings)).await?;
+    let (app, token) = interaction_of(ctx);
+    let sender = &ctx.data().sender;
+    let n = pages.len();
+    for (i, p) in pages.into_iter().enumerate() {
+        let body = json!({"content": p, "allowed_mentions": {"parse": []}});
+        match (&png, i + 1 == n) {
+            (Some(png), true) => {
+                sender
+                    .followup_file(app, &token, &body, "progress.png", png)
+                    .await?
+            }
+            _ => sender.followup(app, &token, &body).await?,
+        };
+    }
     Ok(())
+}
+
+/// The digest as message pages, and its chart when one can be drawn.
+fn digest_pages(settings: &Settings) -> Result<(Vec<String>, Option<Vec<u8>>), String> {
+    let ws = open_ws(settings, true)?;
+    let (_, text) = ops::digest(&ws, &settings.database, None, TriageOptions::default())?;
+    let png = match ops::progress_png(&ws, None) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            tracing::warn!("digest without a chart: {e}");
+            None
+        }
+    };
+    Ok((pages::pages(&text, pages::CONTENT_LIMIT), png))
+}
+
+/// Post the daily digest in every subscribed channel once per local day. The store is
+/// the lock: of several instances sharing the database, one claims each day.
+async fn digest_schedule(settings: Settings, sender: Sender, lock: Arc<Mutex<()>>) {
+    loop {
+        let s = settings.clone();
+        let l = lock.clone();
+        let claimed: Result<Vec<(String, String)>, Error> = blocking(move || {
+            let _g = l.lock().map_err(|e| e.to_string())?;
+            let mut store = open_store(&s)?;
+            let mut out = Vec::new();
+            for sub in store.subscriptions().map_err(|e| e.to_string())? {
+                let day = crate::digest::schedule::claim(
+                    &mut store,
+                    &sub.channel_id,
+                    Utc::now(),
+                    s.digest_time,
+                    s.digest_tz,
+                )
+                .map_err(|e| e.to_string())?;
+                if let Some(day) = day {
+                    out.push((sub.channel_id, day));
+                }
+            }
+            Ok(out)
+        })
+        .await;
+        match claimed {
+            Ok(list) => {
+                for (channel, day) in list {
+                    let posted = post_digest(&settings, &sender, &channel).await.ok();
+                    let s = settings.clone();
+                    let l = lock.clone();
+                    let (c, d) = (channel.clone(), day.clone());
+                    let result = blocking(move || {
+                        let _g = l.lock().map_err(|e| e.to_string())?;
+                        let mut store = open_store(&s)?;
+                        match posted {
+                            Some(id) => store.digest_posted(&c, &d, &id.to_string()),
+                            // Give the day back so that the next tick tries again.
+                            None => store.release_digest(&c, &d),
+                        }
+                        .map_err(|e| e.to_string())
+                    })
+                    .await;
+                    if let Err(e) = result {
+                        tracing::error!(channel = %channel, "digest bookkeeping failed: {e}");
+                    }
+                }
+            }
+            Err(e) => tracing::error!("digest schedule: {e}"),
+        }
+        tokio::time::sleep(settings.digest_tick).await;
+    }
+}
+
+async fn post_digest(settings: &Settings, sender: &Sender, channel: &str) -> Result<u64, Error> {
+    let channel: u64 = channel
+        .parse()
+        .map_err(|_| format!("bad channel id {channel}"))?;
+    let s = settings.clone();
+    let (pages, png) = blocking(move || digest_pages(&s)).await?;
+    let n = pages.len();
+    let mut last = 0;
+    for (i, p) in pages.into_iter().enumerate() {
+        let body = json!({"content": p, "allowed_mentions": {"parse": []}});
+        let m = match (&png, i + 1 == n) {
+            (Some(png), true) => sender.post_file(channel, &body, "progress.png", png).await,
+            _ => sender.post(channel, &body).await,
+        };
+        match m {
+            Ok(m) => last = id_of(&m).unwrap_or(0),
+            Err(e) => {
+                tracing::error!(channel, "digest not posted: {e}");
+                return Err(e.into());
+            }
+        }
+    }
+    tracing::info!(channel, "daily digest posted");
+    Ok(last)
 }
 
 /// Post the daily digest in this channel.

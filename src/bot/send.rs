@@ -87,6 +87,66 @@ impl Sender {
             .await
     }
 
+    /// POST a message with one file attached (multipart: `payload_json` + `files[0]`).
+    pub async fn post_file(
+        &self,
+        channel: u64,
+        body: &Value,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<Value, SendError> {
+        self.send_file(
+            &format!("/channels/{channel}/messages"),
+            body,
+            filename,
+            bytes,
+        )
+        .await
+    }
+
+    /// A follow-up with one file attached.
+    pub async fn followup_file(
+        &self,
+        app: u64,
+        token: &str,
+        body: &Value,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<Value, SendError> {
+        self.send_file(&format!("/webhooks/{app}/{token}"), body, filename, bytes)
+            .await
+    }
+
+    async fn send_file(
+        &self,
+        route: &str,
+        body: &Value,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<Value, SendError> {
+        let mut payload = body.clone();
+        payload["attachments"] = serde_json::json!([{"id": 0, "filename": filename}]);
+        let boundary = format!(
+            "shortlist-{:016x}",
+            bytes.len() as u64 ^ 0x5eed_5eed_5eed_5eed
+        );
+        let mut data: Vec<u8> = Vec::new();
+        data.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"payload_json\"\r\nContent-Type: application/json\r\n\r\n{payload}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"files[0]\"; filename=\"{filename}\"\r\nContent-Type: image/png\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        data.extend_from_slice(bytes);
+        data.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        self.send_raw(
+            "POST",
+            route,
+            Some((format!("multipart/form-data; boundary={boundary}"), data)),
+        )
+        .await
+    }
+
     /// React to a message with a unicode emoji.
     pub async fn react(&self, channel: u64, message: u64, emoji: &str) -> Result<(), SendError> {
         let enc: String = emoji.bytes().map(|b| format!("%{b:02X}")).collect();
@@ -105,6 +165,16 @@ impl Sender {
         route: &str,
         body: Option<&Value>,
     ) -> Result<Value, SendError> {
+        let body = body.map(|b| ("application/json".to_string(), b.to_string().into_bytes()));
+        self.send_raw(method, route, body).await
+    }
+
+    async fn send_raw(
+        &self,
+        method: &'static str,
+        route: &str,
+        body: Option<(String, Vec<u8>)>,
+    ) -> Result<Value, SendError> {
         // The route of an interaction webhook holds its token: keep it out of errors.
         let shown = shown_route(route);
         for _ in 0..ATTEMPTS {
@@ -119,10 +189,10 @@ impl Sender {
                 "User-Agent",
                 "DiscordBot (https://example.invalid/shortlist, 0.1)",
             );
-            req = match body {
-                Some(b) => req
-                    .header("Content-Type", "application/json")
-                    .body(b.to_string()),
+            req = match &body {
+                Some((kind, bytes)) => req
+                    .header("Content-Type", kind.as_str())
+                    .body(bytes.clone()),
                 None => req.header("Content-Length", "0"),
             };
             let resp = req.send().await.map_err(|e| SendError::Transport {

@@ -705,7 +705,11 @@ impl Store {
     pub fn last_digest_at(&self) -> Result<Option<DateTime<Utc>>, StoreError> {
         let t: Option<String> = self
             .conn
-            .query_row("SELECT max(posted_at) FROM digests", [], |r| r.get(0))
+            .query_row(
+                "SELECT max(posted_at) FROM digests WHERE message_id IS NOT NULL",
+                [],
+                |r| r.get(0),
+            )
             .map_err(|e| self.err(e))?;
         Ok(t.map(parse_ts))
     }

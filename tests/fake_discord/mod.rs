@@ -329,7 +329,13 @@ fn rest(
     body: Bytes,
 ) -> axum::response::Response {
     let path = uri.path().trim_start_matches("/api/v10").to_string();
-    let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    // Multipart (a file attached): the JSON is the `payload_json` part; the files are
+    // listed under `_files` as {name, bytes, png}.
+    let body: Value = if body.starts_with(b"--") {
+        multipart(&body)
+    } else {
+        serde_json::from_slice(&body).unwrap_or(Value::Null)
+    };
     let mut s = state.lock().expect("state");
     let n = s.requests.len();
     let record = |s: &mut State, status: u16, reply: Value| {
@@ -745,4 +751,45 @@ pub fn assert_parses(t: &str, d: &Value) {
         }
         _ => panic!("{t} is not a dispatch"),
     }
+}
+
+fn multipart(raw: &[u8]) -> Value {
+    let Some(end) = raw.windows(2).position(|w| w == b"\r\n") else {
+        return Value::Null;
+    };
+    let boundary = raw[..end].to_vec();
+    let mut payload = Value::Null;
+    let mut files = Vec::new();
+    let mut rest = &raw[end + 2..];
+    while let Some(hdr_end) = rest.windows(4).position(|w| w == b"\r\n\r\n") {
+        let headers = String::from_utf8_lossy(&rest[..hdr_end]).into_owned();
+        let content = &rest[hdr_end + 4..];
+        let Some(next) = content
+            .windows(boundary.len())
+            .position(|w| w == boundary.as_slice())
+        else {
+            break;
+        };
+        let data = &content[..next.saturating_sub(2)];
+        if headers.contains("name=\"payload_json\"") {
+            payload = serde_json::from_slice(data).unwrap_or(Value::Null);
+        } else if let Some(i) = headers.find("filename=\"") {
+            let name: String = headers[i + 10..]
+                .chars()
+                .take_while(|c| *c != '"')
+                .collect();
+            files.push(
+                json!({"name": name, "bytes": data.len(), "png": data.starts_with(b"\x89PNG")}),
+            );
+        }
+        rest = &content[next + boundary.len()..];
+        if rest.starts_with(b"--") {
+            break;
+        }
+        rest = rest.strip_prefix(b"\r\n").unwrap_or(rest);
+    }
+    if let Value::Object(m) = &mut payload {
+        m.insert("_files".into(), Value::Array(files));
+    }
+    payload
 }

@@ -220,6 +220,13 @@ pub fn progress_series(
     let paths: Vec<String> = working.files.iter().map(|f| f.path.clone()).collect();
     let hist = history::plan_history(repo, &paths, since.map(|s| s.timestamp()), HISTORY_LIMIT)?;
     let mut cache = PlanCache::default();
+    let all: Vec<&[Option<git2::Oid>]> = hist
+        .baseline
+        .iter()
+        .chain(&hist.revisions)
+        .map(|r| r.blobs.as_slice())
+        .collect();
+    cache.preload(repo, &paths, &all);
     let mut out = Vec::new();
     if let (Some(b), Some(s)) = (&hist.baseline, since) {
         let p = cache.plan(repo, &paths, &b.blobs);

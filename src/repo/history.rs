@@ -151,6 +151,51 @@ impl PlanCache {
     }
 }
 
+impl PlanCache {
+    /// Parse every not-yet-parsed plan content of `sets` at once, on the machine's cores
+    /// (texts are read here; parsing is pure). Later [`PlanCache::plan`] calls hit.
+    pub fn preload(&mut self, repo: &Repository, paths: &[String], sets: &[&[Option<Oid>]]) {
+        let mut todo: Vec<(Vec<Option<Oid>>, Vec<PlanText>)> = Vec::new();
+        for blobs in sets {
+            if self.plans.contains_key(*blobs) || todo.iter().any(|(b, _)| b.as_slice() == *blobs) {
+                continue;
+            }
+            todo.push((blobs.to_vec(), texts_at(repo, paths, blobs)));
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        if todo.len() < 8 || threads < 2 {
+            for (b, texts) in todo {
+                self.parsed += 1;
+                self.plans.insert(b, Arc::new(plan::parse(&texts, None)));
+            }
+            return;
+        }
+        let chunk = todo.len().div_ceil(threads);
+        let parsed: Vec<(Vec<Option<Oid>>, Arc<Plan>)> = std::thread::scope(|s| {
+            let handles: Vec<_> = todo
+                .chunks(chunk)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|(b, texts)| (b.clone(), Arc::new(plan::parse(texts, None))))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().unwrap_or_default())
+                .collect()
+        });
+        for (b, p) in parsed {
+            self.parsed += 1;
+            self.plans.insert(b, p);
+        }
+    }
+}
+
 /// The plan files' texts at the given blob ids (missing files skipped).
 pub fn texts_at(repo: &Repository, paths: &[String], blobs: &[Option<Oid>]) -> Vec<PlanText> {
     let mut texts = Vec::new();
@@ -180,6 +225,13 @@ pub fn plan_at(repo: &Repository, rev: &str, paths: &[String]) -> Result<Plan, S
 
 /// The task events over a history window, oldest first, each with its commit.
 pub fn task_events(repo: &Repository, hist: &PlanHistory, cache: &mut PlanCache) -> Vec<TaskEvent> {
+    let sets: Vec<&[Option<Oid>]> = hist
+        .baseline
+        .iter()
+        .chain(&hist.revisions)
+        .map(|r| r.blobs.as_slice())
+        .collect();
+    cache.preload(repo, &hist.paths, &sets);
     let mut out = Vec::new();
     let mut prev: Option<Arc<Plan>> = hist
         .baseline

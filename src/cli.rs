@@ -6,7 +6,6 @@ use crate::ops;
 use crate::render;
 use crate::repo::{RepoState, Scanner};
 use crate::store::Store;
-use crate::triage::questions;
 use crate::triage::{self, DocGlobs};
 use crate::workspace::{scan_options, OpenOptions, Workspace};
 use chrono::Utc;
@@ -742,27 +741,21 @@ fn warn(warnings: &[String]) {
 
 fn list_questions(cli: &Cli, ws: &Workspace, all: bool) -> Result<(String, i32), Failure> {
     let store = ops::open_for_read(&db_path(cli, ws)?)?;
-    let chat = match &store {
-        Some(s) => s.questions()?,
-        None => Vec::new(),
-    };
-    let decisions = match &store {
-        Some(s) => s.decisions()?,
-        None => Vec::new(),
-    };
-    let notes = note::read_notes(&ws.config.root, &ws.config.notes_dir);
-    let decided = questions::decided_ids(&decisions, &notes.decided);
-    let every = questions::all_questions(&ws.plan, &notes.questions, &chat);
-    let open: Vec<_> = every
+    let ops::Questions {
+        open,
+        every,
+        decisions,
+    } = ops::questions_known(ws, store.as_ref())?;
+    let decided: std::collections::HashSet<&str> = every
         .iter()
-        .filter(|q| !decided.contains(&q.id))
-        .cloned()
+        .filter(|q| !open.iter().any(|o| o.id == q.id))
+        .map(|q| q.id.as_str())
         .collect();
     if cli.format == Format::Json {
         let v = serde_json::json!({
             "schema": "shortlist.questions/1",
             "open": open,
-            "decided": if all { every.iter().filter(|q| decided.contains(&q.id)).cloned().collect::<Vec<_>>() } else { Vec::new() },
+            "decided": if all { every.iter().filter(|q| decided.contains(q.id.as_str())).cloned().collect::<Vec<_>>() } else { Vec::new() },
             "decisions": decisions,
         });
         return Ok((

@@ -156,24 +156,11 @@ pub fn triage(ws: &Workspace, store: Option<&Store>, opts: TriageOptions) -> Tri
     }
     let shortlist = shortlist::shortlist(plan, &remaining, &occupied, &ws.config.shortlist, &ex);
     let mut warnings = Vec::new();
-    let (chat, decisions) = match store {
-        Some(s) => match (s.questions(), s.decisions()) {
-            (Ok(q), Ok(d)) => (q, d),
-            (Err(e), _) | (_, Err(e)) => {
-                warnings.push(format!("questions and decisions left out: {e}"));
-                (Vec::new(), Vec::new())
-            }
-        },
-        None => (Vec::new(), Vec::new()),
-    };
-    let notes = note::read_notes(&ws.config.root, &ws.config.notes_dir);
-    let decided = questions::decided_ids(&decisions, &notes.decided);
-    let all_questions = questions::all_questions(plan, &notes.questions, &chat);
-    let questions = all_questions
-        .iter()
-        .filter(|q| !decided.contains(&q.id))
-        .cloned()
-        .collect();
+    let q = questions_known(ws, store).unwrap_or_else(|e| {
+        warnings.push(format!("questions and decisions left out: {e}"));
+        questions_known(ws, None).unwrap_or_default()
+    });
+    let (questions, all_questions, decisions) = (q.open, q.every, q.decisions);
     Triage {
         remaining,
         report,
@@ -233,6 +220,36 @@ pub fn worktree_tasks(
         o.branch = w.head.describe();
     }
     out
+}
+
+/// Every question known (plan, notes, store), the open ones, and the decisions.
+#[derive(Debug, Clone, Default)]
+pub struct Questions {
+    pub open: Vec<OpenQuestion>,
+    pub every: Vec<OpenQuestion>,
+    pub decisions: Vec<DecisionRow>,
+}
+
+/// The questions of the plan, of earlier notes and of the store; decided ones (by a
+/// decision in the store or in a later note) are not open.
+pub fn questions_known(ws: &Workspace, store: Option<&Store>) -> Result<Questions, StoreError> {
+    let (chat, decisions) = match store {
+        Some(s) => (s.questions()?, s.decisions()?),
+        None => (Vec::new(), Vec::new()),
+    };
+    let notes = note::read_notes(&ws.config.root, &ws.config.notes_dir);
+    let decided = questions::decided_ids(&decisions, &notes.decided);
+    let every = questions::all_questions(&ws.plan, &notes.questions, &chat);
+    let open = every
+        .iter()
+        .filter(|q| !decided.contains(&q.id))
+        .cloned()
+        .collect();
+    Ok(Questions {
+        open,
+        every,
+        decisions,
+    })
 }
 
 /// Worktrees in flight as the conflicts see them: their changed files plus the touch

@@ -6,7 +6,6 @@
 pub mod pages;
 pub mod send;
 
-use crate::note;
 use crate::ops::{self, Offer, TriageOptions};
 use crate::render;
 use crate::store::{MessageRow, Store, StoredCandidate};
@@ -264,7 +263,19 @@ fn open_store(settings: &Settings) -> Result<Store, String> {
     Store::open(&settings.database).map_err(|e| e.to_string())
 }
 
-/// Defer (inside Discord's 3 s), then follow up with the pages of `text`.
+/// Defer (inside Discord's 3 s), do `work` off the async threads, answer in pages.
+async fn answer_with(
+    ctx: Context<'_>,
+    work: impl FnOnce(&Settings) -> Result<String, String> + Send + 'static,
+) -> Result<(), Error> {
+    ctx.defer().await?;
+    let settings = ctx.data().settings.clone();
+    let text = blocking(move || work(&settings)).await?;
+    answer_pages(ctx, text).await?;
+    Ok(())
+}
+
+/// Defer, then follow up with the pages of `text`.
 async fn answer_pages(ctx: Context<'_>, text: String) -> Result<Option<Value>, Error> {
     let app = ctx
         .serenity_context()
@@ -395,10 +406,8 @@ async fn triage(
     #[autocomplete = "complete_track"]
     track: Option<String>,
 ) -> Result<(), Error> {
-    ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let text = blocking(move || {
-        let ws = open_ws(&settings, true)?;
+    answer_with(ctx, move |settings| {
+        let ws = open_ws(settings, true)?;
         let store = ops::open_for_read(&settings.database).ok().flatten();
         let t = ops::triage(&ws, store.as_ref(), TriageOptions::default());
         let filter = match track {
@@ -410,9 +419,7 @@ async fn triage(
         };
         Ok(render::md::triage(&t.view(&ws, filter)))
     })
-    .await?;
-    answer_pages(ctx, text).await?;
-    Ok(())
+    .await
 }
 
 /// One track: its remaining work and what is finished.
@@ -423,10 +430,8 @@ async fn track(
     #[autocomplete = "complete_track"]
     id: String,
 ) -> Result<(), Error> {
-    ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let text = blocking(move || {
-        let ws = open_ws(&settings, false)?;
+    answer_with(ctx, move |settings| {
+        let ws = open_ws(settings, false)?;
         let ti = crate::triage::find_track(&ws.plan, &id)
             .map_err(|_| format!("no single track matches `{id}`"))?;
         let docs = crate::triage::DocGlobs::new(&ws.config.doc_globs);
@@ -434,9 +439,7 @@ async fn track(
         let work = rem.tracks.iter().find(|w| w.track == ti);
         Ok(render::md::track(&ws.plan, ti, work))
     })
-    .await?;
-    answer_pages(ctx, text).await?;
-    Ok(())
+    .await
 }
 
 /// Everything known about one task, with its source.
@@ -447,52 +450,40 @@ async fn task(
     #[autocomplete = "complete_task"]
     id: String,
 ) -> Result<(), Error> {
-    ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let text = blocking(move || {
-        let ws = open_ws(&settings, false)?;
+    answer_with(ctx, move |settings| {
+        let ws = open_ws(settings, false)?;
         match ws.plan.find_tasks(&id).as_slice() {
             [t] => Ok(render::md::task(&ws.plan, *t)),
             [] => Err(format!("no task `{id}` in the plan")),
             _ => Err(format!("`{id}` is in several plan files; write FILE:ID")),
         }
     })
-    .await?;
-    answer_pages(ctx, text).await?;
-    Ok(())
+    .await
 }
 
 /// Worktrees in flight with their tasks, safe to remove, predicted merge conflicts.
 #[poise::command(slash_command)]
 async fn worktrees(ctx: Context<'_>) -> Result<(), Error> {
-    ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let text = blocking(move || {
-        let ws = open_ws(&settings, true)?;
+    answer_with(ctx, move |settings| {
+        let ws = open_ws(settings, true)?;
         let report = ws.repo_report(true);
         let state = report.state.ok_or("not a git repository")?;
         let flight = ops::flight(&ws.config, Some(&ws.plan), &state, true);
         Ok(render::repo::worktrees_md(&state) + &render::md::flight(Some(&ws.plan), &flight))
     })
-    .await?;
-    answer_pages(ctx, text).await?;
-    Ok(())
+    .await
 }
 
 /// The checkout: branch, upstream, uncommitted and untracked files.
 #[poise::command(slash_command)]
 async fn status(ctx: Context<'_>) -> Result<(), Error> {
-    ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let text = blocking(move || {
+    answer_with(ctx, move |settings| {
         let config = Workspace::config(&settings.open).map_err(|e| e.to_string())?;
         let mut scanner = crate::repo::Scanner::open(&config.root).map_err(|e| e.to_string())?;
         let status = scanner.checkout(&crate::workspace::scan_options(&config, None, true));
         Ok(render::repo::status_md(&status))
     })
-    .await?;
-    answer_pages(ctx, text).await?;
-    Ok(())
+    .await
 }
 
 /// Open questions: ask one, or list them.
@@ -533,36 +524,17 @@ async fn question_add(
 /// List the open questions.
 #[poise::command(slash_command, rename = "list")]
 async fn question_list(ctx: Context<'_>) -> Result<(), Error> {
-    ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let text = blocking(move || {
-        let ws = open_ws(&settings, false)?;
+    answer_with(ctx, move |settings| {
+        let ws = open_ws(settings, false)?;
         let store = ops::open_for_read(&settings.database).map_err(|e| e.to_string())?;
-        let chat = store
-            .as_ref()
-            .map(|s| s.questions())
-            .transpose()
-            .map_err(|e| e.to_string())?
-            .unwrap_or_default();
-        let decisions = store
-            .as_ref()
-            .map(|s| s.decisions())
-            .transpose()
-            .map_err(|e| e.to_string())?
-            .unwrap_or_default();
-        let notes = note::read_notes(&ws.config.root, &ws.config.notes_dir);
-        let decided = crate::triage::questions::decided_ids(&decisions, &notes.decided);
-        let every = crate::triage::questions::all_questions(&ws.plan, &notes.questions, &chat);
-        let open: Vec<_> = every
-            .iter()
-            .filter(|q| !decided.contains(&q.id))
-            .cloned()
-            .collect();
+        let ops::Questions {
+            open,
+            every,
+            decisions,
+        } = ops::questions_known(&ws, store.as_ref()).map_err(|e| e.to_string())?;
         Ok(render::md::questions(&open, &every, &decisions, false))
     })
-    .await?;
-    answer_pages(ctx, text).await?;
-    Ok(())
+    .await
 }
 
 /// Record a decision on a question.
@@ -969,17 +941,9 @@ async fn complete_question(
             return Vec::new();
         };
         let store = ops::open_for_read(&settings.database).ok().flatten();
-        let chat = store
-            .as_ref()
-            .and_then(|s| s.questions().ok())
-            .unwrap_or_default();
-        let decisions = store
-            .as_ref()
-            .and_then(|s| s.decisions().ok())
-            .unwrap_or_default();
-        let notes = note::read_notes(&ws.config.root, &ws.config.notes_dir);
-        let decided = crate::triage::questions::decided_ids(&decisions, &notes.decided);
-        crate::triage::questions::open_questions(&ws.plan, &notes.questions, &chat, &decided)
+        ops::questions_known(&ws, store.as_ref())
+            .unwrap_or_default()
+            .open
             .into_iter()
             .filter_map(|q| {
                 let label = format!("{} {}", q.id, q.text);

@@ -1077,17 +1077,7 @@ pub fn digest(c: &crate::digest::Changes, v: &View, tz: Option<&str>) -> String 
         let _ = writeln!(out, "- No worktree is in flight.");
     }
     for w in v.in_flight {
-        let ids: Vec<String> = w
-            .tasks
-            .iter()
-            .map(|(t, _)| format!("`{}` {}", plan.tasks[*t].id, plan.tasks[*t].title))
-            .collect();
-        let what = if ids.is_empty() {
-            "work outside the plan".to_string()
-        } else {
-            ids.join(", ")
-        };
-        let _ = writeln!(out, "- `{}` (`{}`): {what}", w.name, w.branch);
+        let _ = writeln!(out, "- {}", in_flight_line(plan, w));
     }
     out.push('\n');
     let qs = question_lines(v);
@@ -1123,4 +1113,19 @@ pub fn digest(c: &crate::digest::Changes, v: &View, tz: Option<&str>) -> String 
         }
     }
     out
+}
+
+/// `` `wt-seed` (`feat/5.2.1-seed`): `5.2.1` Seed… `` — or "work outside the plan".
+pub fn in_flight_line(plan: &Plan, w: &crate::triage::inflight::WorktreeTasks) -> String {
+    let ids: Vec<String> = w
+        .tasks
+        .iter()
+        .map(|(t, _)| format!("`{}` {}", plan.tasks[*t].id, plan.tasks[*t].title))
+        .collect();
+    let what = if ids.is_empty() {
+        "no task of the plan (work outside the plan)".to_string()
+    } else {
+        ids.join(", ")
+    };
+    format!("`{}` (`{}`): {what}", w.name, w.branch)
 }

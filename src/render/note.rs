@@ -84,20 +84,7 @@ pub fn note(n: &NoteView) -> String {
     if !v.in_flight.is_empty() {
         let _ = writeln!(out, "- Tasks in flight:");
         for w in v.in_flight {
-            let ids: Vec<String> = w
-                .tasks
-                .iter()
-                .map(|(t, _)| format!("`{}` {}", plan.tasks[*t].id, plan.tasks[*t].title))
-                .collect();
-            if ids.is_empty() {
-                let _ = writeln!(
-                    out,
-                    "  - `{}` (`{}`): no task of the plan (work outside the plan)",
-                    w.name, w.branch
-                );
-            } else {
-                let _ = writeln!(out, "  - `{}` (`{}`): {}", w.name, w.branch, ids.join(", "));
-            }
+            let _ = writeln!(out, "  - {}", super::md::in_flight_line(plan, w));
         }
     }
     let _ = writeln!(out, "- Remaining tracks and candidates:");

@@ -833,3 +833,39 @@ async fn a_subscribed_channel_gets_one_digest_a_day_even_with_two_instances() {
     assert_eq!(fake2.violations(), Vec::<String>::new());
     second.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn picks_work_after_a_restart() {
+    let mut first = start(repo_with(PLAN), &[]).await;
+    let id = first.fake.command("next", json!([]), alice(), &[]);
+    let offer = first
+        .fake
+        .wait_for("the shortlist", |r| {
+            is_followup(r, &id) && r.body["components"].is_array()
+        })
+        .await;
+    let message_id = offer.reply["id"].as_str().expect("id").to_string();
+    // Stop the bot; start a new process-like instance on the same database.
+    if let Some(s) = first.stop.take() {
+        let _ = s.send(());
+    }
+    first.task.abort();
+    let repo = std::mem::replace(&mut first.repo, Repo::new());
+    let db = first.db.clone();
+    drop(first);
+    let again = start(repo, &[]).await;
+    assert_eq!(again.db, db);
+    again
+        .fake
+        .react(&message_id, KEYCAPS[0], ("706", "gina"), false, &[]);
+    again
+        .fake
+        .wait_for("the pick after the restart", |r| {
+            r.body["content"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("gina picked 1."))
+        })
+        .await;
+    let picks = Store::open(&db).expect("store").picks(None).expect("picks");
+    assert_eq!(picks.len(), 1);
+}

@@ -94,19 +94,17 @@ fn repo_with(plan: &str) -> Repo {
     r
 }
 
-async fn start(repo: Repo, writer_roles: &[&str]) -> Bot {
-    let _ = logs();
-    let fake = Fake::start().await;
-    let db = repo.wt_dir.path().join("bot.sqlite3");
-    let settings = Settings {
+/// Settings for a bot on `repo` and `db`, talking to the fake at `api`.
+fn settings(repo: &Repo, db: &std::path::Path, api: &str, writer_roles: &[&str]) -> Settings {
+    Settings {
         open: OpenOptions {
             repo: Some(repo.path().to_path_buf()),
             no_index_refresh: true,
             ..OpenOptions::default()
         },
-        database: db.clone(),
+        database: db.to_path_buf(),
         token: TOKEN.to_string(),
-        api_root: fake.rest.clone(),
+        api_root: api.to_string(),
         test_server: true,
         guilds: vec![200],
         channels: Vec::new(),
@@ -114,7 +112,14 @@ async fn start(repo: Repo, writer_roles: &[&str]) -> Bot {
         digest_time: chrono::NaiveTime::from_hms_opt(0, 0, 0).expect("midnight"),
         digest_tz: chrono_tz::UTC,
         digest_tick: Duration::from_millis(200),
-    };
+    }
+}
+
+async fn start(repo: Repo, writer_roles: &[&str]) -> Bot {
+    let _ = logs();
+    let fake = Fake::start().await;
+    let db = repo.wt_dir.path().join("bot.sqlite3");
+    let settings = settings(&repo, &db, &fake.rest, writer_roles);
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         if let Err(e) = bot::run(settings, async move {
@@ -779,23 +784,7 @@ async fn a_subscribed_channel_gets_one_digest_a_day_even_with_two_instances() {
     let a = start(repo, &[]).await;
     // A second instance on the same database, talking to its own fake.
     let fake2 = Fake::start().await;
-    let settings = Settings {
-        open: OpenOptions {
-            repo: Some(a.repo.path().to_path_buf()),
-            no_index_refresh: true,
-            ..OpenOptions::default()
-        },
-        database: db.clone(),
-        token: TOKEN.to_string(),
-        api_root: fake2.rest.clone(),
-        test_server: true,
-        guilds: vec![200],
-        channels: Vec::new(),
-        writer_roles: Vec::new(),
-        digest_time: chrono::NaiveTime::from_hms_opt(0, 0, 0).expect("midnight"),
-        digest_tz: chrono_tz::UTC,
-        digest_tick: Duration::from_millis(200),
-    };
+    let settings = settings(&a.repo, &db, &fake2.rest, &[]);
     let second = tokio::spawn(async move {
         let _ = bot::run(settings, std::future::pending()).await;
     });

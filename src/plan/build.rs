@@ -75,7 +75,7 @@ struct Heading {
     name: String,
     line: u32,
     /// Index into `Plan::sections`.
-    section: usize,
+    section: u32,
 }
 
 #[derive(Clone, PartialEq, Debug)]
@@ -176,7 +176,7 @@ impl<'p> FileBuilder<'p> {
         }
         let text = plain(line);
         let text = text.trim();
-        let section = self.plan.sections.len();
+        let section = self.plan.sections.len() as u32;
         self.plan.sections.push(Section {
             name: text.to_string(),
             parent: self.stack.last().map(|h| h.section),

@@ -149,8 +149,9 @@ pub struct Task {
     pub form: TaskForm,
     /// Checkpoint the task belongs to (directly or through its parent).
     pub checkpoint: Option<usize>,
-    /// The innermost heading it is written under (index into `Plan::sections`).
-    pub section: Option<usize>,
+    /// The innermost heading it is written under (index into `Plan::sections`); u32
+    /// keeps the task as small as it was (it is moved around a lot while parsing).
+    pub section: Option<u32>,
 }
 
 impl Task {
@@ -236,7 +237,7 @@ pub struct Track {
 #[derive(Debug, Clone)]
 pub struct Section {
     pub name: String,
-    pub parent: Option<usize>,
+    pub parent: Option<u32>,
     pub span: Span,
 }
 

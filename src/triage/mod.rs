@@ -256,7 +256,9 @@ pub fn parked(plan: &Plan, names: &[String]) -> std::collections::HashMap<usize,
     let mut by_section: Vec<Option<String>> = Vec::with_capacity(plan.sections.len());
     for s in &plan.sections {
         // Parents come before children, so theirs is known.
-        let inherited = s.parent.and_then(|p| by_section.get(p).cloned().flatten());
+        let inherited = s
+            .parent
+            .and_then(|p| by_section.get(p as usize).cloned().flatten());
         let own = names
             .iter()
             .any(|n| names_word(&s.name.to_lowercase(), n))
@@ -265,7 +267,7 @@ pub fn parked(plan: &Plan, names: &[String]) -> std::collections::HashMap<usize,
     }
     let mut out = std::collections::HashMap::new();
     for (t, task) in plan.tasks.iter().enumerate() {
-        if let Some(Some(name)) = task.section.map(|s| &by_section[s]) {
+        if let Some(Some(name)) = task.section.map(|s| &by_section[s as usize]) {
             out.insert(t, name.clone());
         }
     }

@@ -110,21 +110,26 @@ fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
     }
 }
 
+/// Add (x, y) when the two paths can name the same file.
+fn add_if_meet(found: &mut Vec<PathPair>, x: &str, y: &str) {
+    if let Some(why) = overlap(x, y) {
+        push_unique(
+            found,
+            PathPair {
+                left: x.to_string(),
+                right: y.to_string(),
+                why,
+            },
+        );
+    }
+}
+
 /// Every pair of paths, one from each side, that can name the same file.
 pub fn pairs(a: &[String], b: &[String]) -> Vec<PathPair> {
     let mut out = Vec::new();
     for x in a {
         for y in b {
-            if let Some(why) = overlap(x, y) {
-                push_unique(
-                    &mut out,
-                    PathPair {
-                        left: x.clone(),
-                        right: y.clone(),
-                        why,
-                    },
-                );
-            }
+            add_if_meet(&mut out, x, y);
         }
     }
     out
@@ -160,16 +165,7 @@ pub fn worktree_overlaps(
             while k < hits.len() && hits[k].0 == u {
                 let (_, p, fi) = hits[k];
                 let (x, y) = (&units[u as usize][p as usize], &o.files[fi as usize]);
-                if let Some(why) = overlap(x, y) {
-                    push_unique(
-                        &mut found,
-                        PathPair {
-                            left: x.clone(),
-                            right: y.clone(),
-                            why,
-                        },
-                    );
-                }
+                add_if_meet(&mut found, x, y);
                 k += 1;
             }
             if !found.is_empty() {
@@ -299,16 +295,7 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
                 let mut found = Vec::new();
                 while k < hits.len() && hits[k].0 as usize == j {
                     let (x, y) = (&pa[hits[k].1 as usize], &pb[hits[k].2 as usize]);
-                    if let Some(why) = overlap(x, y) {
-                        push_unique(
-                            &mut found,
-                            PathPair {
-                                left: x.clone(),
-                                right: y.clone(),
-                                why,
-                            },
-                        );
-                    }
+                    add_if_meet(&mut found, x, y);
                     k += 1;
                 }
                 if !found.is_empty() {

@@ -404,18 +404,12 @@ pub fn run(cli: &Cli) -> Result<(String, i32), Failure> {
                 ),
                 None => None,
             };
-            let series = crate::digest::progress_series(&repo, &ws.plan, since, Utc::now())
-                .map_err(Failure)?;
-            let png = crate::digest::chart::render(
-                "Progress by track: done and remaining tasks",
-                &series,
-            )
-            .map_err(Failure)?;
+            let (png, points) = ops::progress_png(&ws, since).map_err(Failure)?;
             let path = out.clone().unwrap_or_else(|| PathBuf::from("progress.png"));
             write_atomic(&path, &png)?;
             let out = if json {
                 pretty(
-                    serde_json::json!({"schema": "shortlist.progress/1", "path": path, "points": series.len()}),
+                    serde_json::json!({"schema": "shortlist.progress/1", "path": path, "points": points}),
                 )
             } else {
                 format!("{}\n", path.display())
@@ -788,23 +782,5 @@ fn print_timings(phases: &[(String, f64)], state: Option<&RepoState>, total: f64
 }
 
 fn pick_track(plan: &crate::plan::Plan, q: &str) -> Result<usize, Failure> {
-    triage::find_track(plan, q).map_err(|cands| {
-        if cands.is_empty() {
-            let all: Vec<String> = plan
-                .tracks
-                .iter()
-                .map(|t| format!("{} ({})", t.key, t.name))
-                .collect();
-            Failure(format!("no track `{q}`; tracks: {}", all.join(", ")))
-        } else {
-            let names: Vec<String> = cands
-                .iter()
-                .map(|&t| format!("{} ({})", plan.tracks[t].key, plan.tracks[t].name))
-                .collect();
-            Failure(format!(
-                "track `{q}` is ambiguous: {}; use the key",
-                names.join(", ")
-            ))
-        }
-    })
+    triage::track_named(plan, q).map_err(Failure)
 }

@@ -610,10 +610,15 @@ pub fn digest(
     Ok((changes, text))
 }
 
-/// The progress chart of the plan's whole history (or since `since`), as PNG bytes.
-pub fn progress_png(ws: &Workspace, since: Option<DateTime<Utc>>) -> Result<Vec<u8>, String> {
+/// The progress chart of the plan's whole history (or since `since`), as PNG bytes, and
+/// the number of points drawn.
+pub fn progress_png(
+    ws: &Workspace,
+    since: Option<DateTime<Utc>>,
+) -> Result<(Vec<u8>, usize), String> {
     let repo = git2::Repository::open(&ws.config.root)
         .map_err(|e| format!("the progress chart needs a git repository: {}", e.message()))?;
     let series = crate::digest::progress_series(&repo, &ws.plan, since, Utc::now())?;
-    crate::digest::chart::render("Progress by track: done and remaining tasks", &series)
+    let png = crate::digest::chart::render("Progress by track: done and remaining tasks", &series)?;
+    Ok((png, series.len()))
 }

@@ -156,6 +156,17 @@ fn is_followup(r: &Req, id: &str) -> bool {
         && r.status == 200
 }
 
+/// Wait until the bot says something starting with `prefix` (a pick answered in the
+/// channel, by a post or a button's callback).
+async fn said_by_bot(fake: &Fake, prefix: &str) -> Req {
+    fake.wait_for(prefix, |r| {
+        r.body["content"]
+            .as_str()
+            .is_some_and(|c| c.starts_with(prefix))
+    })
+    .await
+}
+
 fn alice() -> (&'static str, &'static str) {
     ("700", "alice")
 }
@@ -307,13 +318,7 @@ async fn next_offers_candidates_and_a_reaction_picks_once() {
     // A later, different pick proves the ones before were handled (events are in order).
     b.fake
         .react(&message_id, KEYCAPS[0], ("702", "carol"), false, &[]);
-    b.fake
-        .wait_for("carol's pick", |r| {
-            r.body["content"]
-                .as_str()
-                .is_some_and(|c| c.starts_with("carol picked 1."))
-        })
-        .await;
+    said_by_bot(&b.fake, "carol picked 1.").await;
     let posts: Vec<Req> = b
         .fake
         .requests()
@@ -541,24 +546,12 @@ async fn a_gateway_drop_resumes_and_the_pick_is_recorded_once() {
     b.fake
         .react(&message_id, KEYCAPS[2], ("704", "erin"), false, &[]);
     b.fake.wait_gateway("RESUME").await;
-    b.fake
-        .wait_for("erin's pick", |r| {
-            r.body["content"]
-                .as_str()
-                .is_some_and(|c| c.starts_with("erin picked 3."))
-        })
-        .await;
+    said_by_bot(&b.fake, "erin picked 3.").await;
     b.fake
         .react(&message_id, KEYCAPS[2], ("704", "erin"), false, &[]);
     b.fake
         .react(&message_id, KEYCAPS[0], ("705", "finn"), false, &[]);
-    b.fake
-        .wait_for("finn's pick", |r| {
-            r.body["content"]
-                .as_str()
-                .is_some_and(|c| c.starts_with("finn picked 1."))
-        })
-        .await;
+    said_by_bot(&b.fake, "finn picked 1.").await;
     let store = Store::open(&b.db).expect("store");
     let erin = store
         .picks(None)
@@ -847,14 +840,7 @@ async fn picks_work_after_a_restart() {
     again
         .fake
         .react(&message_id, KEYCAPS[0], ("706", "gina"), false, &[]);
-    again
-        .fake
-        .wait_for("the pick after the restart", |r| {
-            r.body["content"]
-                .as_str()
-                .is_some_and(|c| c.starts_with("gina picked 1."))
-        })
-        .await;
+    said_by_bot(&again.fake, "gina picked 1.").await;
     let picks = Store::open(&db).expect("store").picks(None).expect("picks");
     assert_eq!(picks.len(), 1);
 }

@@ -411,10 +411,7 @@ async fn triage(
         let store = ops::open_for_read(&settings.database).ok().flatten();
         let t = ops::triage(&ws, store.as_ref(), TriageOptions::default());
         let filter = match track {
-            Some(q) => Some(
-                crate::triage::find_track(&ws.plan, &q)
-                    .map_err(|_| format!("no single track matches `{q}`"))?,
-            ),
+            Some(q) => Some(crate::triage::track_named(&ws.plan, &q)?),
             None => None,
         };
         Ok(render::md::triage(&t.view(&ws, filter)))
@@ -432,8 +429,7 @@ async fn track(
 ) -> Result<(), Error> {
     answer_with(ctx, move |settings| {
         let ws = open_ws(settings, false)?;
-        let ti = crate::triage::find_track(&ws.plan, &id)
-            .map_err(|_| format!("no single track matches `{id}`"))?;
+        let ti = crate::triage::track_named(&ws.plan, &id)?;
         let docs = crate::triage::DocGlobs::new(&ws.config.doc_globs);
         let rem = crate::triage::remaining(&ws.plan, &docs);
         let work = rem.tracks.iter().find(|w| w.track == ti);
@@ -610,7 +606,10 @@ async fn progress(ctx: Context<'_>) -> Result<(), Error> {
     let settings = ctx.data().settings.clone();
     let (text, png) = blocking(move || {
         let ws = open_ws(&settings, false)?;
-        Ok((progress_text(&ws.plan), ops::progress_png(&ws, None)))
+        Ok((
+            progress_text(&ws.plan),
+            ops::progress_png(&ws, None).map(|(png, _)| png),
+        ))
     })
     .await?;
     match png {
@@ -702,7 +701,7 @@ fn digest_pages(settings: &Settings) -> Result<(Vec<String>, Option<Vec<u8>>), S
     let ws = open_ws(settings, true)?;
     let (_, text) = ops::digest(&ws, &settings.database, None, TriageOptions::default())?;
     let png = match ops::progress_png(&ws, None) {
-        Ok(p) => Some(p),
+        Ok((p, _)) => Some(p),
         Err(e) => {
             tracing::warn!("digest without a chart: {e}");
             None

@@ -219,6 +219,29 @@ fn is_doc_only(plan: &Plan, units: &[Unit], docs: &DocGlobs) -> bool {
     any
 }
 
+/// [`find_track`], with an error a person can act on: the tracks there are, or the
+/// ones the query could mean.
+pub fn track_named(plan: &Plan, query: &str) -> Result<usize, String> {
+    let list = |ts: &mut dyn Iterator<Item = usize>| {
+        ts.map(|t| format!("{} ({})", plan.tracks[t].key, plan.tracks[t].name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    find_track(plan, query).map_err(|cands| {
+        if cands.is_empty() {
+            format!(
+                "no track `{query}`; tracks: {}",
+                list(&mut (0..plan.tracks.len()))
+            )
+        } else {
+            format!(
+                "track `{query}` is ambiguous: {}; use the key",
+                list(&mut cands.into_iter())
+            )
+        }
+    })
+}
+
 /// Find a track by key, letter, numeric id or (unique) name fragment.
 pub fn find_track(plan: &Plan, query: &str) -> Result<usize, Vec<usize>> {
     let q = query.trim().to_lowercase();

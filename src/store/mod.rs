@@ -344,6 +344,19 @@ impl Store {
         Ok(out)
     }
 
+    /// Every row of a query, mapped.
+    fn rows<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnMut(&rusqlite::Row) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut st = self.conn.prepare(sql).map_err(|e| self.err(e))?;
+        st.query_map(params, map)
+            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| self.err(e))
+    }
+
     // ---- questions -------------------------------------------------------------------
 
     /// Record a question asked in chat or on the command line. The same text asked again
@@ -384,22 +397,18 @@ impl Store {
     }
 
     pub fn questions(&self) -> Result<Vec<QuestionRow>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT id, text, asked_by, asked_at FROM questions ORDER BY asked_at, id")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
+        self.rows(
+            "SELECT id, text, asked_by, asked_at FROM questions ORDER BY asked_at, id",
+            [],
+            |r| {
                 Ok(QuestionRow {
                     id: r.get(0)?,
                     text: r.get(1)?,
                     asked_by: r.get(2)?,
                     asked_at: parse_ts(r.get(3)?),
                 })
-            })
-            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        Ok(rows)
+            },
+        )
     }
 
     // ---- decisions -------------------------------------------------------------------
@@ -435,14 +444,10 @@ impl Store {
     }
 
     pub fn decisions(&self) -> Result<Vec<DecisionRow>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT id, question_id, text, decided_by, decided_at, via FROM decisions ORDER BY id",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
+        self.rows(
+            "SELECT id, question_id, text, decided_by, decided_at, via FROM decisions ORDER BY id",
+            [],
+            |r| {
                 Ok(DecisionRow {
                     id: r.get(0)?,
                     question_id: r.get(1)?,
@@ -451,10 +456,8 @@ impl Store {
                     decided_at: parse_ts(r.get(4)?),
                     via: r.get(5)?,
                 })
-            })
-            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        Ok(rows)
+            },
+        )
     }
 
     // ---- notes and posted messages ---------------------------------------------------
@@ -570,12 +573,7 @@ impl Store {
     pub fn picks(&self, source: Option<&str>) -> Result<Vec<PickRow>, StoreError> {
         let sql = "SELECT id, source, rank, task_id, track, picked_by, picked_at FROM picks
                    WHERE ?1 IS NULL OR source = ?1 ORDER BY id";
-        let mut st = self.conn.prepare(sql).map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([source], pick_row)
-            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        Ok(rows)
+        self.rows(sql, [source], pick_row)
     }
 
     // ---- digests ---------------------------------------------------------------------
@@ -659,12 +657,7 @@ impl Store {
     }
 
     pub fn subscriptions(&self) -> Result<Vec<Subscription>, StoreError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT channel_id, guild_id, subscribed_by, subscribed_at FROM digest_subscriptions ORDER BY channel_id")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
+        self.rows("SELECT channel_id, guild_id, subscribed_by, subscribed_at FROM digest_subscriptions ORDER BY channel_id", [], |r| {
                 Ok(Subscription {
                     channel_id: r.get(0)?,
                     guild_id: r.get(1)?,
@@ -672,9 +665,6 @@ impl Store {
                     subscribed_at: parse_ts(r.get(3)?),
                 })
             })
-            .and_then(|it| it.collect::<Result<Vec<_>, _>>())
-            .map_err(|e| self.err(e))?;
-        Ok(rows)
     }
 
     /// Remember the worktrees (JSON) as a digest saw them at `at`.

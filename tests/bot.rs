@@ -156,6 +156,15 @@ fn is_followup(r: &Req, id: &str) -> bool {
         && r.status == 200
 }
 
+/// `/next` by alice (with `roles`); the follow-up that carries the buttons.
+async fn shortlist_posted(fake: &Fake, roles: &[&str]) -> Req {
+    let id = fake.command("next", json!([]), alice(), roles);
+    fake.wait_for("the shortlist", |r| {
+        is_followup(r, &id) && r.body["components"].is_array()
+    })
+    .await
+}
+
 /// Wait until the bot says something starting with `prefix` (a pick answered in the
 /// channel, by a post or a button's callback).
 async fn said_by_bot(fake: &Fake, prefix: &str) -> Req {
@@ -358,13 +367,7 @@ async fn next_offers_candidates_and_a_reaction_picks_once() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn buttons_pick_for_writers_and_explain_to_others() {
     let b = start(repo_with(PLAN), &["planner"]).await;
-    let id = b.fake.command("next", json!([]), alice(), &["801"]);
-    let offer = b
-        .fake
-        .wait_for("the shortlist", |r| {
-            is_followup(r, &id) && r.body["components"].is_array()
-        })
-        .await;
+    let offer = shortlist_posted(&b.fake, &["801"]).await;
     let msg = offer.reply.clone();
     let press = b.fake.press(&msg, "pick:1", ("703", "dave"), &[]);
     let refused = b
@@ -533,13 +536,7 @@ async fn a_429_is_waited_out_and_the_answer_still_arrives() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_drop_resumes_and_the_pick_is_recorded_once() {
     let b = start(repo_with(PLAN), &[]).await;
-    let id = b.fake.command("next", json!([]), alice(), &[]);
-    let offer = b
-        .fake
-        .wait_for("the shortlist", |r| {
-            is_followup(r, &id) && r.body["components"].is_array()
-        })
-        .await;
+    let offer = shortlist_posted(&b.fake, &[]).await;
     let message_id = offer.reply["id"].as_str().expect("id").to_string();
     b.fake.reconnect();
     // Events sent while the socket is down are replayed after RESUME.
@@ -602,13 +599,7 @@ async fn a_failing_command_answers_briefly_keeps_running_and_never_shows_the_tok
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_burst_of_500_reactions_records_each_pick_once_and_status_stays_answered() {
     let b = start(repo_with(PLAN), &[]).await;
-    let id = b.fake.command("next", json!([]), alice(), &[]);
-    let offer = b
-        .fake
-        .wait_for("the shortlist", |r| {
-            is_followup(r, &id) && r.body["components"].is_array()
-        })
-        .await;
+    let offer = shortlist_posted(&b.fake, &[]).await;
     let message_id = offer.reply["id"].as_str().expect("id").to_string();
     let n = offer.body["components"][0]["components"]
         .as_array()
@@ -819,13 +810,7 @@ async fn a_subscribed_channel_gets_one_digest_a_day_even_with_two_instances() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn picks_work_after_a_restart() {
     let mut first = start(repo_with(PLAN), &[]).await;
-    let id = first.fake.command("next", json!([]), alice(), &[]);
-    let offer = first
-        .fake
-        .wait_for("the shortlist", |r| {
-            is_followup(r, &id) && r.body["components"].is_array()
-        })
-        .await;
+    let offer = shortlist_posted(&first.fake, &[]).await;
     let message_id = offer.reply["id"].as_str().expect("id").to_string();
     // Stop the bot; start a new process-like instance on the same database.
     if let Some(s) = first.stop.take() {

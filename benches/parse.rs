@@ -2,6 +2,10 @@
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 
+// The allocator the `shortlist` binary ships with: measure what users run.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[path = "support/gen_plan.rs"]
 mod gen_plan;
 
@@ -14,6 +18,26 @@ fn parse(c: &mut Criterion) {
     g.sample_size(30);
     g.bench_function(format!("parse_{}_bytes", text.len()), |b| {
         b.iter(|| shortlist::plan::parse_str("docs/plan/phase9.md", std::hint::black_box(&text)))
+    });
+    // The same plan read whole on one thread (what small plans and one-core machines get).
+    let texts = [shortlist::plan::PlanText {
+        path: "docs/plan/phase9.md".into(),
+        text: text.clone(),
+    }];
+    g.bench_function("parse_whole_one_thread", |b| {
+        b.iter(|| shortlist::plan::parse_whole(std::hint::black_box(&texts), None))
+    });
+    // Anchor: pulldown-cmark alone walking the same text with the same options.
+    g.bench_function("pulldown_cmark_events_only", |b| {
+        b.iter(|| {
+            let mut opts = pulldown_cmark::Options::empty();
+            opts.insert(pulldown_cmark::Options::ENABLE_TABLES);
+            opts.insert(pulldown_cmark::Options::ENABLE_TASKLISTS);
+            opts.insert(pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+            pulldown_cmark::Parser::new_ext(std::hint::black_box(&text), opts)
+                .into_offset_iter()
+                .count()
+        })
     });
     g.finish();
 }

@@ -113,10 +113,12 @@ pub enum Block<'a> {
 struct Lines {
     starts: Vec<usize>,
     cursor: std::cell::Cell<usize>,
+    /// Line number of the text's first line, less one (a piece of a larger file).
+    base: u32,
 }
 
 impl Lines {
-    fn new(text: &str) -> Self {
+    fn new(text: &str, first_line: u32) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
         starts.push(0);
         // `match_indices` on a char searches with memchr.
@@ -124,6 +126,7 @@ impl Lines {
         Lines {
             starts,
             cursor: std::cell::Cell::new(0),
+            base: first_line.saturating_sub(1),
         }
     }
     fn at(&self, offset: usize) -> u32 {
@@ -138,7 +141,7 @@ impl Lines {
             i += 1;
         }
         self.cursor.set(i);
-        i as u32 + 1
+        self.base + i as u32 + 1
     }
 }
 
@@ -177,12 +180,22 @@ pub fn parse(text: &str) -> Vec<Block<'_>> {
 }
 
 /// Top-level blocks of `text`, each handed to `emit` as soon as it is complete.
-pub fn parse_with<'a>(text: &'a str, mut emit: impl FnMut(Block<'a>)) {
+pub fn parse_with<'a>(text: &'a str, emit: impl FnMut(Block<'a>)) {
+    parse_piece(text, 1, emit);
+}
+
+/// Top-level blocks of `text`, a piece of a file starting at line `first_line`, each
+/// handed to `emit` as soon as it is complete. Returns false when the piece ends inside
+/// a top-level fenced code or HTML block (one that only its end closed): the piece
+/// after it would then have been read as code, so the file must be read whole.
+pub fn parse_piece<'a>(text: &'a str, first_line: u32, mut emit: impl FnMut(Block<'a>)) -> bool {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_TASKLISTS);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
-    let lines_of = Lines::new(text);
+    let lines_of = Lines::new(text, first_line);
+    // A top-level raw block (code, HTML) that the end of the text closed.
+    let mut open_at_end = false;
 
     let mut stack: Vec<Frame> = Vec::new();
     // Inline content being collected.
@@ -220,7 +233,12 @@ pub fn parse_with<'a>(text: &'a str, mut emit: impl FnMut(Block<'a>)) {
                 Event::End(TagEnd::CodeBlock)
                 | Event::End(TagEnd::HtmlBlock)
                 | Event::End(TagEnd::FootnoteDefinition)
-                | Event::End(TagEnd::MetadataBlock(_)) => skip_depth -= 1,
+                | Event::End(TagEnd::MetadataBlock(_)) => {
+                    skip_depth -= 1;
+                    if skip_depth == 0 && stack.is_empty() && range.end >= text.len() {
+                        open_at_end = true;
+                    }
+                }
                 _ => {}
             }
             continue;
@@ -410,6 +428,64 @@ pub fn parse_with<'a>(text: &'a str, mut emit: impl FnMut(Block<'a>)) {
         }
     }
     let _ = row_line;
+    !open_at_end
+}
+
+/// Where `text` can be cut into pieces of at least `target` bytes that parse alone to
+/// the same blocks as the whole: before an ATX heading at column 0 that follows a blank
+/// line, outside fenced code and HTML comments as far as a line scan can tell (the
+/// piece parser confirms it). `(byte offset, line number)` of each cut. A text with
+/// link reference definitions is never cut: they reach across the whole file.
+pub fn cut_points(text: &str, target: usize) -> Vec<(usize, u32)> {
+    let mut cuts = Vec::new();
+    if text.len() < 2 * target || text.contains("]:") {
+        return cuts;
+    }
+    let mut last = 0usize;
+    let mut prev_blank = false;
+    let mut fence: Option<(u8, usize)> = None;
+    let mut in_comment = false;
+    let mut offset = 0usize;
+    for (n, raw) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let body = line.trim_start_matches([' ', '\t']);
+        let b = body.as_bytes();
+        if let Some((c, len)) = fence {
+            let run = b.iter().take_while(|&&x| x == c).count();
+            if run >= len && body[run..].trim().is_empty() {
+                fence = None;
+            }
+            prev_blank = false;
+            continue;
+        }
+        if in_comment {
+            in_comment = !line.contains("-->");
+            prev_blank = false;
+            continue;
+        }
+        if let Some(&c @ (b'`' | b'~')) = b.first() {
+            let run = b.iter().take_while(|&&x| x == c).count();
+            if run >= 3 {
+                fence = Some((c, run));
+                prev_blank = false;
+                continue;
+            }
+        }
+        if let Some(i) = line.find("<!--") {
+            in_comment = !line[i + 4..].contains("-->");
+        }
+        let hashes = line.bytes().take_while(|&x| x == b'#').count();
+        let heading = (1..=6).contains(&hashes)
+            && matches!(line.as_bytes().get(hashes), None | Some(b' ' | b'\t'));
+        if heading && prev_blank && start - last >= target && text.len() - start >= target {
+            cuts.push((start, n as u32 + 1));
+            last = start;
+        }
+        prev_blank = body.is_empty();
+    }
+    cuts
 }
 
 /// Every letter of the line was struck through, given how many struck letters were seen.
@@ -500,6 +576,19 @@ mod tests {
         assert_eq!(items[1].lines.len(), 2);
         assert_eq!(items[1].lines[1].line, 6);
         assert_eq!(items[1].lines[0].text(), "[~] 1.2 wip");
+    }
+
+    #[test]
+    fn cuts_fall_before_headings_outside_code() {
+        let part = "x".repeat(100);
+        let md = format!(
+            "# A\n\n{part}\n\n```\n\n# in code\n```\n\n## B\n\n{part}\n\n<!--\n\n# hidden\n-->\n\n## C\n\n{part}\n"
+        );
+        let cuts: Vec<u32> = cut_points(&md, 50).iter().map(|c| c.1).collect();
+        assert_eq!(cuts, vec![10, 19]);
+        assert!(md[cut_points(&md, 50)[0].0..].starts_with("## B"));
+        // Link definitions reach across the file: never cut.
+        assert!(cut_points(&format!("{md}\n[a]: /b\n"), 50).is_empty());
     }
 
     #[test]

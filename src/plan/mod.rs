@@ -21,23 +21,174 @@ pub struct PlanText {
 
 /// Parse plan files into one plan. Never fails: what cannot be read becomes a
 /// diagnostic. `files`, when given, is used to warn about touch points naming no file.
+///
+/// Large plans are read on two threads: the texts are cut into pieces at top-level
+/// headings; a helper turns pieces into blocks ahead of the builder, which takes each
+/// piece in order (reading it itself when the helper has not claimed it yet). The
+/// blocks, and so the plan, are the same as when read whole.
 pub fn parse(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
-    let mut plan = Plan::default();
-    // Reserve tasks once: growing a vector of large structs by doubling copies them.
-    // Plans run about one task per 100–200 bytes.
-    plan.tasks
-        .reserve(texts.iter().map(|t| t.text.len() / 128).sum::<usize>());
-    let mut deferred = build::Deferred::default();
+    let total: usize = texts.iter().map(|t| t.text.len()).sum();
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    if total >= PARALLEL_FROM && cores > 1 {
+        if let Some(plan) = parse_pieces(texts, files) {
+            return plan;
+        }
+    }
+    parse_whole(texts, files)
+}
+
+/// [`parse`] on one thread, each text read whole. Same result; tests compare the two.
+pub fn parse_whole(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
+    let (mut plan, mut deferred) = start(texts);
     for (i, t) in texts.iter().enumerate() {
-        plan.files.push(PlanFile {
-            path: t.path.clone(),
-            meta: Vec::new(),
-        });
         let mut b = build::FileBuilder::new(&mut plan, &mut deferred, i);
         blocks::parse_with(&t.text, |block| b.block(&block));
     }
     resolve::finalize(&mut plan, deferred, files);
     plan
+}
+
+/// Below this many bytes a second thread costs more than it saves.
+const PARALLEL_FROM: usize = 256 * 1024;
+/// Pieces are at least this long (a few dozen for a 2 MB plan).
+const PIECE_BYTES: usize = 48 * 1024;
+
+fn start(texts: &[PlanText]) -> (Plan, build::Deferred) {
+    let mut plan = Plan::default();
+    // Reserve tasks once: growing a vector of large structs by doubling copies them.
+    // Plans run about one task per 100–200 bytes.
+    plan.tasks
+        .reserve(texts.iter().map(|t| t.text.len() / 128).sum::<usize>());
+    plan.files = texts
+        .iter()
+        .map(|t| PlanFile {
+            path: t.path.clone(),
+            meta: Vec::new(),
+        })
+        .collect();
+    (plan, build::Deferred::default())
+}
+
+struct Piece<'a> {
+    file: usize,
+    text: &'a str,
+    first_line: u32,
+    /// The last piece of its file (its end is the file's end).
+    last: bool,
+}
+
+/// A piece read by the helper: its blocks and whether it ended on a block boundary.
+type Read<'a> = (Vec<blocks::Block<'a>>, bool);
+
+/// The two-thread reading of [`parse`]; `None` when a piece did not end on a block
+/// boundary after all (the caller then reads the texts whole).
+fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Plan> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{mpsc, Condvar, Mutex};
+
+    let mut pieces = Vec::new();
+    for (file, t) in texts.iter().enumerate() {
+        let cuts = blocks::cut_points(&t.text, PIECE_BYTES);
+        let mut from = (0, 1);
+        for &cut in cuts.iter().chain(std::iter::once(&(t.text.len(), 0))) {
+            pieces.push(Piece {
+                file,
+                text: &t.text[from.0..cut.0],
+                first_line: from.1,
+                last: cut.0 == t.text.len(),
+            });
+            from = cut;
+        }
+    }
+    if pieces.len() < 2 {
+        return None;
+    }
+    // The next piece nobody has claimed; the builder claims a piece by moving it on.
+    let next = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    // Pieces read by the helper, and whether the helper has stopped reading.
+    let read: Mutex<(Vec<Option<Read>>, bool)> =
+        Mutex::new(((0..pieces.len()).map(|_| None).collect(), false));
+    let ready = Condvar::new();
+    // Blocks the builder is done with go back to the helper to be freed there, beside
+    // the rest of what it allocated, while the builder goes on.
+    let (spent, spent_rx) = mpsc::channel::<Vec<blocks::Block>>();
+
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            {
+                // Tell the builder the helper stopped reading, however it stops.
+                let _done = Done(&read, &ready);
+                while !stop.load(Ordering::Relaxed) {
+                    let j = next.fetch_add(1, Ordering::AcqRel);
+                    let Some(p) = pieces.get(j) else { break };
+                    let mut out = Vec::new();
+                    let clean = blocks::parse_piece(p.text, p.first_line, |b| out.push(b));
+                    if let Ok(mut r) = read.lock() {
+                        r.0[j] = Some((out, clean));
+                    }
+                    ready.notify_all();
+                }
+            }
+            spent_rx.into_iter().for_each(drop);
+        });
+
+        let build = || {
+            let (mut plan, mut deferred) = start(texts);
+            let mut i = 0;
+            while i < pieces.len() {
+                let file = pieces[i].file;
+                let mut b = build::FileBuilder::new(&mut plan, &mut deferred, file);
+                while i < pieces.len() && pieces[i].file == file {
+                    let p = &pieces[i];
+                    let claimed = next
+                        .compare_exchange(i, i + 1, Ordering::AcqRel, Ordering::Acquire)
+                        .is_ok();
+                    let clean = if claimed {
+                        blocks::parse_piece(p.text, p.first_line, |block| b.block(&block))
+                    } else {
+                        let mut r = read.lock().ok()?;
+                        while r.0[i].is_none() && !r.1 {
+                            r = ready.wait(r).ok()?;
+                        }
+                        // The helper stopped without it (it cannot, short of a bug).
+                        let (out, clean) = r.0[i].take()?;
+                        drop(r);
+                        out.iter().for_each(|block| b.block(block));
+                        let _ = spent.send(out);
+                        clean
+                    };
+                    if !clean && !p.last {
+                        return None;
+                    }
+                    i += 1;
+                }
+            }
+            Some((plan, deferred))
+        };
+        let built = build();
+        // Whatever happened, let the helper go: no more pieces, no more blocks to free.
+        stop.store(true, Ordering::Relaxed);
+        drop(spent);
+        let (mut plan, deferred) = built?;
+        resolve::finalize(&mut plan, deferred, files);
+        Some(plan)
+    })
+}
+
+/// Marks the helper as stopped when dropped.
+struct Done<'r, 'a>(
+    &'r std::sync::Mutex<(Vec<Option<Read<'a>>>, bool)>,
+    &'r std::sync::Condvar,
+);
+
+impl Drop for Done<'_, '_> {
+    fn drop(&mut self) {
+        if let Ok(mut r) = self.0.lock() {
+            r.1 = true;
+        }
+        self.1.notify_all();
+    }
 }
 
 /// Parse one markdown text (tests, benches, and "which files hold open tasks").

@@ -434,19 +434,39 @@ pub fn parse_piece<'a>(text: &'a str, first_line: u32, mut emit: impl FnMut(Bloc
 /// Where `text` can be cut into pieces of at least `target` bytes that parse alone to
 /// the same blocks as the whole: before an ATX heading at column 0 that follows a blank
 /// line, outside fenced code and HTML comments as far as a line scan can tell (the
-/// piece parser confirms it). `(byte offset, line number)` of each cut. A text with
-/// link reference definitions is never cut: they reach across the whole file.
+/// piece parser confirms it). `(byte offset, line number)` of each cut.
+#[cfg(test)]
 pub fn cut_points(text: &str, target: usize) -> Vec<(usize, u32)> {
-    let mut cuts = Vec::new();
-    if text.len() < 2 * target || text.contains("]:") {
-        return cuts;
+    if !cuttable(text, target) {
+        return Vec::new();
     }
-    let mut last = 0usize;
+    cut_points_from(text, (0, 1), target, usize::MAX)
+}
+
+/// Whether `text` may be cut at all: long enough, and without link reference
+/// definitions (they reach across the whole file).
+pub fn cuttable(text: &str, target: usize) -> bool {
+    text.len() >= 2 * target && !has_link_definition(text)
+}
+
+/// Up to `max` cuts after `from`, which is the start `(0, 1)` or an earlier cut (the
+/// scan starts outside code and comments there).
+pub fn cut_points_from(
+    text: &str,
+    from: (usize, u32),
+    target: usize,
+    max: usize,
+) -> Vec<(usize, u32)> {
+    let mut cuts = Vec::new();
+    let mut last = from.0;
     let mut prev_blank = false;
     let mut fence: Option<(u8, usize)> = None;
     let mut in_comment = false;
-    let mut offset = 0usize;
-    for (n, raw) in text.split_inclusive('\n').enumerate() {
+    let mut offset = from.0;
+    for (n, raw) in text[from.0..].split_inclusive('\n').enumerate() {
+        if cuts.len() >= max || text.len() - offset < target {
+            break;
+        }
         let start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
@@ -461,7 +481,7 @@ pub fn cut_points(text: &str, target: usize) -> Vec<(usize, u32)> {
             continue;
         }
         if in_comment {
-            in_comment = !line.contains("-->");
+            in_comment = !(line.contains('>') && line.contains("-->"));
             prev_blank = false;
             continue;
         }
@@ -473,19 +493,30 @@ pub fn cut_points(text: &str, target: usize) -> Vec<(usize, u32)> {
                 continue;
             }
         }
-        if let Some(i) = line.find("<!--") {
-            in_comment = !line[i + 4..].contains("-->");
+        // (`find` of a char runs memchr; most lines have no `<` at all.)
+        if line.contains('<') {
+            if let Some(i) = line.find("<!--") {
+                in_comment = !line[i + 4..].contains("-->");
+            }
         }
         let hashes = line.bytes().take_while(|&x| x == b'#').count();
         let heading = (1..=6).contains(&hashes)
             && matches!(line.as_bytes().get(hashes), None | Some(b' ' | b'\t'));
-        if heading && prev_blank && start - last >= target && text.len() - start >= target {
-            cuts.push((start, n as u32 + 1));
+        if heading && prev_blank && start - last >= target {
+            cuts.push((start, from.1 + n as u32));
             last = start;
         }
         prev_blank = body.is_empty();
     }
     cuts
+}
+
+/// `]:` anywhere (a superset of link reference definitions), found without scanning the
+/// text once per byte pair: `]` is found by memchr and is rare enough.
+fn has_link_definition(text: &str) -> bool {
+    let b = text.as_bytes();
+    text.match_indices(']')
+        .any(|(i, _)| b.get(i + 1) == Some(&b':'))
 }
 
 /// Every letter of the line was struck through, given how many struck letters were seen.

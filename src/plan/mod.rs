@@ -1,7 +1,8 @@
 //! The plan engine: markdown plan texts → [`Plan`] (tracks, tasks, checkpoints, open
 //! questions, criteria) with diagnostics. No IO: callers hand in the texts.
 
-mod blocks;
+#[doc(hidden)]
+pub mod blocks;
 mod build;
 mod diff;
 pub mod lexicon;
@@ -69,6 +70,7 @@ fn start(texts: &[PlanText]) -> (Plan, build::Deferred) {
     (plan, build::Deferred::default())
 }
 
+#[derive(Clone, Copy)]
 struct Piece<'a> {
     file: usize,
     text: &'a str,
@@ -80,35 +82,72 @@ struct Piece<'a> {
 /// A piece read by the helper: its blocks and whether it ended on a block boundary.
 type Read<'a> = (Vec<blocks::Block<'a>>, bool);
 
+/// What the builder and the helper share: the pieces after the first (once the helper
+/// has cut them), the pieces the helper has read, and whether it has stopped reading.
+struct Shared<'a> {
+    rest: Option<Vec<Piece<'a>>>,
+    read: Vec<Option<Read<'a>>>,
+    stopped: bool,
+}
+
 /// The two-thread reading of [`parse`]; `None` when a piece did not end on a block
 /// boundary after all (the caller then reads the texts whole).
 fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Plan> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
     use std::sync::{mpsc, Condvar, Mutex};
 
-    let mut pieces = Vec::new();
-    for (file, t) in texts.iter().enumerate() {
-        let cuts = blocks::cut_points(&t.text, PIECE_BYTES);
-        let mut from = (0, 1);
-        for &cut in cuts.iter().chain(std::iter::once(&(t.text.len(), 0))) {
-            pieces.push(Piece {
-                file,
-                text: &t.text[from.0..cut.0],
-                first_line: from.1,
-                last: cut.0 == t.text.len(),
-            });
-            from = cut;
+    // Only the first cut is found here: the helper cuts the rest while the builder
+    // reads the first piece.
+    let text0 = texts.first()?.text.as_str();
+    let cut0 = if blocks::cuttable(text0, PIECE_BYTES) {
+        blocks::cut_points_from(text0, (0, 1), PIECE_BYTES, 1)
+            .first()
+            .copied()
+    } else {
+        None
+    };
+    let first = Piece {
+        file: 0,
+        text: &text0[..cut0.map_or(text0.len(), |c| c.0)],
+        first_line: 1,
+        last: cut0.is_none(),
+    };
+    let cut_rest = || {
+        let mut pieces = Vec::new();
+        let mut add = |file: usize, from: (usize, u32)| {
+            let t = texts[file].text.as_str();
+            let cuts = if from.0 > 0 || blocks::cuttable(t, PIECE_BYTES) {
+                blocks::cut_points_from(t, from, PIECE_BYTES, usize::MAX)
+            } else {
+                Vec::new()
+            };
+            let mut from = from;
+            for &cut in cuts.iter().chain(std::iter::once(&(t.len(), 0))) {
+                pieces.push(Piece {
+                    file,
+                    text: &t[from.0..cut.0],
+                    first_line: from.1,
+                    last: cut.0 == t.len(),
+                });
+                from = cut;
+            }
+        };
+        if let Some(c) = cut0 {
+            add(0, c);
         }
-    }
-    if pieces.len() < 2 {
-        return None;
-    }
-    // The next piece nobody has claimed; the builder claims a piece by moving it on.
-    let next = AtomicUsize::new(0);
+        (1..texts.len()).for_each(|f| add(f, (0, 1)));
+        pieces
+    };
+
+    // The next piece nobody has claimed (the builder has the first); the builder
+    // claims a piece by moving it on.
+    let next = AtomicUsize::new(1);
     let stop = AtomicBool::new(false);
-    // Pieces read by the helper, and whether the helper has stopped reading.
-    let read: Mutex<(Vec<Option<Read>>, bool)> =
-        Mutex::new(((0..pieces.len()).map(|_| None).collect(), false));
+    let shared = Mutex::new(Shared {
+        rest: None,
+        read: Vec::new(),
+        stopped: false,
+    });
     let ready = Condvar::new();
     // Blocks the builder is done with go back to the helper to be freed there, beside
     // the rest of what it allocated, while the builder goes on.
@@ -117,15 +156,23 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
     std::thread::scope(|scope| {
         scope.spawn(|| {
             {
-                // Tell the builder the helper stopped reading, however it stops.
-                let _done = Done(&read, &ready);
+                // Tell the builder the helper stopped, however it stops.
+                let _done = Done(&shared, &ready);
+                let rest = cut_rest();
+                if let Ok(mut s) = shared.lock() {
+                    s.read = (0..=rest.len()).map(|_| None).collect();
+                    s.rest = Some(rest.clone());
+                }
+                ready.notify_all();
                 while !stop.load(Ordering::Relaxed) {
                     let j = next.fetch_add(1, Ordering::AcqRel);
-                    let Some(p) = pieces.get(j) else { break };
+                    let Some(p) = j.checked_sub(1).and_then(|k| rest.get(k)) else {
+                        break;
+                    };
                     let mut out = Vec::new();
                     let clean = blocks::parse_piece(p.text, p.first_line, |b| out.push(b));
-                    if let Ok(mut r) = read.lock() {
-                        r.0[j] = Some((out, clean));
+                    if let Ok(mut s) = shared.lock() {
+                        s.read[j] = Some((out, clean));
                     }
                     ready.notify_all();
                 }
@@ -135,25 +182,28 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
 
         let build = || {
             let (mut plan, mut deferred) = start(texts);
+            let mut pieces = vec![first];
+            let mut known = false;
             let mut i = 0;
             while i < pieces.len() {
                 let file = pieces[i].file;
                 let mut b = build::FileBuilder::new(&mut plan, &mut deferred, file);
                 while i < pieces.len() && pieces[i].file == file {
-                    let p = &pieces[i];
-                    let claimed = next
-                        .compare_exchange(i, i + 1, Ordering::AcqRel, Ordering::Acquire)
-                        .is_ok();
+                    let p = pieces[i];
+                    let claimed = i == 0
+                        || next
+                            .compare_exchange(i, i + 1, Ordering::AcqRel, Ordering::Acquire)
+                            .is_ok();
                     let clean = if claimed {
                         blocks::parse_piece(p.text, p.first_line, |block| b.block(&block))
                     } else {
-                        let mut r = read.lock().ok()?;
-                        while r.0[i].is_none() && !r.1 {
-                            r = ready.wait(r).ok()?;
+                        let mut s = shared.lock().ok()?;
+                        while s.read[i].is_none() && !s.stopped {
+                            s = ready.wait(s).ok()?;
                         }
                         // The helper stopped without it (it cannot, short of a bug).
-                        let (out, clean) = r.0[i].take()?;
-                        drop(r);
+                        let (out, clean) = s.read[i].take()?;
+                        drop(s);
                         out.iter().for_each(|block| b.block(block));
                         let _ = spent.send(out);
                         clean
@@ -162,6 +212,14 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
                         return None;
                     }
                     i += 1;
+                    if i == pieces.len() && !known {
+                        let mut s = shared.lock().ok()?;
+                        while s.rest.is_none() && !s.stopped {
+                            s = ready.wait(s).ok()?;
+                        }
+                        pieces.extend(s.rest.as_ref()?);
+                        known = true;
+                    }
                 }
             }
             Some((plan, deferred))
@@ -177,15 +235,12 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
 }
 
 /// Marks the helper as stopped when dropped.
-struct Done<'r, 'a>(
-    &'r std::sync::Mutex<(Vec<Option<Read<'a>>>, bool)>,
-    &'r std::sync::Condvar,
-);
+struct Done<'r, 'a>(&'r std::sync::Mutex<Shared<'a>>, &'r std::sync::Condvar);
 
 impl Drop for Done<'_, '_> {
     fn drop(&mut self) {
-        if let Ok(mut r) = self.0.lock() {
-            r.1 = true;
+        if let Ok(mut s) = self.0.lock() {
+            s.stopped = true;
         }
         self.1.notify_all();
     }

@@ -78,7 +78,14 @@ fn fnv(s: &str) -> u64 {
 
 impl IdIndex {
     fn build(plan: &Plan) -> IdIndex {
-        let mut maps = vec![HashMap::default(); plan.files.len()];
+        let mut per_file = vec![0usize; plan.files.len()];
+        for t in &plan.tasks {
+            per_file[t.span.file] += 1;
+        }
+        let mut maps: Vec<HashMap<u64, usize>> = per_file
+            .iter()
+            .map(|&n| HashMap::with_capacity_and_hasher(n, Default::default()))
+            .collect();
         let mut duplicates = Vec::new();
         for (i, t) in plan.tasks.iter().enumerate() {
             if t.id.0.is_empty() {
@@ -355,20 +362,21 @@ fn resolve_deps(plan: &mut Plan, d: &Deferred, ids: &IdIndex) {
         let (t, line) = (*t, *line);
         let id = &d.dep_ids[range.clone()];
         let file = plan.tasks[t].span.file;
-        let found = match id.split_once('~') {
-            Some((a, b)) => expand_range(plan, ids, file, a, b, line),
-            None => match lookup(plan, ids, file, id) {
-                Some(x) => vec![x],
-                None => {
-                    unknown(plan, Span { file, line }, id);
-                    vec![]
-                }
-            },
-        };
-        for x in found {
+        let add = |plan: &mut Plan, x: usize| {
             if x != t && !plan.tasks[t].deps.contains(&x) && !is_ancestor(plan, x, t) {
                 plan.tasks[t].deps.push(x);
             }
+        };
+        match id.split_once('~') {
+            Some((a, b)) => {
+                for x in expand_range(plan, ids, file, a, b, line) {
+                    add(plan, x);
+                }
+            }
+            None => match lookup(plan, ids, file, id) {
+                Some(x) => add(plan, x),
+                None => unknown(plan, Span { file, line }, id),
+            },
         }
     }
     for (file, a, b, _line) in &d.chains {
@@ -469,6 +477,17 @@ fn state_disagreements(plan: &mut Plan) {
             || task.subtasks.is_empty()
             || !matches!(task.status, Status::Done | Status::Pending)
         {
+            continue;
+        }
+        // Most parents agree with their subtasks: look before building any message.
+        let disagrees = match task.status {
+            Status::Done => task.subtasks.iter().any(|&c| !plan.is_finished(c)),
+            _ => task
+                .subtasks
+                .iter()
+                .any(|&c| matches!(plan.tasks[c].status, Status::Done | Status::InProgress)),
+        };
+        if !disagrees {
             continue;
         }
         let open: Vec<String> = task
@@ -586,6 +605,9 @@ fn check_paths(plan: &mut Plan, files: Option<&dyn FileIndex>) {
 pub fn outside_repo(path: &str) -> bool {
     if path.starts_with('/') || path.starts_with('~') || path.get(1..3) == Some(":\\") {
         return true;
+    }
+    if !path.as_bytes().windows(2).any(|w| w == b"..") {
+        return false;
     }
     let mut depth: i32 = 0;
     for part in path.split('/') {

@@ -1,8 +1,7 @@
 //! The plan engine: markdown plan texts → [`Plan`] (tracks, tasks, checkpoints, open
 //! questions, criteria) with diagnostics. No IO: callers hand in the texts.
 
-#[doc(hidden)]
-pub mod blocks;
+mod blocks;
 mod build;
 mod diff;
 pub mod lexicon;

@@ -121,8 +121,7 @@ impl Lines {
     fn new(text: &str, first_line: u32) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
         starts.push(0);
-        // `match_indices` on a char searches with memchr.
-        starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
         Lines {
             starts,
             cursor: std::cell::Cell::new(0),
@@ -511,12 +510,9 @@ pub fn cut_points_from(
     cuts
 }
 
-/// `]:` anywhere (a superset of link reference definitions), found without scanning the
-/// text once per byte pair: `]` is found by memchr and is rare enough.
+/// `]:` anywhere: a superset of link reference definitions.
 fn has_link_definition(text: &str) -> bool {
-    let b = text.as_bytes();
-    text.match_indices(']')
-        .any(|(i, _)| b.get(i + 1) == Some(&b':'))
+    memchr::memmem::find(text.as_bytes(), b"]:").is_some()
 }
 
 /// Every letter of the line was struck through, given how many struck letters were seen.

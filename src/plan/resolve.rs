@@ -42,14 +42,18 @@ pub fn finalize(plan: &mut Plan, deferred: Deferred, files: Option<&dyn FileInde
         attach_subtask_blocks(plan, &deferred, &per_file);
     }
     derive_ids(plan);
-    let per_file = IdIndex::build(plan);
+    // The read-only checks of a large plan run on a second thread beside the rest;
+    // their findings are reported in the same order as ever.
+    let big = plan.tasks.len() >= PARALLEL_CHECKS_FROM;
+    let (per_file, paths) = both(big, || IdIndex::build(plan), || paths_found(plan, files));
     report_duplicates(plan, &per_file.duplicates);
     resolve_deps(plan, &deferred, &per_file);
     resolve_checkpoints(plan, &deferred, &per_file);
     derive_statuses(plan);
-    state_disagreements(plan);
-    find_cycles(plan);
-    check_paths(plan, files);
+    let (cycles, disagreements) = both(big, || cycles_found(plan), || disagreements_found(plan));
+    for (sev, span, m) in disagreements.into_iter().chain(cycles).chain(paths) {
+        diag(plan, sev, span, m);
+    }
     question_ids(plan);
     for t in 0..plan.tracks.len() {
         plan.tracks[t].tasks.clear();
@@ -60,6 +64,26 @@ pub fn finalize(plan: &mut Plan, deferred: Deferred, files: Option<&dyn FileInde
             plan.tracks[tr].tasks.push(t);
         }
     }
+}
+
+/// From this many tasks, checks run two at a time.
+const PARALLEL_CHECKS_FROM: usize = 4_000;
+
+/// A finding of a read-only check: severity, where, message.
+type Found = (Severity, Span, String);
+
+/// `a` and `b`, on two threads when `parallel` (`a` on the second one).
+fn both<A: Send, B>(parallel: bool, a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
+    if !parallel {
+        return (a(), b());
+    }
+    std::thread::scope(|s| {
+        let h = s.spawn(a);
+        let rb = b();
+        // A panic on the second thread is a bug; carry it over rather than hide it.
+        let ra = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+        (ra, rb)
+    })
 }
 
 /// Per file: hash of an id key → the first task with that key. Lookups verify the key
@@ -470,7 +494,8 @@ fn derive_statuses(plan: &mut Plan) {
     }
 }
 
-fn state_disagreements(plan: &mut Plan) {
+fn disagreements_found(plan: &Plan) -> Vec<Found> {
+    let mut found = Vec::new();
     for t in 0..plan.tasks.len() {
         let task = &plan.tasks[t];
         if !task.status_written
@@ -516,14 +541,14 @@ fn state_disagreements(plan: &mut Plan) {
             _ => None,
         };
         if let Some(m) = msg {
-            let span = task.span;
-            diag(plan, Severity::Warning, span, m);
+            found.push((Severity::Warning, task.span, m));
         }
     }
+    found
 }
 
 /// Every dependency cycle, reported once, at its first task's line.
-fn find_cycles(plan: &mut Plan) {
+fn cycles_found(plan: &Plan) -> Vec<Found> {
     let n = plan.tasks.len();
     let mut color = vec![0u8; n]; // 0 new, 1 on stack, 2 done
     let mut cycles: Vec<Vec<usize>> = Vec::new();
@@ -554,6 +579,7 @@ fn find_cycles(plan: &mut Plan) {
             }
         }
     }
+    let mut found = Vec::new();
     for cyc in cycles {
         // Written in dependency direction: a depends on b depends on … a.
         let mut names: Vec<String> = cyc.iter().map(|&t| plan.tasks[t].id.0.clone()).collect();
@@ -563,8 +589,7 @@ fn find_cycles(plan: &mut Plan) {
             .iter()
             .map(|&t| plan.tasks[t].span.line.to_string())
             .collect();
-        diag(
-            plan,
+        found.push((
             Severity::Error,
             span,
             format!(
@@ -572,11 +597,12 @@ fn find_cycles(plan: &mut Plan) {
                 names.join(" → "),
                 lines.join(", ")
             ),
-        );
+        ));
     }
+    found
 }
 
-fn check_paths(plan: &mut Plan, files: Option<&dyn FileIndex>) {
+fn paths_found(plan: &Plan, files: Option<&dyn FileIndex>) -> Vec<Found> {
     let mut found = Vec::new();
     for t in &plan.tasks {
         for p in t.touch_points.iter().chain(&t.as_built) {
@@ -597,9 +623,7 @@ fn check_paths(plan: &mut Plan, files: Option<&dyn FileIndex>) {
             }
         }
     }
-    for (s, span, m) in found {
-        diag(plan, s, span, m);
-    }
+    found
 }
 
 pub fn outside_repo(path: &str) -> bool {

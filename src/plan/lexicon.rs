@@ -63,9 +63,25 @@ const LABELS: &[(&str, Field)] = &[
 /// text before the colon is not a known label.
 pub fn split_field(text: &str) -> Option<(Field, &str)> {
     let t = text.trim_start();
-    let colon = t.find([':', '：'])?;
+    // A label is at most 40 characters: stop looking for its colon after that, rather
+    // than scan a long title to its end.
+    let mut colon = None;
+    let mut last_letter = 0; // characters up to the last non-space one
+    for (n, (i, c)) in t.char_indices().enumerate() {
+        if c == ':' || c == '：' {
+            colon = Some(i);
+            break;
+        }
+        if !c.is_whitespace() {
+            last_letter = n + 1;
+            if last_letter > 40 {
+                return None;
+            }
+        }
+    }
+    let colon = colon?;
     let head = t[..colon].trim();
-    if head.is_empty() || head.chars().count() > 40 {
+    if head.is_empty() {
         return None;
     }
     // Drop a parenthesised label note: `As-built（实现入口）`.

@@ -65,18 +65,15 @@ pub fn split_field(text: &str) -> Option<(Field, &str)> {
     let t = text.trim_start();
     // A label is at most 40 characters: stop looking for its colon after that, rather
     // than scan a long title to its end.
+    // (A letter as the 41st character makes the trimmed label too long.)
     let mut colon = None;
-    let mut last_letter = 0; // characters up to the last non-space one
     for (n, (i, c)) in t.char_indices().enumerate() {
         if c == ':' || c == '：' {
             colon = Some(i);
             break;
         }
-        if !c.is_whitespace() {
-            last_letter = n + 1;
-            if last_letter > 40 {
-                return None;
-            }
+        if n >= 40 && !c.is_whitespace() {
+            return None;
         }
     }
     let colon = colon?;

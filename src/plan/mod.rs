@@ -28,8 +28,8 @@ pub struct PlanText {
 /// blocks, and so the plan, are the same as when read whole.
 pub fn parse(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
     let total: usize = texts.iter().map(|t| t.text.len()).sum();
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if total >= PARALLEL_FROM && cores > 1 {
+    // (Asking for the cores reads cgroup files: only for large plans.)
+    if total >= PARALLEL_FROM && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
         if let Some(plan) = parse_pieces(texts, files) {
             return plan;
         }

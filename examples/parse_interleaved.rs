@@ -1,0 +1,54 @@
+//! Parse timings for a noisy machine: the two-thread parse, the one-thread parse and
+//! pulldown-cmark's event pass alone, interleaved in one loop, minimum of each.
+//! `cargo run --release --example parse_interleaved` (criterion's `cargo bench --bench
+//! parse` is the reference; this shows the three side by side when the VM's speed drifts
+//! between criterion's groups).
+
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+#[path = "../benches/support/gen_plan.rs"]
+mod gen_plan;
+fn main() {
+    let text = gen_plan::plan(5_000, 2_000_000);
+    let texts = [shortlist::plan::PlanText {
+        path: "x.md".into(),
+        text: text.clone(),
+    }];
+    let mut best = [std::time::Duration::MAX; 3];
+    for _ in 0..150 {
+        for k in 0..3 {
+            let t0 = std::time::Instant::now();
+            match k {
+                0 => drop(shortlist::plan::parse(&texts, None)),
+                1 => drop(shortlist::plan::parse_whole(&texts, None)),
+                _ => {
+                    let mut o = pulldown_cmark::Options::empty();
+                    o.insert(pulldown_cmark::Options::ENABLE_TABLES);
+                    o.insert(pulldown_cmark::Options::ENABLE_TASKLISTS);
+                    o.insert(pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+                    std::hint::black_box(
+                        pulldown_cmark::Parser::new_ext(&text, o)
+                            .into_offset_iter()
+                            .count(),
+                    );
+                }
+            }
+            best[k] = best[k].min(t0.elapsed());
+        }
+    }
+    let mb = text.len() as f64 / 1e6;
+    for (n, b) in [
+        "parse (two threads)",
+        "parse_whole (one thread)",
+        "pulldown-cmark events only",
+    ]
+    .iter()
+    .zip(best)
+    {
+        println!(
+            "{n}: min {:.1} ms = {:.0} MB/s",
+            b.as_secs_f64() * 1e3,
+            mb / b.as_secs_f64()
+        );
+    }
+}

@@ -16,7 +16,7 @@ fn main() {
     }];
     let mut best = [std::time::Duration::MAX; 3];
     for _ in 0..150 {
-        for k in 0..3 {
+        for (k, best) in best.iter_mut().enumerate() {
             let t0 = std::time::Instant::now();
             match k {
                 0 => drop(shortlist::plan::parse(&texts, None)),
@@ -33,7 +33,7 @@ fn main() {
                     );
                 }
             }
-            best[k] = best[k].min(t0.elapsed());
+            *best = (*best).min(t0.elapsed());
         }
     }
     let mb = text.len() as f64 / 1e6;

@@ -196,13 +196,8 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
                     let clean = if claimed {
                         blocks::parse_piece(p.text, p.first_line, |block| b.block(&block))
                     } else {
-                        let mut s = shared.lock().ok()?;
-                        while s.read[i].is_none() && !s.stopped {
-                            s = ready.wait(s).ok()?;
-                        }
-                        // The helper stopped without it (it cannot, short of a bug).
-                        let (out, clean) = s.read[i].take()?;
-                        drop(s);
+                        // `None` when the helper stopped without it (a bug): read whole.
+                        let (out, clean) = wait_for(&shared, &ready, |s| s.read[i].take())?;
                         out.iter().for_each(|block| b.block(block));
                         let _ = spent.send(out);
                         clean
@@ -212,11 +207,7 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
                     }
                     i += 1;
                     if i == pieces.len() && !known {
-                        let mut s = shared.lock().ok()?;
-                        while s.rest.is_none() && !s.stopped {
-                            s = ready.wait(s).ok()?;
-                        }
-                        pieces.extend(s.rest.as_ref()?);
+                        pieces.extend(wait_for(&shared, &ready, |s| s.rest.clone())?);
                         known = true;
                     }
                 }
@@ -231,6 +222,25 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
         resolve::finalize(&mut plan, deferred, files);
         Some(plan)
     })
+}
+
+/// Wait until `take` finds what the builder needs in the shared state, or the helper
+/// has stopped without it (`None`).
+fn wait_for<'a, T>(
+    shared: &std::sync::Mutex<Shared<'a>>,
+    ready: &std::sync::Condvar,
+    mut take: impl FnMut(&mut Shared<'a>) -> Option<T>,
+) -> Option<T> {
+    let mut s = shared.lock().ok()?;
+    loop {
+        if let Some(v) = take(&mut s) {
+            return Some(v);
+        }
+        if s.stopped {
+            return None;
+        }
+        s = ready.wait(s).ok()?;
+    }
 }
 
 /// Marks the helper as stopped when dropped.

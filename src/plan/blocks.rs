@@ -11,6 +11,15 @@ pub enum Seg<'a> {
     Code(Cow<'a, str>),
 }
 
+impl Seg<'_> {
+    /// The text, code spans without backticks.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Seg::Text(t) | Seg::Code(t) => t,
+        }
+    }
+}
+
 /// The inline content of one source line.
 #[derive(Debug, Clone, Default)]
 pub struct Line<'a> {
@@ -40,7 +49,7 @@ impl Line<'_> {
 
 /// Inline segments as plain text (code spans without backticks).
 pub fn segs_plain(segs: &[Seg]) -> String {
-    let mut s = String::new();
+    let mut s = String::with_capacity(segs.iter().map(|g| g.as_str().len()).sum());
     for seg in segs {
         match seg {
             Seg::Text(t) | Seg::Code(t) => s.push_str(t),
@@ -51,7 +60,11 @@ pub fn segs_plain(segs: &[Seg]) -> String {
 
 /// Inline segments as text, code spans in backticks (so paths can be told apart).
 pub fn segs_text(segs: &[Seg]) -> String {
-    let mut s = String::new();
+    let len = segs.iter().map(|g| match g {
+        Seg::Text(t) => t.len(),
+        Seg::Code(c) => c.len() + 2,
+    });
+    let mut s = String::with_capacity(len.sum());
     for seg in segs {
         match seg {
             Seg::Text(t) => s.push_str(t),

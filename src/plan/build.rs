@@ -849,15 +849,13 @@ impl<'p> FileBuilder<'p> {
         }
         match field {
             Field::TouchPoints | Field::AsBuilt | Field::References => {
-                let (paths, mentions) = paths_of(value, line, true);
                 let task = &mut self.plan.tasks[t];
                 let target = match field {
                     Field::TouchPoints => &mut task.touch_points,
                     Field::AsBuilt => &mut task.as_built,
                     _ => &mut task.references,
                 };
-                target.extend(paths);
-                task.mentions.extend(mentions);
+                paths_into(value, line, true, target, &mut task.mentions);
             }
             Field::Depends => {
                 let v = if value.contains('`') {
@@ -1364,7 +1362,19 @@ pub fn numeric_range(a: &str, b: &str) -> Option<Vec<String>> {
 fn paths_of(value: &str, line: u32, bare_paths: bool) -> (Vec<PathRef>, Vec<String>) {
     let mut paths = Vec::new();
     let mut mentions = Vec::new();
-    let n_parts = value.bytes().filter(|&b| b == b'`').count() + 1;
+    paths_into(value, line, bare_paths, &mut paths, &mut mentions);
+    (paths, mentions)
+}
+
+/// [`paths_of`], appending to the task's own lists.
+fn paths_into(
+    value: &str,
+    line: u32,
+    bare_paths: bool,
+    paths: &mut Vec<PathRef>,
+    mentions: &mut Vec<String>,
+) {
+    let n_parts = memchr::memchr_iter(b'`', value.as_bytes()).count() + 1;
     let has_spans = n_parts >= 3;
     let mut parts = value.split('`').peekable();
     let mut i = 0;
@@ -1425,7 +1435,6 @@ fn paths_of(value: &str, line: u32, bare_paths: bool) -> (Vec<PathRef>, Vec<Stri
             }
         }
     }
-    (paths, mentions)
 }
 
 fn field_name(f: Field) -> &'static str {

@@ -66,15 +66,28 @@ pub fn split_field(text: &str) -> Option<(Field, &str)> {
     // A label is at most 40 characters: stop looking for its colon after that, rather
     // than scan a long title to its end.
     // (A letter as the 41st character makes the trimmed label too long.)
+    let b = t.as_bytes();
     let mut colon = None;
-    for (n, (i, c)) in t.char_indices().enumerate() {
-        if c == ':' || c == '：' {
+    let mut n = 0; // characters before `i`
+    for (i, &c) in b.iter().enumerate() {
+        if c & 0xC0 == 0x80 {
+            continue; // inside a character
+        }
+        if c == b':' || (c == 0xEF && b[i + 1..].starts_with(&[0xBC, 0x9A])) {
             colon = Some(i);
             break;
         }
-        if n >= 40 && !c.is_whitespace() {
-            return None;
+        if n >= 40 {
+            let space = if c.is_ascii() {
+                c.is_ascii_whitespace() || c == 0x0b
+            } else {
+                t[i..].chars().next().is_some_and(char::is_whitespace)
+            };
+            if !space {
+                return None;
+            }
         }
+        n += 1;
     }
     let colon = colon?;
     let head = t[..colon].trim();
@@ -86,10 +99,13 @@ pub fn split_field(text: &str) -> Option<(Field, &str)> {
         Some(p) if head.ends_with([')', '）']) => head[..p].trim(),
         _ => head,
     };
-    // Labels are lower case; compare without allocating.
+    // Labels are lower case; compare without allocating, first bytes first.
+    let first = label.bytes().next()?.to_ascii_lowercase();
     let field = LABELS
         .iter()
-        .find(|(l, _)| l.len() == label.len() && l.eq_ignore_ascii_case(label))
+        .find(|(l, _)| {
+            l.len() == label.len() && l.as_bytes()[0] == first && l.eq_ignore_ascii_case(label)
+        })
         .map(|(_, f)| *f)?;
     let sep = t[colon..].chars().next().map_or(1, char::len_utf8);
     Some((field, t[colon + sep..].trim()))
@@ -262,7 +278,7 @@ pub fn priority_token(text: &str) -> Option<Priority> {
 
 /// The first `P0`–`P3` standing as a word inside `text`.
 pub fn find_priority(text: &str) -> Option<Priority> {
-    if !text.bytes().any(|b| b == b'P' || b == b'p') {
+    if memchr::memchr2(b'P', b'p', text.as_bytes()).is_none() {
         return None;
     }
     words(text).find_map(priority_token)
@@ -288,15 +304,17 @@ pub fn trailing_groups(text: &str) -> (&str, Vec<Group<'_>>) {
     let mut groups = Vec::new();
     loop {
         let rest = &text[..end];
-        let close = match rest.chars().last() {
-            Some(c @ (')' | '）')) => c,
-            _ => break,
-        };
-        let body = &rest[..rest.len() - close.len_utf8()];
-        let Some(p) = body.rfind(['(', '（']) else {
+        let close = if rest.ends_with(')') {
+            1
+        } else if rest.ends_with('）') {
+            '）'.len_utf8()
+        } else {
             break;
         };
-        let opener_len = body[p..].chars().next().map_or(1, char::len_utf8);
+        let body = &rest[..rest.len() - close];
+        let Some((p, opener_len)) = rfind_open(body) else {
+            break;
+        };
         groups.push(Group {
             outer: p..end,
             inner: body[p + opener_len..].trim(),
@@ -305,6 +323,24 @@ pub fn trailing_groups(text: &str) -> (&str, Vec<Group<'_>>) {
     }
     groups.reverse();
     (&text[..end], groups)
+}
+
+/// The last `(` or `（` in `text`: its byte offset and length.
+fn rfind_open(text: &str) -> Option<(usize, usize)> {
+    const FULL: &[u8] = "（".as_bytes();
+    let b = text.as_bytes();
+    let mut end = b.len();
+    // `（` ends in 0x88: look for either last byte, then check what precedes it.
+    while let Some(i) = memchr::memrchr2(b'(', FULL[2], &b[..end]) {
+        if b[i] == b'(' {
+            return Some((i, 1));
+        }
+        if i >= 2 && b[i - 2..i] == FULL[..2] {
+            return Some((i - 2, FULL.len()));
+        }
+        end = i;
+    }
+    None
 }
 
 /// The text with the groups for which `cut` says yes removed, everything else verbatim.
@@ -521,33 +557,55 @@ pub fn each_inline_dependency<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
 /// an identifier. Returns the path and an optional `:line` range.
 pub fn as_path(span: &str) -> Option<(String, Option<String>)> {
     let s = span.trim();
-    if s.is_empty() || s.contains(char::is_whitespace) || s.contains(['(', ')', '=', '<', '>']) {
+    // One pass over the bytes: what disqualifies a span, and where its colons and last
+    // slash are. Non-ASCII text is rare in paths; only then are its characters decoded
+    // to look for Unicode spaces.
+    let (mut first_colon, mut last_colon, mut last_slash) = (None, None, None);
+    let (mut glob, mut non_ascii) = (false, false);
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        match b {
+            b'(' | b')' | b'=' | b'<' | b'>' => return None,
+            b if b.is_ascii_whitespace() || b == 0x0b => return None,
+            b':' => {
+                first_colon.get_or_insert(i);
+                last_colon = Some(i);
+            }
+            b'/' => last_slash = Some(i),
+            b'*' | b'?' => glob = true,
+            b if b >= 0x80 => non_ascii = true,
+            _ => {}
+        }
+    }
+    if s.is_empty() || (non_ascii && s.contains(char::is_whitespace)) {
         return None;
     }
     // `file.ts:241-247` keeps the range apart.
-    let (p, range) = match s.rsplit_once(':') {
-        Some((p, r)) if !r.is_empty() && r.chars().all(|c| c.is_ascii_digit() || c == '-') => {
-            (p, Some(r.to_string()))
-        }
-        _ => (s, None),
+    let range_at = last_colon.filter(|&c| {
+        let r = &s.as_bytes()[c + 1..];
+        !r.is_empty() && r.iter().all(|b| b.is_ascii_digit() || *b == b'-')
+    });
+    let p = range_at.map_or(s, |c| &s[..c]);
+    // Another colon in the path part: `db:seed`, `mes:trace` — script names, not paths.
+    let colon_in_p = match range_at {
+        Some(c) => first_colon.is_some_and(|f| f < c),
+        None => first_colon.is_some(),
     };
-    if p.contains(':') && !p.starts_with('/') {
-        // `db:seed`, `mes:trace` — script names, not paths.
+    if colon_in_p && !p.starts_with('/') {
         return None;
     }
-    let has_slash = p.contains('/');
-    let has_glob = p.contains(['*', '?']);
-    let file = p.rsplit('/').next().unwrap_or(p);
+    // (A range holds only digits and dashes: the slashes and globs seen are in `p`.)
+    let file = last_slash.map_or(p, |i| &p[i + 1..]);
     let has_ext = file.rsplit_once('.').is_some_and(|(stem, ext)| {
         !ext.is_empty()
             && ext.len() <= 10
-            && ext.chars().all(|c| c.is_ascii_alphanumeric())
-            && ext.chars().any(|c| c.is_ascii_alphabetic())
+            && ext.bytes().all(|c| c.is_ascii_alphanumeric())
+            && ext.bytes().any(|c| c.is_ascii_alphabetic())
             && (!stem.is_empty() || file.starts_with('.'))
     });
     let dotfile = file.starts_with('.') && file.len() > 1 && !file.starts_with("..");
-    if has_slash || has_glob || has_ext || dotfile {
+    if last_slash.is_some() || glob || has_ext || dotfile {
         // An identifier like `foo.bar` with no slash and a code-ish ext is still a file.
+        let range = range_at.map(|c| s[c + 1..].to_string());
         Some((p.to_string(), range))
     } else {
         None
@@ -556,15 +614,25 @@ pub fn as_path(span: &str) -> Option<(String, Option<String>)> {
 
 /// `TBD` standing as a word (or `待定` / `待确认` in Chinese text).
 pub fn has_tbd(text: &str) -> bool {
-    // Cheap single-character scans first: most lines hold neither.
-    (text.contains('待') && (text.contains("待定") || text.contains("待确认")))
-        || (text.contains('T')
-            && text.match_indices("TBD").any(|(i, _)| {
-                let before = text[..i].chars().next_back();
-                let after = text[i + 3..].chars().next();
-                !before.is_some_and(|c| c.is_ascii_alphanumeric())
-                    && !after.is_some_and(|c| c.is_ascii_alphanumeric())
-            }))
+    use std::sync::OnceLock;
+    static WAIT: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let b = text.as_bytes();
+    // Byte searches: most lines hold neither, and `待`'s last byte is common in Chinese.
+    let cjk = || {
+        let wait = WAIT.get_or_init(|| memchr::memmem::Finder::new("待"));
+        wait.find_iter(b).any(|i| {
+            let rest = &b[i + "待".len()..];
+            rest.starts_with("定".as_bytes()) || rest.starts_with("确认".as_bytes())
+        })
+    };
+    let word = || {
+        memchr::memchr_iter(b'T', b).any(|i| {
+            b[i + 1..].starts_with(b"BD")
+                && !(i > 0 && b[i - 1].is_ascii_alphanumeric())
+                && !b.get(i + 3).is_some_and(|c| c.is_ascii_alphanumeric())
+        })
+    };
+    cjk() || word()
 }
 
 /// A workstream entry naming a track: `Track A：Billing & Invoices`.

@@ -405,9 +405,9 @@ pub fn parse_piece<'a>(text: &'a str, first_line: u32, mut emit: impl FnMut(Bloc
                 if strike > 0 {
                     line_letters.0 += t.chars().filter(|c| c.is_alphanumeric()).count();
                 }
-                push_text(&mut sink, &mut cur, &mut cell, Seg::Text(cow(t)));
+                push_text(text, &mut sink, &mut cur, &mut cell, Seg::Text(cow(t)));
             }
-            Event::Code(c) => push_text(&mut sink, &mut cur, &mut cell, Seg::Code(cow(c))),
+            Event::Code(c) => push_text(text, &mut sink, &mut cur, &mut cell, Seg::Code(cow(c))),
             Event::InlineHtml(h) | Event::Html(h)
                 if matches!(sink, Sink::Cell)
                     && h.trim().to_ascii_lowercase().starts_with("<br") =>
@@ -581,7 +581,13 @@ fn flush_item_text<'a>(
     *sink = Sink::None;
 }
 
-fn push_text<'a>(sink: &mut Sink, cur: &mut [Line<'a>], cell: &mut Vec<Seg<'a>>, seg: Seg<'a>) {
+fn push_text<'a>(
+    src: &'a str,
+    sink: &mut Sink,
+    cur: &mut [Line<'a>],
+    cell: &mut Vec<Seg<'a>>,
+    seg: Seg<'a>,
+) {
     let target = match sink {
         Sink::None => return,
         Sink::Lines => match cur.last_mut() {
@@ -592,10 +598,27 @@ fn push_text<'a>(sink: &mut Sink, cur: &mut [Line<'a>], cell: &mut Vec<Seg<'a>>,
     };
     // pulldown-cmark splits text at special characters; join neighbours back.
     if let (Some(Seg::Text(prev)), Seg::Text(next)) = (target.last_mut(), &seg) {
+        // Neighbours in the source (most splits) stay one borrowed slice.
+        if let (Cow::Borrowed(p), Cow::Borrowed(n)) = (&*prev, next) {
+            if let Some(joined) = adjacent(src, p, n) {
+                *prev = Cow::Borrowed(joined);
+                return;
+            }
+        }
         prev.to_mut().push_str(next);
         return;
     }
     target.push(seg);
+}
+
+/// `a` followed directly by `b`, when both are slices of `src` and `b` starts where `a`
+/// ends: the one slice covering both.
+fn adjacent<'a>(src: &'a str, a: &str, b: &str) -> Option<&'a str> {
+    let base = src.as_ptr() as usize;
+    let a_start = (a.as_ptr() as usize).checked_sub(base)?;
+    let b_start = (b.as_ptr() as usize).checked_sub(base)?;
+    let end = b_start + b.len();
+    (a_start + a.len() == b_start && end <= src.len()).then(|| src.get(a_start..end))?
 }
 
 #[cfg(test)]

@@ -623,18 +623,25 @@ impl<'p> FileBuilder<'p> {
         id_suffices: bool,
     ) -> Option<usize> {
         let first = item.lines.first()?;
-        let text = plain(first);
         let (status, written) = match item.checkbox {
             Some(true) => (Status::Done, true),
             Some(false) => (Status::Pending, true),
-            None => match text_marker(&text) {
-                Some((s, _)) => (s, true),
-                None => match lx::status_emoji_prefix(&text) {
-                    Some((s, rest)) if lx::leading_id(rest).is_some() => (s, true),
-                    _ if id_suffices && lead_id_of(first).is_some() => (Status::Pending, false),
-                    _ => return None,
-                },
-            },
+            None => {
+                // A text marker or a status emoji (before an id).
+                let marker = may_hold_marker(first).then(|| {
+                    let text = plain(first);
+                    text_marker(&text).map(|(s, _)| s).or_else(|| {
+                        lx::status_emoji_prefix(&text)
+                            .filter(|(_, rest)| lx::leading_id(rest).is_some())
+                            .map(|(s, _)| s)
+                    })
+                });
+                match marker.flatten() {
+                    Some(s) => (s, true),
+                    None if id_suffices && lead_id_of(first).is_some() => (Status::Pending, false),
+                    None => return None,
+                }
+            }
         };
         let group = match parent {
             Some(p) => self.plan.tasks[p].track,
@@ -1256,6 +1263,18 @@ fn is_none_word(v: &str) -> bool {
         l.as_str(),
         "" | "-" | "—" | "–" | "无" | "none" | "n/a" | "/"
     )
+}
+
+/// Whether the line's plain text may start with a text marker or a status emoji: its
+/// first character after spaces is `[` or not ASCII. Other lines (most fields and
+/// notes) need not be joined into one text to know they hold neither.
+fn may_hold_marker(line: &Line) -> bool {
+    for seg in &line.segs {
+        if let Some(c) = seg.as_str().trim_start().bytes().next() {
+            return c == b'[' || !c.is_ascii();
+        }
+    }
+    false
 }
 
 /// `[~]`, `[-]`, `[!]` (and `[ ]`/`[x]` when pulldown-cmark did not take them) at the

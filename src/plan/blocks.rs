@@ -20,28 +20,277 @@ impl Seg<'_> {
     }
 }
 
+/// A `(start, end)` range of indices into one of a [`Tree`]'s vectors.
+type R = (u32, u32);
+
+fn slice<T>(v: &[T], r: R) -> &[T] {
+    &v[r.0 as usize..r.1 as usize]
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LineRec {
+    line: u32,
+    struck: bool,
+    segs: R,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct ItemRec {
+    line: u32,
+    checkbox: Option<bool>,
+    lines: R,
+    /// Child blocks: a range of `Tree::kids`.
+    kids: R,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct RowRec {
+    line: u32,
+    written: usize,
+    cells: R,
+}
+
+/// A table cell: a range of segments.
+#[derive(Debug, Clone, Copy)]
+pub struct CellRec(R);
+
+/// A block, by its index in `Tree::blocks`.
+#[derive(Debug, Clone, Copy)]
+pub struct BlockId(u32);
+
+#[derive(Debug, Clone, Copy)]
+enum BlockRec {
+    Heading { level: u8, line: u32 },
+    Para { lines: R },
+    List { items: R },
+    Table { line: u32, head: R, rows: R },
+    Quote { lines: R },
+}
+
+/// The blocks of a piece of markdown, flat: one vector per kind of node, nodes naming
+/// their parts by index ranges. A few vectors per piece instead of several allocations
+/// per list item; read through the [`Block`], [`Item`] and [`Line`] views.
+#[derive(Debug, Default)]
+pub struct Tree<'a> {
+    segs: Vec<Seg<'a>>,
+    lines: Vec<LineRec>,
+    items: Vec<ItemRec>,
+    blocks: Vec<BlockRec>,
+    kids: Vec<BlockId>,
+    cells: Vec<CellRec>,
+    rows: Vec<RowRec>,
+    /// Top-level blocks kept by [`parse_piece_into`], in order.
+    top: Vec<BlockId>,
+}
+
+impl<'a> Tree<'a> {
+    fn clear(&mut self) {
+        self.segs.clear();
+        self.lines.clear();
+        self.items.clear();
+        self.blocks.clear();
+        self.kids.clear();
+        self.cells.clear();
+        self.rows.clear();
+        self.top.clear();
+    }
+
+    fn many<'t, T>(&'t self, recs: &'t [T]) -> Many<'t, 'a, T> {
+        Many { tree: self, recs }
+    }
+
+    fn block(&self, id: BlockId) -> Block<'_, 'a> {
+        id.make(self)
+    }
+
+    /// The top-level blocks kept by [`parse_piece_into`].
+    pub fn top_blocks(&self) -> Many<'_, 'a, BlockId> {
+        self.many(&self.top)
+    }
+
+    fn push_block(&mut self, b: BlockRec) -> BlockId {
+        self.blocks.push(b);
+        BlockId(self.blocks.len() as u32 - 1)
+    }
+
+    /// Appends `recs` to `v`; the range they occupy.
+    fn append<T: Copy>(v: &mut Vec<T>, recs: &[T]) -> R {
+        let start = v.len() as u32;
+        v.extend_from_slice(recs);
+        (start, v.len() as u32)
+    }
+}
+
+/// A node record that reads as a view of the tree.
+pub trait Rec<'t, 'a: 't> {
+    type Out;
+    fn make(&self, tree: &'t Tree<'a>) -> Self::Out;
+}
+
+impl<'t, 'a: 't> Rec<'t, 'a> for LineRec {
+    type Out = Line<'t, 'a>;
+    fn make(&self, tree: &'t Tree<'a>) -> Line<'t, 'a> {
+        Line {
+            line: self.line,
+            segs: slice(&tree.segs, self.segs),
+            struck: self.struck,
+        }
+    }
+}
+
+impl<'t, 'a: 't> Rec<'t, 'a> for ItemRec {
+    type Out = Item<'t, 'a>;
+    fn make(&self, tree: &'t Tree<'a>) -> Item<'t, 'a> {
+        Item {
+            line: self.line,
+            checkbox: self.checkbox,
+            lines: tree.many(slice(&tree.lines, self.lines)),
+            children: tree.many(slice(&tree.kids, self.kids)),
+        }
+    }
+}
+
+impl<'t, 'a: 't> Rec<'t, 'a> for RowRec {
+    type Out = Row<'t, 'a>;
+    fn make(&self, tree: &'t Tree<'a>) -> Row<'t, 'a> {
+        Row {
+            line: self.line,
+            written: self.written,
+            cells: tree.many(slice(&tree.cells, self.cells)),
+        }
+    }
+}
+
+impl<'t, 'a: 't> Rec<'t, 'a> for CellRec {
+    type Out = &'t [Seg<'a>];
+    fn make(&self, tree: &'t Tree<'a>) -> &'t [Seg<'a>] {
+        slice(&tree.segs, self.0)
+    }
+}
+
+impl<'t, 'a: 't> Rec<'t, 'a> for BlockId {
+    type Out = Block<'t, 'a>;
+    fn make(&self, tree: &'t Tree<'a>) -> Block<'t, 'a> {
+        let lines = |r: R| tree.many(slice(&tree.lines, r));
+        match tree.blocks[self.0 as usize] {
+            BlockRec::Heading { level, line } => Block::Heading {
+                level,
+                line: tree.lines[line as usize].make(tree),
+            },
+            BlockRec::Para { lines: r } => Block::Para { lines: lines(r) },
+            BlockRec::List { items } => Block::List {
+                items: tree.many(slice(&tree.items, items)),
+            },
+            BlockRec::Table { line, head, rows } => Block::Table {
+                line,
+                head: tree.many(slice(&tree.cells, head)),
+                rows: tree.many(slice(&tree.rows, rows)),
+            },
+            BlockRec::Quote { lines: r } => Block::Quote { lines: lines(r) },
+        }
+    }
+}
+
+/// A run of nodes of one kind (lines, items, blocks, rows, cells), read as views.
+pub struct Many<'t, 'a, T> {
+    tree: &'t Tree<'a>,
+    recs: &'t [T],
+}
+
+impl<T> Clone for Many<'_, '_, T> {
+    fn clone(&self) -> Self {
+        *self
+    }
+}
+impl<T> Copy for Many<'_, '_, T> {}
+
+impl<'t, 'a: 't, T: Rec<'t, 'a>> Many<'t, 'a, T> {
+    pub fn len(&self) -> usize {
+        self.recs.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.recs.is_empty()
+    }
+    pub fn get(&self, i: usize) -> Option<T::Out> {
+        self.recs.get(i).map(|r| r.make(self.tree))
+    }
+    pub fn first(&self) -> Option<T::Out> {
+        self.get(0)
+    }
+    /// All but the first `n`.
+    pub fn skip(&self, n: usize) -> Self {
+        Many {
+            tree: self.tree,
+            recs: self.recs.get(n..).unwrap_or(&[]),
+        }
+    }
+    pub fn iter(&self) -> ManyIter<'t, 'a, T> {
+        ManyIter {
+            tree: self.tree,
+            it: self.recs.iter(),
+        }
+    }
+}
+
+pub struct ManyIter<'t, 'a, T> {
+    tree: &'t Tree<'a>,
+    it: std::slice::Iter<'t, T>,
+}
+
+impl<'t, 'a: 't, T: Rec<'t, 'a>> Iterator for ManyIter<'t, 'a, T> {
+    type Item = T::Out;
+    fn next(&mut self) -> Option<T::Out> {
+        self.it.next().map(|r| r.make(self.tree))
+    }
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.it.size_hint()
+    }
+}
+
+impl<'t, 'a: 't, T: Rec<'t, 'a>> IntoIterator for Many<'t, 'a, T> {
+    type Item = T::Out;
+    type IntoIter = ManyIter<'t, 'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+impl<'t, 'a: 't, T: Rec<'t, 'a>> IntoIterator for &Many<'t, 'a, T> {
+    type Item = T::Out;
+    type IntoIter = ManyIter<'t, 'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter()
+    }
+}
+
+pub type Lines<'t, 'a> = Many<'t, 'a, LineRec>;
+pub type Items<'t, 'a> = Many<'t, 'a, ItemRec>;
+pub type Blocks<'t, 'a> = Many<'t, 'a, BlockId>;
+pub type Rows<'t, 'a> = Many<'t, 'a, RowRec>;
+pub type Cells<'t, 'a> = Many<'t, 'a, CellRec>;
+
 /// The inline content of one source line.
-#[derive(Debug, Clone, Default)]
-pub struct Line<'a> {
+#[derive(Clone, Copy)]
+pub struct Line<'t, 'a> {
     pub line: u32,
-    pub segs: Vec<Seg<'a>>,
+    pub segs: &'t [Seg<'a>],
     /// Every letter on the line was struck through (`~~…~~`).
     pub struck: bool,
 }
 
-impl Line<'_> {
+impl<'t> Line<'t, '_> {
     /// The line as text, code spans in backticks (borrowed when it is one text piece).
-    pub fn text(&self) -> Cow<'_, str> {
-        match self.segs.as_slice() {
-            [Seg::Text(t)] => Cow::Borrowed(t),
+    pub fn text(&self) -> Cow<'t, str> {
+        match self.segs {
+            [Seg::Text(t)] => Cow::Borrowed(t.as_ref()),
             segs => Cow::Owned(segs_text(segs)),
         }
     }
 
     /// The line as plain text, code spans without backticks.
-    pub fn plain(&self) -> Cow<'_, str> {
-        match self.segs.as_slice() {
-            [Seg::Text(t)] | [Seg::Code(t)] => Cow::Borrowed(t),
+    pub fn plain(&self) -> Cow<'t, str> {
+        match self.segs {
+            [Seg::Text(t)] | [Seg::Code(t)] => Cow::Borrowed(t.as_ref()),
             segs => Cow::Owned(segs_plain(segs)),
         }
     }
@@ -78,64 +327,64 @@ pub fn segs_text(segs: &[Seg]) -> String {
     s
 }
 
-#[derive(Debug)]
-pub struct Item<'a> {
+#[derive(Clone, Copy)]
+pub struct Item<'t, 'a> {
     pub line: u32,
     /// `Some(done)` when pulldown-cmark saw a `[ ]`/`[x]` task marker.
     pub checkbox: Option<bool>,
     /// The item's own text, one entry per source line.
-    pub lines: Vec<Line<'a>>,
+    pub lines: Lines<'t, 'a>,
     /// Nested blocks (lists, later paragraphs, tables).
-    pub children: Vec<Block<'a>>,
+    pub children: Blocks<'t, 'a>,
 }
 
-#[derive(Debug)]
-pub struct Row<'a> {
+#[derive(Clone, Copy)]
+pub struct Row<'t, 'a> {
     pub line: u32,
     /// How many cells the source line holds (pulldown-cmark pads or cuts to the header).
     pub written: usize,
     /// Cells; a `<br>` inside a cell becomes a `\n` text segment.
-    pub cells: Vec<Vec<Seg<'a>>>,
+    pub cells: Cells<'t, 'a>,
 }
 
-#[derive(Debug)]
-pub enum Block<'a> {
+#[derive(Clone, Copy)]
+pub enum Block<'t, 'a> {
     Heading {
         level: u8,
-        line: Line<'a>,
+        line: Line<'t, 'a>,
     },
     Para {
-        lines: Vec<Line<'a>>,
+        lines: Lines<'t, 'a>,
     },
     List {
-        items: Vec<Item<'a>>,
+        items: Items<'t, 'a>,
     },
     Table {
         line: u32,
-        head: Vec<Vec<Seg<'a>>>,
-        rows: Vec<Row<'a>>,
+        head: Cells<'t, 'a>,
+        rows: Rows<'t, 'a>,
     },
     /// Quote text, line by line (metadata and legends only; never tasks).
     Quote {
-        lines: Vec<Line<'a>>,
+        lines: Lines<'t, 'a>,
     },
 }
 
 /// Byte offset → 1-based line number. Lookups mostly move forward, so a cursor walks
 /// the table and falls back to a binary search when asked about an earlier offset.
-struct Lines {
+struct LineStarts {
     starts: Vec<usize>,
     cursor: std::cell::Cell<usize>,
     /// Line number of the text's first line, less one (a piece of a larger file).
     base: u32,
 }
 
-impl Lines {
+impl LineStarts {
     fn new(text: &str, first_line: u32) -> Self {
         let mut starts = Vec::with_capacity(text.len() / 40 + 1);
         starts.push(0);
         starts.extend(memchr::memchr_iter(b'\n', text.as_bytes()).map(|i| i + 1));
-        Lines {
+        LineStarts {
             starts,
             cursor: std::cell::Cell::new(0),
             base: first_line.saturating_sub(1),
@@ -157,14 +406,21 @@ impl Lines {
     }
 }
 
-enum Frame<'a> {
-    Item(Item<'a>),
-    List(Vec<Item<'a>>),
-    Quote(Vec<Line<'a>>),
+enum Frame {
+    Item {
+        line: u32,
+        checkbox: Option<bool>,
+        lines: R,
+        /// Where its child blocks start on the kid stack.
+        kids_from: usize,
+    },
+    /// Where its items start on the item stack.
+    List(usize),
+    Quote(Vec<LineRec>),
     Table {
         line: u32,
-        head: Vec<Vec<Seg<'a>>>,
-        rows: Vec<Row<'a>>,
+        head: R,
+        rows_from: u32,
     },
 }
 
@@ -180,60 +436,86 @@ enum Sink {
     None,
     /// Lines of a heading, paragraph or item.
     Lines,
-    Cell,
+    /// A table cell, whose segments start at this index.
+    Cell(usize),
 }
 
 /// All top-level blocks of `text`, in order.
 #[cfg(test)]
-pub fn parse(text: &str) -> Vec<Block<'_>> {
-    let mut out = Vec::new();
-    parse_with(text, |b| out.push(b));
-    out
+pub fn parse(text: &str) -> Tree<'_> {
+    let mut tree = Tree::default();
+    parse_piece_into(text, 1, &mut tree);
+    tree
 }
 
 /// Top-level blocks of `text`, each handed to `emit` as soon as it is complete.
-pub fn parse_with<'a>(text: &'a str, emit: impl FnMut(Block<'a>)) {
+pub fn parse_with<'a>(text: &'a str, emit: impl FnMut(Block<'_, 'a>)) {
     parse_piece(text, 1, emit);
 }
 
 /// Top-level blocks of `text`, a piece of a file starting at line `first_line`, each
-/// handed to `emit` as soon as it is complete. Returns false when the piece ends inside
-/// a top-level fenced code or HTML block (one that only its end closed): the piece
-/// after it would then have been read as code, so the file must be read whole.
-pub fn parse_piece<'a>(text: &'a str, first_line: u32, mut emit: impl FnMut(Block<'a>)) -> bool {
+/// handed to `emit` as soon as it is complete (and forgotten after it). Returns false
+/// when the piece ends inside a top-level fenced code or HTML block (one that only its
+/// end closed): the piece after it would then have been read as code, so the file must
+/// be read whole.
+pub fn parse_piece<'a>(
+    text: &'a str,
+    first_line: u32,
+    mut emit: impl FnMut(Block<'_, 'a>),
+) -> bool {
+    let mut tree = Tree::default();
+    read(
+        text,
+        first_line,
+        &mut tree,
+        &mut |tree: &mut Tree<'a>, id| {
+            emit(tree.block(id));
+            tree.clear();
+        },
+    )
+}
+
+/// [`parse_piece`], keeping every top-level block in `tree` (see [`Tree::top_blocks`]).
+pub fn parse_piece_into<'a>(text: &'a str, first_line: u32, tree: &mut Tree<'a>) -> bool {
+    tree.clear();
+    read(text, first_line, tree, &mut |tree: &mut Tree<'a>, id| {
+        tree.top.push(id)
+    })
+}
+
+/// What the reader keeps besides the tree: open frames and the nodes of unfinished
+/// lists and items (each list's items and each item's children end up side by side).
+#[derive(Default)]
+struct Stacks {
+    frames: Vec<Frame>,
+    /// Items of open lists.
+    items: Vec<ItemRec>,
+    /// Child blocks of open items.
+    kids: Vec<BlockId>,
+    /// Lines being collected (a heading, a paragraph or an item's text).
+    cur: Vec<LineRec>,
+}
+
+fn read<'a>(
+    text: &'a str,
+    first_line: u32,
+    tree: &mut Tree<'a>,
+    top: &mut dyn FnMut(&mut Tree<'a>, BlockId),
+) -> bool {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_TASKLISTS);
     opts.insert(Options::ENABLE_STRIKETHROUGH);
-    let lines_of = Lines::new(text, first_line);
+    let lines_of = LineStarts::new(text, first_line);
     // A top-level raw block (code, HTML) that the end of the text closed.
     let mut open_at_end = false;
 
-    let mut stack: Vec<Frame> = Vec::new();
-    // Inline content being collected.
-    let mut cur: Vec<Line> = Vec::new();
-    let mut cell: Vec<Seg> = Vec::new();
+    let mut st = Stacks::default();
     let mut sink = Sink::None;
     let mut heading_level = 0u8;
     let mut skip_depth = 0usize; // inside code blocks / HTML / footnotes
     let mut strike = 0usize;
     let mut line_letters = (0usize, 0usize); // (struck letters, reserved) on the line
-    let mut row_line = 0u32;
-
-    fn push_block<'a>(stack: &mut [Frame<'a>], out: &mut impl FnMut(Block<'a>), b: Block<'a>) {
-        match stack.last_mut() {
-            Some(Frame::Item(item)) => item.children.push(b),
-            Some(Frame::Quote(_)) | Some(Frame::Table { .. }) | Some(Frame::List(_)) => {}
-            None => out(b),
-        }
-    }
-
-    fn close_line(cur: &mut [Line], letters: &mut (usize, usize)) {
-        if let Some(l) = cur.last_mut() {
-            l.struck = all_struck(l, letters.0);
-        }
-        *letters = (0, 0);
-    }
 
     for (ev, range) in Parser::new_ext(text, opts).into_offset_iter() {
         if skip_depth > 0 {
@@ -247,7 +529,7 @@ pub fn parse_piece<'a>(text: &'a str, first_line: u32, mut emit: impl FnMut(Bloc
                 | Event::End(TagEnd::FootnoteDefinition)
                 | Event::End(TagEnd::MetadataBlock(_)) => {
                     skip_depth -= 1;
-                    if skip_depth == 0 && stack.is_empty() && range.end >= text.len() {
+                    if skip_depth == 0 && st.frames.is_empty() && range.end >= text.len() {
                         open_at_end = true;
                     }
                 }
@@ -263,136 +545,155 @@ pub fn parse_piece<'a>(text: &'a str, first_line: u32, mut emit: impl FnMut(Bloc
                 | Tag::MetadataBlock(_) => skip_depth = 1,
                 Tag::Heading { level, .. } => {
                     heading_level = level as u8;
-                    cur.clear();
-                    cur.push(Line {
-                        line: lines_of.at(range.start),
-                        ..Line::default()
-                    });
+                    st.cur.clear();
+                    st.cur.push(new_line(tree, lines_of.at(range.start)));
                     sink = Sink::Lines;
                 }
                 Tag::Paragraph => {
-                    let in_item_text = matches!(stack.last(), Some(Frame::Item(it)) if it.lines.is_empty() && it.children.is_empty());
+                    let in_item_text = matches!(st.frames.last(), Some(&Frame::Item { lines, kids_from, .. }) if lines.0 == lines.1 && st.kids.len() == kids_from);
                     if in_item_text {
-                        cur.retain(|l| !l.segs.is_empty());
+                        st.cur.retain(|l| l.segs.0 != l.segs.1);
                     } else {
-                        cur.clear();
+                        st.cur.clear();
                     }
-                    cur.push(Line {
-                        line: lines_of.at(range.start),
-                        ..Line::default()
-                    });
+                    st.cur.push(new_line(tree, lines_of.at(range.start)));
                     sink = Sink::Lines;
                 }
                 Tag::List(_) => {
-                    flush_item_text(&mut stack, &mut cur, &mut sink, &mut line_letters);
-                    stack.push(Frame::List(Vec::new()));
+                    flush_item_text(tree, &mut st, &mut sink, &mut line_letters);
+                    st.frames.push(Frame::List(st.items.len()));
                 }
                 Tag::Item => {
                     let line = lines_of.at(range.start);
-                    stack.push(Frame::Item(Item {
+                    st.frames.push(Frame::Item {
                         line,
                         checkbox: None,
-                        lines: Vec::new(),
-                        children: Vec::new(),
-                    }));
-                    cur.clear();
-                    cur.push(Line {
-                        line,
-                        ..Line::default()
+                        lines: (0, 0),
+                        kids_from: st.kids.len(),
                     });
+                    st.cur.clear();
+                    st.cur.push(new_line(tree, line));
                     sink = Sink::Lines;
                 }
                 Tag::BlockQuote(_) => {
-                    flush_item_text(&mut stack, &mut cur, &mut sink, &mut line_letters);
-                    stack.push(Frame::Quote(Vec::new()));
+                    flush_item_text(tree, &mut st, &mut sink, &mut line_letters);
+                    st.frames.push(Frame::Quote(Vec::new()));
                 }
                 Tag::Table(_) => {
-                    flush_item_text(&mut stack, &mut cur, &mut sink, &mut line_letters);
-                    stack.push(Frame::Table {
+                    flush_item_text(tree, &mut st, &mut sink, &mut line_letters);
+                    let at = tree.cells.len() as u32;
+                    st.frames.push(Frame::Table {
                         line: lines_of.at(range.start),
-                        head: Vec::new(),
-                        rows: Vec::new(),
+                        head: (at, at),
+                        rows_from: tree.rows.len() as u32,
                     });
                 }
-                Tag::TableHead => row_line = lines_of.at(range.start),
                 Tag::TableRow => {
-                    row_line = lines_of.at(range.start);
-                    if let Some(Frame::Table { rows, .. }) = stack.last_mut() {
-                        rows.push(Row {
-                            line: row_line,
+                    if let Some(Frame::Table { .. }) = st.frames.last() {
+                        let at = tree.cells.len() as u32;
+                        tree.rows.push(RowRec {
+                            line: lines_of.at(range.start),
                             written: count_cells(&text[range.clone()]),
-                            cells: Vec::new(),
+                            cells: (at, at),
                         });
                     }
                 }
-                Tag::TableCell => {
-                    cell.clear();
-                    sink = Sink::Cell;
-                }
+                Tag::TableCell => sink = Sink::Cell(tree.segs.len()),
                 Tag::Strikethrough => strike += 1,
                 _ => {}
             },
             Event::End(end) => match end {
                 TagEnd::Heading(_) => {
-                    close_line(&mut cur, &mut line_letters);
-                    let line = cur.pop().unwrap_or_default();
-                    cur.clear();
+                    close_line(tree, &mut st.cur, &mut line_letters);
+                    let line = st.cur.pop().unwrap_or_default();
+                    st.cur.clear();
                     sink = Sink::None;
-                    push_block(
-                        &mut stack,
-                        &mut emit,
-                        Block::Heading {
-                            level: heading_level,
-                            line,
-                        },
-                    );
+                    tree.lines.push(line);
+                    let line = tree.lines.len() as u32 - 1;
+                    let b = BlockRec::Heading {
+                        level: heading_level,
+                        line,
+                    };
+                    add_block(tree, &mut st, top, b);
                 }
                 TagEnd::Paragraph => {
-                    close_line(&mut cur, &mut line_letters);
+                    close_line(tree, &mut st.cur, &mut line_letters);
                     sink = Sink::None;
-                    match stack.last_mut() {
-                        Some(Frame::Item(item))
-                            if item.lines.is_empty() && item.children.is_empty() =>
-                        {
-                            item.lines = std::mem::take(&mut cur);
+                    match st.frames.last_mut() {
+                        Some(Frame::Item {
+                            lines, kids_from, ..
+                        }) if lines.0 == lines.1 && st.kids.len() == *kids_from => {
+                            *lines = Tree::append(&mut tree.lines, &st.cur);
+                            st.cur.clear();
                         }
-                        Some(Frame::Quote(lines)) => lines.append(&mut cur),
+                        Some(Frame::Quote(lines)) => lines.append(&mut st.cur),
                         _ => {
-                            let lines = std::mem::take(&mut cur);
-                            push_block(&mut stack, &mut emit, Block::Para { lines });
+                            let lines = Tree::append(&mut tree.lines, &st.cur);
+                            st.cur.clear();
+                            add_block(tree, &mut st, top, BlockRec::Para { lines });
                         }
                     }
                 }
                 TagEnd::Item => {
-                    flush_item_text(&mut stack, &mut cur, &mut sink, &mut line_letters);
-                    if let Some(Frame::Item(item)) = stack.pop() {
-                        if let Some(Frame::List(items)) = stack.last_mut() {
-                            items.push(item);
+                    flush_item_text(tree, &mut st, &mut sink, &mut line_letters);
+                    if let Some(Frame::Item {
+                        line,
+                        checkbox,
+                        lines,
+                        kids_from,
+                    }) = st.frames.pop()
+                    {
+                        let kids = Tree::append(&mut tree.kids, &st.kids[kids_from..]);
+                        st.kids.truncate(kids_from);
+                        if let Some(Frame::List(_)) = st.frames.last() {
+                            st.items.push(ItemRec {
+                                line,
+                                checkbox,
+                                lines,
+                                kids,
+                            });
                         }
                     }
                     sink = Sink::None;
                 }
                 TagEnd::List(_) => {
-                    if let Some(Frame::List(items)) = stack.pop() {
-                        push_block(&mut stack, &mut emit, Block::List { items });
+                    if let Some(Frame::List(from)) = st.frames.pop() {
+                        let items = Tree::append(&mut tree.items, &st.items[from..]);
+                        st.items.truncate(from);
+                        add_block(tree, &mut st, top, BlockRec::List { items });
                     }
                 }
                 TagEnd::BlockQuote(_) => {
-                    if let Some(Frame::Quote(lines)) = stack.pop() {
-                        push_block(&mut stack, &mut emit, Block::Quote { lines });
+                    if let Some(Frame::Quote(lines)) = st.frames.pop() {
+                        let lines = Tree::append(&mut tree.lines, &lines);
+                        add_block(tree, &mut st, top, BlockRec::Quote { lines });
                     }
                 }
                 TagEnd::Table => {
-                    if let Some(Frame::Table { line, head, rows }) = stack.pop() {
-                        push_block(&mut stack, &mut emit, Block::Table { line, head, rows });
+                    if let Some(Frame::Table {
+                        line,
+                        head,
+                        rows_from,
+                    }) = st.frames.pop()
+                    {
+                        let rows = (rows_from, tree.rows.len() as u32);
+                        add_block(tree, &mut st, top, BlockRec::Table { line, head, rows });
                     }
                 }
                 TagEnd::TableCell => {
-                    let c = std::mem::take(&mut cell);
-                    if let Some(Frame::Table { head, rows, .. }) = stack.last_mut() {
-                        match rows.last_mut() {
-                            Some(r) => r.cells.push(c),
-                            None => head.push(c),
+                    if let Sink::Cell(from) = sink {
+                        if let Some(Frame::Table {
+                            head, rows_from, ..
+                        }) = st.frames.last_mut()
+                        {
+                            tree.cells
+                                .push(CellRec((from as u32, tree.segs.len() as u32)));
+                            let end = tree.cells.len() as u32;
+                            let in_rows = tree.rows.len() as u32 > *rows_from;
+                            match tree.rows.last_mut() {
+                                Some(r) if in_rows => r.cells.1 = end,
+                                _ => head.1 = end,
+                            }
                         }
                     }
                     sink = Sink::None;
@@ -405,42 +706,80 @@ pub fn parse_piece<'a>(text: &'a str, first_line: u32, mut emit: impl FnMut(Bloc
                 if strike > 0 {
                     line_letters.0 += t.chars().filter(|c| c.is_alphanumeric()).count();
                 }
-                push_text(text, &mut sink, &mut cur, &mut cell, Seg::Text(cow(t)));
+                push_text(text, tree, &sink, &mut st.cur, Seg::Text(cow(t)));
             }
-            Event::Code(c) => push_text(text, &mut sink, &mut cur, &mut cell, Seg::Code(cow(c))),
+            Event::Code(c) => push_text(text, tree, &sink, &mut st.cur, Seg::Code(cow(c))),
             Event::InlineHtml(h) | Event::Html(h)
-                if matches!(sink, Sink::Cell)
+                if matches!(sink, Sink::Cell(_))
                     && h.trim().to_ascii_lowercase().starts_with("<br") =>
             {
-                cell.push(Seg::Text(Cow::Borrowed("\n")));
+                tree.segs.push(Seg::Text(Cow::Borrowed("\n")));
             }
-            Event::SoftBreak | Event::HardBreak => {
-                if let Sink::Lines = sink {
-                    close_line(&mut cur, &mut line_letters);
-                    cur.push(Line {
-                        line: lines_of.at(range.end),
-                        ..Line::default()
-                    });
-                } else if let Sink::Cell = sink {
-                    cell.push(Seg::Text(Cow::Borrowed("\n")));
+            Event::SoftBreak | Event::HardBreak => match sink {
+                Sink::Lines => {
+                    close_line(tree, &mut st.cur, &mut line_letters);
+                    st.cur.push(new_line(tree, lines_of.at(range.end)));
                 }
-            }
+                Sink::Cell(_) => tree.segs.push(Seg::Text(Cow::Borrowed("\n"))),
+                Sink::None => {}
+            },
             Event::TaskListMarker(done) => {
-                if let Some(Frame::Item(item)) = stack.last_mut() {
-                    item.checkbox = Some(done);
+                if let Some(Frame::Item { checkbox, .. }) = st.frames.last_mut() {
+                    *checkbox = Some(done);
                 }
             }
             _ => {}
         }
     }
     // Unclosed frames cannot happen with pulldown-cmark, but never lose content.
-    while let Some(f) = stack.pop() {
-        if let Frame::List(items) = f {
-            emit(Block::List { items });
+    while let Some(f) = st.frames.pop() {
+        if let Frame::List(from) = f {
+            let items = Tree::append(&mut tree.items, &st.items[from..]);
+            st.items.truncate(from);
+            let id = tree.push_block(BlockRec::List { items });
+            top(tree, id);
         }
     }
-    let _ = row_line;
     !open_at_end
+}
+
+/// A new line with no segments yet (they are added at the end of the tree's).
+fn new_line(tree: &Tree, line: u32) -> LineRec {
+    let at = tree.segs.len() as u32;
+    LineRec {
+        line,
+        struck: false,
+        segs: (at, at),
+    }
+}
+
+/// A finished block goes to the open item holding it, or out when at the top.
+fn add_block<'a>(
+    tree: &mut Tree<'a>,
+    st: &mut Stacks,
+    top: &mut dyn FnMut(&mut Tree<'a>, BlockId),
+    b: BlockRec,
+) {
+    match st.frames.last() {
+        Some(Frame::Item { .. }) => {
+            let id = tree.push_block(b);
+            st.kids.push(id);
+        }
+        Some(Frame::Quote(_)) | Some(Frame::Table { .. }) | Some(Frame::List(_)) => {}
+        None => {
+            // (Lines left from it are never read again: every block start clears them.)
+            st.cur.clear();
+            let id = tree.push_block(b);
+            top(tree, id);
+        }
+    }
+}
+
+fn close_line(tree: &Tree, cur: &mut [LineRec], letters: &mut (usize, usize)) {
+    if let Some(l) = cur.last_mut() {
+        l.struck = all_struck(slice(&tree.segs, l.segs), letters.0);
+    }
+    *letters = (0, 0);
 }
 
 /// Where `text` can be cut into pieces of at least `target` bytes that parse alone to
@@ -529,14 +868,11 @@ fn has_link_definition(text: &str) -> bool {
 }
 
 /// Every letter of the line was struck through, given how many struck letters were seen.
-fn all_struck(line: &Line, struck: usize) -> bool {
+fn all_struck(segs: &[Seg], struck: usize) -> bool {
     struck > 0
-        && line
-            .segs
+        && segs
             .iter()
-            .map(|s| match s {
-                Seg::Text(t) | Seg::Code(t) => t.chars().filter(|c| c.is_alphanumeric()).count(),
-            })
+            .map(|s| s.as_str().chars().filter(|c| c.is_alphanumeric()).count())
             .sum::<usize>()
             == struck
 }
@@ -562,19 +898,23 @@ fn count_cells(row: &str) -> usize {
 
 /// A tight list item's text arrives without a paragraph: store it when the item's first
 /// nested block starts or the item ends.
-fn flush_item_text<'a>(
-    stack: &mut [Frame<'a>],
-    cur: &mut Vec<Line<'a>>,
+fn flush_item_text(
+    tree: &mut Tree,
+    st: &mut Stacks,
     sink: &mut Sink,
     letters: &mut (usize, usize),
 ) {
-    if let Some(Frame::Item(item)) = stack.last_mut() {
-        if item.lines.is_empty() && item.children.is_empty() && matches!(sink, Sink::Lines) {
-            if let Some(l) = cur.last_mut() {
-                l.struck = all_struck(l, letters.0);
+    if let Some(Frame::Item {
+        lines, kids_from, ..
+    }) = st.frames.last_mut()
+    {
+        if lines.0 == lines.1 && st.kids.len() == *kids_from && matches!(sink, Sink::Lines) {
+            if let Some(l) = st.cur.last_mut() {
+                l.struck = all_struck(slice(&tree.segs, l.segs), letters.0);
             }
-            item.lines = std::mem::take(cur);
-            item.lines.retain(|l| !l.segs.is_empty());
+            st.cur.retain(|l| l.segs.0 != l.segs.1);
+            *lines = Tree::append(&mut tree.lines, &st.cur);
+            st.cur.clear();
         }
     }
     *letters = (0, 0);
@@ -583,32 +923,47 @@ fn flush_item_text<'a>(
 
 fn push_text<'a>(
     src: &'a str,
-    sink: &mut Sink,
-    cur: &mut [Line<'a>],
-    cell: &mut Vec<Seg<'a>>,
+    tree: &mut Tree<'a>,
+    sink: &Sink,
+    cur: &mut [LineRec],
     seg: Seg<'a>,
 ) {
-    let target = match sink {
+    let from = match sink {
         Sink::None => return,
-        Sink::Lines => match cur.last_mut() {
-            Some(l) => &mut l.segs,
-            None => return,
-        },
-        Sink::Cell => cell,
+        Sink::Lines => {
+            let Some(l) = cur.last_mut() else {
+                return;
+            };
+            if l.segs.1 as usize != tree.segs.len() {
+                // Never happens (a line's segments arrive together); keep them together
+                // anyway by moving the line's earlier ones to the end.
+                let moved: Vec<Seg<'a>> = slice(&tree.segs, l.segs).to_vec();
+                let at = tree.segs.len() as u32;
+                tree.segs.extend(moved);
+                l.segs = (at, tree.segs.len() as u32);
+            }
+            l.segs.0 as usize
+        }
+        Sink::Cell(from) => *from,
     };
     // pulldown-cmark splits text at special characters; join neighbours back.
-    if let (Some(Seg::Text(prev)), Seg::Text(next)) = (target.last_mut(), &seg) {
-        // Neighbours in the source (most splits) stay one borrowed slice.
-        if let (Cow::Borrowed(p), Cow::Borrowed(n)) = (&*prev, next) {
-            if let Some(joined) = adjacent(src, p, n) {
-                *prev = Cow::Borrowed(joined);
-                return;
+    if tree.segs.len() > from {
+        if let (Some(Seg::Text(prev)), Seg::Text(next)) = (tree.segs.last_mut(), &seg) {
+            // Neighbours in the source (most splits) stay one borrowed slice.
+            if let (Cow::Borrowed(p), Cow::Borrowed(n)) = (&*prev, next) {
+                if let Some(joined) = adjacent(src, p, n) {
+                    *prev = Cow::Borrowed(joined);
+                    return;
+                }
             }
+            prev.to_mut().push_str(next);
+            return;
         }
-        prev.to_mut().push_str(next);
-        return;
     }
-    target.push(seg);
+    tree.segs.push(seg);
+    if let (Sink::Lines, Some(l)) = (sink, cur.last_mut()) {
+        l.segs.1 = tree.segs.len() as u32;
+    }
 }
 
 /// `a` followed directly by `b`, when both are slices of `src` and `b` starts where `a`
@@ -628,17 +983,30 @@ mod tests {
     #[test]
     fn list_items_keep_lines_and_markers() {
         let md = "# T\n\n- [x] 1.1 done\n  - DoD: ok\n- [~] 1.2 wip\n  cont line\n";
-        let blocks = parse(md);
-        assert!(matches!(blocks[0], Block::Heading { level: 1, .. }));
-        let Block::List { items } = &blocks[1] else {
+        let tree = parse(md);
+        let blocks = tree.top_blocks();
+        assert!(matches!(
+            blocks.get(0),
+            Some(Block::Heading { level: 1, .. })
+        ));
+        let Some(Block::List { items }) = blocks.get(1) else {
             panic!("list expected")
         };
-        assert_eq!(items[0].checkbox, Some(true));
-        assert_eq!(items[0].line, 3);
-        assert_eq!(items[1].checkbox, None);
-        assert_eq!(items[1].lines.len(), 2);
-        assert_eq!(items[1].lines[1].line, 6);
-        assert_eq!(items[1].lines[0].text(), "[~] 1.2 wip");
+        let (first, second) = (items.get(0).unwrap(), items.get(1).unwrap());
+        assert_eq!(first.checkbox, Some(true));
+        assert_eq!(first.line, 3);
+        // The nested field list is the first item's child.
+        let Some(Block::List { items: nested }) = first.children.first() else {
+            panic!("nested list expected")
+        };
+        assert_eq!(
+            nested.first().unwrap().lines.first().unwrap().text(),
+            "DoD: ok"
+        );
+        assert_eq!(second.checkbox, None);
+        assert_eq!(second.lines.len(), 2);
+        assert_eq!(second.lines.get(1).unwrap().line, 6);
+        assert_eq!(second.lines.first().unwrap().text(), "[~] 1.2 wip");
     }
 
     #[test]
@@ -657,25 +1025,62 @@ mod tests {
     #[test]
     fn code_fences_are_dropped() {
         let md = "```\n- [ ] not a task\n```\n\n- [ ] 1 real\n";
-        let blocks = parse(md);
-        assert_eq!(blocks.len(), 1);
+        assert_eq!(parse(md).top_blocks().len(), 1);
     }
 
     #[test]
     fn table_cells_with_br_and_pipes() {
         let md = "| ID | 任务 |\n|---|---|\n| T1 | a<br>b \\| c |\n";
-        let blocks = parse(md);
-        let Block::Table { rows, head, .. } = &blocks[0] else {
+        let tree = parse(md);
+        let Some(Block::Table { rows, head, .. }) = tree.top_blocks().first() else {
             panic!("table expected")
         };
         assert_eq!(head.len(), 2);
-        assert_eq!(rows[0].line, 3);
-        let text: String = rows[0].cells[1]
-            .iter()
-            .map(|s| match s {
-                Seg::Text(t) | Seg::Code(t) => t.to_string(),
-            })
-            .collect();
-        assert_eq!(text, "a\nb | c");
+        let row = rows.first().unwrap();
+        assert_eq!(row.line, 3);
+        assert_eq!(segs_plain(row.cells.get(1).unwrap()), "a\nb | c");
+    }
+
+    #[test]
+    fn blocks_handed_out_one_by_one_match_the_kept_tree() {
+        // `parse_piece` forgets each top-level block after handing it out; the tree
+        // kept whole reads the same.
+        let md = "# A\n\n- [ ] 1 one\n  - [x] 1.1 sub\n    - DoD：`x.ts` ok\n\n> 状态：进行中\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\npara *em* `c`\nnext\n";
+        fn show(b: Block) -> String {
+            match b {
+                Block::Heading { level, line } => format!("H{level}:{}", line.text()),
+                Block::Para { lines } | Block::Quote { lines } => lines
+                    .iter()
+                    .map(|l| format!("{}:{}|", l.line, l.text()))
+                    .collect(),
+                Block::List { items } => items
+                    .iter()
+                    .map(|i| {
+                        let own: String = i.lines.iter().map(|l| l.text().into_owned()).collect();
+                        let kids: String = i.children.iter().map(show).collect();
+                        format!("[{}:{:?}:{own}({kids})]", i.line, i.checkbox)
+                    })
+                    .collect(),
+                Block::Table { line, head, rows } => format!(
+                    "T{line}:{}:{}",
+                    head.len(),
+                    rows.iter()
+                        .map(|r| r.cells.iter().map(segs_text).collect::<Vec<_>>().join("/"))
+                        .collect::<Vec<_>>()
+                        .join(";")
+                ),
+            }
+        }
+        let mut one_by_one = Vec::new();
+        parse_with(md, |b| one_by_one.push(show(b)));
+        let tree = parse(md);
+        let kept: Vec<String> = tree.top_blocks().iter().map(show).collect();
+        assert_eq!(one_by_one, kept);
+        assert_eq!(kept.len(), 5);
+        assert_eq!(
+            kept[1],
+            "[3:Some(false):1 one([4:Some(true):1.1 sub([5:None:DoD：`x.ts` ok()])])]"
+        );
+        assert_eq!(kept[4], "13:para em `c`|14:next|");
     }
 }

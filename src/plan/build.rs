@@ -2,7 +2,7 @@
 //! declared conflicts, following the conventions of PLAN_FORMAT.md. Cross-references
 //! (dependencies, ranges, subtask blocks) are recorded here and resolved in `resolve`.
 
-use super::blocks::{segs_plain, segs_text, Block, Item, Line, Row, Seg};
+use super::blocks::{segs_plain, segs_text, Block, Cells, Item, Items, Line, Lines, Rows, Seg};
 use super::lexicon::{self as lx, Field};
 use super::model::*;
 use std::borrow::Cow;
@@ -150,15 +150,15 @@ impl<'p> FileBuilder<'p> {
     pub fn block(&mut self, b: &Block) {
         {
             let pending = std::mem::replace(&mut self.pending, Pending::None);
-            match b {
-                Block::Heading { level, line } => self.heading(*level, line),
+            match *b {
+                Block::Heading { level, line } => self.heading(level, &line),
                 Block::Para { lines } => {
                     for l in lines {
-                        self.para_line(l);
+                        self.para_line(&l);
                     }
                 }
                 Block::List { items } => self.list(items, pending),
-                Block::Table { line, head, rows } => self.table(*line, head, rows, None),
+                Block::Table { line, head, rows } => self.table(line, head, rows, None),
                 Block::Quote { lines } => self.quote(lines),
             }
             self.seen_content |= matches!(
@@ -446,9 +446,9 @@ impl<'p> FileBuilder<'p> {
         true
     }
 
-    fn quote(&mut self, lines: &[Line]) {
+    fn quote(&mut self, lines: Lines) {
         for l in lines {
-            let text = plain(l);
+            let text = plain(&l);
             let t = text.trim();
             if self.legend_line(t) {
                 continue;
@@ -468,18 +468,18 @@ impl<'p> FileBuilder<'p> {
 
     // ---------------------------------------------------------------- lists
 
-    fn list(&mut self, items: &[Item], pending: Pending) {
+    fn list(&mut self, items: Items, pending: Pending) {
         for item in items {
             match &pending {
-                Pending::Criteria(section) => self.criteria_item(item, section),
+                Pending::Criteria(section) => self.criteria_item(&item, section),
                 Pending::SubtasksOf(id, line) => {
-                    if let Some(t) = self.marked_task(item, None, true) {
+                    if let Some(t) = self.marked_task(&item, None, true) {
                         self.deferred.parents.push((t, id.clone(), *line));
                     } else {
-                        self.top_item(item);
+                        self.top_item(&item);
                     }
                 }
-                Pending::None => self.top_item(item),
+                Pending::None => self.top_item(&item),
             }
         }
     }
@@ -489,7 +489,7 @@ impl<'p> FileBuilder<'p> {
             self.nested_top(item);
             return;
         };
-        let text = plain(first);
+        let text = plain(&first);
         match self.mode() {
             Mode::Criteria => {
                 let section = self
@@ -501,17 +501,17 @@ impl<'p> FileBuilder<'p> {
                 return;
             }
             Mode::Questions => {
-                let q: Vec<Cow<str>> = item.lines.iter().map(plain).collect();
+                let q: Vec<Cow<str>> = item.lines.iter().map(|l| plain(&l)).collect();
                 self.question(q.join(" ").trim(), None, QuestionSource::Section, item.line);
                 return;
             }
             Mode::Conflicts => {
-                self.declared_conflict(first);
+                self.declared_conflict(&first);
                 return;
             }
             Mode::Workstreams | Mode::Normal => {}
         }
-        if self.checkpoint(first) {
+        if self.checkpoint(&first) {
             return;
         }
         if item.checkbox.is_none() {
@@ -539,7 +539,7 @@ impl<'p> FileBuilder<'p> {
             for child in &item.children {
                 if let Block::List { items } = child {
                     for c in items {
-                        self.criteria_item(c, label);
+                        self.criteria_item(&c, label);
                     }
                 }
             }
@@ -557,10 +557,10 @@ impl<'p> FileBuilder<'p> {
             match child {
                 Block::List { items } => {
                     for c in items {
-                        self.top_item(c);
+                        self.top_item(&c);
                     }
                 }
-                Block::Table { line, head, rows } => self.table(*line, head, rows, None),
+                Block::Table { line, head, rows } => self.table(line, head, rows, None),
                 _ => {}
             }
         }
@@ -589,7 +589,7 @@ impl<'p> FileBuilder<'p> {
 
     fn criteria_item(&mut self, item: &Item, section: &str) {
         if let Some(first) = item.lines.first() {
-            let text = plain(first);
+            let text = plain(&first);
             let (status, rest) = match item.checkbox {
                 Some(true) => (Some(Status::Done), &*text),
                 Some(false) => (Some(Status::Pending), &*text),
@@ -608,7 +608,7 @@ impl<'p> FileBuilder<'p> {
         for child in &item.children {
             if let Block::List { items } = child {
                 for c in items {
-                    self.criteria_item(c, section);
+                    self.criteria_item(&c, section);
                 }
             }
         }
@@ -628,8 +628,8 @@ impl<'p> FileBuilder<'p> {
             Some(false) => (Status::Pending, true),
             None => {
                 // A text marker or a status emoji (before an id).
-                let marker = may_hold_marker(first).then(|| {
-                    let text = plain(first);
+                let marker = may_hold_marker(&first).then(|| {
+                    let text = plain(&first);
                     text_marker(&text).map(|(s, _)| s).or_else(|| {
                         lx::status_emoji_prefix(&text)
                             .filter(|(_, rest)| lx::leading_id(rest).is_some())
@@ -638,7 +638,7 @@ impl<'p> FileBuilder<'p> {
                 });
                 match marker.flatten() {
                     Some(s) => (s, true),
-                    None if id_suffices && lead_id_of(first).is_some() => (Status::Pending, false),
+                    None if id_suffices && lead_id_of(&first).is_some() => (Status::Pending, false),
                     None => return None,
                 }
             }
@@ -647,7 +647,7 @@ impl<'p> FileBuilder<'p> {
             Some(p) => self.plan.tasks[p].track,
             None => self.group_for_new_task(),
         };
-        let (id, title) = id_and_title(first, item.checkbox.is_none());
+        let (id, title) = id_and_title(&first, item.checkbox.is_none());
         let t = self.new_task(id, &title, item.line, TaskForm::ListItem, parent, group);
         {
             let task = &mut self.plan.tasks[t];
@@ -657,22 +657,22 @@ impl<'p> FileBuilder<'p> {
                 task.status = Status::Dropped;
             }
         }
-        for l in &item.lines[1..] {
-            self.task_line(t, l);
+        for l in item.lines.skip(1) {
+            self.task_line(t, &l);
         }
         for child in &item.children {
             match child {
                 Block::List { items } => {
                     for c in items {
-                        self.child_item(t, c);
+                        self.child_item(t, &c);
                     }
                 }
                 Block::Para { lines } => {
                     for l in lines {
-                        self.task_line(t, l);
+                        self.task_line(t, &l);
                     }
                 }
-                Block::Table { line, head, rows } => self.table(*line, head, rows, Some(t)),
+                Block::Table { line, head, rows } => self.table(line, head, rows, Some(t)),
                 _ => {}
             }
         }
@@ -755,10 +755,10 @@ impl<'p> FileBuilder<'p> {
             return;
         };
         // A field label sits in the first text piece (emphasis is already flattened).
-        let text = first_text(first);
+        let text = first_text(&first);
         if let Some((field, _)) = lx::split_field(text) {
             for l in &item.lines {
-                self.task_line(t, l);
+                self.task_line(t, &l);
             }
             self.field_children(t, field, item);
             return;
@@ -767,20 +767,20 @@ impl<'p> FileBuilder<'p> {
             for child in &item.children {
                 if let Block::List { items } = child {
                     for c in items {
-                        self.criteria_item(c, text.trim_end_matches([':', '：']));
+                        self.criteria_item(&c, text.trim_end_matches([':', '：']));
                     }
                 }
             }
             return;
         }
         for l in &item.lines {
-            self.task_line(t, l);
+            self.task_line(t, &l);
         }
         // Nested checklists under a plain bullet are still subtasks.
         for child in &item.children {
             if let Block::List { items } = child {
                 for c in items {
-                    self.child_item(t, c);
+                    self.child_item(t, &c);
                 }
             }
         }
@@ -795,12 +795,12 @@ impl<'p> FileBuilder<'p> {
             for c in items {
                 match field {
                     Field::Subtasks => {
-                        if self.marked_task(c, Some(t), true).is_none() {
-                            self.child_item(t, c);
+                        if self.marked_task(&c, Some(t), true).is_none() {
+                            self.child_item(t, &c);
                         }
                     }
                     Field::Dod => {
-                        let s = c.lines.first().map(plain).unwrap_or_default();
+                        let s = c.lines.first().map(|l| plain(&l)).unwrap_or_default();
                         let mark = match c.checkbox {
                             Some(true) => "[x] ",
                             Some(false) => "[ ] ",
@@ -813,7 +813,7 @@ impl<'p> FileBuilder<'p> {
                             let line_text = l.text();
                             self.field_value(t, field, &line_text, l.line);
                         }
-                        self.field_children(t, field, c);
+                        self.field_children(t, field, &c);
                     }
                 }
             }
@@ -942,7 +942,7 @@ impl<'p> FileBuilder<'p> {
 
     // ---------------------------------------------------------------- tables
 
-    fn table(&mut self, line: u32, head: &[Vec<Seg>], rows: &[Row], parent: Option<usize>) {
+    fn table(&mut self, line: u32, head: Cells, rows: Rows, parent: Option<usize>) {
         let cols: Vec<Col> = head.iter().map(|c| column_of(&segs_plain(c))).collect();
         let find = |k: Col| cols.iter().position(|c| *c == k);
         let Some(id_col) = find(Col::Id) else {
@@ -970,10 +970,8 @@ impl<'p> FileBuilder<'p> {
                     ),
                 );
             }
-            let cell = |i: Option<usize>| -> &[Seg] {
-                i.and_then(|i| row.cells.get(i))
-                    .map_or(&[], |c| c.as_slice())
-            };
+            let cell =
+                |i: Option<usize>| -> &[Seg] { i.and_then(|i| row.cells.get(i)).unwrap_or(&[]) };
             let id_text = segs_plain(cell(Some(id_col)));
             let id_text = id_text
                 .trim()
@@ -1242,14 +1240,14 @@ fn trim_in_place(s: &mut String) {
 }
 
 /// The first text piece of a line (empty when the line starts with code).
-fn first_text<'l>(line: &'l Line) -> &'l str {
+fn first_text<'t>(line: &Line<'t, '_>) -> &'t str {
     match line.segs.first() {
         Some(Seg::Text(t)) => t,
         _ => "",
     }
 }
 
-fn plain<'l>(line: &'l Line) -> Cow<'l, str> {
+fn plain<'t>(line: &Line<'t, '_>) -> Cow<'t, str> {
     line.plain()
 }
 
@@ -1269,7 +1267,7 @@ fn is_none_word(v: &str) -> bool {
 /// first character after spaces is `[` or not ASCII. Other lines (most fields and
 /// notes) need not be joined into one text to know they hold neither.
 fn may_hold_marker(line: &Line) -> bool {
-    for seg in &line.segs {
+    for seg in line.segs {
         if let Some(c) = seg.as_str().trim_start().bytes().next() {
             return c == b'[' || !c.is_ascii();
         }

@@ -278,9 +278,7 @@ pub fn priority_token(text: &str) -> Option<Priority> {
 
 /// The first `P0`–`P3` standing as a word inside `text`.
 pub fn find_priority(text: &str) -> Option<Priority> {
-    if memchr::memchr2(b'P', b'p', text.as_bytes()).is_none() {
-        return None;
-    }
+    memchr::memchr2(b'P', b'p', text.as_bytes())?;
     words(text).find_map(priority_token)
 }
 

@@ -79,7 +79,7 @@ struct Piece<'a> {
 }
 
 /// A piece read by the helper: its blocks and whether it ended on a block boundary.
-type Read<'a> = (Vec<blocks::Block<'a>>, bool);
+type Read<'a> = (blocks::Tree<'a>, bool);
 
 /// What the builder and the helper share: the pieces after the first (once the helper
 /// has cut them), the pieces the helper has read, and whether it has stopped reading.
@@ -148,9 +148,9 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
         stopped: false,
     });
     let ready = Condvar::new();
-    // Blocks the builder is done with go back to the helper to be freed there, beside
-    // the rest of what it allocated, while the builder goes on.
-    let (spent, spent_rx) = mpsc::channel::<Vec<blocks::Block>>();
+    // Trees the builder is done with go back to the helper, which reads the next pieces
+    // into them (their vectors are already grown) and frees the rest at the end.
+    let (spent, spent_rx) = mpsc::channel::<blocks::Tree>();
 
     std::thread::scope(|scope| {
         scope.spawn(|| {
@@ -168,10 +168,10 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
                     let Some(p) = j.checked_sub(1).and_then(|k| rest.get(k)) else {
                         break;
                     };
-                    let mut out = Vec::new();
-                    let clean = blocks::parse_piece(p.text, p.first_line, |b| out.push(b));
+                    let mut tree = spent_rx.try_recv().unwrap_or_default();
+                    let clean = blocks::parse_piece_into(p.text, p.first_line, &mut tree);
                     if let Ok(mut s) = shared.lock() {
-                        s.read[j] = Some((out, clean));
+                        s.read[j] = Some((tree, clean));
                     }
                     ready.notify_all();
                 }
@@ -197,9 +197,9 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
                         blocks::parse_piece(p.text, p.first_line, |block| b.block(&block))
                     } else {
                         // `None` when the helper stopped without it (a bug): read whole.
-                        let (out, clean) = wait_for(&shared, &ready, |s| s.read[i].take())?;
-                        out.iter().for_each(|block| b.block(block));
-                        let _ = spent.send(out);
+                        let (tree, clean) = wait_for(&shared, &ready, |s| s.read[i].take())?;
+                        tree.top_blocks().iter().for_each(|block| b.block(&block));
+                        let _ = spent.send(tree);
                         clean
                     };
                     if !clean && !p.last {

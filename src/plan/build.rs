@@ -755,13 +755,19 @@ impl<'p> FileBuilder<'p> {
             return;
         };
         // A field label sits in the first text piece (emphasis is already flattened).
+        // The label is looked for once, in the whole line (as `task_line` would), and
+        // counts here when its colon is inside that first piece.
         let text = first_text(&first);
-        if let Some((field, _)) = lx::split_field(text) {
-            for l in &item.lines {
-                self.task_line(t, &l);
+        let whole = first.text();
+        if let Some((field, value, at)) = lx::split_field_at(&whole) {
+            if at < text.len() {
+                self.field_value(t, field, value, first.line);
+                for l in item.lines.skip(1) {
+                    self.task_line(t, &l);
+                }
+                self.field_children(t, field, item);
+                return;
             }
-            self.field_children(t, field, item);
-            return;
         }
         if lx::is_progress_label(text.trim_end_matches([':', '：'])) {
             for child in &item.children {

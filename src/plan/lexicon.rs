@@ -62,6 +62,11 @@ const LABELS: &[(&str, Field)] = &[
 /// A `Label（note）：value` line split into its field and value. Returns `None` when the
 /// text before the colon is not a known label.
 pub fn split_field(text: &str) -> Option<(Field, &str)> {
+    split_field_at(text).map(|(f, v, _)| (f, v))
+}
+
+/// [`split_field`], with the byte offset of the colon in `text`.
+pub fn split_field_at(text: &str) -> Option<(Field, &str, usize)> {
     let t = text.trim_start();
     // A label is at most 40 characters: stop looking for its colon after that, rather
     // than scan a long title to its end.
@@ -108,7 +113,7 @@ pub fn split_field(text: &str) -> Option<(Field, &str)> {
         })
         .map(|(_, f)| *f)?;
     let sep = t[colon..].chars().next().map_or(1, char::len_utf8);
-    Some((field, t[colon + sep..].trim()))
+    Some((field, t[colon + sep..].trim(), text.len() - t.len() + colon))
 }
 
 /// Sections whose checklists are criteria, not tasks.

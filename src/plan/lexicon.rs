@@ -512,10 +512,25 @@ pub fn inline_dependency_texts(text: &str) -> Vec<&str> {
 pub fn each_inline_dependency<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
     const ASCII_CUES: &[&str] = &["depends on", "depend on", "blocked by", "after"];
     const CJK_CUES: &[&str] = &["依赖", "前置", "需先完成", "需要先完成"];
+    // The bytes a cue can start with (`d`, `b`, `a` in either case; 依, 前, 需).
+    const STARTS: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut k = 0;
+        let bytes = *b"dDbBaA\xE4\xE5\xE9";
+        while k < bytes.len() {
+            t[bytes[k] as usize] = true;
+            k += 1;
+        }
+        t
+    };
     let b = text.as_bytes();
     let mut i = 0;
     // One pass: only positions whose byte can start a cue are examined.
     while i < b.len() {
+        match b[i..].iter().position(|&c| STARTS[c as usize]) {
+            Some(k) => i += k,
+            None => break,
+        }
         let cue_len = match b[i] {
             b'd' | b'D' | b'b' | b'B' | b'a' | b'A' => {
                 let word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();

@@ -47,7 +47,7 @@ pub fn finalize(plan: &mut Plan, deferred: Deferred, files: Option<&dyn FileInde
     let big = plan.tasks.len() >= PARALLEL_CHECKS_FROM;
     let (per_file, paths) = both(big, || IdIndex::build(plan), || paths_found(plan, files));
     report_duplicates(plan, &per_file.duplicates);
-    resolve_deps(plan, &deferred, &per_file);
+    resolve_deps(plan, &deferred, &per_file, big);
     resolve_checkpoints(plan, &deferred, &per_file);
     derive_statuses(plan);
     let (cycles, disagreements) = both(big, || cycles_found(plan), || disagreements_found(plan));
@@ -381,8 +381,29 @@ fn unknown(plan: &mut Plan, span: Span, id: &str) {
     );
 }
 
-fn resolve_deps(plan: &mut Plan, d: &Deferred, ids: &IdIndex) {
-    for (t, range, line) in &d.deps {
+fn resolve_deps(plan: &mut Plan, d: &Deferred, ids: &IdIndex, parallel: bool) {
+    // The lookups only read the plan: a large plan's are made on two threads first,
+    // then applied in order (ranges, which may report, are expanded in the loop).
+    let found = {
+        let plan: &Plan = plan;
+        let look = |deps: &[(usize, std::ops::Range<usize>, u32)]| -> Vec<Option<usize>> {
+            deps.iter()
+                .map(|(t, range, _)| {
+                    let id = &d.dep_ids[range.clone()];
+                    if id.contains('~') {
+                        None
+                    } else {
+                        lookup(plan, ids, plan.tasks[*t].span.file, id)
+                    }
+                })
+                .collect()
+        };
+        let (a, b) = d.deps.split_at(d.deps.len() / 2);
+        let (mut first, second) = both(parallel, || look(a), || look(b));
+        first.extend(second);
+        first
+    };
+    for ((t, range, line), found) in d.deps.iter().zip(found) {
         let (t, line) = (*t, *line);
         let id = &d.dep_ids[range.clone()];
         let file = plan.tasks[t].span.file;
@@ -397,7 +418,7 @@ fn resolve_deps(plan: &mut Plan, d: &Deferred, ids: &IdIndex) {
                     add(plan, x);
                 }
             }
-            None => match lookup(plan, ids, file, id) {
+            None => match found {
                 Some(x) => add(plan, x),
                 None => unknown(plan, Span { file, line }, id),
             },

@@ -67,53 +67,74 @@ pub fn split_field(text: &str) -> Option<(Field, &str)> {
 
 /// [`split_field`], with the byte offset of the colon in `text`.
 pub fn split_field_at(text: &str) -> Option<(Field, &str, usize)> {
-    let t = text.trim_start();
-    // A label is at most 40 characters: stop looking for its colon after that, rather
-    // than scan a long title to its end.
-    // (A letter as the 41st character makes the trimmed label too long.)
+    let t = trim_start(text);
     let b = t.as_bytes();
-    let mut colon = None;
-    let mut n = 0; // characters before `i`
-    for (i, &c) in b.iter().enumerate() {
-        if c & 0xC0 == 0x80 {
-            continue; // inside a character
+    // The first colon, ASCII or full-width (`：` is EF BC 9A; 0x9A alone is also a
+    // continuation byte of other characters).
+    let mut from = 0;
+    let colon = loop {
+        let i = from + memchr::memchr2(b':', 0x9A, &b[from..])?;
+        if b[i] == b':' {
+            break i;
         }
-        if c == b':' || (c == 0xEF && b[i + 1..].starts_with(&[0xBC, 0x9A])) {
-            colon = Some(i);
-            break;
+        if i >= 2 && b[i - 2] == 0xEF && b[i - 1] == 0xBC {
+            break i - 2;
         }
-        if n >= 40 {
-            let space = if c.is_ascii() {
-                c.is_ascii_whitespace() || c == 0x0b
-            } else {
-                t[i..].chars().next().is_some_and(char::is_whitespace)
-            };
-            if !space {
-                return None;
-            }
-        }
-        n += 1;
+        from = i + 1;
+    };
+    // A label is at most 40 characters: a letter as the 41st character or later before
+    // the colon makes the trimmed label too long.
+    if colon > 40
+        && t[..colon]
+            .chars()
+            .skip(40)
+            .any(|c| !c.is_whitespace())
+    {
+        return None;
     }
-    let colon = colon?;
-    let head = t[..colon].trim();
+    let head = trim(&t[..colon]);
     if head.is_empty() {
         return None;
     }
     // Drop a parenthesised label note: `As-built（实现入口）`.
-    let label = match head.find(['(', '（']) {
-        Some(p) if head.ends_with([')', '）']) => head[..p].trim(),
+    let open = head
+        .bytes()
+        .enumerate()
+        .position(|(i, c)| c == b'(' || (c == 0xEF && head.as_bytes()[i + 1..].starts_with(&[0xBC, 0x88])));
+    let label = match open {
+        Some(p) if head.ends_with([')', '）']) => trim(&head[..p]),
         _ => head,
     };
-    // Labels are lower case; compare without allocating, first bytes first.
-    let first = label.bytes().next()?.to_ascii_lowercase();
+    // Labels are lower case (Chinese ones have no case): compare a lower-cased copy.
+    let mut buf = [0u8; 24];
+    let lower = buf.get_mut(..label.len())?;
+    for (d, s) in lower.iter_mut().zip(label.bytes()) {
+        *d = s.to_ascii_lowercase();
+    }
     let field = LABELS
         .iter()
-        .find(|(l, _)| {
-            l.len() == label.len() && l.as_bytes()[0] == first && l.eq_ignore_ascii_case(label)
-        })
+        .find(|(l, _)| l.as_bytes() == &*lower)
         .map(|(_, f)| *f)?;
-    let sep = t[colon..].chars().next().map_or(1, char::len_utf8);
-    Some((field, t[colon + sep..].trim(), text.len() - t.len() + colon))
+    let sep = if b[colon] == b':' { 1 } else { '：'.len_utf8() };
+    Some((field, trim(&t[colon + sep..]), text.len() - t.len() + colon))
+}
+
+/// `str::trim`, answering at once for text that starts and ends with a visible ASCII
+/// character (most field values and labels).
+pub fn trim(s: &str) -> &str {
+    match (s.as_bytes().first(), s.as_bytes().last()) {
+        (Some(a), Some(z)) if a.is_ascii_graphic() && z.is_ascii_graphic() => s,
+        _ => s.trim(),
+    }
+}
+
+/// `str::trim_start`, answering at once for text that starts with a visible ASCII
+/// character.
+pub fn trim_start(s: &str) -> &str {
+    match s.as_bytes().first() {
+        Some(a) if a.is_ascii_graphic() => s,
+        _ => s.trim_start(),
+    }
 }
 
 /// Sections whose checklists are criteria, not tasks.

@@ -84,12 +84,7 @@ pub fn split_field_at(text: &str) -> Option<(Field, &str, usize)> {
     };
     // A label is at most 40 characters: a letter as the 41st character or later before
     // the colon makes the trimmed label too long.
-    if colon > 40
-        && t[..colon]
-            .chars()
-            .skip(40)
-            .any(|c| !c.is_whitespace())
-    {
+    if colon > 40 && t[..colon].chars().skip(40).any(|c| !c.is_whitespace()) {
         return None;
     }
     let head = trim(&t[..colon]);
@@ -97,10 +92,9 @@ pub fn split_field_at(text: &str) -> Option<(Field, &str, usize)> {
         return None;
     }
     // Drop a parenthesised label note: `As-built（实现入口）`.
-    let open = head
-        .bytes()
-        .enumerate()
-        .position(|(i, c)| c == b'(' || (c == 0xEF && head.as_bytes()[i + 1..].starts_with(&[0xBC, 0x88])));
+    let open = head.bytes().enumerate().position(|(i, c)| {
+        c == b'(' || (c == 0xEF && head.as_bytes()[i + 1..].starts_with(&[0xBC, 0x88]))
+    });
     let label = match open {
         Some(p) if head.ends_with([')', '）']) => trim(&head[..p]),
         _ => head,
@@ -115,7 +109,11 @@ pub fn split_field_at(text: &str) -> Option<(Field, &str, usize)> {
         .iter()
         .find(|(l, _)| l.as_bytes() == &*lower)
         .map(|(_, f)| *f)?;
-    let sep = if b[colon] == b':' { 1 } else { '：'.len_utf8() };
+    let sep = if b[colon] == b':' {
+        1
+    } else {
+        '：'.len_utf8()
+    };
     Some((field, trim(&t[colon + sep..]), text.len() - t.len() + colon))
 }
 
@@ -768,6 +766,57 @@ mod tests {
         );
         assert_eq!(split_field("依赖: 5.1"), Some((Field::Depends, "5.1")));
         assert_eq!(split_field("Seed: tenants"), None);
+        // Any case, leading spaces, full-width colon; the colon's offset in the text.
+        assert_eq!(
+            split_field_at("  TOUCH POINTS：`a.ts`"),
+            Some((Field::TouchPoints, "`a.ts`", 14))
+        );
+        // A character whose UTF-8 ends like `：` (EF BC 9A) is not a colon: `皚` is
+        // E7 9A 9A.
+        assert_eq!(split_field("皚 note"), None);
+        assert_eq!(split_field("DoD：皚"), Some((Field::Dod, "皚")));
+        assert_eq!(split_field("ＤｏＤ：x"), None);
+        // A label is at most 40 characters; spaces after the 40th still count as part
+        // of the gap before the colon.
+        let long = format!("{}: x", "说".repeat(41));
+        assert_eq!(split_field(&long), None);
+        assert_eq!(
+            split_field(&format!("{}{}: ok", "dod", " ".repeat(45))),
+            Some((Field::Dod, "ok"))
+        );
+        assert_eq!(split_field("（note）：x"), None);
+        assert_eq!(split_field(":"), None);
+    }
+
+    #[test]
+    fn quick_trims_match_std() {
+        for s in [
+            "",
+            " ",
+            "a",
+            " a ",
+            "a b",
+            "\u{3000}说\u{3000}",
+            "x\u{3000}",
+            "\tx",
+            "`a` ",
+        ] {
+            assert_eq!(trim(s), s.trim(), "{s:?}");
+            assert_eq!(trim_start(s), s.trim_start(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn tbd_as_a_word() {
+        assert!(has_tbd("owner TBD"));
+        assert!(has_tbd("TBD"));
+        assert!(has_tbd("(TBD)"));
+        assert!(has_tbd("负责人待定"));
+        assert!(has_tbd("接口待确认"));
+        assert!(!has_tbd("TBDX"));
+        assert!(!has_tbd("xTBD"));
+        assert!(!has_tbd("待办"));
+        assert!(!has_tbd("TB"));
     }
 
     #[test]
@@ -783,6 +832,19 @@ mod tests {
         assert!(as_path("DataCollectionSpec").is_none());
         assert!(as_path("db:seed").is_none());
         assert!(as_path("v1.2").is_none());
+        // Any space, ASCII or not, makes it a command or prose.
+        assert!(as_path("src/a b.ts").is_none());
+        assert!(as_path("src/a\u{3000}b.ts").is_none());
+        assert!(as_path("src/a\u{0b}b.ts").is_none());
+        assert_eq!(as_path("文档/设计.md"), Some(("文档/设计.md".into(), None)));
+        assert_eq!(
+            as_path("/etc/x:1:2"),
+            Some(("/etc/x:1".into(), Some("2".into())))
+        );
+        assert!(as_path("a:b/c.ts:3").is_none());
+        assert!(as_path(".env").is_some());
+        assert!(as_path("..").is_none());
+        assert!(as_path("f(x).ts").is_none());
     }
 
     #[test]
@@ -809,5 +871,16 @@ mod tests {
             vec!["5.1.2, 5.1.3"]
         );
         assert!(inline_dependency_texts("after lunch").is_empty());
+        // English cues start a word and take any case; Chinese ones stand anywhere.
+        assert!(inline_dependency_texts("rafter 5.1.2").is_empty());
+        assert_eq!(inline_dependency_texts("Blocked By: 3.1; x"), vec!["3.1"]);
+        assert_eq!(
+            inline_dependency_texts("部署需要先完成 T2.1。"),
+            vec!["T2.1"]
+        );
+        assert_eq!(
+            inline_dependency_texts("A (after 1.2) B（前置：`2.3`）"),
+            vec!["1.2", "`2.3`"]
+        );
     }
 }

@@ -32,6 +32,9 @@ pub struct LineRec {
     line: u32,
     struck: bool,
     segs: R,
+    /// The line as one text (code spans in backticks) in `Tree::joined`, for lines of
+    /// several segments; `(0, 0)` otherwise.
+    joined: R,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -79,6 +82,8 @@ pub struct Tree<'a> {
     kids: Vec<BlockId>,
     cells: Vec<CellRec>,
     rows: Vec<RowRec>,
+    /// Lines of several segments joined into one text, end to end (see [`Line::text`]).
+    joined: String,
     /// Top-level blocks kept by [`parse_piece_into`], in order.
     top: Vec<BlockId>,
 }
@@ -92,6 +97,7 @@ impl<'a> Tree<'a> {
         self.kids.clear();
         self.cells.clear();
         self.rows.clear();
+        self.joined.clear();
         self.top.clear();
     }
 
@@ -119,6 +125,36 @@ impl<'a> Tree<'a> {
         v.extend_from_slice(recs);
         (start, v.len() as u32)
     }
+
+    /// Appends finished lines, joining each line of several segments into one text
+    /// once, here (on the reading thread), rather than each time the builder asks.
+    fn add_lines(&mut self, recs: &[LineRec]) -> R {
+        let start = self.lines.len() as u32;
+        for &l in recs {
+            self.add_line(l);
+        }
+        (start, self.lines.len() as u32)
+    }
+
+    fn add_line(&mut self, mut l: LineRec) -> u32 {
+        let segs = slice(&self.segs, l.segs);
+        if segs.len() > 1 {
+            let from = self.joined.len() as u32;
+            for seg in segs {
+                match seg {
+                    Seg::Text(t) => self.joined.push_str(t),
+                    Seg::Code(c) => {
+                        self.joined.push('`');
+                        self.joined.push_str(c);
+                        self.joined.push('`');
+                    }
+                }
+            }
+            l.joined = (from, self.joined.len() as u32);
+        }
+        self.lines.push(l);
+        self.lines.len() as u32 - 1
+    }
 }
 
 /// A node record that reads as a view of the tree.
@@ -134,6 +170,8 @@ impl<'t, 'a: 't> Rec<'t, 'a> for LineRec {
             line: self.line,
             segs: slice(&tree.segs, self.segs),
             struck: self.struck,
+            joined: (self.joined.1 > self.joined.0)
+                .then(|| &tree.joined[self.joined.0 as usize..self.joined.1 as usize]),
         }
     }
 }
@@ -276,14 +314,18 @@ pub struct Line<'t, 'a> {
     pub segs: &'t [Seg<'a>],
     /// Every letter on the line was struck through (`~~…~~`).
     pub struck: bool,
+    /// [`Line::text`] when the reader joined it already.
+    joined: Option<&'t str>,
 }
 
 impl<'t> Line<'t, '_> {
-    /// The line as text, code spans in backticks (borrowed when it is one text piece).
+    /// The line as text, code spans in backticks (borrowed when it is one text piece or
+    /// was joined by the reader).
     pub fn text(&self) -> Cow<'t, str> {
-        match self.segs {
-            [Seg::Text(t)] => Cow::Borrowed(t.as_ref()),
-            segs => Cow::Owned(segs_text(segs)),
+        match (self.segs, self.joined) {
+            ([Seg::Text(t)], _) => Cow::Borrowed(t.as_ref()),
+            (_, Some(j)) => Cow::Borrowed(j),
+            (segs, None) => Cow::Owned(segs_text(segs)),
         }
     }
 
@@ -608,8 +650,7 @@ fn read<'a>(
                     let line = st.cur.pop().unwrap_or_default();
                     st.cur.clear();
                     sink = Sink::None;
-                    tree.lines.push(line);
-                    let line = tree.lines.len() as u32 - 1;
+                    let line = tree.add_line(line);
                     let b = BlockRec::Heading {
                         level: heading_level,
                         line,
@@ -623,12 +664,12 @@ fn read<'a>(
                         Some(Frame::Item {
                             lines, kids_from, ..
                         }) if lines.0 == lines.1 && st.kids.len() == *kids_from => {
-                            *lines = Tree::append(&mut tree.lines, &st.cur);
+                            *lines = tree.add_lines(&st.cur);
                             st.cur.clear();
                         }
                         Some(Frame::Quote(lines)) => lines.append(&mut st.cur),
                         _ => {
-                            let lines = Tree::append(&mut tree.lines, &st.cur);
+                            let lines = tree.add_lines(&st.cur);
                             st.cur.clear();
                             add_block(tree, &mut st, top, BlockRec::Para { lines });
                         }
@@ -665,7 +706,7 @@ fn read<'a>(
                 }
                 TagEnd::BlockQuote(_) => {
                     if let Some(Frame::Quote(lines)) = st.frames.pop() {
-                        let lines = Tree::append(&mut tree.lines, &lines);
+                        let lines = tree.add_lines(&lines);
                         add_block(tree, &mut st, top, BlockRec::Quote { lines });
                     }
                 }
@@ -750,6 +791,7 @@ fn new_line(tree: &Tree, line: u32) -> LineRec {
         line,
         struck: false,
         segs: (at, at),
+        joined: (0, 0),
     }
 }
 
@@ -913,7 +955,7 @@ fn flush_item_text(
                 l.struck = all_struck(slice(&tree.segs, l.segs), letters.0);
             }
             st.cur.retain(|l| l.segs.0 != l.segs.1);
-            *lines = Tree::append(&mut tree.lines, &st.cur);
+            *lines = tree.add_lines(&st.cur);
             st.cur.clear();
         }
     }

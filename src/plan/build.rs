@@ -648,7 +648,7 @@ impl<'p> FileBuilder<'p> {
             None => self.group_for_new_task(),
         };
         let (id, title) = id_and_title(&first, item.checkbox.is_none());
-        let t = self.new_task(id, &title, item.line, TaskForm::ListItem, parent, group);
+        let t = self.new_task(id, title, item.line, TaskForm::ListItem, parent, group);
         {
             let task = &mut self.plan.tasks[t];
             task.status = status;

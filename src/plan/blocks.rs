@@ -39,6 +39,8 @@ pub struct LineRec {
 
 #[derive(Debug, Clone, Copy)]
 pub struct ItemRec {
+    /// Its place in `Tree::items`.
+    index: u32,
     line: u32,
     checkbox: Option<bool>,
     lines: R,
@@ -114,6 +116,23 @@ impl<'a> Tree<'a> {
         self.many(&self.top)
     }
 
+    /// Every list item, nested or not, in index order.
+    pub fn all_items(&self) -> Many<'_, 'a, ItemRec> {
+        self.many(&self.items)
+    }
+
+    /// Appends a finished list's items; the range they occupy.
+    fn add_items(&mut self, recs: &[ItemRec]) -> R {
+        let start = self.items.len() as u32;
+        for (i, &r) in recs.iter().enumerate() {
+            self.items.push(ItemRec {
+                index: start + i as u32,
+                ..r
+            });
+        }
+        (start, self.items.len() as u32)
+    }
+
     fn push_block(&mut self, b: BlockRec) -> BlockId {
         self.blocks.push(b);
         BlockId(self.blocks.len() as u32 - 1)
@@ -180,6 +199,7 @@ impl<'t, 'a: 't> Rec<'t, 'a> for ItemRec {
     type Out = Item<'t, 'a>;
     fn make(&self, tree: &'t Tree<'a>) -> Item<'t, 'a> {
         Item {
+            index: self.index,
             line: self.line,
             checkbox: self.checkbox,
             lines: tree.many(slice(&tree.lines, self.lines)),
@@ -371,6 +391,8 @@ pub fn segs_text(segs: &[Seg]) -> String {
 
 #[derive(Clone, Copy)]
 pub struct Item<'t, 'a> {
+    /// Its place among the tree's items (see [`Tree::all_items`]).
+    pub index: u32,
     pub line: u32,
     /// `Some(done)` when pulldown-cmark saw a `[ ]`/`[x]` task marker.
     pub checkbox: Option<bool>,
@@ -688,6 +710,7 @@ fn read<'a>(
                         st.kids.truncate(kids_from);
                         if let Some(Frame::List(_)) = st.frames.last() {
                             st.items.push(ItemRec {
+                                index: 0,
                                 line,
                                 checkbox,
                                 lines,
@@ -699,7 +722,7 @@ fn read<'a>(
                 }
                 TagEnd::List(_) => {
                     if let Some(Frame::List(from)) = st.frames.pop() {
-                        let items = Tree::append(&mut tree.items, &st.items[from..]);
+                        let items = tree.add_items(&st.items[from..]);
                         st.items.truncate(from);
                         add_block(tree, &mut st, top, BlockRec::List { items });
                     }
@@ -775,7 +798,7 @@ fn read<'a>(
     // Unclosed frames cannot happen with pulldown-cmark, but never lose content.
     while let Some(f) = st.frames.pop() {
         if let Frame::List(from) = f {
-            let items = Tree::append(&mut tree.items, &st.items[from..]);
+            let items = tree.add_items(&st.items[from..]);
             st.items.truncate(from);
             let id = tree.push_block(BlockRec::List { items });
             top(tree, id);

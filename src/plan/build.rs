@@ -108,6 +108,8 @@ pub struct FileBuilder<'p> {
     /// Track letters of this file → track index (workstream list and headings meet here).
     letters: HashMap<String, usize>,
     seen_content: bool,
+    /// Titles of the current piece's checkbox items worked out ahead (by item index).
+    prepared: Vec<std::cell::Cell<Option<TitleInfo>>>,
 }
 
 impl<'p> FileBuilder<'p> {
@@ -122,7 +124,17 @@ impl<'p> FileBuilder<'p> {
             legend: HashMap::new(),
             letters: HashMap::new(),
             seen_content: false,
+            prepared: Vec::new(),
         }
+    }
+
+    /// Titles worked out ahead for the blocks handed in next ([`prepare_titles`] of
+    /// their tree; none for blocks read as they come); returns the previous ones.
+    pub fn prepared(
+        &mut self,
+        titles: Vec<std::cell::Cell<Option<TitleInfo>>>,
+    ) -> Vec<std::cell::Cell<Option<TitleInfo>>> {
+        std::mem::replace(&mut self.prepared, titles)
     }
 
     fn span(&self, line: u32) -> Span {
@@ -647,8 +659,19 @@ impl<'p> FileBuilder<'p> {
             Some(p) => self.plan.tasks[p].track,
             None => self.group_for_new_task(),
         };
-        let (id, title) = id_and_title(&first, item.checkbox.is_none());
-        let t = self.new_task(id, title, item.line, TaskForm::ListItem, parent, group);
+        // Worked out ahead by the reading thread, or here.
+        let info = match item.checkbox {
+            Some(_) => self
+                .prepared
+                .get(item.index as usize)
+                .and_then(|c| c.take()),
+            None => None,
+        };
+        let info = info.unwrap_or_else(|| {
+            let (id, title) = id_and_title(&first, item.checkbox.is_none());
+            TitleInfo::of(id, title)
+        });
+        let t = self.new_task_with(info, item.line, TaskForm::ListItem, parent, group);
         {
             let task = &mut self.plan.tasks[t];
             task.status = status;
@@ -688,6 +711,19 @@ impl<'p> FileBuilder<'p> {
         parent: Option<usize>,
         track: usize,
     ) -> usize {
+        let info = TitleInfo::of(id, title.into());
+        self.new_task_with(info, line, form, parent, track)
+    }
+
+    fn new_task_with(
+        &mut self,
+        mut info: TitleInfo,
+        line: u32,
+        form: TaskForm,
+        parent: Option<usize>,
+        track: usize,
+    ) -> usize {
+        let id = info.id.take();
         let t = self.plan.tasks.len();
         let derived = id.is_none();
         if self.plan.tasks.capacity() == t {
@@ -708,38 +744,28 @@ impl<'p> FileBuilder<'p> {
         if let Some(p) = parent {
             self.plan.tasks[p].subtasks.push(t);
         }
-        self.title(t, title.into(), line);
+        self.apply_title(t, info, line);
         t
     }
 
     /// Title: inline dependencies, a priority in a trailing group, TBD.
-    fn title(&mut self, t: usize, mut owned: String, line: u32) {
-        trim_in_place(&mut owned);
-        let title = owned.as_str();
-        let (_, groups) = lx::trailing_groups(title);
-        let mut priority = groups.iter().find_map(|g| lx::find_priority(g.inner));
-        // A group holding only the priority is not part of the title.
-        let cut = groups.iter().any(|g| lx::priority_token(g.inner).is_some());
-        let kept =
-            cut.then(|| lx::without_groups(title, &groups, |g| lx::priority_token(g).is_some()));
-        if priority.is_none() {
-            // `[P0] Fix …` or `P1: …` at the start.
-            let s = title.trim_start_matches('[');
-            if let Some(p) = lx::priority_token(s.get(..2).unwrap_or("")) {
-                if s[2..].starts_with([']', ':', ' ', '：']) {
-                    priority = Some(p);
+    fn apply_title(&mut self, t: usize, info: TitleInfo, line: u32) {
+        let deferred = &mut *self.deferred;
+        let source = info.source.as_deref().unwrap_or(&info.title);
+        match info.deps {
+            Some(deps) => {
+                for &(a, b) in deps.iter().take_while(|r| r.1 > 0) {
+                    deferred.push_deps(t, &source[a as usize..b as usize], line);
                 }
             }
+            None => lx::each_inline_dependency(source, |d| {
+                deferred.push_deps(t, d, line);
+            }),
         }
-        let deferred = &mut *self.deferred;
-        lx::each_inline_dependency(title, |d| {
-            deferred.push_deps(t, d, line);
-        });
-        let tbd = lx::has_tbd(title);
         let task = &mut self.plan.tasks[t];
-        task.priority = priority;
-        task.title = kept.unwrap_or(owned);
-        if tbd {
+        task.priority = info.priority;
+        task.title = info.title;
+        if info.tbd {
             let text = format!("{}: {}", display_id(task), task.title);
             self.question(&text, Some(t), QuestionSource::Tbd, line);
         }
@@ -1236,6 +1262,88 @@ fn column_of(header: &str) -> Col {
 }
 
 /// Trim a string without reallocating it.
+/// What a list task's first line says on its own, without the builder's state: the id,
+/// the title (a priority-only group cut off), the priority, where the inline dependency
+/// texts are, and whether it holds a TBD. Worked out on the reading thread for items
+/// with a checkbox (see [`prepare_titles`]), or by the builder.
+pub struct TitleInfo {
+    id: Option<String>,
+    title: String,
+    /// The title before a priority group was cut off, when one was.
+    source: Option<String>,
+    priority: Option<Priority>,
+    /// Byte ranges of the inline dependency texts in the source (unused slots end with
+    /// an empty range); `None` when there were more than fit, to be found again.
+    deps: Option<[(u32, u32); 3]>,
+    tbd: bool,
+}
+
+impl TitleInfo {
+    fn of(id: Option<String>, mut owned: String) -> TitleInfo {
+        trim_in_place(&mut owned);
+        let title = owned.as_str();
+        let (_, groups) = lx::trailing_groups(title);
+        let mut priority = groups.iter().find_map(|g| lx::find_priority(g.inner));
+        // A group holding only the priority is not part of the title.
+        let cut = groups.iter().any(|g| lx::priority_token(g.inner).is_some());
+        let kept =
+            cut.then(|| lx::without_groups(title, &groups, |g| lx::priority_token(g).is_some()));
+        if priority.is_none() {
+            // `[P0] Fix …` or `P1: …` at the start.
+            let s = title.trim_start_matches('[');
+            if let Some(p) = lx::priority_token(s.get(..2).unwrap_or("")) {
+                if s[2..].starts_with([']', ':', ' ', '：']) {
+                    priority = Some(p);
+                }
+            }
+        }
+        let mut deps = Some([(0u32, 0u32); 3]);
+        let mut n = 0;
+        let base = title.as_ptr() as usize;
+        lx::each_inline_dependency(title, |d| {
+            let at = d.as_ptr() as usize - base;
+            match deps.as_mut().and_then(|slots| slots.get_mut(n)) {
+                // (An empty text cannot start with an id, so a stored range is never empty.)
+                Some(slot) => *slot = (at as u32, (at + d.len()) as u32),
+                None => deps = None,
+            }
+            n += 1;
+        });
+        let tbd = lx::has_tbd(title);
+        let (title, source) = match kept {
+            Some(k) => (k, Some(owned)),
+            None => (owned, None),
+        };
+        TitleInfo {
+            id,
+            title,
+            source,
+            priority,
+            deps,
+            tbd,
+        }
+    }
+}
+
+/// [`TitleInfo`] for every item of `tree` with a checkbox, by item index: what the
+/// builder would work out for it as a task. The reading thread calls this on the pieces
+/// it reads, so the builder (the slower of the two) has less to do.
+pub fn prepare_titles(
+    tree: &super::blocks::Tree,
+    out: &mut Vec<std::cell::Cell<Option<TitleInfo>>>,
+) {
+    out.extend(tree.all_items().iter().map(|item| {
+        let info = match (item.checkbox, item.lines.first()) {
+            (Some(_), Some(first)) => {
+                let (id, title) = id_and_title(&first, false);
+                Some(TitleInfo::of(id, title))
+            }
+            _ => None,
+        };
+        std::cell::Cell::new(info)
+    }));
+}
+
 fn trim_in_place(s: &mut String) {
     let end = s.trim_end().len();
     s.truncate(end);

@@ -78,8 +78,12 @@ struct Piece<'a> {
     last: bool,
 }
 
-/// A piece read by the helper: its blocks and whether it ended on a block boundary.
-type Read<'a> = (blocks::Tree<'a>, bool);
+/// Titles of a piece's checkbox items, worked out by the helper (by item index).
+type Titles = Vec<std::cell::Cell<Option<build::TitleInfo>>>;
+
+/// A piece read by the helper: its blocks, whether it ended on a block boundary, and
+/// its titles.
+type Read<'a> = (blocks::Tree<'a>, bool, Titles);
 
 /// What the builder and the helper share: the pieces after the first (once the helper
 /// has cut them), the pieces the helper has read, and whether it has stopped reading.
@@ -141,6 +145,8 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
     // The next piece nobody has claimed (the builder has the first); the builder
     // claims a piece by moving it on.
     let next = AtomicUsize::new(1);
+    // The piece the builder is on.
+    let building = AtomicUsize::new(0);
     let stop = AtomicBool::new(false);
     let shared = Mutex::new(Shared {
         rest: None,
@@ -150,7 +156,7 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
     let ready = Condvar::new();
     // Trees the builder is done with go back to the helper, which reads the next pieces
     // into them (their vectors are already grown) and frees the rest at the end.
-    let (spent, spent_rx) = mpsc::channel::<blocks::Tree>();
+    let (spent, spent_rx) = mpsc::channel::<(blocks::Tree, Titles)>();
 
     std::thread::scope(|scope| {
         scope.spawn(|| {
@@ -168,10 +174,17 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
                     let Some(p) = j.checked_sub(1).and_then(|k| rest.get(k)) else {
                         break;
                     };
-                    let mut tree = spent_rx.try_recv().unwrap_or_default();
+                    let (mut tree, mut titles) = spent_rx.try_recv().unwrap_or_default();
                     let clean = blocks::parse_piece_into(p.text, p.first_line, &mut tree);
+                    // While ahead of the builder, take some of its work (the titles of
+                    // checkbox items); when it already waits for this piece, hand the
+                    // piece over at once.
+                    titles.clear();
+                    if j > building.load(Ordering::Acquire) {
+                        build::prepare_titles(&tree, &mut titles);
+                    }
                     if let Ok(mut s) = shared.lock() {
-                        s.read[j] = Some((tree, clean));
+                        s.read[j] = Some((tree, clean, titles));
                     }
                     ready.notify_all();
                 }
@@ -189,6 +202,7 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
                 let mut b = build::FileBuilder::new(&mut plan, &mut deferred, file);
                 while i < pieces.len() && pieces[i].file == file {
                     let p = pieces[i];
+                    building.store(i, Ordering::Release);
                     let claimed = i == 0
                         || next
                             .compare_exchange(i, i + 1, Ordering::AcqRel, Ordering::Acquire)
@@ -197,9 +211,12 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
                         blocks::parse_piece(p.text, p.first_line, |block| b.block(&block))
                     } else {
                         // `None` when the helper stopped without it (a bug): read whole.
-                        let (tree, clean) = wait_for(&shared, &ready, |s| s.read[i].take())?;
+                        let (tree, clean, titles) =
+                            wait_for(&shared, &ready, |s| s.read[i].take())?;
+                        b.prepared(titles);
                         tree.top_blocks().iter().for_each(|block| b.block(&block));
-                        let _ = spent.send(tree);
+                        let titles = b.prepared(Vec::new());
+                        let _ = spent.send((tree, titles));
                         clean
                     };
                     if !clean && !p.last {
@@ -231,6 +248,26 @@ fn wait_for<'a, T>(
     ready: &std::sync::Condvar,
     mut take: impl FnMut(&mut Shared<'a>) -> Option<T>,
 ) -> Option<T> {
+    // Spin a little first: what the builder waits for is usually moments away, and
+    // waking a thread that went to sleep costs more than that on a virtual machine.
+    let start = std::time::Instant::now();
+    while start.elapsed() < SPIN {
+        match shared.try_lock() {
+            Ok(mut s) => {
+                if let Some(v) = take(&mut s) {
+                    return Some(v);
+                }
+                if s.stopped {
+                    return None;
+                }
+            }
+            Err(std::sync::TryLockError::WouldBlock) => {}
+            Err(std::sync::TryLockError::Poisoned(_)) => return None,
+        }
+        for _ in 0..64 {
+            std::hint::spin_loop();
+        }
+    }
     let mut s = shared.lock().ok()?;
     loop {
         if let Some(v) = take(&mut s) {
@@ -242,6 +279,10 @@ fn wait_for<'a, T>(
         s = ready.wait(s).ok()?;
     }
 }
+
+/// How long the builder spins before it sleeps waiting for the helper (about half the
+/// time the helper takes to read a piece).
+const SPIN: std::time::Duration = std::time::Duration::from_micros(250);
 
 /// Marks the helper as stopped when dropped.
 struct Done<'r, 'a>(&'r std::sync::Mutex<Shared<'a>>, &'r std::sync::Condvar);
@@ -264,4 +305,69 @@ pub fn parse_str(path: &str, text: &str) -> Plan {
         }],
         None,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Titles worked out ahead (as the helper does) give the same plan as titles worked
+    /// out by the builder: ids, priorities cut from titles, more inline dependencies than
+    /// the prepared slots hold, TBDs, struck and nested tasks.
+    #[test]
+    fn prepared_titles_build_the_same_plan() {
+        let mut text = std::fs::read_to_string("tests/fixtures/phase5.md").unwrap();
+        text.push_str(concat!(
+            "\n## Extra\n\n",
+            "- [ ] 9.1 Seed tenants（P0）（依赖 5.1.1）\n",
+            "  - [x] 9.1.1 Fixtures (after 9.1; depends on 5.1.2) 依赖 5.1.3 前置 5.1.4\n",
+            "  - [ ] `9.1.2` owner TBD（可选，P2）\n",
+            "- [ ] [P1] no id here: 负责人待定\n",
+            "- [x] ~~9.2 Dropped idea~~\n",
+        ));
+        let texts = [PlanText {
+            path: "docs/plan/p.md".into(),
+            text,
+        }];
+        let (mut plan, mut deferred) = start(&texts);
+        {
+            let mut tree = blocks::Tree::default();
+            assert!(blocks::parse_piece_into(&texts[0].text, 1, &mut tree));
+            let mut titles = Vec::new();
+            build::prepare_titles(&tree, &mut titles);
+            let count = |titles: &Titles| {
+                titles
+                    .iter()
+                    .filter(|c| {
+                        let v = c.take();
+                        let some = v.is_some();
+                        c.set(v);
+                        some
+                    })
+                    .count()
+            };
+            let prepared = count(&titles);
+            let mut b = build::FileBuilder::new(&mut plan, &mut deferred, 0);
+            b.prepared(titles);
+            tree.top_blocks().iter().for_each(|block| b.block(&block));
+            // The builder took the tasks' titles (acceptance checklists are not tasks:
+            // theirs stay unused).
+            let unused = count(&b.prepared(Vec::new()));
+            assert!(
+                prepared - unused >= 20,
+                "{prepared} prepared, {unused} unused"
+            );
+        }
+        resolve::finalize(&mut plan, deferred, None);
+        assert_eq!(
+            format!("{plan:#?}"),
+            format!("{:#?}", parse_whole(&texts, None))
+        );
+        let t = plan.tasks.iter().find(|t| t.id.0 == "9.1").unwrap();
+        assert_eq!(t.title, "Seed tenants（依赖 5.1.1）");
+        let sub = plan.tasks.iter().find(|t| t.id.0 == "9.1.1").unwrap();
+        // Four inline dependency texts (more than the prepared slots): three tasks, the
+        // parent (`after 9.1`) not being a dependency of its own subtask.
+        assert_eq!(sub.deps.len(), 3, "{:?}", sub.deps);
+    }
 }

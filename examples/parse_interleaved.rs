@@ -1,5 +1,6 @@
 //! Parse timings for a noisy machine: the two-thread parse, the one-thread parse and
-//! pulldown-cmark's event pass alone, interleaved in one loop, minimum of each.
+//! pulldown-cmark's event pass alone, interleaved in one loop: minimum, first quartile
+//! and median of 150 runs each.
 //! `cargo run --release --example parse_interleaved` (criterion's `cargo bench --bench
 //! parse` is the reference; this shows the three side by side when the VM's speed drifts
 //! between criterion's groups).
@@ -14,9 +15,9 @@ fn main() {
         path: "x.md".into(),
         text: text.clone(),
     }];
-    let mut best = [std::time::Duration::MAX; 3];
+    let mut times: [Vec<f64>; 3] = Default::default();
     for _ in 0..150 {
-        for (k, best) in best.iter_mut().enumerate() {
+        for (k, times) in times.iter_mut().enumerate() {
             let t0 = std::time::Instant::now();
             match k {
                 0 => drop(shortlist::plan::parse(&texts, None)),
@@ -33,22 +34,28 @@ fn main() {
                     );
                 }
             }
-            *best = (*best).min(t0.elapsed());
+            times.push(t0.elapsed().as_secs_f64() * 1e3);
         }
     }
     let mb = text.len() as f64 / 1e6;
-    for (n, b) in [
+    for (n, times) in [
         "parse (two threads)",
         "parse_whole (one thread)",
         "pulldown-cmark events only",
     ]
     .iter()
-    .zip(best)
+    .zip(times.iter_mut())
     {
+        times.sort_by(f64::total_cmp);
+        let at = |q: f64| times[((times.len() - 1) as f64 * q) as usize];
         println!(
-            "{n}: min {:.1} ms = {:.0} MB/s",
-            b.as_secs_f64() * 1e3,
-            mb / b.as_secs_f64()
+            "{n}: min {:.1} ms = {:.0} MB/s; p25 {:.1} ms = {:.0} MB/s; median {:.1} ms = {:.0} MB/s",
+            at(0.0),
+            mb / at(0.0) * 1e3,
+            at(0.25),
+            mb / at(0.25) * 1e3,
+            at(0.5),
+            mb / at(0.5) * 1e3,
         );
     }
 }

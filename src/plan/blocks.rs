@@ -159,16 +159,7 @@ impl<'a> Tree<'a> {
         let segs = slice(&self.segs, l.segs);
         if segs.len() > 1 {
             let from = self.joined.len() as u32;
-            for seg in segs {
-                match seg {
-                    Seg::Text(t) => self.joined.push_str(t),
-                    Seg::Code(c) => {
-                        self.joined.push('`');
-                        self.joined.push_str(c);
-                        self.joined.push('`');
-                    }
-                }
-            }
+            push_segs_text(&mut self.joined, segs);
             l.joined = (from, self.joined.len() as u32);
         }
         self.lines.push(l);
@@ -376,17 +367,22 @@ pub fn segs_text(segs: &[Seg]) -> String {
         Seg::Code(c) => c.len() + 2,
     });
     let mut s = String::with_capacity(len.sum());
+    push_segs_text(&mut s, segs);
+    s
+}
+
+/// Appends [`segs_text`] of `segs` to `out`.
+fn push_segs_text(out: &mut String, segs: &[Seg]) {
     for seg in segs {
         match seg {
-            Seg::Text(t) => s.push_str(t),
+            Seg::Text(t) => out.push_str(t),
             Seg::Code(c) => {
-                s.push('`');
-                s.push_str(c);
-                s.push('`');
+                out.push('`');
+                out.push_str(c);
+                out.push('`');
             }
         }
     }
-    s
 }
 
 #[derive(Clone, Copy)]

@@ -667,10 +667,7 @@ impl<'p> FileBuilder<'p> {
                 .and_then(|c| c.take()),
             None => None,
         };
-        let info = info.unwrap_or_else(|| {
-            let (id, title) = id_and_title(&first, item.checkbox.is_none());
-            TitleInfo::of(id, title)
-        });
+        let info = info.unwrap_or_else(|| TitleInfo::of_line(&first, item.checkbox.is_none()));
         let t = self.new_task_with(info, item.line, TaskForm::ListItem, parent, group);
         {
             let task = &mut self.plan.tasks[t];
@@ -1279,6 +1276,13 @@ pub struct TitleInfo {
 }
 
 impl TitleInfo {
+    /// A list task's, from its first line (`text_markers`: the item has no checkbox,
+    /// so a `[~]`-style marker may lead the text).
+    fn of_line(first: &Line, text_markers: bool) -> TitleInfo {
+        let (id, title) = id_and_title(first, text_markers);
+        TitleInfo::of(id, title)
+    }
+
     fn of(id: Option<String>, mut owned: String) -> TitleInfo {
         trim_in_place(&mut owned);
         let title = owned.as_str();
@@ -1334,10 +1338,7 @@ pub fn prepare_titles(
 ) {
     out.extend(tree.all_items().iter().map(|item| {
         let info = match (item.checkbox, item.lines.first()) {
-            (Some(_), Some(first)) => {
-                let (id, title) = id_and_title(&first, false);
-                Some(TitleInfo::of(id, title))
-            }
+            (Some(_), Some(first)) => Some(TitleInfo::of_line(&first, false)),
             _ => None,
         };
         std::cell::Cell::new(info)

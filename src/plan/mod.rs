@@ -24,7 +24,8 @@ pub struct PlanText {
 ///
 /// Large plans are read on two threads: the texts are cut into pieces at top-level
 /// headings; a helper turns pieces into blocks ahead of the builder, which takes each
-/// piece in order (reading it itself when the helper has not claimed it yet). The
+/// piece in order (reading it itself when the helper has not claimed it yet, and
+/// reading the next one while the helper is still on the one it waits for). The
 /// blocks, and so the plan, are the same as when read whole.
 pub fn parse(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
     let total: usize = texts.iter().map(|t| t.text.len()).sum();
@@ -186,6 +187,10 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
                     };
                     let (mut tree, mut titles) = spent_rx.try_recv().unwrap_or_default();
                     let clean = blocks::parse_piece_into(p.text, p.first_line, &mut tree);
+                    #[cfg(test)]
+                    std::thread::sleep(std::time::Duration::from_micros(
+                        tests::SLOW_HELPER.load(Ordering::Relaxed),
+                    ));
                     // While ahead of the builder, take some of its work (the titles of
                     // checkbox items); when it already waits for this piece, hand the
                     // piece over at once.
@@ -206,6 +211,10 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
             let (mut plan, mut deferred) = start(texts);
             let mut pieces = vec![first];
             let mut known = false;
+            // A piece the builder read itself while the helper was still on the one
+            // before it: (its index, whether it ended on a block boundary).
+            let mut stolen: Option<(usize, bool)> = None;
+            let mut own = blocks::Tree::default();
             let mut i = 0;
             while i < pieces.len() {
                 let file = pieces[i].file;
@@ -219,7 +228,27 @@ fn parse_pieces(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Option<Pla
                             .is_ok();
                     let clean = if claimed {
                         blocks::parse_piece(p.text, p.first_line, |block| b.block(&block))
+                    } else if let Some((_, clean)) = stolen.take_if(|(j, _)| *j == i) {
+                        own.top_blocks().iter().for_each(|block| b.block(&block));
+                        clean
                     } else {
+                        // The helper is still reading this piece and has not claimed the
+                        // next one: then the builder is the idle one, so it reads the next
+                        // piece itself meanwhile (the helper's core may be the slower one;
+                        // a virtual machine's cores often run at different speeds).
+                        if known
+                            && i + 1 < pieces.len()
+                            && !peek(&shared, |s| s.read[i].is_some())
+                            && next
+                                .compare_exchange(i + 1, i + 2, Ordering::AcqRel, Ordering::Acquire)
+                                .is_ok()
+                        {
+                            let q = pieces[i + 1];
+                            let clean = blocks::parse_piece_into(q.text, q.first_line, &mut own);
+                            stolen = Some((i + 1, clean));
+                            #[cfg(test)]
+                            tests::STOLEN.fetch_add(1, Ordering::Relaxed);
+                        }
                         // `None` when the helper stopped without it (a bug): read whole.
                         let (tree, clean, titles) =
                             wait_for(&shared, &ready, |s| s.read[i].take())?;
@@ -290,6 +319,11 @@ fn wait_for<'a, T>(
     }
 }
 
+/// Whether `test` holds of the shared state now (false when it is poisoned).
+fn peek<'a>(shared: &std::sync::Mutex<Shared<'a>>, test: impl FnOnce(&Shared<'a>) -> bool) -> bool {
+    shared.lock().is_ok_and(|s| test(&s))
+}
+
 /// How long the builder spins before it sleeps waiting for the helper (about half the
 /// time the helper takes to read a piece).
 const SPIN: std::time::Duration = std::time::Duration::from_micros(250);
@@ -320,6 +354,48 @@ pub fn parse_str(path: &str, text: &str) -> Plan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+    /// Microseconds the helper sleeps after reading each piece (a slow second core).
+    pub static SLOW_HELPER: AtomicU64 = AtomicU64::new(0);
+    /// Pieces the builder read itself while waiting for the helper.
+    pub static STOLEN: AtomicUsize = AtomicUsize::new(0);
+
+    /// When the helper's core is the slow one, the builder reads pieces itself while it
+    /// waits; the plan is the same as one read whole.
+    #[test]
+    fn a_slow_helper_leaves_pieces_to_the_builder_and_the_plan_is_the_same() {
+        let one = std::fs::read_to_string("tests/fixtures/phase5.md").unwrap();
+        let mut text = String::new();
+        while text.len() < 3 * PARALLEL_FROM {
+            text.push_str(&one);
+            text.push('\n');
+        }
+        let texts = [PlanText {
+            path: "docs/plan/p.md".into(),
+            text,
+        }];
+        let whole = parse_whole(&texts, None);
+        // (Long enough for a debug build's builder to find the helper busy.)
+        SLOW_HELPER.store(
+            if cfg!(debug_assertions) {
+                20_000
+            } else {
+                3_000
+            },
+            Ordering::Relaxed,
+        );
+        let before = STOLEN.load(Ordering::Relaxed);
+        let pieces = parse_pieces(&texts, None);
+        SLOW_HELPER.store(0, Ordering::Relaxed);
+        assert!(
+            STOLEN.load(Ordering::Relaxed) > before,
+            "the builder read none"
+        );
+        let pieces = pieces.expect("the pieces were cut on block boundaries");
+        assert!(whole.tasks.len() > 1_000, "{} tasks", whole.tasks.len());
+        assert_eq!(format!("{pieces:#?}"), format!("{whole:#?}"));
+    }
 
     /// Titles worked out ahead (as the helper does) give the same plan as titles worked
     /// out by the builder: ids, priorities cut from titles, more inline dependencies than

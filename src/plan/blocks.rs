@@ -863,60 +863,82 @@ pub fn cuttable(text: &str, target: usize) -> bool {
 
 /// Up to `max` cuts after `from`, which is the start `(0, 1)` or an earlier cut (the
 /// scan starts outside code and comments there).
+///
+/// Only a line's first bytes are looked at (a heading, a fence, a blank line); comment
+/// openings are found by one search running ahead through the text. That is about
+/// twice as fast as walking the lines as text (a 2 MB plan of 59,000 lines: ~1 ms
+/// against ~2 ms), and it matters: the builder waits for the cuts after its first piece.
 pub fn cut_points_from(
     text: &str,
     from: (usize, u32),
     target: usize,
     max: usize,
 ) -> Vec<(usize, u32)> {
+    let bytes = text.as_bytes();
+    let comment_from =
+        |at: usize| memchr::memmem::find(&bytes[at..], b"<!--").map_or(usize::MAX, |i| at + i);
     let mut cuts = Vec::new();
     let mut last = from.0;
     let mut prev_blank = false;
     let mut fence: Option<(u8, usize)> = None;
     let mut in_comment = false;
-    let mut offset = from.0;
-    for (n, raw) in text[from.0..].split_inclusive('\n').enumerate() {
-        if cuts.len() >= max || text.len() - offset < target {
+    // The first `<!--` at or after the line being looked at (`usize::MAX`: none left).
+    let mut comment = comment_from(from.0);
+    let mut newlines = memchr::memchr_iter(b'\n', &bytes[from.0..]);
+    let mut start = from.0;
+    let mut n = 0u32;
+    while start < bytes.len() {
+        if cuts.len() >= max || bytes.len() - start < target {
             break;
         }
-        let start = offset;
-        offset += raw.len();
-        let line = raw.trim_end_matches(['\n', '\r']);
-        let body = line.trim_start_matches([' ', '\t']);
-        let b = body.as_bytes();
+        let next = newlines.next().map_or(bytes.len(), |i| from.0 + i + 1);
+        let (line_start, n_here) = (start, n);
+        start = next;
+        n += 1;
+        let mut end = next;
+        while end > line_start && matches!(bytes[end - 1], b'\n' | b'\r') {
+            end -= 1;
+        }
+        let line = &bytes[line_start..end];
+        let indent = line
+            .iter()
+            .take_while(|&&x| x == b' ' || x == b'\t')
+            .count();
+        let body = &line[indent..];
         if let Some((c, len)) = fence {
-            let run = b.iter().take_while(|&&x| x == c).count();
-            if run >= len && body[run..].trim().is_empty() {
+            let run = body.iter().take_while(|&&x| x == c).count();
+            if run >= len && text[line_start + indent + run..end].trim().is_empty() {
                 fence = None;
             }
             prev_blank = false;
             continue;
         }
         if in_comment {
-            in_comment = !(line.contains('>') && line.contains("-->"));
+            let l = &text[line_start..end];
+            in_comment = !(l.contains('>') && l.contains("-->"));
             prev_blank = false;
             continue;
         }
-        if let Some(&c @ (b'`' | b'~')) = b.first() {
-            let run = b.iter().take_while(|&&x| x == c).count();
+        if let Some(&c @ (b'`' | b'~')) = body.first() {
+            let run = body.iter().take_while(|&&x| x == c).count();
             if run >= 3 {
                 fence = Some((c, run));
                 prev_blank = false;
                 continue;
             }
         }
-        // (`find` of a char runs memchr; most lines have no `<` at all.)
-        if line.contains('<') {
-            if let Some(i) = line.find("<!--") {
-                in_comment = !line[i + 4..].contains("-->");
-            }
+        if comment < line_start {
+            comment = comment_from(line_start);
         }
-        let hashes = line.bytes().take_while(|&x| x == b'#').count();
-        let heading = (1..=6).contains(&hashes)
-            && matches!(line.as_bytes().get(hashes), None | Some(b' ' | b'\t'));
-        if heading && prev_blank && start - last >= target {
-            cuts.push((start, from.1 + n as u32));
-            last = start;
+        if comment < end {
+            in_comment = !text[comment + 4..end].contains("-->");
+        }
+        let hashes = line.iter().take_while(|&&x| x == b'#').count();
+        let heading =
+            (1..=6).contains(&hashes) && matches!(line.get(hashes), None | Some(b' ' | b'\t'));
+        if heading && prev_blank && line_start - last >= target {
+            cuts.push((line_start, from.1 + n_here));
+            last = line_start;
         }
         prev_blank = body.is_empty();
     }
@@ -1068,6 +1090,135 @@ mod tests {
         assert_eq!(second.lines.len(), 2);
         assert_eq!(second.lines.get(1).unwrap().line, 6);
         assert_eq!(second.lines.first().unwrap().text(), "[~] 1.2 wip");
+    }
+
+    /// [`cut_points_from`] written the plain way, line by line: the reference the fast
+    /// scan is checked against.
+    fn cut_points_by_lines(
+        text: &str,
+        from: (usize, u32),
+        target: usize,
+        max: usize,
+    ) -> Vec<(usize, u32)> {
+        let mut cuts = Vec::new();
+        let mut last = from.0;
+        let mut prev_blank = false;
+        let mut fence: Option<(u8, usize)> = None;
+        let mut in_comment = false;
+        let mut offset = from.0;
+        for (n, raw) in text[from.0..].split_inclusive('\n').enumerate() {
+            if cuts.len() >= max || text.len() - offset < target {
+                break;
+            }
+            let start = offset;
+            offset += raw.len();
+            let line = raw.trim_end_matches(['\n', '\r']);
+            let body = line.trim_start_matches([' ', '\t']);
+            let b = body.as_bytes();
+            if let Some((c, len)) = fence {
+                let run = b.iter().take_while(|&&x| x == c).count();
+                if run >= len && body[run..].trim().is_empty() {
+                    fence = None;
+                }
+                prev_blank = false;
+                continue;
+            }
+            if in_comment {
+                in_comment = !(line.contains('>') && line.contains("-->"));
+                prev_blank = false;
+                continue;
+            }
+            if let Some(&c @ (b'`' | b'~')) = b.first() {
+                let run = b.iter().take_while(|&&x| x == c).count();
+                if run >= 3 {
+                    fence = Some((c, run));
+                    prev_blank = false;
+                    continue;
+                }
+            }
+            // (`find` of a char runs memchr; most lines have no `<` at all.)
+            if line.contains('<') {
+                if let Some(i) = line.find("<!--") {
+                    in_comment = !line[i + 4..].contains("-->");
+                }
+            }
+            let hashes = line.bytes().take_while(|&x| x == b'#').count();
+            let heading = (1..=6).contains(&hashes)
+                && matches!(line.as_bytes().get(hashes), None | Some(b' ' | b'\t'));
+            if heading && prev_blank && start - last >= target {
+                cuts.push((start, from.1 + n as u32));
+                last = start;
+            }
+            prev_blank = body.is_empty();
+        }
+        cuts
+    }
+
+    #[test]
+    fn the_fast_cut_scan_agrees_with_the_line_by_line_one() {
+        let part = "x".repeat(60);
+        let mut texts: Vec<String> = [
+            "phase5.md",
+            "table_plan.md",
+            "heading_tasks.md",
+            "finished.md",
+            "diagnostics.md",
+        ]
+        .iter()
+        .filter_map(|f| std::fs::read_to_string(format!("tests/fixtures/{f}")).ok())
+        .collect();
+        assert_eq!(texts.len(), 5, "fixtures not found");
+        texts.push(format!(
+            "# A\r\n\r\n{part}\r\n\r\n## B\r\n\r\n{part}\r\n   \t\r\n### C\n{part}"
+        ));
+        texts.push(format!(
+            "# A\n\n{part}\n\n<!-- a --> <!-- b\n\n# hidden\n-->\n\n## B\n\n{part}\n\n~~~~ x\n\n# in code\n~~~\n~~~~~  \n\n## C\n{part}\n\n#### D\n\n{part}\n\n####### E\n\n#\tF\n\n{part}\n\n#G\n\n## <!--\n\n## no\n-->\n\n## H\n{part}"
+        ));
+        texts.push(format!(
+            "{part}\n\n```\n<!--\n```\n\n# A\n\n{part}\n\n# B\n\n{part}"
+        ));
+        for text in &texts {
+            for target in [1, 30, 50, 200, 1000] {
+                for max in [1, 2, usize::MAX] {
+                    let expected = cut_points_by_lines(text, (0, 1), target, max);
+                    assert_eq!(cut_points_from(text, (0, 1), target, max), expected);
+                    // From each cut on, as the helper continues.
+                    for &c in &expected {
+                        assert_eq!(
+                            cut_points_from(text, c, target, max),
+                            cut_points_by_lines(text, c, target, max)
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// Texts made of the lines that matter to the scan, in any order and with
+        /// either line ending: both scans cut at the same places.
+        #[test]
+        fn the_fast_cut_scan_agrees_on_generated_texts(
+            lines in proptest::collection::vec(0usize..20, 0..80),
+            crlf in proptest::bool::ANY,
+            target in 1usize..120,
+        ) {
+            const LINES: [&str; 20] = [
+                "# A", "## B", "###### C", "####### D", "#E", "#\tF", "  # G", "", "  ", "\t",
+                "```", "````", "~~~ rust", "  ~~~", "<!--", "-->", "a <!-- b --> c",
+                "x <!-- y", "text text text text", "- [ ] 1.1 task `a/b.rs`",
+            ];
+            let eol = if crlf { "\r\n" } else { "\n" };
+            let text: String = lines.iter().map(|&i| format!("{}{eol}", LINES[i])).collect();
+            let expected = cut_points_by_lines(&text, (0, 1), target, usize::MAX);
+            proptest::prop_assert_eq!(cut_points_from(&text, (0, 1), target, usize::MAX), expected.clone());
+            for &c in &expected {
+                proptest::prop_assert_eq!(
+                    cut_points_from(&text, c, target, 1),
+                    cut_points_by_lines(&text, c, target, 1)
+                );
+            }
+        }
     }
 
     #[test]

@@ -875,15 +875,21 @@ pub fn cut_points_from(
     max: usize,
 ) -> Vec<(usize, u32)> {
     let bytes = text.as_bytes();
-    let comment_from =
-        |at: usize| memchr::memmem::find(&bytes[at..], b"<!--").map_or(usize::MAX, |i| at + i);
+    // `<!--` openings, looked for a window ahead at a time (cutting one piece off a
+    // large text should not search all of it): the first one starting in `[at, to)`
+    // (`usize::MAX`: none there), and `to`, which reaches at least `need_to`.
+    let look = |at: usize, need_to: usize| -> (usize, usize) {
+        let to = need_to.max(at + 64 * 1024).min(bytes.len());
+        let hay = &bytes[at..(to + 3).min(bytes.len())];
+        let found = memchr::memmem::find(hay, b"<!--").map(|i| at + i);
+        (found.filter(|&p| p < to).unwrap_or(usize::MAX), to)
+    };
     let mut cuts = Vec::new();
     let mut last = from.0;
     let mut prev_blank = false;
     let mut fence: Option<(u8, usize)> = None;
     let mut in_comment = false;
-    // The first `<!--` at or after the line being looked at (`usize::MAX`: none left).
-    let mut comment = comment_from(from.0);
+    let (mut comment, mut looked_to) = look(from.0, from.0);
     let mut newlines = memchr::memchr_iter(b'\n', &bytes[from.0..]);
     let mut start = from.0;
     let mut n = 0u32;
@@ -927,8 +933,9 @@ pub fn cut_points_from(
                 continue;
             }
         }
-        if comment < line_start {
-            comment = comment_from(line_start);
+        // Look again past an opening already passed, or past the window's end.
+        if comment < line_start || (comment == usize::MAX && end > looked_to) {
+            (comment, looked_to) = look(line_start, end);
         }
         if comment < end {
             in_comment = !text[comment + 4..end].contains("-->");
@@ -1219,6 +1226,64 @@ mod tests {
                 );
             }
         }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// Texts of up to a few hundred kilobytes (longer than the window the search
+        /// for comment openings runs ahead), openings anywhere inside long lines.
+        #[test]
+        fn the_fast_cut_scan_agrees_on_large_texts(
+            lines in proptest::collection::vec((0usize..120, 0usize..3000), 0..200),
+            target in 2_000usize..40_000,
+        ) {
+            let long = "x".repeat(3000);
+            let text: String = lines
+                .iter()
+                .map(|&(i, at)| match i {
+                    0..=9 => "# A\n".to_string(),
+                    10..=29 => "\n".to_string(),
+                    30 => format!("{}<!--{}\n", &long[..at], &long[at..]),
+                    31 => format!("{}-->{}\n", &long[..at], &long[at..]),
+                    32 => "```\n".to_string(),
+                    33 => format!("{}<!-- c -->{}\n", &long[..at], &long[at..]),
+                    _ => format!("{}\n", &long[..at]),
+                })
+                .collect();
+            let expected = cut_points_by_lines(&text, (0, 1), target, usize::MAX);
+            proptest::prop_assert_eq!(
+                cut_points_from(&text, (0, 1), target, usize::MAX),
+                expected.clone()
+            );
+            for &c in expected.iter().take(4) {
+                proptest::prop_assert_eq!(
+                    cut_points_from(&text, c, target, 1),
+                    cut_points_by_lines(&text, c, target, 1)
+                );
+            }
+        }
+    }
+
+    /// A comment opening past the first window of the search ahead still hides the
+    /// heading inside it.
+    #[test]
+    fn a_comment_far_into_the_text_still_hides_its_headings() {
+        let filler = format!("{}\n", "x".repeat(99)).repeat(700);
+        let text = format!("{filler}\n<!--\n\n# hidden\n-->\n\n# B\n{filler}");
+        let cuts = cut_points_from(&text, (0, 1), 100, usize::MAX);
+        assert_eq!(cuts, cut_points_by_lines(&text, (0, 1), 100, usize::MAX));
+        assert_eq!(cuts.len(), 1);
+        assert!(text[cuts[0].0..].starts_with("# B"));
+        // An opening that starts just before the window's end and ends after it.
+        let filler = format!("{}\n", "x".repeat(99)).repeat(655);
+        let text = format!(
+            "{filler}{}<!--\n\n# hidden\n-->\n\n# B\n{filler}",
+            "x".repeat(64 * 1024 - 2 - filler.len())
+        );
+        assert_eq!(text.find("<!--"), Some(64 * 1024 - 2));
+        let cuts = cut_points_from(&text, (0, 1), 100, usize::MAX);
+        assert_eq!(cuts, cut_points_by_lines(&text, (0, 1), 100, usize::MAX));
+        assert!(text[cuts[0].0..].starts_with("# B"));
     }
 
     #[test]

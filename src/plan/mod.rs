@@ -29,8 +29,7 @@ pub struct PlanText {
 /// blocks, and so the plan, are the same as when read whole.
 pub fn parse(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
     let total: usize = texts.iter().map(|t| t.text.len()).sum();
-    // (Asking for the cores reads cgroup files: only for large plans.)
-    if total >= PARALLEL_FROM && std::thread::available_parallelism().is_ok_and(|n| n.get() > 1) {
+    if total >= PARALLEL_FROM && several_cores() {
         if let Some(plan) = parse_pieces(texts, files) {
             return plan;
         }
@@ -47,6 +46,13 @@ pub fn parse_whole(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
     }
     resolve::finalize(&mut plan, deferred, files);
     plan
+}
+
+/// Whether this process may run on more than one core. Asked once: the answer reads
+/// cgroup files (tens of microseconds), and the bot parses on every plan change.
+fn several_cores() -> bool {
+    static SEVERAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SEVERAL.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }
 
 /// Below this many bytes a second thread costs more than it saves.

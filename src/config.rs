@@ -275,6 +275,14 @@ impl Config {
     }
 }
 
+/// `at` formatted in the configured zone (IANA name, else the machine's local zone).
+pub fn local_format(at: chrono::DateTime<chrono::Utc>, tz: Option<&str>, fmt: &str) -> String {
+    match tz.and_then(|z| z.parse::<chrono_tz::Tz>().ok()) {
+        Some(z) => at.with_timezone(&z).format(fmt).to_string(),
+        None => at.with_timezone(&chrono::Local).format(fmt).to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,16 +2,15 @@
 //! what is in flight and what to pick next. The CLI and the Discord bot are thin front
 //! ends over this library.
 
+pub mod app;
 pub mod bot;
 pub mod cli;
 pub mod config;
 pub mod digest;
 pub mod note;
-pub mod ops;
 pub mod plan;
 pub mod render;
 pub mod repo;
 pub mod sources;
 pub mod store;
 pub mod triage;
-pub mod workspace;

@@ -9,15 +9,18 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 fn main() {
     let cli = shortlist::cli::Cli::parse();
     match shortlist::cli::run(&cli) {
-        Ok((out, code)) => {
+        Ok(out) => {
             let mut stdout = std::io::stdout().lock();
             // A closed pipe (`shortlist triage | head`) is not an error worth a panic.
-            let _ = stdout.write_all(out.as_bytes());
+            let _ = stdout.write_all(out.text.as_bytes());
             let _ = stdout.flush();
-            std::process::exit(code);
+            std::process::exit(out.code);
         }
         Err(e) => {
-            eprintln!("error: {}", e.0);
+            match e.hint() {
+                Some(h) => eprintln!("error: {e}; {h}"),
+                None => eprintln!("error: {e}"),
+            }
             std::process::exit(1);
         }
     }

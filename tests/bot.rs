@@ -10,9 +10,9 @@ use chrono::Utc;
 use common::{commit_in, Repo};
 use fake_discord::{assert_parses, Fake, Req, CHANNEL};
 use serde_json::json;
+use shortlist::app::{OpenRequest, Options};
 use shortlist::bot::{self, Settings, KEYCAPS};
 use shortlist::store::Store;
-use shortlist::workspace::OpenOptions;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -97,12 +97,15 @@ fn repo_with(plan: &str) -> Repo {
 /// Settings for a bot on `repo` and `db`, talking to the fake at `api`.
 fn settings(repo: &Repo, db: &std::path::Path, api: &str, writer_roles: &[&str]) -> Settings {
     Settings {
-        open: OpenOptions {
+        open: OpenRequest {
             repo: Some(repo.path().to_path_buf()),
-            no_index_refresh: true,
-            ..OpenOptions::default()
+            database: Some(db.to_path_buf()),
+            options: Options {
+                refresh_index: false,
+                ..Options::default()
+            },
+            ..OpenRequest::default()
         },
-        database: db.to_path_buf(),
         token: TOKEN.to_string(),
         api_root: api.to_string(),
         test_server: true,

@@ -7,8 +7,11 @@ mod common;
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use common::{commit_in, shortlist, write_at, Repo};
-use shortlist::digest::{self, chart, schedule};
+use shortlist::app::{self, OpenRequest, Options, Session};
+use shortlist::digest::{self, schedule};
 use shortlist::plan::EventKind;
+use shortlist::render::chart;
+use shortlist::repo::history;
 use shortlist::store::Store;
 
 const DAY: i64 = 86_400;
@@ -55,7 +58,8 @@ fn events_since_a_point_carry_their_commit_and_author() {
     let r = history();
     let since = Utc.timestamp_opt(T0 + DAY, 0).single().expect("t");
     let now = Utc.timestamp_opt(T0 + 4 * DAY, 0).single().expect("t");
-    let c = digest::changes(&r.git, &working(&r), since, now, None, None, None).expect("changes");
+    let read = history::events_since(&r.git, &working(&r), since).expect("history");
+    let c = digest::changes(read, since, now, &[], &[], None, None);
     let line = |k: EventKind| -> Vec<(String, String, Option<String>)> {
         digest::of_kind(&c, k)
             .iter()
@@ -95,24 +99,35 @@ fn events_since_a_point_carry_their_commit_and_author() {
 #[test]
 fn since_is_read_in_the_configured_zone_or_as_a_revision() {
     let r = history();
-    let t = digest::parse_since("2026-10-02", Some("Asia/Shanghai"), None).expect("date");
+    let t = digest::parse_when("2026-10-02", Some("Asia/Shanghai")).expect("date");
     assert_eq!(
         t,
         Utc.with_ymd_and_hms(2026, 10, 1, 16, 0, 0)
             .single()
             .expect("t")
     );
-    let t = digest::parse_since("2026-10-02 14:30", Some("Europe/Berlin"), None).expect("time");
+    let t = digest::parse_when("2026-10-02 14:30", Some("Europe/Berlin")).expect("time");
     assert_eq!(
         t,
         Utc.with_ymd_and_hms(2026, 10, 2, 12, 30, 0)
             .single()
             .expect("t")
     );
-    let t = digest::parse_since("HEAD~1", None, Some(&r.git)).expect("rev");
-    assert_eq!(t.timestamp(), T0 + DAY + 10 * 3600);
-    let err = digest::parse_since("last tuesday", None, Some(&r.git)).expect_err("bad");
-    assert!(err.contains("neither a date"), "{err}");
+    // A revision is read as its commit's time, through the digest command itself.
+    let mut s = Session::open(&OpenRequest {
+        repo: Some(r.path().to_path_buf()),
+        database: Some(r.path().join(".git/digest-test.sqlite")),
+        options: Options {
+            refresh_index: false,
+            ..Options::default()
+        },
+        ..OpenRequest::default()
+    })
+    .expect("session");
+    let d = app::digest(&mut s, Some("HEAD~1")).expect("rev");
+    assert_eq!(d.changes.since.timestamp(), T0 + DAY + 10 * 3600);
+    let err = app::digest(&mut s, Some("last tuesday")).expect_err("bad");
+    assert!(err.to_string().contains("neither a date"), "{err}");
 }
 
 #[test]
@@ -286,13 +301,12 @@ fn a_restart_after_missed_days_posts_once_and_two_instances_never_both_post() {
 #[test]
 fn the_chart_is_a_png_of_the_expected_size_with_cjk_names_and_lines() {
     let r = history();
+    let versions = history::plan_versions(&r.git, &["PLAN.md".to_string()], None).expect("history");
     let series = digest::progress_series(
-        &r.git,
+        &versions,
         &working(&r),
-        None,
         Utc.timestamp_opt(T0 + 4 * DAY, 0).single().expect("t"),
-    )
-    .expect("series");
+    );
     assert_eq!(series.len(), 4, "three commits and now");
     assert_eq!(
         series[3].tracks[0],

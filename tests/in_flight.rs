@@ -5,10 +5,11 @@ mod common;
 
 use common::{commit_in, shortlist, write_at, Repo};
 use serde_json::Value;
-use shortlist::ops;
+use shortlist::app::{self, OpenRequest, Options, Session};
+use shortlist::render::View;
 use shortlist::repo::merge;
 use shortlist::triage::inflight::Evidence;
-use shortlist::workspace::{OpenOptions, Workspace};
+use shortlist::triage::Triage;
 use std::path::Path;
 
 const PLAN: &str = "# Phase 5 计划
@@ -72,23 +73,29 @@ fn work(
     wt
 }
 
-fn open(r: &Repo) -> Workspace {
-    Workspace::open_scanned(&OpenOptions {
+/// The whole triage, as `shortlist triage` reads it (no database).
+fn triage_of(r: &Repo) -> Triage {
+    let mut s = Session::open(&OpenRequest {
         repo: Some(r.path().to_path_buf()),
-        no_index_refresh: true,
-        ..OpenOptions::default()
+        database: Some(r.path().join(".git/no-database.sqlite")),
+        options: Options {
+            refresh_index: false,
+            ..Options::default()
+        },
+        ..OpenRequest::default()
     })
-    .expect("workspace")
+    .expect("session");
+    app::triage(&mut s).expect("triage")
 }
 
-fn tasks_of(ws: &Workspace, t: &ops::Triage, name: &str) -> Vec<(String, Vec<Evidence>)> {
+fn tasks_of(t: &Triage, name: &str) -> Vec<(String, Vec<Evidence>)> {
     t.in_flight
         .iter()
         .find(|w| w.name == name)
         .unwrap_or_else(|| panic!("worktree {name} in flight"))
         .tasks
         .iter()
-        .map(|(i, e)| (ws.plan.tasks[*i].id.0.clone(), e.clone()))
+        .map(|(i, e)| (t.plan.tasks[*i].id.0.clone(), e.clone()))
         .collect()
 }
 
@@ -121,9 +128,8 @@ fn branch_names_and_commit_subjects_name_the_tasks() {
         &[("apps/server/scripts/seed.ts", "export const tenants = 3;\n")],
         "seed tenants for 5.2.1",
     );
-    let ws = open(&f.r);
-    let t = ops::triage(&ws, None, ops::TriageOptions::default());
-    let tasks = tasks_of(&ws, &t, "wt-seed");
+    let t = triage_of(&f.r);
+    let tasks = tasks_of(&t, "wt-seed");
     assert_eq!(tasks.len(), 1, "{tasks:?}");
     assert_eq!(tasks[0].0, "5.2.1");
     assert!(tasks[0].1.contains(&Evidence::Branch {
@@ -138,7 +144,7 @@ fn branch_names_and_commit_subjects_name_the_tasks() {
         .shortlist
         .candidates
         .iter()
-        .map(|c| ws.plan.tasks[c.task].id.as_str())
+        .map(|c| t.plan.tasks[c.task].id.as_str())
         .collect();
     assert!(
         offered
@@ -151,14 +157,14 @@ fn branch_names_and_commit_subjects_name_the_tasks() {
         .shortlist
         .passed
         .iter()
-        .find(|p| ws.plan.tasks[p.task].id.as_str() == "5.2.1")
+        .find(|p| t.plan.tasks[p.task].id.as_str() == "5.2.1")
         .expect("5.2.1 passed");
     assert_eq!(
         passed.why[0],
         "in flight in worktree `wt-seed` (`feat/5.2.1-seed`)"
     );
     // The triage marks it.
-    let md = shortlist::render::md::triage(&t.view(&ws, None));
+    let md = shortlist::render::md::triage(&View::of(&t, None));
     assert!(
         md.contains("in flight in `wt-seed` (`feat/5.2.1-seed`)"),
         "{md}"
@@ -179,9 +185,8 @@ fn the_worktrees_plan_marking_a_task_started_counts() {
         ],
         "billing page skeleton",
     );
-    let ws = open(&f.r);
-    let t = ops::triage(&ws, None, ops::TriageOptions::default());
-    let tasks = tasks_of(&ws, &t, "wt-web");
+    let t = triage_of(&f.r);
+    let tasks = tasks_of(&t, "wt-web");
     assert_eq!(tasks.len(), 1, "{tasks:?}");
     assert_eq!(tasks[0].0, "5.3.2");
     assert_eq!(
@@ -213,24 +218,23 @@ fn a_worktree_outside_the_plan_says_so_and_parking_lots_are_never_offered() {
     );
     assert_eq!(run.code, 0, "nothing conflicts: {}", run.stdout);
 
-    let ws = open(&f.r);
-    let t = ops::triage(&ws, None, ops::TriageOptions::default());
+    let t = triage_of(&f.r);
     for id in ["9.1", "9.2"] {
         assert!(!t
             .shortlist
             .candidates
             .iter()
-            .any(|c| ws.plan.tasks[c.task].id.as_str() == id));
+            .any(|c| t.plan.tasks[c.task].id.as_str() == id));
         let p = t
             .shortlist
             .passed
             .iter()
-            .find(|p| ws.plan.tasks[p.task].id.as_str() == id)
+            .find(|p| t.plan.tasks[p.task].id.as_str() == id)
             .expect("listed as passed");
         assert!(p.why[0].starts_with("parked in `"), "{:?}", p.why);
     }
     // Still listed in the triage.
-    let md = shortlist::render::md::triage(&t.view(&ws, None));
+    let md = shortlist::render::md::triage(&View::of(&t, None));
     assert!(md.contains("9.1 Dark mode") && md.contains("9.2 导出 PDF"));
 }
 
@@ -266,8 +270,7 @@ fn two_branches_editing_the_same_lines_are_predicted_to_conflict() {
         "c",
     );
     let before = objects(&f.r);
-    let ws = open(&f.r);
-    let state = ws.repo_report(false).state.expect("state");
+    let state = triage_of(&f.r).report.state.expect("state");
     let p = merge::predict(f.r.path(), &state);
     assert_eq!(p.conflicts.len(), 1, "{p:#?}");
     let c = &p.conflicts[0];
@@ -330,8 +333,7 @@ fn an_uncommitted_edit_conflicting_with_another_branch_is_predicted() {
         "line 1\nline 2\nline 3 dirty in b\nline 4\nline 5\n",
     );
     let before = objects(&f.r);
-    let ws = open(&f.r);
-    let state = ws.repo_report(false).state.expect("state");
+    let state = triage_of(&f.r).report.state.expect("state");
     let p = merge::predict(f.r.path(), &state);
     assert_eq!(p.conflicts.len(), 1, "{p:#?}");
     assert_eq!(p.conflicts[0].paths, ["apps/web/src/shared.ts"]);
@@ -347,8 +349,7 @@ fn an_uncommitted_edit_conflicting_with_another_branch_is_predicted() {
         "line 1\nline 2\nline 3 on main\nline 4\nline 5\n",
     );
     commit_in(&f.r.git, "main edits line 3", "Alice", 1_767_000_200);
-    let ws = open(&f.r);
-    let state = ws.repo_report(false).state.expect("state");
+    let state = triage_of(&f.r).report.state.expect("state");
     let p = merge::predict(f.r.path(), &state);
     let with_base: Vec<&str> = p
         .conflicts

@@ -5,16 +5,10 @@ mod common;
 
 use chrono::{TimeZone, Utc};
 use common::{commit_in, shortlist, write_at, Repo};
+use shortlist::app::{self, NoteAsk, Offer, OpenRequest, Options, PickRequest, Session};
 use shortlist::note::{append_selected, slug, write_new};
-use shortlist::ops::{self, Offer};
 use shortlist::store::Store;
-use shortlist::workspace::{OpenOptions, Workspace};
-use std::path::Path;
-
-const NO_REFRESH: ops::TriageOptions = ops::TriageOptions {
-    refresh_index: false,
-    predict_merges: true,
-};
+use std::path::{Path, PathBuf};
 
 const CONFIG: &str = "timezone = \"Asia/Shanghai\"\nnotes_dir = \"conversation\"\n";
 
@@ -38,12 +32,45 @@ fn repo() -> Repo {
     r
 }
 
-fn open(r: &Repo) -> Workspace {
-    Workspace::open(&OpenOptions {
+/// The database the tests use, outside the working tree.
+fn db(r: &Repo) -> PathBuf {
+    r.wt_dir.path().join("db.sqlite3")
+}
+
+/// A session as the CLI and the bot open one (index refresh off, database beside).
+fn open(r: &Repo) -> Session {
+    Session::open(&OpenRequest {
         repo: Some(r.path().to_path_buf()),
-        ..OpenOptions::default()
+        database: Some(db(r)),
+        options: Options {
+            refresh_index: false,
+            ..Options::default()
+        },
+        ..OpenRequest::default()
     })
-    .expect("workspace")
+    .expect("session")
+}
+
+/// Write a triage note about `topic` as alice.
+fn note(s: &mut Session, topic: &str) -> PathBuf {
+    let ask = NoteAsk {
+        topic: topic.to_string(),
+        by: "alice".to_string(),
+        at: at(),
+    };
+    app::note(s, ask).expect("note").note.path
+}
+
+fn pick(s: &mut Session, n: usize) -> Result<app::Picked, app::AppError> {
+    app::pick(
+        s,
+        PickRequest {
+            offer: Offer::Note(None),
+            n,
+            by: "bob".to_string(),
+            at: at(),
+        },
+    )
 }
 
 fn at() -> chrono::DateTime<Utc> {
@@ -55,19 +82,10 @@ fn at() -> chrono::DateTime<Utc> {
 #[test]
 fn a_note_has_the_seed_shape_for_a_real_plan() {
     let r = repo();
-    let ws = open(&r);
-    let db = r.wt_dir.path().join("db.sqlite3");
-    let mut store = Store::open(&db).expect("store");
-    let t = ops::triage(&ws, Some(&store), NO_REFRESH);
-    let path = ops::write_note(
-        &ws,
-        &t,
-        &mut store,
-        "Phase 5 triage：剩余工作",
-        "alice",
-        at(),
-    )
-    .expect("note");
+    let mut s = open(&r);
+    let t = app::triage(&mut s).expect("triage");
+    let path = note(&mut s, "Phase 5 triage：剩余工作");
+    let store = Store::open(&db(&r)).expect("store");
     // The name: local time of the configured zone (UTC+8), then the slug.
     assert_eq!(
         path,
@@ -187,17 +205,16 @@ fn selected_is_appended_once_per_pick_by_rename() {
 #[test]
 fn picking_records_once_and_appends_to_that_note() {
     let r = repo();
-    let ws = open(&r);
-    let mut store = Store::open(&r.wt_dir.path().join("db.sqlite3")).expect("store");
-    let t = ops::triage(&ws, Some(&store), NO_REFRESH);
-    let path = ops::write_note(&ws, &t, &mut store, "triage", "alice", at()).expect("note");
+    let mut s = open(&r);
+    let t = app::triage(&mut s).expect("triage");
+    let path = note(&mut s, "triage");
     let second = &t.shortlist.candidates[1];
-    let id = ws.plan.tasks[second.task].id.0.clone();
-    let o = ops::pick(&ws, &mut store, Offer::Note(None), 2, "bob", at()).expect("pick");
+    let id = t.plan.tasks[second.task].id.0.clone();
+    let o = pick(&mut s, 2).expect("pick");
     assert!(o.new);
     assert_eq!(o.candidate.id, id);
     assert_eq!(o.note.as_deref(), Some(path.as_path()));
-    let again = ops::pick(&ws, &mut store, Offer::Note(None), 2, "bob", at()).expect("again");
+    let again = pick(&mut s, 2).expect("again");
     assert!(!again.new);
     let text = std::fs::read_to_string(&path).expect("read");
     let selected = text
@@ -216,9 +233,10 @@ fn picking_records_once_and_appends_to_that_note() {
         "{}",
         lines[0]
     );
+    let store = Store::open(&db(&r)).expect("store");
     assert_eq!(store.picks(None).expect("picks").len(), 1);
     // A number the note does not offer is refused with what it does offer.
-    let err = ops::pick(&ws, &mut store, Offer::Note(None), 9, "bob", at()).expect_err("no 9");
+    let err = pick(&mut s, 9).expect_err("no 9");
     assert!(err.to_string().contains("no candidate 9"), "{err}");
     assert!(err.to_string().contains(&format!("2. {id}")), "{err}");
 }
@@ -226,13 +244,13 @@ fn picking_records_once_and_appends_to_that_note() {
 #[test]
 fn decisions_appear_in_every_later_note_and_close_their_question() {
     let r = repo();
-    let ws = open(&r);
-    let mut store = Store::open(&r.wt_dir.path().join("db.sqlite3")).expect("store");
-    let (q, _) =
-        ops::add_question(&ws, &mut store, "发票模板要不要多语言？", "alice").expect("ask");
-    let t = ops::triage(&ws, Some(&store), NO_REFRESH);
+    let mut s = open(&r);
+    let q = app::ask(&mut s, "发票模板要不要多语言？", "alice")
+        .expect("ask")
+        .question;
+    let t = app::triage(&mut s).expect("triage");
     assert!(t.questions.iter().any(|x| x.id == q.id));
-    let first = ops::write_note(&ws, &t, &mut store, "before", "alice", at()).expect("note");
+    let first = note(&mut s, "before");
     assert!(std::fs::read_to_string(&first)
         .expect("read")
         .contains(&format!(
@@ -240,7 +258,7 @@ fn decisions_appear_in_every_later_note_and_close_their_question() {
             q.id
         )));
     // Re-reading the notes finds the same id, not a new question.
-    let t = ops::triage(&ws, Some(&store), NO_REFRESH);
+    let t = app::triage(&mut s).expect("triage");
     assert_eq!(
         t.questions
             .iter()
@@ -249,21 +267,13 @@ fn decisions_appear_in_every_later_note_and_close_their_question() {
         1
     );
 
-    ops::decide(
-        &ws,
-        &mut store,
-        &q.id.to_lowercase(),
-        "只做中英两种",
-        "carol",
-        "cli",
-    )
-    .expect("decide");
-    let t = ops::triage(&ws, Some(&store), NO_REFRESH);
+    app::decide(&mut s, &q.id.to_lowercase(), "只做中英两种", "carol", "cli").expect("decide");
+    let t = app::triage(&mut s).expect("triage");
     assert!(
         !t.questions.iter().any(|x| x.id == q.id),
         "decided questions are closed"
     );
-    let later = ops::write_note(&ws, &t, &mut store, "after", "alice", at()).expect("note");
+    let later = note(&mut s, "after");
     let text = std::fs::read_to_string(&later).expect("read");
     let decisions = text
         .split("## Decisions\n")
@@ -290,8 +300,8 @@ fn questions_in_hand_written_notes_are_open_until_decided() {
         "conversation/2026-01-08_121135_mes-triage.md",
         "# mes-triage\n\n## Decisions\n- Use phase3_tasks.md as the source of truth.\n\n## Open Questions\n- Should we treat `3.2.4` as script-only?\n- Fresh DB per run (fast path via seed + unique IDs)?\n",
     );
-    let ws = open(&r);
-    let t = ops::triage(&ws, None, NO_REFRESH);
+    let mut s = open(&r);
+    let t = app::triage(&mut s).expect("triage");
     let from_note: Vec<_> = t
         .questions
         .iter()
@@ -309,7 +319,8 @@ fn questions_in_hand_written_notes_are_open_until_decided() {
         "conversation/2026-01-09_100000_follow-up.md",
         format!("# follow-up\n\n## Decisions\n- Script-only for now (answers `{id}`).\n"),
     );
-    let t = ops::triage(&ws, None, NO_REFRESH);
+    // The same session reads the notes again: the later note is seen.
+    let t = app::triage(&mut s).expect("triage");
     assert!(!t.questions.iter().any(|q| q.id == id));
     assert_eq!(t.all_questions.iter().filter(|q| q.id == id).count(), 1);
 }

@@ -144,7 +144,10 @@ fn the_plan_at_a_commit_and_the_uncommitted_edits() {
         [("1.1", "pending"), ("1.2", "pending"), ("1.3", "done")]
     );
     let err = plan_at(&r.git, "no-such-rev", &paths).expect_err("bad rev");
-    assert!(err.contains("`no-such-rev` names no commit"), "{err}");
+    assert!(
+        err.to_string().contains("`no-such-rev` names no commit"),
+        "{err}"
+    );
 
     let head = plan_at(&r.git, "HEAD", &paths).expect("head");
     let edited = V4.replace("- [ ] 1.4", "- [x] 1.4");

@@ -6,15 +6,12 @@
 pub mod pages;
 pub mod send;
 
-use crate::ops::{self, Offer, TriageOptions};
-use crate::render;
-use crate::store::{MessageRow, Store, StoredCandidate};
-use crate::workspace::{OpenOptions, Workspace};
+use crate::app::{self, AppError, NextRequest, NoteAsk, Offer, OpenRequest, PickRequest, Session};
+use crate::render::{self, View};
 use chrono::Utc;
 use poise::serenity_prelude as serenity;
 use send::Sender;
 use serde_json::{json, Value};
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -33,8 +30,9 @@ pub const KEYCAPS: [&str; 5] = [
 /// What the bot needs to run.
 #[derive(Clone)]
 pub struct Settings {
-    pub open: OpenOptions,
-    pub database: PathBuf,
+    /// The repository, its config, plan globs, database and the session options (the
+    /// same flags as every other command: `--no-merge-prediction`, `--no-index-refresh`).
+    pub open: OpenRequest,
     pub token: String,
     /// `https://discord.com`, or a fake Discord's `http://127.0.0.1:PORT` in tests (then
     /// serenity's own rate limiter must be off; the bot's sending path still waits 429s).
@@ -54,20 +52,23 @@ pub struct Settings {
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
-            .field("database", &self.database)
+            .field("open", &self.open)
             .field("api_root", &self.api_root)
             .field("guilds", &self.guilds)
             .finish_non_exhaustive()
     }
 }
 
+/// The repository's session, kept for the bot's whole life. Its lock is taken only on
+/// blocking threads and never held across an `.await`.
+type Shared = Arc<Mutex<Session>>;
+
 pub struct Data {
     pub settings: Settings,
     pub sender: Sender,
-    /// The plan for autocomplete, re-read at most every few seconds.
+    session: Shared,
+    /// The plan autocomplete reads, and when it was read.
     plan_cache: Mutex<Option<(Instant, Arc<crate::plan::Plan>)>>,
-    /// Serialises database writes inside this process (SQLite serialises across them).
-    store_lock: Arc<Mutex<()>>,
 }
 
 /// Run the bot until `shutdown` resolves (SIGINT/SIGTERM in `shortlist serve`).
@@ -75,6 +76,12 @@ pub async fn run(
     settings: Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
+    let mut open = settings.open.clone();
+    open.options.keep_open = true;
+    let session = tokio::task::spawn_blocking(move || Session::open(&open))
+        .await
+        .map_err(|e| format!("the work stopped: {e}"))??;
+    let session: Shared = Arc::new(Mutex::new(session));
     let sender = Sender::new(&settings.api_root, &settings.token);
     let mut hb = serenity::HttpBuilder::new(&settings.token);
     if settings.test_server {
@@ -84,12 +91,12 @@ pub async fn run(
     }
     let http = hb.build();
     let guilds = settings.guilds.clone();
-    let scheduler = (settings.clone(), sender.clone());
+    let scheduler = (settings.clone(), sender.clone(), session.clone());
     let data = Data {
         settings,
         sender,
+        session,
         plan_cache: Mutex::new(None),
-        store_lock: Arc::new(Mutex::new(())),
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -111,8 +118,8 @@ pub async fn run(
                     }
                 }
                 tracing::info!("commands registered; serving");
-                let (settings, sender) = scheduler;
-                tokio::spawn(digest_schedule(settings, sender, data.store_lock.clone()));
+                let (settings, sender, session) = scheduler;
+                tokio::spawn(digest_schedule(settings, sender, session));
                 Ok(data)
             })
         })
@@ -240,43 +247,35 @@ async fn refuse_unless_writer(ctx: Context<'_>) -> Result<bool, Error> {
     Ok(true)
 }
 
-/// Blocking library work, off the async threads.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, String> + Send + 'static,
+/// Run `f` on the repository's session, off the async threads.
+async fn on_session<T: Send + 'static>(
+    session: &Shared,
+    f: impl FnOnce(&mut Session) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, Error> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| format!("the work stopped: {e}"))?
-        .map_err(Error::from)
+    let session = session.clone();
+    let out = tokio::task::spawn_blocking(move || {
+        let mut s = session.lock().unwrap_or_else(|e| e.into_inner());
+        f(&mut s)
+    })
+    .await
+    .map_err(|e| format!("the work stopped: {e}"))??;
+    Ok(out)
 }
 
-fn open_ws(settings: &Settings, scanned: bool) -> Result<Workspace, String> {
-    let r = if scanned {
-        Workspace::open_scanned(&settings.open)
-    } else {
-        Workspace::open(&settings.open)
-    };
-    r.map_err(|e| e.to_string())
-}
-
-fn open_store(settings: &Settings) -> Result<Store, String> {
-    Store::open(&settings.database).map_err(|e| e.to_string())
-}
-
-/// Defer (inside Discord's 3 s), do `work` off the async threads, answer in pages.
+/// Defer (inside Discord's 3 s), answer from the session off the async threads, then
+/// follow up with the pages of the text.
 async fn answer_with(
     ctx: Context<'_>,
-    work: impl FnOnce(&Settings) -> Result<String, String> + Send + 'static,
+    work: impl FnOnce(&mut Session) -> Result<String, AppError> + Send + 'static,
 ) -> Result<(), Error> {
     ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let text = blocking(move || work(&settings)).await?;
+    let text = on_session(&ctx.data().session, work).await?;
     answer_pages(ctx, text).await?;
     Ok(())
 }
 
-/// Defer, then follow up with the pages of `text`.
-async fn answer_pages(ctx: Context<'_>, text: String) -> Result<Option<Value>, Error> {
+/// The application id and the interaction token, for follow-ups.
+fn interaction_of(ctx: Context<'_>) -> (u64, String) {
     let app = ctx
         .serenity_context()
         .http
@@ -287,6 +286,12 @@ async fn answer_pages(ctx: Context<'_>, text: String) -> Result<Option<Value>, E
         poise::Context::Application(a) => a.interaction.token.clone(),
         poise::Context::Prefix(_) => String::new(),
     };
+    (app, token)
+}
+
+/// Follow up with the pages of `text`.
+async fn answer_pages(ctx: Context<'_>, text: String) -> Result<Option<Value>, Error> {
+    let (app, token) = interaction_of(ctx);
     let mut first = None;
     for page in pages::pages(&text, pages::CONTENT_LIMIT) {
         let m = ctx
@@ -303,46 +308,43 @@ async fn answer_pages(ctx: Context<'_>, text: String) -> Result<Option<Value>, E
     Ok(first)
 }
 
+/// Warnings of an answer as lines a reader can see (the database could not be read…).
+fn with_warnings(mut text: String, warnings: &[String]) -> String {
+    for w in warnings {
+        text.push_str(&format!("\n⚠️ {w}"));
+    }
+    text
+}
+
 /// The shortlist: react with a number or press a button to pick one.
 #[poise::command(slash_command)]
 async fn next(ctx: Context<'_>) -> Result<(), Error> {
     ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let lock = ctx.data().store_lock.clone();
     let by = ctx.author().name.clone();
-    let (text, cands, note_rel) = blocking(move || {
-        let ws = open_ws(&settings, true)?;
-        let _g = lock.lock().map_err(|e| e.to_string())?;
-        let mut store = open_store(&settings)?;
-        let t = ops::triage(&ws, Some(&store), TriageOptions::default());
-        let path = ops::write_note(&ws, &t, &mut store, "triage", &by, Utc::now())
-            .map_err(|e| e.to_string())?;
-        let rel = path
-            .strip_prefix(&ws.config.root)
-            .unwrap_or(&path)
-            .to_string_lossy()
-            .replace('\\', "/");
-        let view = t.view(&ws, None);
-        Ok((render::md::next(&view), t.stored_candidates(&ws), rel))
+    let answer = on_session(&ctx.data().session, move |s| {
+        let ask = NoteAsk {
+            topic: "triage".into(),
+            by,
+            at: Utc::now(),
+        };
+        app::next(s, NextRequest { note: Some(ask) })
     })
     .await?;
-    let app = ctx
-        .serenity_context()
-        .http
-        .application_id()
-        .map(|a| a.get())
-        .unwrap_or(0);
-    let token = match ctx {
-        poise::Context::Application(a) => a.interaction.token.clone(),
-        poise::Context::Prefix(_) => String::new(),
-    };
+    let t = &answer.triage;
+    let text = with_warnings(render::md::next(&View::of(t, None)), &t.warnings);
+    let cands = answer
+        .note
+        .as_ref()
+        .map(|n| n.candidates.clone())
+        .unwrap_or_default();
+    let (app_id, token) = interaction_of(ctx);
     let sender = &ctx.data().sender;
     let mut pages = pages::pages(&text, pages::CONTENT_LIMIT);
     let last = pages.pop().unwrap_or_default();
     for p in pages {
         sender
             .followup(
-                app,
+                app_id,
                 &token,
                 &json!({"content": p, "allowed_mentions": {"parse": []}}),
             )
@@ -364,26 +366,15 @@ async fn next(ctx: Context<'_>) -> Result<(), Error> {
     if body["content"].as_str().map_or(0, |s| s.chars().count()) > pages::CONTENT_LIMIT {
         body["content"] = json!(last);
     }
-    let msg = sender.followup(app, &token, &body).await?;
+    let msg = sender.followup(app_id, &token, &body).await?;
     let message_id = id_of(&msg).ok_or("Discord did not return the message id")?;
     let channel_id = ctx.channel_id().get();
-    let row = MessageRow {
-        message_id: message_id.to_string(),
-        channel_id: channel_id.to_string(),
-        kind: "next".into(),
-        note_path: Some(note_rel),
-        candidates: cands.clone(),
-        posted_at: Utc::now(),
-    };
-    let settings = ctx.data().settings.clone();
-    let lock = ctx.data().store_lock.clone();
-    blocking(move || {
-        let _g = lock.lock().map_err(|e| e.to_string())?;
-        open_store(&settings)?
-            .record_message(&row)
-            .map_err(|e| e.to_string())
-    })
-    .await?;
+    if let Some(note) = answer.note {
+        on_session(&ctx.data().session, move |s| {
+            app::record_posted(s, message_id, channel_id, &note)
+        })
+        .await?;
+    }
     for emoji in KEYCAPS.iter().take(cands.len().min(5)) {
         sender.react(channel_id, message_id, emoji).await?;
     }
@@ -406,15 +397,16 @@ async fn triage(
     #[autocomplete = "complete_track"]
     track: Option<String>,
 ) -> Result<(), Error> {
-    answer_with(ctx, move |settings| {
-        let ws = open_ws(settings, true)?;
-        let store = ops::open_for_read(&settings.database).ok().flatten();
-        let t = ops::triage(&ws, store.as_ref(), TriageOptions::default());
+    answer_with(ctx, move |s| {
+        let t = app::triage(s)?;
         let filter = match track {
-            Some(q) => Some(crate::triage::track_named(&ws.plan, &q)?),
+            Some(q) => Some(crate::triage::track_named(&t.plan, &q)?),
             None => None,
         };
-        Ok(render::md::triage(&t.view(&ws, filter)))
+        Ok(with_warnings(
+            render::md::triage(&View::of(&t, filter)),
+            &t.warnings,
+        ))
     })
     .await
 }
@@ -427,15 +419,7 @@ async fn track(
     #[autocomplete = "complete_track"]
     id: String,
 ) -> Result<(), Error> {
-    answer_with(ctx, move |settings| {
-        let ws = open_ws(settings, false)?;
-        let ti = crate::triage::track_named(&ws.plan, &id)?;
-        let docs = crate::triage::DocGlobs::new(&ws.config.doc_globs);
-        let rem = crate::triage::remaining(&ws.plan, &docs);
-        let work = rem.tracks.iter().find(|w| w.track == ti);
-        Ok(render::md::track(&ws.plan, ti, work))
-    })
-    .await
+    answer_with(ctx, move |s| Ok(render::md::track(&app::track(s, &id)?))).await
 }
 
 /// Everything known about one task, with its source.
@@ -446,26 +430,15 @@ async fn task(
     #[autocomplete = "complete_task"]
     id: String,
 ) -> Result<(), Error> {
-    answer_with(ctx, move |settings| {
-        let ws = open_ws(settings, false)?;
-        match ws.plan.find_tasks(&id).as_slice() {
-            [t] => Ok(render::md::task(&ws.plan, *t)),
-            [] => Err(format!("no task `{id}` in the plan")),
-            _ => Err(format!("`{id}` is in several plan files; write FILE:ID")),
-        }
-    })
-    .await
+    answer_with(ctx, move |s| Ok(render::md::task(&app::task(s, &id)?))).await
 }
 
 /// Worktrees in flight with their tasks, safe to remove, predicted merge conflicts.
 #[poise::command(slash_command)]
 async fn worktrees(ctx: Context<'_>) -> Result<(), Error> {
-    answer_with(ctx, move |settings| {
-        let ws = open_ws(settings, true)?;
-        let report = ws.repo_report(true);
-        let state = report.state.ok_or("not a git repository")?;
-        let flight = ops::flight(&ws.config, Some(&ws.plan), &state, true);
-        Ok(render::repo::worktrees_md(&state) + &render::md::flight(Some(&ws.plan), &flight))
+    answer_with(ctx, move |s| {
+        let f = app::worktrees(s)?;
+        Ok(render::repo::worktrees_md(&f.state) + &render::md::flight(&f))
     })
     .await
 }
@@ -473,11 +446,8 @@ async fn worktrees(ctx: Context<'_>) -> Result<(), Error> {
 /// The checkout: branch, upstream, uncommitted and untracked files.
 #[poise::command(slash_command)]
 async fn status(ctx: Context<'_>) -> Result<(), Error> {
-    answer_with(ctx, move |settings| {
-        let config = Workspace::config(&settings.open).map_err(|e| e.to_string())?;
-        let mut scanner = crate::repo::Scanner::open(&config.root).map_err(|e| e.to_string())?;
-        let status = scanner.checkout(&crate::workspace::scan_options(&config, None, true));
-        Ok(render::repo::status_md(&status))
+    answer_with(ctx, move |s| {
+        Ok(render::repo::status_md(&app::status(s)?.checkout))
     })
     .await
 }
@@ -497,38 +467,28 @@ async fn question_add(
     if refuse_unless_writer(ctx).await? {
         return Ok(());
     }
-    ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let lock = ctx.data().store_lock.clone();
     let by = ctx.author().name.clone();
-    let text = blocking(move || {
-        let ws = open_ws(&settings, false)?;
-        let _g = lock.lock().map_err(|e| e.to_string())?;
-        let mut store = open_store(&settings)?;
-        let (q, new) = ops::add_question(&ws, &mut store, &text, &by).map_err(|e| e.to_string())?;
-        Ok(if new {
+    answer_with(ctx, move |s| {
+        let a = app::ask(s, &text, &by)?;
+        let q = a.question;
+        Ok(if a.new {
             format!("Asked `{}`: {}", q.id, q.text)
         } else {
             format!("Already asked as `{}` by {}: {}", q.id, q.asked_by, q.text)
         })
     })
-    .await?;
-    answer_pages(ctx, text).await?;
-    Ok(())
+    .await
 }
 
 /// List the open questions.
 #[poise::command(slash_command, rename = "list")]
 async fn question_list(ctx: Context<'_>) -> Result<(), Error> {
-    answer_with(ctx, move |settings| {
-        let ws = open_ws(settings, false)?;
-        let store = ops::open_for_read(&settings.database).map_err(|e| e.to_string())?;
-        let ops::Questions {
-            open,
-            every,
-            decisions,
-        } = ops::questions_known(&ws, store.as_ref()).map_err(|e| e.to_string())?;
-        Ok(render::md::questions(&open, &every, &decisions, false))
+    answer_with(ctx, move |s| {
+        let k = app::questions(s)?;
+        Ok(with_warnings(
+            render::md::questions(&k.open, &k.every, &k.decisions, false),
+            &k.warnings,
+        ))
     })
     .await
 }
@@ -545,25 +505,16 @@ async fn decide(
     if refuse_unless_writer(ctx).await? {
         return Ok(());
     }
-    ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let lock = ctx.data().store_lock.clone();
     let by = ctx.author().name.clone();
-    let text = blocking(move || {
-        let ws = open_ws(&settings, false)?;
-        let _g = lock.lock().map_err(|e| e.to_string())?;
-        let mut store = open_store(&settings)?;
+    answer_with(ctx, move |s| {
         let qid = question.split_whitespace().next().unwrap_or("").to_string();
-        let (d, q) = ops::decide(&ws, &mut store, &qid, &decision, &by, "discord")
-            .map_err(|e| e.to_string())?;
+        let d = app::decide(s, &qid, &decision, &by, "discord")?;
         Ok(format!(
             "Decided `{}` ({}): {} — {}",
-            q.id, q.text, d.text, d.decided_by
+            d.question.id, d.question.text, d.decision.text, d.decision.decided_by
         ))
     })
-    .await?;
-    answer_pages(ctx, text).await?;
-    Ok(())
+    .await
 }
 
 /// Write a conversation note into the repository.
@@ -575,50 +526,43 @@ async fn note_cmd(
     if refuse_unless_writer(ctx).await? {
         return Ok(());
     }
-    ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let lock = ctx.data().store_lock.clone();
     let by = ctx.author().name.clone();
-    let text = blocking(move || {
-        let ws = open_ws(&settings, true)?;
-        let _g = lock.lock().map_err(|e| e.to_string())?;
-        let mut store = open_store(&settings)?;
-        let t = ops::triage(&ws, Some(&store), TriageOptions::default());
-        let topic = topic.unwrap_or_else(|| "triage".into());
-        let path = ops::write_note(&ws, &t, &mut store, &topic, &by, Utc::now())
-            .map_err(|e| e.to_string())?;
-        let rel = path
-            .strip_prefix(&ws.config.root)
-            .unwrap_or(&path)
-            .display()
-            .to_string();
-        Ok(format!("Note written: `{rel}`"))
+    answer_with(ctx, move |s| {
+        let ask = NoteAsk {
+            topic: topic.unwrap_or_else(|| "triage".into()),
+            by,
+            at: Utc::now(),
+        };
+        let n = app::note(s, ask)?;
+        Ok(with_warnings(
+            format!("Note written: `{}`", n.note.rel),
+            &n.warnings,
+        ))
     })
-    .await?;
-    answer_pages(ctx, text).await?;
-    Ok(())
+    .await
 }
 
 /// Done and open tasks per track.
 #[poise::command(slash_command)]
 async fn progress(ctx: Context<'_>) -> Result<(), Error> {
     ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let (text, png) = blocking(move || {
-        let ws = open_ws(&settings, false)?;
-        Ok((
-            progress_text(&ws.plan),
-            ops::progress_png(&ws, None).map(|(png, _)| png),
-        ))
+    let (text, png) = on_session(&ctx.data().session, move |s| {
+        let p = app::progress(s, None);
+        let plan = s.latest_plan().unwrap_or_default();
+        let png = p.map_err(|e| e.to_string()).and_then(|p| {
+            render::chart::render("Progress by track: done and remaining tasks", &p.series)
+                .map_err(|e| e.to_string())
+        });
+        Ok((progress_text(&plan), png))
     })
     .await?;
     match png {
         Ok(png) => {
-            let (app, token) = interaction_of(ctx);
+            let (app_id, token) = interaction_of(ctx);
             let body = json!({"content": short(&text, 1900), "allowed_mentions": {"parse": []}});
             ctx.data()
                 .sender
-                .followup_file(app, &token, &body, "progress.png", &png)
+                .followup_file(app_id, &token, &body, "progress.png", &png)
                 .await?;
         }
         Err(e) => {
@@ -629,37 +573,11 @@ async fn progress(ctx: Context<'_>) -> Result<(), Error> {
     Ok(())
 }
 
-fn interaction_of(ctx: Context<'_>) -> (u64, String) {
-    let app = ctx
-        .serenity_context()
-        .http
-        .application_id()
-        .map(|a| a.get())
-        .unwrap_or(0);
-    let token = match ctx {
-        poise::Context::Application(a) => a.interaction.token.clone(),
-        poise::Context::Prefix(_) => String::new(),
-    };
-    (app, token)
-}
-
 /// `Track A — Core (P0): 7 done, 3 open` per track.
 pub fn progress_text(plan: &crate::plan::Plan) -> String {
     let mut out = String::from("**Progress by track**\n");
-    for (i, tr) in plan.tracks.iter().enumerate() {
-        let ts: Vec<usize> = (0..plan.tasks.len())
-            .filter(|&t| plan.tasks[t].track == i)
-            .collect();
-        if ts.is_empty() {
-            continue;
-        }
-        let done = ts.iter().filter(|&&t| plan.is_finished(t)).count();
-        let _ = tr;
-        out.push_str(&format!(
-            "- {}: {done} done, {} open\n",
-            render::md::track_title(plan, i),
-            ts.len() - done
-        ));
+    for (title, done, total) in crate::digest::per_track(plan) {
+        out.push_str(&format!("- {title}: {done} done, {} open\n", total - done));
     }
     out
 }
@@ -677,9 +595,8 @@ async fn digest(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, rename = "now")]
 async fn digest_now(ctx: Context<'_>) -> Result<(), Error> {
     ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let (pages, png) = blocking(move || digest_pages(&settings)).await?;
-    let (app, token) = interaction_of(ctx);
+    let (pages, png) = on_session(&ctx.data().session, digest_pages).await?;
+    let (app_id, token) = interaction_of(ctx);
     let sender = &ctx.data().sender;
     let n = pages.len();
     for (i, p) in pages.into_iter().enumerate() {
@@ -687,21 +604,33 @@ async fn digest_now(ctx: Context<'_>) -> Result<(), Error> {
         match (&png, i + 1 == n) {
             (Some(png), true) => {
                 sender
-                    .followup_file(app, &token, &body, "progress.png", png)
+                    .followup_file(app_id, &token, &body, "progress.png", png)
                     .await?
             }
-            _ => sender.followup(app, &token, &body).await?,
+            _ => sender.followup(app_id, &token, &body).await?,
         };
     }
     Ok(())
 }
 
 /// The digest as message pages, and its chart when one can be drawn.
-fn digest_pages(settings: &Settings) -> Result<(Vec<String>, Option<Vec<u8>>), String> {
-    let ws = open_ws(settings, true)?;
-    let (_, text) = ops::digest(&ws, &settings.database, None, TriageOptions::default())?;
-    let png = match ops::progress_png(&ws, None) {
-        Ok((p, _)) => Some(p),
+fn digest_pages(s: &mut Session) -> Result<(Vec<String>, Option<Vec<u8>>), AppError> {
+    let d = app::digest(s, None)?;
+    let tz = s.config().timezone.clone();
+    let text = with_warnings(
+        render::md::digest(&d.changes, &View::of(&d.triage, None), tz.as_deref()),
+        &d.triage.warnings,
+    );
+    let png = match app::progress(s, None) {
+        Ok(p) => {
+            match render::chart::render("Progress by track: done and remaining tasks", &p.series) {
+                Ok(png) => Some(png),
+                Err(e) => {
+                    tracing::warn!("digest without a chart: {e}");
+                    None
+                }
+            }
+        }
         Err(e) => {
             tracing::warn!("digest without a chart: {e}");
             None
@@ -712,48 +641,17 @@ fn digest_pages(settings: &Settings) -> Result<(Vec<String>, Option<Vec<u8>>), S
 
 /// Post the daily digest in every subscribed channel once per local day. The store is
 /// the lock: of several instances sharing the database, one claims each day.
-async fn digest_schedule(settings: Settings, sender: Sender, lock: Arc<Mutex<()>>) {
+async fn digest_schedule(settings: Settings, sender: Sender, session: Shared) {
     loop {
-        let s = settings.clone();
-        let l = lock.clone();
-        let claimed: Result<Vec<(String, String)>, Error> = blocking(move || {
-            let _g = l.lock().map_err(|e| e.to_string())?;
-            let mut store = open_store(&s)?;
-            let mut out = Vec::new();
-            for sub in store.subscriptions().map_err(|e| e.to_string())? {
-                let day = crate::digest::schedule::claim(
-                    &mut store,
-                    &sub.channel_id,
-                    Utc::now(),
-                    s.digest_time,
-                    s.digest_tz,
-                )
-                .map_err(|e| e.to_string())?;
-                if let Some(day) = day {
-                    out.push((sub.channel_id, day));
-                }
-            }
-            Ok(out)
-        })
-        .await;
+        let (time, tz) = (settings.digest_time, settings.digest_tz);
+        let claimed = on_session(&session, move |s| app::claim_due(s, Utc::now(), time, tz)).await;
         match claimed {
             Ok(list) => {
                 for (channel, day) in list {
-                    let posted = post_digest(&settings, &sender, &channel).await.ok();
-                    let s = settings.clone();
-                    let l = lock.clone();
+                    let posted = post_digest(&session, &sender, &channel).await.ok();
                     let (c, d) = (channel.clone(), day.clone());
-                    let result = blocking(move || {
-                        let _g = l.lock().map_err(|e| e.to_string())?;
-                        let mut store = open_store(&s)?;
-                        match posted {
-                            Some(id) => store.digest_posted(&c, &d, &id.to_string()),
-                            // Give the day back so that the next tick tries again.
-                            None => store.release_digest(&c, &d),
-                        }
-                        .map_err(|e| e.to_string())
-                    })
-                    .await;
+                    let result =
+                        on_session(&session, move |s| app::digest_done(s, &c, &d, posted)).await;
                     if let Err(e) = result {
                         tracing::error!(channel = %channel, "digest bookkeeping failed: {e}");
                     }
@@ -765,12 +663,11 @@ async fn digest_schedule(settings: Settings, sender: Sender, lock: Arc<Mutex<()>
     }
 }
 
-async fn post_digest(settings: &Settings, sender: &Sender, channel: &str) -> Result<u64, Error> {
+async fn post_digest(session: &Shared, sender: &Sender, channel: &str) -> Result<u64, Error> {
     let channel: u64 = channel
         .parse()
         .map_err(|_| format!("bad channel id {channel}"))?;
-    let s = settings.clone();
-    let (pages, png) = blocking(move || digest_pages(&s)).await?;
+    let (pages, png) = on_session(session, digest_pages).await?;
     let n = pages.len();
     let mut last = 0;
     for (i, p) in pages.into_iter().enumerate() {
@@ -807,21 +704,11 @@ async fn digest_setting(ctx: Context<'_>, on: bool) -> Result<(), Error> {
     if refuse_unless_writer(ctx).await? {
         return Ok(());
     }
-    ctx.defer().await?;
-    let settings = ctx.data().settings.clone();
-    let lock = ctx.data().store_lock.clone();
     let channel = ctx.channel_id().get().to_string();
     let guild = ctx.guild_id().map(|g| g.get().to_string());
     let by = ctx.author().name.clone();
-    let text = blocking(move || {
-        let _g = lock.lock().map_err(|e| e.to_string())?;
-        let mut store = open_store(&settings)?;
-        let changed = if on {
-            store.subscribe(&channel, guild.as_deref(), &by)
-        } else {
-            store.unsubscribe(&channel)
-        }
-        .map_err(|e| e.to_string())?;
+    answer_with(ctx, move |s| {
+        let changed = app::subscribe(s, &channel, guild.as_deref(), &by, on)?;
         Ok(match (on, changed) {
             (true, true) => "This channel gets the daily digest.".to_string(),
             (true, false) => "This channel already gets the daily digest.".to_string(),
@@ -829,35 +716,49 @@ async fn digest_setting(ctx: Context<'_>, on: bool) -> Result<(), Error> {
             (false, false) => "This channel was not subscribed.".to_string(),
         })
     })
-    .await?;
-    answer_pages(ctx, text).await?;
-    Ok(())
+    .await
 }
 
 // ---- autocomplete ---------------------------------------------------------------------
 
-const PLAN_CACHE_TTL: Duration = Duration::from_secs(10);
-
+/// The plan for autocomplete: what the session read last (at most a few seconds old).
+/// Autocomplete must answer at once, so a session busy with a long command is not
+/// waited for while an older plan is at hand.
 async fn cached_plan(data: &Data) -> Option<Arc<crate::plan::Plan>> {
-    if let Ok(c) = data.plan_cache.lock() {
-        if let Some((at, p)) = &*c {
-            if at.elapsed() < PLAN_CACHE_TTL {
-                return Some(p.clone());
-            }
-        }
+    let fresh = |c: &Option<(Instant, Arc<crate::plan::Plan>)>| {
+        c.as_ref()
+            .filter(|(at, _)| at.elapsed() < PLAN_CACHE_TTL)
+            .map(|(_, p)| p.clone())
+    };
+    let held = data.plan_cache.lock().ok().and_then(|c| c.clone());
+    if let Some(p) = fresh(&held) {
+        return Some(p);
     }
-    let settings = data.settings.clone();
-    let plan = tokio::task::spawn_blocking(move || {
-        open_ws(&settings, false).ok().map(|ws| Arc::new(ws.plan))
+    let session = data.session.clone();
+    let wait = held.is_none();
+    let read = tokio::task::spawn_blocking(move || {
+        let mut s = if wait {
+            session.lock().unwrap_or_else(|e| e.into_inner())
+        } else {
+            session.try_lock().ok()?
+        };
+        app::plan_now(&mut s).ok()
     })
     .await
     .ok()
-    .flatten()?;
-    if let Ok(mut c) = data.plan_cache.lock() {
-        *c = Some((Instant::now(), plan.clone()));
+    .flatten();
+    match read {
+        Some(p) => {
+            if let Ok(mut c) = data.plan_cache.lock() {
+                *c = Some((Instant::now(), p.clone()));
+            }
+            Some(p)
+        }
+        None => held.map(|(_, p)| p),
     }
-    Some(plan)
 }
+
+const PLAN_CACHE_TTL: Duration = Duration::from_secs(10);
 
 /// Fuzzy: every character of the query appears in order (id or title), best first.
 fn fuzzy_rank(query: &str, hay: &str) -> Option<usize> {
@@ -933,16 +834,16 @@ async fn complete_question(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
-    let settings = ctx.data().settings.clone();
+    let session = ctx.data().session.clone();
     let partial = partial.to_string();
     let scored = tokio::task::spawn_blocking(move || {
-        let Ok(ws) = open_ws(&settings, false) else {
+        // A busy session is not waited for: autocomplete must answer at once.
+        let Ok(mut s) = session.try_lock() else {
             return Vec::new();
         };
-        let store = ops::open_for_read(&settings.database).ok().flatten();
-        ops::questions_known(&ws, store.as_ref())
+        app::questions(&mut s)
+            .map(|k| k.open)
             .unwrap_or_default()
-            .open
             .into_iter()
             .filter_map(|q| {
                 let label = format!("{} {}", q.id, q.text);
@@ -1057,52 +958,31 @@ async fn record_pick(
     rank: usize,
     by: String,
 ) -> Result<Option<String>, Error> {
-    let settings = data.settings.clone();
-    let lock = data.store_lock.clone();
-    blocking(move || {
-        let _g = lock.lock().map_err(|e| e.to_string())?;
-        let mut store = open_store(&settings)?;
-        let Some(_) = store
-            .message(&message.to_string())
-            .map_err(|e| e.to_string())?
-        else {
-            return Ok(None);
-        };
-        let config = Workspace::config(&settings.open).map_err(|e| e.to_string())?;
-        let o = match ops::pick_in(
-            &config.root,
-            config.timezone.as_deref(),
-            None,
-            &mut store,
-            Offer::Message(&message.to_string()),
-            rank,
-            &by,
-            Utc::now(),
-        ) {
-            Ok(o) => o,
-            Err(ops::OpError::Invalid(_)) => return Ok(None),
-            Err(e) => return Err(e.to_string()),
-        };
-        if !o.new {
-            return Ok(None);
-        }
-        let c: &StoredCandidate = &o.candidate;
-        Ok(Some(format!(
-            "{by} picked {}. `{}` {} (Track {}){}",
-            c.rank,
-            c.id,
-            c.title,
-            c.track,
-            o.note
-                .as_ref()
-                .map(|p| format!(
-                    " — noted in `{}`",
-                    p.file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default()
-                ))
-                .unwrap_or_default()
-        )))
+    let req = PickRequest {
+        offer: Offer::Message(message),
+        n: rank,
+        by: by.clone(),
+        at: Utc::now(),
+    };
+    let picked = on_session(&data.session, move |s| match app::pick(s, req) {
+        Ok(o) => Ok(Some(o)),
+        Err(AppError::NotAShortlist { .. } | AppError::NoSuchCandidate { .. })
+        | Err(AppError::NothingOffered { .. }) => Ok(None),
+        Err(e) => Err(e),
     })
-    .await
+    .await?;
+    let Some(o) = picked.filter(|o| o.new) else {
+        return Ok(None);
+    };
+    let c = &o.candidate;
+    let noted = o
+        .note
+        .as_ref()
+        .and_then(|p| p.file_name())
+        .map(|n| format!(" — noted in `{}`", n.to_string_lossy()))
+        .unwrap_or_default();
+    Ok(Some(format!(
+        "{by} picked {}. `{}` {} ({}){noted}",
+        c.rank, c.id, c.title, o.track_title
+    )))
 }

@@ -3,19 +3,38 @@
 //! went away), what is in flight, open questions, the recommended next, and the progress
 //! series its chart is drawn from. Posts nothing itself.
 
-pub mod chart;
 pub mod schedule;
 
 use crate::plan::{EventKind, Plan};
-use crate::repo::history::{self, PlanCache, TaskEvent};
+use crate::repo::history::{EventsRead, HistoryError, PlanVersion, TaskEvent};
 use crate::repo::RepoState;
-use crate::store::{DecisionRow, QuestionRow, Store};
+use crate::store::{DecisionRow, QuestionRow};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
-use git2::Repository;
 use serde::{Deserialize, Serialize};
 
-/// Most commits of plan history walked for one digest or chart.
-pub const HISTORY_LIMIT: usize = 100_000;
+/// Why a digest or chart could not be made.
+#[derive(Debug, thiserror::Error)]
+pub enum DigestError {
+    #[error(
+        "`{0}` is neither a date (2026-10-02, 2026-10-02 14:30) nor a revision of the repository"
+    )]
+    BadSince(String),
+    #[error("digest time `{0}` is not HH:MM (e.g. 09:00)")]
+    BadTime(String),
+    #[error(transparent)]
+    History(#[from] HistoryError),
+    #[error("no font for the chart; install fonts-noto-cjk or set SHORTLIST_FONT (tried {tried})")]
+    NoFont { tried: String },
+    #[error("cannot draw the chart: {0}")]
+    Chart(String),
+}
+
+/// One point of the progress series: per track (name), done and total tasks.
+#[derive(Debug, Clone)]
+pub struct Point {
+    pub at: DateTime<Utc>,
+    pub tracks: Vec<(String, usize, usize)>,
+}
 
 /// A worktree as a digest remembers it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,37 +67,21 @@ pub struct Changes {
     pub plans_parsed: usize,
 }
 
-/// Parse `--since`: a date (`2026-10-02`, midnight) or date and time (`2026-10-02 14:30`,
-/// `2026-10-02T14:30`) in `tz` (the configured zone, else the machine's), an RFC 3339
-/// instant, or a git revision (its commit time).
-pub fn parse_since(
-    text: &str,
-    tz: Option<&str>,
-    repo: Option<&Repository>,
-) -> Result<DateTime<Utc>, String> {
+/// A point in time as written: a date (`2026-10-02`, midnight) or date and time
+/// (`2026-10-02 14:30`, `2026-10-02T14:30`) in `tz` (the configured zone, else the
+/// machine's), or an RFC 3339 instant. `None`: not a time (perhaps a revision).
+pub fn parse_when(text: &str, tz: Option<&str>) -> Option<DateTime<Utc>> {
     let t = text.trim();
     if let Ok(d) = DateTime::parse_from_rfc3339(t) {
-        return Ok(d.with_timezone(&Utc));
+        return Some(d.with_timezone(&Utc));
     }
-    let naive = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+    NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .ok()
         .and_then(|d| d.and_hms_opt(0, 0, 0))
         .or_else(|| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M").ok())
         .or_else(|| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M").ok())
-        .or_else(|| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok());
-    if let Some(n) = naive {
-        return Ok(local_to_utc(n, tz));
-    }
-    if let Some(repo) = repo {
-        if let Ok(c) = repo.revparse_single(t).and_then(|o| o.peel_to_commit()) {
-            if let Some(d) = DateTime::<Utc>::from_timestamp(c.time().seconds(), 0) {
-                return Ok(d);
-            }
-        }
-    }
-    Err(format!(
-        "`{t}` is neither a date (2026-10-02, 2026-10-02 14:30) nor a revision of the repository"
-    ))
+        .or_else(|| NaiveDateTime::parse_from_str(t, "%Y-%m-%d %H:%M:%S").ok())
+        .map(|n| local_to_utc(n, tz))
 }
 
 /// A local time in the configured zone (else the machine's) as an instant.
@@ -97,59 +100,41 @@ pub fn local_to_utc(n: NaiveDateTime, tz: Option<&str>) -> DateTime<Utc> {
     }
 }
 
-/// What changed in `[since, now]`: the plan's committed history, then the working tree's
-/// uncommitted edits to it, the store's decisions and questions, and the worktrees
-/// compared with `before` (the marks saved by an earlier digest).
+/// What changed in `[since, now]`: the plan's events (history and working tree), the
+/// store's decisions and questions in the window, and the worktrees compared with
+/// `before` (the marks saved by an earlier digest).
 pub fn changes(
-    repo: &Repository,
-    working: &Plan,
+    read: EventsRead,
     since: DateTime<Utc>,
     now: DateTime<Utc>,
-    store: Option<&Store>,
+    decisions: &[DecisionRow],
+    questions: &[QuestionRow],
     state: Option<&RepoState>,
     before: Option<&[WorktreeMark]>,
-) -> Result<Changes, String> {
-    let paths: Vec<String> = working.files.iter().map(|f| f.path.clone()).collect();
-    let hist = history::plan_history(repo, &paths, Some(since.timestamp()), HISTORY_LIMIT)?;
-    let mut cache = PlanCache::default();
-    let mut events = history::task_events(repo, &hist, &mut cache);
-    // The committed plan at HEAD against the working tree.
-    let head_plan = hist
-        .revisions
-        .last()
-        .or(hist.baseline.as_ref())
-        .map(|r| cache.plan(repo, &paths, &r.blobs));
-    events.extend(history::uncommitted_events(head_plan.as_deref(), working));
+) -> Changes {
     let in_window = |t: &DateTime<Utc>| *t > since && *t <= now;
-    let (decisions, questions_opened) = match store {
-        Some(s) => (
-            s.decisions()
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .filter(|d| in_window(&d.decided_at))
-                .collect(),
-            s.questions()
-                .map_err(|e| e.to_string())?
-                .into_iter()
-                .filter(|q| in_window(&q.asked_at))
-                .collect(),
-        ),
-        None => (Vec::new(), Vec::new()),
-    };
     let worktrees = match (state, before) {
         (Some(s), Some(b)) => worktree_changes(b, &marks(s)),
         _ => Vec::new(),
     };
-    Ok(Changes {
+    Changes {
         since,
         until: now,
-        events,
-        decisions,
-        questions_opened,
+        events: read.events,
+        decisions: decisions
+            .iter()
+            .filter(|d| in_window(&d.decided_at))
+            .cloned()
+            .collect(),
+        questions_opened: questions
+            .iter()
+            .filter(|q| in_window(&q.asked_at))
+            .cloned()
+            .collect(),
         worktrees,
-        commits_walked: hist.walked,
-        plans_parsed: cache.parsed,
-    })
+        commits_walked: read.walked,
+        plans_parsed: read.parsed,
+    }
 }
 
 /// The linked worktrees as a digest remembers them.
@@ -210,43 +195,20 @@ pub fn worktree_changes(before: &[WorktreeMark], now: &[WorktreeMark]) -> Vec<Wo
     out
 }
 
-/// Done and total tasks per track, at every plan change since `since` (and now).
-pub fn progress_series(
-    repo: &Repository,
-    working: &Plan,
-    since: Option<DateTime<Utc>>,
-    now: DateTime<Utc>,
-) -> Result<Vec<chart::Point>, String> {
-    let paths: Vec<String> = working.files.iter().map(|f| f.path.clone()).collect();
-    let hist = history::plan_history(repo, &paths, since.map(|s| s.timestamp()), HISTORY_LIMIT)?;
-    let mut cache = PlanCache::default();
-    let all: Vec<&[Option<git2::Oid>]> = hist
-        .baseline
+/// Done and total tasks per track at every plan version given (oldest first), and now.
+pub fn progress_series(versions: &[PlanVersion], working: &Plan, now: DateTime<Utc>) -> Vec<Point> {
+    let mut out: Vec<Point> = versions
         .iter()
-        .chain(&hist.revisions)
-        .map(|r| r.blobs.as_slice())
+        .map(|(at, p)| Point {
+            at: *at,
+            tracks: per_track(p),
+        })
         .collect();
-    cache.preload(repo, &paths, &all);
-    let mut out = Vec::new();
-    if let (Some(b), Some(s)) = (&hist.baseline, since) {
-        let p = cache.plan(repo, &paths, &b.blobs);
-        out.push(chart::Point {
-            at: s,
-            tracks: per_track(&p),
-        });
-    }
-    for r in &hist.revisions {
-        let p = cache.plan(repo, &paths, &r.blobs);
-        out.push(chart::Point {
-            at: r.time.with_timezone(&Utc),
-            tracks: per_track(&p),
-        });
-    }
-    out.push(chart::Point {
+    out.push(Point {
         at: now,
         tracks: per_track(working),
     });
-    Ok(out)
+    out
 }
 
 /// (track title, done, total) for the tracks that hold tasks.
@@ -260,7 +222,7 @@ pub fn per_track(plan: &Plan) -> Vec<(String, usize, usize)> {
             continue;
         }
         let done = tasks.iter().filter(|&&t| plan.is_finished(t)).count();
-        let name = crate::render::md::track_title(plan, i);
+        let name = plan.track_title(i);
         match out.iter_mut().find(|x| x.0 == name) {
             Some(x) => {
                 x.1 += done;

@@ -6,9 +6,9 @@ use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, TimeZo
 use chrono_tz::Tz;
 
 /// `HH:MM` → a time of day.
-pub fn parse_time(s: &str) -> Result<NaiveTime, String> {
+pub fn parse_time(s: &str) -> Result<NaiveTime, super::DigestError> {
     NaiveTime::parse_from_str(s.trim(), "%H:%M")
-        .map_err(|_| format!("digest time `{s}` is not HH:MM (e.g. 09:00)"))
+        .map_err(|_| super::DigestError::BadTime(s.to_string()))
 }
 
 /// The instant of `time` on local day `day` in `tz`. In a spring-forward gap the digest

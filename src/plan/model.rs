@@ -331,6 +331,32 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// How a track is named to people: `Track A — Billing (P0)`, `5.2 Onboarding`,
+    /// `tasks.md (no section)`.
+    pub fn track_title(&self, ti: usize) -> String {
+        use std::fmt::Write as _;
+        let tr = &self.tracks[ti];
+        let mut s = String::new();
+        match (&tr.letter, tr.kind) {
+            (Some(l), _) => {
+                let _ = write!(s, "Track {l} — {}", tr.name);
+            }
+            (None, TrackKind::File) => {
+                let _ = write!(s, "{} (no section)", tr.name);
+            }
+            (None, _) => {
+                if let Some(id) = &tr.id {
+                    let _ = write!(s, "{id} ");
+                }
+                s.push_str(&tr.name);
+            }
+        }
+        if let Some(p) = tr.priority {
+            let _ = write!(s, " ({p})");
+        }
+        s
+    }
+
     pub fn file_of(&self, span: Span) -> &str {
         self.files
             .get(span.file)

@@ -6,9 +6,10 @@ use crate::plan::{PathRef, Plan, Severity, Task};
 use crate::triage::conflicts::ConflictKind;
 use crate::triage::questions::{OpenQuestion, Origin};
 use crate::triage::shortlist::Shortlist;
-use crate::triage::{self, Unit};
+use crate::triage::{self, Flight, TaskFacts, TrackFacts, Unit};
 use serde::Serialize;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 
 pub const TRIAGE_SCHEMA: &str = "shortlist.triage/1";
 
@@ -45,13 +46,11 @@ fn paths(p: &[PathRef]) -> Vec<String> {
         .collect()
 }
 
-fn task_json(plan: &Plan, t: usize, blocked: Option<&[usize]>) -> TaskJson {
+/// A task and its subtasks; `blocked` holds what holds back each of them.
+fn task_json(plan: &Plan, t: usize, blocked: &HashMap<usize, Vec<usize>>) -> TaskJson {
     let task: &Task = &plan.tasks[t];
     let ids = |v: &[usize]| v.iter().map(|&d| plan.tasks[d].id.0.clone()).collect();
-    let blocked_by = match blocked {
-        Some(b) => ids(b),
-        None => ids(&triage::blocked_by(plan, t)),
-    };
+    let blocked_by = ids(blocked.get(&t).map_or(&[][..], Vec::as_slice));
     TaskJson {
         id: task.id.0.clone(),
         title: task.title.clone(),
@@ -68,32 +67,20 @@ fn task_json(plan: &Plan, t: usize, blocked: Option<&[usize]>) -> TaskJson {
         mentions: task.mentions.clone(),
         dod: task.dod.clone(),
         notes: task.notes.clone(),
-        checkpoint: checkpoint_of(plan, t),
+        checkpoint: triage::checkpoint_of(plan, t),
         derived_id: task.derived_id,
         file: plan.file_of(task.span).to_string(),
         line: task.span.line,
         subtasks: task
             .subtasks
             .iter()
-            .map(|&c| task_json(plan, c, None))
+            .map(|&c| task_json(plan, c, blocked))
             .collect(),
     }
 }
 
-/// The checkpoint of a task or its nearest ancestor.
-pub fn checkpoint_of(plan: &Plan, t: usize) -> Option<String> {
-    let mut cur = Some(t);
-    while let Some(i) = cur {
-        if let Some(c) = plan.tasks[i].checkpoint {
-            return Some(plan.checkpoints[c].id.clone());
-        }
-        cur = plan.tasks[i].parent;
-    }
-    None
-}
-
-fn unit_json(plan: &Plan, u: &Unit) -> TaskJson {
-    task_json(plan, u.task, Some(&u.blocked_by))
+fn unit_json(plan: &Plan, u: &Unit, blocked: &HashMap<usize, Vec<usize>>) -> TaskJson {
+    task_json(plan, u.task, blocked)
 }
 
 fn track_head(plan: &Plan, ti: usize, doc_only: bool) -> serde_json::Map<String, Value> {
@@ -208,7 +195,7 @@ pub fn triage(v: &View) -> Value {
                 serde_json::to_value(
                     w.units
                         .iter()
-                        .map(|u| unit_json(plan, u))
+                        .map(|u| unit_json(plan, u, &v.remaining.blocked))
                         .collect::<Vec<_>>(),
                 )
                 .unwrap_or(Value::Null),
@@ -438,14 +425,18 @@ fn mark_stale(unit: &mut Value, plan: &Plan, r: &crate::repo::RepoReport) {
 }
 
 /// `shortlist.task/1`: one task with everything known about it.
-pub fn task(plan: &Plan, t: usize) -> Value {
-    let mut v = serde_json::to_value(task_json(plan, t, None)).unwrap_or(Value::Null);
-    let dependents: Vec<String> = (0..plan.tasks.len())
-        .filter(|&o| plan.tasks[o].deps.contains(&t))
-        .map(|o| plan.tasks[o].id.0.clone())
+pub fn task(f: &TaskFacts) -> Value {
+    let (plan, t) = (&*f.plan, f.task);
+    let mut v = serde_json::to_value(task_json(plan, t, &f.blocked)).unwrap_or(Value::Null);
+    let dependents: Vec<String> = f
+        .dependents
+        .iter()
+        .map(|&o| plan.tasks[o].id.0.clone())
         .collect();
-    let units: Vec<String> = triage::actionable_units(plan, t)
-        .into_iter()
+    let units: Vec<String> = f
+        .units
+        .iter()
+        .copied()
         .map(|u| plan.tasks[u].id.0.clone())
         .collect();
     let questions: Vec<Value> = plan
@@ -466,7 +457,8 @@ pub fn task(plan: &Plan, t: usize) -> Value {
 }
 
 /// `shortlist.track/1`: one track, every task (done ones too) and its remaining units.
-pub fn track(plan: &Plan, ti: usize, work: Option<&triage::TrackWork>) -> Value {
+pub fn track(f: &TrackFacts) -> Value {
+    let (plan, ti, work) = (&*f.plan, f.track, f.work.as_ref());
     let mut m = track_head(plan, ti, work.is_some_and(|w| w.doc_only));
     m.insert("schema".into(), json!("shortlist.track/1"));
     m.insert("open".into(), json!(work.map_or(0, |w| w.open)));
@@ -476,7 +468,7 @@ pub fn track(plan: &Plan, ti: usize, work: Option<&triage::TrackWork>) -> Value 
             plan.tracks[ti]
                 .tasks
                 .iter()
-                .map(|&t| task_json(plan, t, None))
+                .map(|&t| task_json(plan, t, &f.blocked))
                 .collect::<Vec<_>>(),
         )
         .unwrap_or(Value::Null),
@@ -487,7 +479,7 @@ pub fn track(plan: &Plan, ti: usize, work: Option<&triage::TrackWork>) -> Value 
             work.map(|w| {
                 w.units
                     .iter()
-                    .map(|u| unit_json(plan, u))
+                    .map(|u| unit_json(plan, u, &f.blocked))
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default(),
@@ -521,7 +513,8 @@ pub fn check(plan: &Plan) -> Value {
 /// What `shortlist worktrees` adds to `shortlist.worktrees/1`: `in_flight` (each
 /// worktree's tasks with evidence), `conflicts` (worktree and merge kinds),
 /// `merge_prediction` (pairs merged, problems).
-pub fn flight(plan: Option<&Plan>, f: &crate::ops::Flight) -> serde_json::Map<String, Value> {
+pub fn flight(f: &Flight) -> serde_json::Map<String, Value> {
+    let plan = f.plan.as_deref();
     let mut m = serde_json::Map::new();
     let in_flight: Vec<Value> = f
         .in_flight
@@ -549,10 +542,7 @@ pub fn flight(plan: Option<&Plan>, f: &crate::ops::Flight) -> serde_json::Map<St
         .collect();
     m.insert("in_flight".into(), Value::Array(in_flight));
     let empty = Plan::default();
-    let remaining = triage::Remaining {
-        tracks: Vec::new(),
-        open: 0,
-    };
+    let remaining = triage::Remaining::default();
     let view = View {
         plan: plan.unwrap_or(&empty),
         remaining: &remaining,
@@ -572,4 +562,23 @@ pub fn flight(plan: Option<&Plan>, f: &crate::ops::Flight) -> serde_json::Map<St
         json!({"merged_pairs": f.prediction.merged_pairs, "problems": f.prediction.problems}),
     );
     m
+}
+
+/// `shortlist.questions/1`: the open questions, the decided ones (with `all`) and the
+/// decisions.
+pub fn questions_doc(k: &crate::triage::questions::Known, all: bool) -> Value {
+    let decided: Vec<&OpenQuestion> = if all {
+        k.every
+            .iter()
+            .filter(|q| !k.open.iter().any(|o| o.id == q.id))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    json!({
+        "schema": "shortlist.questions/1",
+        "open": k.open,
+        "decided": decided,
+        "decisions": k.decisions,
+    })
 }

@@ -2,15 +2,14 @@
 //! are written.
 
 use super::{count, View};
-use crate::ops::Flight;
-use crate::plan::{Plan, Severity, Status, TrackKind};
+use crate::plan::{Plan, Severity, Status};
 use crate::repo::RepoReport;
 use crate::store::DecisionRow;
 use crate::triage::conflicts::{Conflict, ConflictKind};
 use crate::triage::inflight::Evidence;
 use crate::triage::questions::{OpenQuestion, Origin};
 use crate::triage::shortlist::Shortlist;
-use crate::triage::{self, TrackWork, Unit};
+use crate::triage::{Flight, TaskFacts, TrackFacts, TrackWork, Unit};
 use std::fmt::Write;
 
 fn loc(plan: &Plan, span: crate::plan::Span) -> String {
@@ -28,26 +27,7 @@ fn status_word(s: Status) -> &'static str {
 }
 
 pub fn track_title(plan: &Plan, ti: usize) -> String {
-    let tr = &plan.tracks[ti];
-    let mut s = String::new();
-    match (&tr.letter, tr.kind) {
-        (Some(l), _) => {
-            let _ = write!(s, "Track {l} — {}", tr.name);
-        }
-        (None, TrackKind::File) => {
-            let _ = write!(s, "{} (no section)", tr.name);
-        }
-        (None, _) => {
-            if let Some(id) = &tr.id {
-                let _ = write!(s, "{id} ");
-            }
-            s.push_str(&tr.name);
-        }
-    }
-    if let Some(p) = tr.priority {
-        let _ = write!(s, " ({p})");
-    }
-    s
+    plan.track_title(ti)
 }
 
 fn ids(plan: &Plan, v: &[usize], max: usize) -> String {
@@ -91,7 +71,7 @@ fn write_unit(
         t.title,
         loc(plan, t.span)
     );
-    if let Some((name, branch)) = v.and_then(|v| v.in_flight_of(u.task)) {
+    if let Some((name, branch)) = v.and(u.in_flight.as_ref()) {
         let _ = writeln!(out, "{pad}  in flight in `{name}` (`{branch}`)");
     }
     if !u.blocked_by.is_empty() {
@@ -115,10 +95,8 @@ fn write_unit(
             .collect();
         let _ = writeln!(out, "{pad}  depends on: {}", deps.join(", "));
     }
-    let mut touch = Vec::new();
-    triage::unit_touch_points(plan, u.task, &mut touch);
-    if !touch.is_empty() {
-        let shown: Vec<String> = touch.iter().map(|p| format!("`{p}`")).collect();
+    if !u.touch.is_empty() {
+        let shown: Vec<String> = u.touch.iter().map(|p| format!("`{p}`")).collect();
         let _ = writeln!(out, "{pad}  touch points: {}", shown.join(", "));
     }
     if let Some(st) = repo.and_then(|r| r.stale_for(u.task)) {
@@ -482,9 +460,8 @@ pub fn candidate_lines(v: &View, sl: &Shortlist) -> Vec<String> {
         if !deps.is_empty() {
             out.push(format!("   - depends on: {}", deps.join(", ")));
         }
-        let (touch, _) = crate::triage::conflicts::unit_paths(plan, c.task);
-        if !touch.is_empty() {
-            let shown: Vec<String> = touch.iter().map(|p| format!("`{p}`")).collect();
+        if !c.touch.is_empty() {
+            let shown: Vec<String> = c.touch.iter().map(|p| format!("`{p}`")).collect();
             out.push(format!("   - touch points: {}", shown.join(", ")));
         }
         if let Some(st) = v.repo.and_then(|r| r.stale_for(c.task)) {
@@ -680,7 +657,8 @@ pub fn check(plan: &Plan) -> String {
 }
 
 /// `shortlist task ID`: everything known about one task.
-pub fn task(plan: &Plan, t: usize) -> String {
+pub fn task(f: &TaskFacts) -> String {
+    let (plan, t) = (&*f.plan, f.task);
     let task = &plan.tasks[t];
     let mut out = String::new();
     let _ = writeln!(out, "# {} {}\n", task.id, task.title);
@@ -733,10 +711,7 @@ pub fn task(plan: &Plan, t: usize) -> String {
             format!("{} {}", plan.tasks[p].id, plan.tasks[p].title),
         );
     }
-    row(
-        "checkpoint",
-        super::json::checkpoint_of(plan, t).unwrap_or_default(),
-    );
+    row("checkpoint", f.checkpoint.clone().unwrap_or_default());
     let deps: Vec<String> = task
         .deps
         .iter()
@@ -749,13 +724,14 @@ pub fn task(plan: &Plan, t: usize) -> String {
         })
         .collect();
     row("depends on", deps.join(", "));
-    let blocked = triage::blocked_by(plan, t);
     if !finished {
-        row("blocked by", ids(plan, &blocked, 20));
+        let blocked = f.blocked.get(&t).map_or(&[][..], Vec::as_slice);
+        row("blocked by", ids(plan, blocked, 20));
     }
-    let dependents: Vec<String> = (0..plan.tasks.len())
-        .filter(|&o| plan.tasks[o].deps.contains(&t))
-        .map(|o| plan.tasks[o].id.0.clone())
+    let dependents: Vec<String> = f
+        .dependents
+        .iter()
+        .map(|&o| plan.tasks[o].id.0.clone())
         .collect();
     row("needed by", dependents.join(", "));
     let fmt_paths = |v: &[crate::plan::PathRef]| -> String {
@@ -787,18 +763,15 @@ pub fn task(plan: &Plan, t: usize) -> String {
     row("definition of done", task.dod.join("; "));
     row("background", task.background.join(" "));
     row("notes", task.notes.join("; "));
-    if !finished {
-        let units = triage::actionable_units(plan, t);
-        if units != [t] {
-            row(
-                "actionable now",
-                units
-                    .iter()
-                    .map(|&u| plan.tasks[u].id.0.clone())
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
-        }
+    if !finished && f.units != [t] {
+        row(
+            "actionable now",
+            f.units
+                .iter()
+                .map(|&u| plan.tasks[u].id.0.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        );
     }
     for q in plan.questions.iter().filter(|q| q.task == Some(t)) {
         let _ = writeln!(out, "- open question {}: {}", q.id, q.text);
@@ -811,7 +784,8 @@ pub fn task(plan: &Plan, t: usize) -> String {
 }
 
 /// `shortlist track ID`: the track's remaining work, then what is already finished.
-pub fn track(plan: &Plan, ti: usize, work: Option<&TrackWork>) -> String {
+pub fn track(f: &TrackFacts) -> String {
+    let (plan, ti, work) = (&*f.plan, f.track, f.work.as_ref());
     let tr = &plan.tracks[ti];
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", track_title(plan, ti));
@@ -916,7 +890,8 @@ pub fn evidence_text(e: &Evidence) -> String {
 
 /// `shortlist worktrees`, after the scan: each worktree's tasks, remaining work that
 /// touches what worktrees work on, predicted merge conflicts.
-pub fn flight(plan: Option<&Plan>, f: &Flight) -> String {
+pub fn flight(f: &Flight) -> String {
+    let plan = f.plan.as_deref();
     let mut out = String::new();
     if let Some(plan) = plan {
         let _ = writeln!(out, "## Tasks in flight\n");
@@ -1013,7 +988,7 @@ pub fn digest(c: &crate::digest::Changes, v: &View, tz: Option<&str>) -> String 
     let plan = v.plan;
     let mut out = String::new();
     let fmt =
-        |t: chrono::DateTime<chrono::Utc>| crate::note::local_format(t, tz, "%Y-%m-%d %H:%M %Z");
+        |t: chrono::DateTime<chrono::Utc>| crate::config::local_format(t, tz, "%Y-%m-%d %H:%M %Z");
     let _ = writeln!(out, "# Digest: {} → {}\n", fmt(c.since), fmt(c.until));
     let kinds = [
         (EventKind::Done, "Done"),

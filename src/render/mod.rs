@@ -1,8 +1,9 @@
-//! Presenting a triage: markdown for people, versioned JSON for programs. Decides nothing.
+//! Presenting answers: markdown for people, versioned JSON for programs, the progress
+//! chart as a PNG. Decides nothing: every value shown is in the answer.
 
+pub mod chart;
 pub mod json;
 pub mod md;
-pub mod note;
 pub mod repo;
 
 use crate::plan::Plan;
@@ -12,7 +13,7 @@ use crate::triage::conflicts::Conflict;
 use crate::triage::inflight::WorktreeTasks;
 use crate::triage::questions::OpenQuestion;
 use crate::triage::shortlist::Shortlist;
-use crate::triage::Remaining;
+use crate::triage::{Remaining, Triage};
 
 /// What a triage rendering needs.
 pub struct View<'a> {
@@ -38,19 +39,22 @@ pub struct View<'a> {
     pub in_flight: &'a [WorktreeTasks],
 }
 
-impl View<'_> {
-    /// The worktree doing `t` (or an ancestor of it): (name, branch).
-    pub fn in_flight_of(&self, t: usize) -> Option<(&str, &str)> {
-        let mut cur = Some(t);
-        while let Some(i) = cur {
-            for w in self.in_flight {
-                if w.tasks.iter().any(|(x, _)| *x == i) {
-                    return Some((&w.name, &w.branch));
-                }
-            }
-            cur = self.plan.tasks[i].parent;
+impl<'a> View<'a> {
+    /// The view of a whole triage (optionally of one track).
+    pub fn of(t: &'a Triage, track_filter: Option<usize>) -> View<'a> {
+        View {
+            plan: &t.plan,
+            remaining: &t.remaining,
+            track_filter,
+            open_elsewhere: &t.open_elsewhere,
+            repo: Some(&t.report),
+            conflicts: &t.conflicts,
+            shortlist: Some(&t.shortlist),
+            questions: Some(&t.questions),
+            decisions: &t.decisions,
+            explain: false,
+            in_flight: &t.in_flight,
         }
-        None
     }
 }
 

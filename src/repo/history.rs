@@ -3,12 +3,25 @@
 
 use super::state::{commit_time, read_head};
 use crate::plan::{self, EventKind, Plan, PlanText, TaskChange};
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 use git2::{Oid, Repository};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
+
+/// The plan's history could not be read (a commit or tree git2 could not load, a
+/// revision that names nothing).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("cannot read the plan's history: {0}")]
+pub struct HistoryError(pub String);
+
+fn git(e: git2::Error) -> HistoryError {
+    HistoryError(e.message().to_string())
+}
+
+/// Most commits of plan history walked for one digest or chart.
+pub const HISTORY_LIMIT: usize = 100_000;
 
 /// A commit on HEAD's first-parent line that changed a plan file.
 #[derive(Debug, Clone, Serialize)]
@@ -74,7 +87,7 @@ pub fn plan_history(
     paths: &[String],
     since: Option<i64>,
     limit: usize,
-) -> Result<PlanHistory, String> {
+) -> Result<PlanHistory, HistoryError> {
     let mut hist = PlanHistory {
         paths: paths.to_vec(),
         ..PlanHistory::default()
@@ -87,9 +100,9 @@ pub fn plan_history(
     // Blob ids of the commit walked last (the child of the current one).
     let mut child: Option<(git2::Commit, Vec<Option<Oid>>)> = None;
     loop {
-        let c = repo.find_commit(oid).map_err(|e| e.message().to_string())?;
+        let c = repo.find_commit(oid).map_err(git)?;
         hist.walked += 1;
-        let tree = c.tree().map_err(|e| e.message().to_string())?;
+        let tree = c.tree().map_err(git)?;
         let blobs: Vec<Option<Oid>> = paths.iter().map(|p| blob_at(&tree, p)).collect();
         let before_window = since.is_some_and(|s| c.time().seconds() <= s);
         if let Some((ch, ch_blobs)) = child.take() {
@@ -213,12 +226,12 @@ pub fn texts_at(repo: &Repository, paths: &[String], blobs: &[Option<Oid>]) -> V
 }
 
 /// The plan files at a commit (any revision git understands: `HEAD~3`, a tag, an id).
-pub fn plan_at(repo: &Repository, rev: &str, paths: &[String]) -> Result<Plan, String> {
+pub fn plan_at(repo: &Repository, rev: &str, paths: &[String]) -> Result<Plan, HistoryError> {
     let commit = repo
         .revparse_single(rev)
         .and_then(|o| o.peel_to_commit())
-        .map_err(|e| format!("`{rev}` names no commit: {}", e.message()))?;
-    let tree = commit.tree().map_err(|e| e.message().to_string())?;
+        .map_err(|e| HistoryError(format!("`{rev}` names no commit: {}", e.message())))?;
+    let tree = commit.tree().map_err(git)?;
     let blobs: Vec<Option<Oid>> = paths.iter().map(|p| blob_at(&tree, p)).collect();
     Ok(plan::parse(&texts_at(repo, paths, &blobs), None))
 }
@@ -270,4 +283,81 @@ pub fn uncommitted_events(committed: Option<&Plan>, working: &Plan) -> Vec<TaskE
 /// Count of events by kind, for summaries.
 pub fn count(events: &[TaskEvent], kind: EventKind) -> usize {
     events.iter().filter(|e| e.change.kind == kind).count()
+}
+
+/// The commit time of a revision (`HEAD~3`, a tag, an id), if it names a commit.
+pub fn revision_time(repo: &Repository, rev: &str) -> Option<DateTime<Utc>> {
+    let c = repo
+        .revparse_single(rev)
+        .and_then(|o| o.peel_to_commit())
+        .ok()?;
+    DateTime::<Utc>::from_timestamp(c.time().seconds(), 0)
+}
+
+/// The task events since a point in time, as the history and the working tree tell.
+#[derive(Debug, Clone, Default)]
+pub struct EventsRead {
+    /// Oldest first; uncommitted ones (working tree against HEAD) last.
+    pub events: Vec<TaskEvent>,
+    /// Commits walked and plan versions parsed (each distinct content once).
+    pub walked: usize,
+    pub parsed: usize,
+}
+
+/// The plan's committed history since `since`, then the working tree's uncommitted
+/// edits to it (`working`: the plan as read from the working tree).
+pub fn events_since(
+    repo: &Repository,
+    working: &Plan,
+    since: DateTime<Utc>,
+) -> Result<EventsRead, HistoryError> {
+    let paths: Vec<String> = working.files.iter().map(|f| f.path.clone()).collect();
+    let hist = plan_history(repo, &paths, Some(since.timestamp()), HISTORY_LIMIT)?;
+    let mut cache = PlanCache::default();
+    let mut events = task_events(repo, &hist, &mut cache);
+    // The committed plan at HEAD against the working tree.
+    let head_plan = hist
+        .revisions
+        .last()
+        .or(hist.baseline.as_ref())
+        .map(|r| cache.plan(repo, &paths, &r.blobs));
+    events.extend(uncommitted_events(head_plan.as_deref(), working));
+    Ok(EventsRead {
+        events,
+        walked: hist.walked,
+        parsed: cache.parsed,
+    })
+}
+
+/// The plan as it was at a point in time.
+pub type PlanVersion = (DateTime<Utc>, Arc<Plan>);
+
+/// The plan at every commit that changed it since `since` (the whole history when
+/// `None`), oldest first; with a `since`, the plan as it was then comes first, at
+/// `since`.
+pub fn plan_versions(
+    repo: &Repository,
+    paths: &[String],
+    since: Option<DateTime<Utc>>,
+) -> Result<Vec<PlanVersion>, HistoryError> {
+    let hist = plan_history(repo, paths, since.map(|s| s.timestamp()), HISTORY_LIMIT)?;
+    let mut cache = PlanCache::default();
+    let all: Vec<&[Option<git2::Oid>]> = hist
+        .baseline
+        .iter()
+        .chain(&hist.revisions)
+        .map(|r| r.blobs.as_slice())
+        .collect();
+    cache.preload(repo, paths, &all);
+    let mut out = Vec::new();
+    if let (Some(b), Some(s)) = (&hist.baseline, since) {
+        out.push((s, cache.plan(repo, paths, &b.blobs)));
+    }
+    for r in &hist.revisions {
+        out.push((
+            r.time.with_timezone(&Utc),
+            cache.plan(repo, paths, &r.blobs),
+        ));
+    }
+    Ok(out)
 }

@@ -415,6 +415,13 @@ impl Scanner {
         Ok(super::RepoFiles { files })
     }
 
+    /// Drop the status reads kept from the last request: the working tree may have
+    /// changed since (a long-lived session calls this before each request).
+    pub fn forget_reads(&mut self) {
+        self.checkout_read = None;
+        self.last_scan_read = None;
+    }
+
     /// Which of `plan_paths` the last scan found edited or untracked in the checkout.
     pub fn plan_modified(&self, plan_paths: &[String]) -> Vec<String> {
         self.last_scan_read

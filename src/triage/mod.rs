@@ -3,12 +3,17 @@
 
 use crate::plan::{Plan, Status};
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 pub mod conflicts;
 pub mod inflight;
 pub mod overlap;
 pub mod questions;
 pub mod shortlist;
+pub mod snapshot;
+
+pub use snapshot::{flight, triage, Flight, Snapshot, Triage};
 
 /// Documentation globs, compiled once.
 pub struct DocGlobs(GlobSet);
@@ -54,13 +59,39 @@ pub struct Unit {
     /// What holds it back now: unfinished dependencies (its own and its ancestors') and
     /// unfinished tasks of earlier checkpoints.
     pub blocked_by: Vec<usize>,
+    /// Its own touch points and its open subtasks'.
+    pub touch: Vec<String>,
+    /// The paths it works on: `touch`, else its nearest ancestor's touch points.
+    pub works_on: Vec<String>,
+    /// The worktree doing it (or an ancestor of it): (name, branch). Filled by the
+    /// triage once the worktrees in flight are known.
+    pub in_flight: Option<(String, String)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Remaining {
     /// Tracks with open work, most urgent first.
     pub tracks: Vec<TrackWork>,
     pub open: usize,
+    /// What holds back each unit and each task below one (see [`blocked_by`]).
+    pub blocked: HashMap<usize, Vec<usize>>,
+}
+
+/// [`blocked_by`] of every task in the subtrees of `roots`.
+pub fn blocked_in(
+    plan: &Plan,
+    roots: impl IntoIterator<Item = usize>,
+) -> HashMap<usize, Vec<usize>> {
+    let mut out = HashMap::new();
+    let mut stack: Vec<usize> = roots.into_iter().collect();
+    while let Some(t) = stack.pop() {
+        if out.contains_key(&t) {
+            continue;
+        }
+        out.insert(t, blocked_by(plan, t));
+        stack.extend(plan.tasks[t].subtasks.iter().copied());
+    }
+    out
 }
 
 /// Remaining work of the whole plan.
@@ -73,9 +104,14 @@ pub fn remaining(plan: &Plan, docs: &DocGlobs) -> Remaining {
         for &t in &tr.tasks {
             open += count_open(plan, t);
             for u in actionable_units(plan, t) {
+                let mut touch = Vec::new();
+                unit_touch_points(plan, u, &mut touch);
                 units.push(Unit {
                     task: u,
                     blocked_by: blocked_by(plan, u),
+                    works_on: conflicts::unit_paths(plan, u).0,
+                    touch,
+                    in_flight: None,
                 });
             }
         }
@@ -83,7 +119,7 @@ pub fn remaining(plan: &Plan, docs: &DocGlobs) -> Remaining {
             continue;
         }
         open_total += open;
-        let doc_only = is_doc_only(plan, &units, docs);
+        let doc_only = is_doc_only(&units, docs);
         tracks.push(TrackWork {
             track: ti,
             units,
@@ -95,9 +131,14 @@ pub fn remaining(plan: &Plan, docs: &DocGlobs) -> Remaining {
         let tr = &plan.tracks[w.track];
         (tr.priority.map_or(u8::MAX, |p| p.0), tr.span)
     });
+    let blocked = blocked_in(
+        plan,
+        tracks.iter().flat_map(|w| w.units.iter().map(|u| u.task)),
+    );
     Remaining {
         tracks,
         open: open_total,
+        blocked,
     }
 }
 
@@ -205,23 +246,29 @@ pub fn unit_touch_points(plan: &Plan, t: usize, out: &mut Vec<String>) {
 
 /// A track is doc-only when its remaining work has touch points and all are docs; tasks
 /// without touch points neither make nor break it.
-fn is_doc_only(plan: &Plan, units: &[Unit], docs: &DocGlobs) -> bool {
+fn is_doc_only(units: &[Unit], docs: &DocGlobs) -> bool {
     let mut any = false;
-    let mut paths = Vec::new();
     for u in units {
-        paths.clear();
-        unit_touch_points(plan, u.task, &mut paths);
-        if !paths.iter().all(|p| docs.is_doc(p)) {
+        if !u.touch.iter().all(|p| docs.is_doc(p)) {
             return false;
         }
-        any |= !paths.is_empty();
+        any |= !u.touch.is_empty();
     }
     any
 }
 
+/// A track query that names no track, or several.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum TrackError {
+    #[error("no track `{query}`; tracks: {known}")]
+    Unknown { query: String, known: String },
+    #[error("track `{query}` is ambiguous: {candidates}; use the key")]
+    Ambiguous { query: String, candidates: String },
+}
+
 /// [`find_track`], with an error a person can act on: the tracks there are, or the
 /// ones the query could mean.
-pub fn track_named(plan: &Plan, query: &str) -> Result<usize, String> {
+pub fn track_named(plan: &Plan, query: &str) -> Result<usize, TrackError> {
     let list = |ts: &mut dyn Iterator<Item = usize>| {
         ts.map(|t| format!("{} ({})", plan.tracks[t].key, plan.tracks[t].name))
             .collect::<Vec<_>>()
@@ -229,17 +276,87 @@ pub fn track_named(plan: &Plan, query: &str) -> Result<usize, String> {
     };
     find_track(plan, query).map_err(|cands| {
         if cands.is_empty() {
-            format!(
-                "no track `{query}`; tracks: {}",
-                list(&mut (0..plan.tracks.len()))
-            )
+            TrackError::Unknown {
+                query: query.to_string(),
+                known: list(&mut (0..plan.tracks.len())),
+            }
         } else {
-            format!(
-                "track `{query}` is ambiguous: {}; use the key",
-                list(&mut cands.into_iter())
-            )
+            TrackError::Ambiguous {
+                query: query.to_string(),
+                candidates: list(&mut cands.into_iter()),
+            }
         }
     })
+}
+
+/// Everything `task` shows about one task besides the plan's own fields.
+#[derive(Debug, Clone)]
+pub struct TaskFacts {
+    pub plan: Arc<Plan>,
+    pub task: usize,
+    /// Unfinished tasks holding back it and each task below it.
+    pub blocked: HashMap<usize, Vec<usize>>,
+    /// Tasks that depend on it.
+    pub dependents: Vec<usize>,
+    /// What can be picked up of it now (itself, or its open subtasks).
+    pub units: Vec<usize>,
+    /// The checkpoint it (or its nearest ancestor) belongs to, by id.
+    pub checkpoint: Option<String>,
+}
+
+pub fn task_facts(plan: Arc<Plan>, t: usize) -> TaskFacts {
+    let blocked = blocked_in(&plan, [t]);
+    let dependents = (0..plan.tasks.len())
+        .filter(|&o| plan.tasks[o].deps.contains(&t))
+        .collect();
+    let units = actionable_units(&plan, t);
+    let checkpoint = checkpoint_of(&plan, t);
+    TaskFacts {
+        task: t,
+        blocked,
+        dependents,
+        units,
+        checkpoint,
+        plan,
+    }
+}
+
+/// The checkpoint a task (or its nearest ancestor) belongs to, by id.
+pub fn checkpoint_of(plan: &Plan, t: usize) -> Option<String> {
+    let mut cur = Some(t);
+    while let Some(i) = cur {
+        if let Some(k) = plan.tasks[i].checkpoint {
+            return plan.checkpoints.get(k).map(|c| c.id.clone());
+        }
+        cur = plan.tasks[i].parent;
+    }
+    None
+}
+
+/// One track: its remaining work (absent when nothing remains).
+#[derive(Debug, Clone)]
+pub struct TrackFacts {
+    pub plan: Arc<Plan>,
+    pub track: usize,
+    pub work: Option<TrackWork>,
+    /// What holds back each of the track's tasks.
+    pub blocked: HashMap<usize, Vec<usize>>,
+}
+
+/// One track's facts: its remaining work (with the plan's doc globs) and what holds
+/// back each of its tasks.
+pub fn track_facts(plan: Arc<Plan>, ti: usize, docs: &DocGlobs) -> TrackFacts {
+    let work = remaining(&plan, docs)
+        .tracks
+        .into_iter()
+        .find(|w| w.track == ti);
+    let blocked = blocked_in(&plan, plan.tracks[ti].tasks.iter().copied());
+    TrackFacts {
+        plan,
+        track: ti,
+        work,
+        blocked,
+    }
 }
 
 /// Find a track by key, letter, numeric id or (unique) name fragment.
@@ -273,7 +390,7 @@ pub fn find_track(plan: &Plan, query: &str) -> Result<usize, Vec<usize>> {
 /// Tasks written under a parking-lot heading (config `parking_sections`: `Backlog`,
 /// `Ideas`, `Parking lot`, `想法`…): listed in the triage, never shortlisted. Task →
 /// the heading that parks it.
-pub fn parked(plan: &Plan, names: &[String]) -> std::collections::HashMap<usize, String> {
+pub fn parked(plan: &Plan, names: &[String]) -> HashMap<usize, String> {
     let names: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
     // Per section: the parking heading at or above it, if any.
     let mut by_section: Vec<Option<String>> = Vec::with_capacity(plan.sections.len());
@@ -288,7 +405,7 @@ pub fn parked(plan: &Plan, names: &[String]) -> std::collections::HashMap<usize,
             .then(|| s.name.clone());
         by_section.push(inherited.or(own));
     }
-    let mut out = std::collections::HashMap::new();
+    let mut out = HashMap::new();
     for (t, task) in plan.tasks.iter().enumerate() {
         if let Some(Some(name)) = task.section.map(|s| &by_section[s as usize]) {
             out.insert(t, name.clone());

@@ -135,3 +135,31 @@ pub fn find<'a>(all: &'a [OpenQuestion], query: &str) -> Option<&'a OpenQuestion
     all.iter()
         .find(|x| x.id.strip_prefix("Q-").is_some_and(|h| h == q))
 }
+
+/// Every question known, the open ones, and the decisions.
+#[derive(Debug, Clone, Default)]
+pub struct Known {
+    pub open: Vec<OpenQuestion>,
+    pub every: Vec<OpenQuestion>,
+    pub decisions: Vec<DecisionRow>,
+    /// What could not be read (the database, say).
+    pub warnings: Vec<String>,
+}
+
+/// The questions of a snapshot: decided ones (by a decision in the store or in a note)
+/// are not open.
+pub fn known(snap: &super::Snapshot) -> Known {
+    let every = all_questions(&snap.plan, &snap.note_questions, &snap.chat_questions);
+    let decided = decided_ids(&snap.decisions, &snap.decided_in_notes);
+    let open = every
+        .iter()
+        .filter(|q| !decided.contains(&q.id))
+        .cloned()
+        .collect();
+    Known {
+        open,
+        every,
+        decisions: snap.decisions.clone(),
+        warnings: snap.warnings.clone(),
+    }
+}

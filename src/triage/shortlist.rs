@@ -2,7 +2,7 @@
 //! not conflicting with work in flight, earlier checkpoint, then plan order. Every
 //! candidate says why it was chosen; every other unit says why not (`--explain`).
 
-use super::conflicts::{pairs, unit_paths, worktree_overlaps, Occupied, PathPair};
+use super::conflicts::{pairs, worktree_overlaps, Occupied, PathPair};
 use super::Remaining;
 use crate::config::ShortlistSizes;
 use crate::plan::{Plan, Span};
@@ -29,6 +29,9 @@ pub struct Candidate {
     pub cautions: Vec<String>,
     /// One of the top items: the recommended next.
     pub recommended: bool,
+    /// The paths it works on (its own touch points, its open subtasks', else its
+    /// nearest ancestor's).
+    pub touch: Vec<String>,
 }
 
 /// A unit that is not on the shortlist, and why.
@@ -150,8 +153,11 @@ pub fn shortlist(
     let all: Vec<(usize, usize, Vec<String>)> = remaining
         .tracks
         .iter()
-        .flat_map(|w| w.units.iter().map(move |u| (w.track, u.task)))
-        .map(|(tr, t)| (tr, t, unit_paths(plan, t).0))
+        .flat_map(|w| {
+            w.units
+                .iter()
+                .map(move |u| (w.track, u.task, u.works_on.clone()))
+        })
         .collect();
     let touch: Vec<&[String]> = all
         .iter()
@@ -424,6 +430,7 @@ pub fn shortlist(
             reasons,
             cautions,
             recommended: best == Some((e.prio, !e.in_flight_overlap.is_empty())),
+            touch: e.paths.clone(),
         });
     }
     // Recommended next: the top of the list, at most three of the best kind.

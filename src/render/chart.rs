@@ -1,4 +1,5 @@
-//! The progress chart: done and remaining tasks per track over time, as a PNG. Shapes
+//! The progress chart: done and remaining tasks per track over time, as a PNG (drawn
+//! from the digest's series; decides nothing). Shapes
 //! are drawn with plotters' bitmap backend; text (title, dates, legend, CJK track names)
 //! with ab_glyph from a font file the program loads, so the picture is the same wherever
 //! the font is (`.ci/run` and the Docker image install Noto Sans CJK).
@@ -18,12 +19,7 @@ const FONT_PATHS: &[&str] = &[
     "/System/Library/Fonts/PingFang.ttc",
 ];
 
-/// One point of the series: per track (name), done and total tasks.
-#[derive(Debug, Clone)]
-pub struct Point {
-    pub at: DateTime<Utc>,
-    pub tracks: Vec<(String, usize, usize)>,
-}
+use crate::digest::{DigestError, Point};
 
 pub const WIDTH: u32 = 1000;
 pub const HEIGHT: u32 = 500;
@@ -40,7 +36,7 @@ const COLORS: [RGBColor; 8] = [
 ];
 
 /// Load the first font found; the path it came from.
-pub fn load_font() -> Result<(FontVec, PathBuf), String> {
+pub fn load_font() -> Result<(FontVec, PathBuf), DigestError> {
     let mut tried = Vec::new();
     let env = std::env::var("SHORTLIST_FONT").ok();
     for p in env
@@ -58,14 +54,13 @@ pub fn load_font() -> Result<(FontVec, PathBuf), String> {
             return Ok((f, path.to_path_buf()));
         }
     }
-    Err(format!(
-        "no font for the chart; install fonts-noto-cjk or set SHORTLIST_FONT (tried {})",
-        tried.join(", ")
-    ))
+    Err(DigestError::NoFont {
+        tried: tried.join(", "),
+    })
 }
 
 /// Render the series as a PNG of `WIDTH`×`HEIGHT`.
-pub fn render(title: &str, series: &[Point]) -> Result<Vec<u8>, String> {
+pub fn render(title: &str, series: &[Point]) -> Result<Vec<u8>, DigestError> {
     let (font, _) = load_font()?;
     let (w, h) = (WIDTH, HEIGHT);
     let mut buf = vec![255u8; (w * h * 3) as usize];
@@ -105,7 +100,7 @@ pub fn render(title: &str, series: &[Point]) -> Result<Vec<u8>, String> {
             (x, y)
         };
         let grey = RGBColor(200, 200, 200);
-        let e = |e: DrawingAreaErrorKind<_>| e.to_string();
+        let e = |e: DrawingAreaErrorKind<_>| DigestError::Chart(e.to_string());
         // Axes and horizontal grid.
         for k in 0..=4 {
             let y = bottom - (k * (bottom - top) / 4);
@@ -164,7 +159,8 @@ pub fn render(title: &str, series: &[Point]) -> Result<Vec<u8>, String> {
             ))
             .map_err(e)?;
         }
-        root.present().map_err(|e| e.to_string())?;
+        root.present()
+            .map_err(|e| DigestError::Chart(e.to_string()))?;
     }
     // Text.
     let black = [20u8, 20, 20];
@@ -298,14 +294,18 @@ fn draw_text(
     }
 }
 
-fn encode_png(buf: &[u8], w: u32, h: u32) -> Result<Vec<u8>, String> {
+fn encode_png(buf: &[u8], w: u32, h: u32) -> Result<Vec<u8>, DigestError> {
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, w, h);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
-        let mut writer = enc.write_header().map_err(|e| e.to_string())?;
-        writer.write_image_data(buf).map_err(|e| e.to_string())?;
+        let mut writer = enc
+            .write_header()
+            .map_err(|e| DigestError::Chart(e.to_string()))?;
+        writer
+            .write_image_data(buf)
+            .map_err(|e| DigestError::Chart(e.to_string()))?;
     }
     Ok(out)
 }

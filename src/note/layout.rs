@@ -1,18 +1,18 @@
 //! A conversation note's text (SPEC §4.1): `# topic`, `## Context`, `## Decisions`,
 //! `## Plan`, `## Open Questions`, `## References`, in the shape teams write by hand.
 
-use super::md::{
+use crate::render::md::{
     candidate_lines, conflict_lines, decision_lines, question_lines, recommended_line, track_title,
 };
-use super::{count, View};
-use crate::triage::conflicts::unit_paths;
+use crate::render::{count, View};
+use crate::triage::Triage;
 use chrono::{DateTime, Utc};
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::path::Path;
 
 pub struct NoteView<'a> {
-    pub view: View<'a>,
+    pub triage: &'a Triage,
     pub topic: &'a str,
     pub by: &'a str,
     pub at: DateTime<Utc>,
@@ -26,7 +26,7 @@ pub struct NoteView<'a> {
 const UNITS_PER_TRACK: usize = 12;
 
 pub fn note(n: &NoteView) -> String {
-    let v = &n.view;
+    let v = &View::of(n.triage, None);
     let plan = v.plan;
     let mut out = String::new();
     let topic = n.topic.trim();
@@ -42,7 +42,7 @@ pub fn note(n: &NoteView) -> String {
     );
 
     let _ = writeln!(out, "## Context");
-    let when = crate::note::local_format(n.at, n.tz, "%Y-%m-%d %H:%M:%S %Z");
+    let when = crate::config::local_format(n.at, n.tz, "%Y-%m-%d %H:%M:%S %Z");
     let repo_name = n
         .root
         .file_name()
@@ -79,12 +79,12 @@ pub fn note(n: &NoteView) -> String {
 
     let _ = writeln!(out, "## Plan");
     if let Some(r) = v.repo {
-        super::repo::repo_bullets(&mut out, r);
+        crate::render::repo::repo_bullets(&mut out, r);
     }
     if !v.in_flight.is_empty() {
         let _ = writeln!(out, "- Tasks in flight:");
         for w in v.in_flight {
-            let _ = writeln!(out, "  - {}", super::md::in_flight_line(plan, w));
+            let _ = writeln!(out, "  - {}", crate::render::md::in_flight_line(plan, w));
         }
     }
     let _ = writeln!(out, "- Remaining tracks and candidates:");
@@ -121,9 +121,8 @@ pub fn note(n: &NoteView) -> String {
                     .collect();
                 let _ = write!(line, "; blocked by {}", by.join(", "));
             }
-            let (touch, _) = unit_paths(plan, u.task);
-            if !touch.is_empty() {
-                let tp: Vec<String> = touch.iter().map(|p| format!("`{p}`")).collect();
+            if !u.works_on.is_empty() {
+                let tp: Vec<String> = u.works_on.iter().map(|p| format!("`{p}`")).collect();
                 let _ = write!(line, "; touch points {}", tp.join(", "));
             }
             line.push('.');

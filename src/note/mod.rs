@@ -2,6 +2,8 @@
 //! and slug), its create-new write, reading earlier notes back (open questions, decisions,
 //! candidates) and the `## Selected` append by temp file + rename.
 
+pub mod layout;
+
 use crate::plan::question_id;
 use crate::triage::questions::NoteQuestion;
 use chrono::{DateTime, Utc};
@@ -72,15 +74,7 @@ pub fn slug(topic: &str) -> String {
 
 /// `YYYY-MM-DD_HHMMSS` of `at` in the time zone (IANA name, else the machine's zone).
 pub fn stamp(at: DateTime<Utc>, tz: Option<&str>) -> String {
-    local_format(at, tz, "%Y-%m-%d_%H%M%S")
-}
-
-/// `at` formatted in the configured zone (IANA name, else the machine's local zone).
-pub fn local_format(at: DateTime<Utc>, tz: Option<&str>, fmt: &str) -> String {
-    match tz.and_then(|z| z.parse::<chrono_tz::Tz>().ok()) {
-        Some(z) => at.with_timezone(&z).format(fmt).to_string(),
-        None => at.with_timezone(&chrono::Local).format(fmt).to_string(),
-    }
+    crate::config::local_format(at, tz, "%Y-%m-%d_%H%M%S")
 }
 
 /// Write a new note: `<dir>/<stamp>_<slug>.md`, or with `_1`, `_2`… when that name is
@@ -142,6 +136,19 @@ fn write_synced(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .open(path)?;
     f.write_all(bytes)?;
     f.sync_all()
+}
+
+/// One `## Selected` entry: who picked which candidate of which track, and when (a
+/// local time already formatted). Both front ends write exactly this line.
+pub fn selected_entry(
+    by: &str,
+    rank: usize,
+    id: &str,
+    title: &str,
+    track: &str,
+    when: &str,
+) -> String {
+    format!("{by} picked candidate {rank}: `{id}` {title} ({track}) on {when}")
 }
 
 /// Guards read-modify-write of notes inside this process (the bot's handlers run at once).

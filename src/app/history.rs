@@ -1,0 +1,100 @@
+//! The commands over the plan's history: `digest` (what changed since a point in time,
+//! with the whole triage of now) and `progress` (the series the chart is drawn from).
+
+use super::session::{Depth, Session};
+use super::AppError;
+use crate::digest::{self, Changes, DigestError, Point, WorktreeMark};
+use crate::repo::history;
+use crate::triage::{self, Triage};
+use chrono::{DateTime, Utc};
+
+/// What changed since `changes.since`, and the triage of now (in flight, open
+/// questions, the recommended next).
+#[derive(Debug, Clone)]
+pub struct Digest {
+    pub changes: Changes,
+    pub triage: Triage,
+}
+
+/// `since` as written: a date or time in the configured zone, an RFC 3339 instant, or a
+/// revision of the repository (its commit time).
+fn resolve_since(s: &mut Session, text: &str) -> Result<DateTime<Utc>, AppError> {
+    let tz = s.config().timezone.clone();
+    if let Some(t) = digest::parse_when(text, tz.as_deref()) {
+        return Ok(t);
+    }
+    let repo = s.scanner()?.repository();
+    history::revision_time(repo, text.trim())
+        .ok_or_else(|| DigestError::BadSince(text.trim().to_string()).into())
+}
+
+/// The digest since `since` (default: the last digest posted, else a day ago). The
+/// worktrees as seen now are remembered in the database for the next digest's
+/// "appeared / merged / went away".
+pub fn digest(s: &mut Session, since: Option<&str>) -> Result<Digest, AppError> {
+    let now = Utc::now();
+    s.scanner()?;
+    let since = match since {
+        Some(text) => resolve_since(s, text)?,
+        None => s
+            .store_for_read()
+            .ok()
+            .flatten()
+            .and_then(|st| st.last_digest_at().ok().flatten())
+            .unwrap_or(now - chrono::Duration::days(1)),
+    };
+    let mut snap = s.snapshot(Depth::Repository)?;
+    let read = history::events_since(s.scanner()?.repository(), &snap.plan, since)
+        .map_err(DigestError::from)?;
+    let before: Option<Vec<WorktreeMark>> = s
+        .store_for_read()
+        .ok()
+        .flatten()
+        .and_then(|st| st.marks_before(since).ok().flatten())
+        .and_then(|j| serde_json::from_str(&j).ok());
+    let changes = digest::changes(
+        read,
+        since,
+        now,
+        &snap.decisions,
+        &snap.chat_questions,
+        snap.repo.state.as_ref(),
+        before.as_deref(),
+    );
+    if let Some(state) = &snap.repo.state {
+        let marks = serde_json::to_string(&digest::marks(state)).unwrap_or_default();
+        let saved = s
+            .store_for_write()
+            .and_then(|st| st.save_marks(now, &marks));
+        if let Err(e) = saved {
+            snap.warnings
+                .push(format!("worktrees not remembered for the next digest: {e}"));
+        }
+    }
+    Ok(Digest {
+        changes,
+        triage: triage::triage(snap),
+    })
+}
+
+/// The progress series the chart is drawn from.
+#[derive(Debug, Clone)]
+pub struct Progress {
+    pub series: Vec<Point>,
+}
+
+/// The series of the plan's whole history, or since `since`.
+pub fn progress(s: &mut Session, since: Option<&str>) -> Result<Progress, AppError> {
+    s.scanner()?;
+    let since = match since {
+        Some(text) => Some(resolve_since(s, text)?),
+        None => None,
+    };
+    let plan = s.plan()?;
+    let paths: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
+    let versions = history::plan_versions(s.scanner()?.repository(), &paths, since)
+        .map_err(DigestError::from)?;
+    Ok(Progress {
+        series: digest::progress_series(&versions, &plan, Utc::now()),
+    })
+}

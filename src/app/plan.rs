@@ -1,0 +1,103 @@
+//! The commands that answer from the plan and the repository: `next`, `triage`,
+//! `check`, `track`, `task`.
+
+use super::notes::{self, WrittenNote};
+use super::session::{Depth, Session};
+use super::AppError;
+use crate::triage::{self, DocGlobs, TaskFacts, TrackFacts, Triage};
+use chrono::{DateTime, Utc};
+
+/// `next`: the shortlist; with `note`, also the conversation note it is written into
+/// (the bot's `/next` asks for one, so that a pick can name it).
+#[derive(Debug, Clone)]
+pub struct NextRequest {
+    pub note: Option<NoteAsk>,
+}
+
+/// Write the triage into a note: about `topic`, asked by `by` at `at`.
+#[derive(Debug, Clone)]
+pub struct NoteAsk {
+    pub topic: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+}
+
+/// The shortlist, and the note it was written into when one was asked for.
+#[derive(Debug, Clone)]
+pub struct Next {
+    pub triage: Triage,
+    pub note: Option<WrittenNote>,
+}
+
+/// The shortlist (with the whole triage it comes from).
+pub fn next(s: &mut Session, req: NextRequest) -> Result<Next, AppError> {
+    let mut t = triage(s)?;
+    let note = match req.note {
+        Some(ask) => Some(notes::write(s, &mut t, &ask.topic, &ask.by, ask.at)?),
+        None => None,
+    };
+    Ok(Next { triage: t, note })
+}
+
+/// Remaining work by track, the repository's state, conflicts, questions.
+pub fn triage(s: &mut Session) -> Result<Triage, AppError> {
+    let snap = s.snapshot(Depth::Repository)?;
+    Ok(triage::triage(snap))
+}
+
+/// `check`: the plan's diagnostics and every conflict (the triage carries both).
+pub fn check(s: &mut Session) -> Result<Triage, AppError> {
+    triage(s)
+}
+
+/// The plan as it is now (for autocomplete and other lookups).
+pub fn plan_now(s: &mut Session) -> Result<std::sync::Arc<crate::plan::Plan>, AppError> {
+    s.plan()
+}
+
+/// One track by key, letter, numeric id or name fragment.
+pub fn track(s: &mut Session, query: &str) -> Result<TrackFacts, AppError> {
+    let plan = s.plan()?;
+    let ti = triage::track_named(&plan, query)?;
+    let docs = DocGlobs::new(&s.config().doc_globs);
+    Ok(triage::track_facts(plan, ti, &docs))
+}
+
+/// One task by id (`FILE:ID` when ids repeat).
+pub fn task(s: &mut Session, id: &str) -> Result<TaskFacts, AppError> {
+    let plan = s.plan()?;
+    let found = plan.find_tasks(id);
+    let t = match found.as_slice() {
+        [t] => *t,
+        [] => {
+            return Err(AppError::UnknownTask {
+                id: id.to_string(),
+                tasks: plan.tasks.len(),
+                files: plan
+                    .files
+                    .iter()
+                    .map(|f| f.path.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+        }
+        many => {
+            let places: Vec<String> = many
+                .iter()
+                .map(|&t| {
+                    format!(
+                        "{}:{}",
+                        plan.file_of(plan.tasks[t].span),
+                        plan.tasks[t].span.line
+                    )
+                })
+                .collect();
+            return Err(AppError::AmbiguousTask {
+                id: id.to_string(),
+                places: places.join(", "),
+                first: plan.file_of(plan.tasks[many[0]].span).to_string(),
+            });
+        }
+    };
+    Ok(triage::task_facts(plan, t))
+}

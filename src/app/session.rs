@@ -1,0 +1,450 @@
+//! A `Session`: what stays open for one repository between requests (config, the
+//! scanner with its repositories, the store) and the one snapshot step that reads
+//! everything a triage needs. The CLI opens one for a single request; the bot keeps one
+//! for its whole life. A kept session re-reads what may have changed on every request
+//! (the working tree's status, plan texts, notes, store rows) but never reopens what it
+//! holds.
+
+use super::AppError;
+use crate::config::{Config, FileConfig, CONFIG_NAMES};
+use crate::note;
+use crate::plan::{self, FileIndex, Plan, PlanText};
+use crate::repo::{self, merge, staleness, Areas, RepoFiles, RepoReport, RepoState, ScanOptions};
+use crate::sources;
+use crate::store::{Store, StoreError};
+use crate::triage::Snapshot;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// How a session reads the repository, whichever front end opened it.
+#[derive(Debug, Clone, Copy)]
+pub struct Options {
+    /// Save refreshed stat data into the git indexes (as `git status` does).
+    pub refresh_index: bool,
+    /// Predict merge conflicts between worktrees in flight (in-memory merges).
+    pub predict_merges: bool,
+    /// Keep worktree repositories open between scans (a long-lived session does).
+    pub keep_open: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            refresh_index: true,
+            predict_merges: true,
+            keep_open: false,
+        }
+    }
+}
+
+/// Where the repository, its config, its plan and its database are.
+#[derive(Debug, Clone, Default)]
+pub struct OpenRequest {
+    /// The repository (default: the current directory; the root is found upward).
+    pub repo: Option<PathBuf>,
+    /// A config file (default: `shortlist.toml` or `.shortlist.toml` at the root).
+    pub config: Option<PathBuf>,
+    /// Plan globs replacing the config's.
+    pub plan_globs: Vec<String>,
+    /// The database: absolute, or relative to the repository root (default: the
+    /// config's `database`, else the platform data directory).
+    pub database: Option<PathBuf>,
+    pub options: Options,
+}
+
+pub struct Session {
+    config: Config,
+    options: Options,
+    database: PathBuf,
+    /// `None` for a plain directory (no git): then there is no repository state.
+    scanner: Option<repo::Scanner>,
+    /// Why there is no scanner.
+    no_repo: Option<String>,
+    store: Option<Store>,
+    /// Where the time of the last request went: (phase, milliseconds).
+    timings: Vec<(String, f64)>,
+    /// The plan the last request read.
+    latest_plan: Option<Arc<Plan>>,
+}
+
+/// What a request reads of the repository besides the plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Depth {
+    /// Plan, notes and store rows only.
+    Plan,
+    /// Also the repository: checkout and worktrees, stale marks, worktree plan copies,
+    /// predicted merges.
+    Repository,
+}
+
+impl Session {
+    /// Find the root, read the config, open the repository (when it is one). Nothing is
+    /// scanned yet.
+    pub fn open(req: &OpenRequest) -> Result<Session, AppError> {
+        let config = locate_config(req)?;
+        let database = match req.database.as_deref().or(config.database.as_deref()) {
+            Some(p) if p.is_absolute() => p.to_path_buf(),
+            Some(p) => config.root.join(p),
+            None => crate::store::default_path(&config.root)?,
+        };
+        let (scanner, no_repo) = match repo::Scanner::open(&config.root) {
+            Ok(s) => (Some(s), None),
+            Err(e) => (None, Some(e.to_string())),
+        };
+        Ok(Session {
+            config,
+            options: req.options,
+            database,
+            scanner,
+            no_repo,
+            store: None,
+            timings: Vec::new(),
+            latest_plan: None,
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn options(&self) -> Options {
+        self.options
+    }
+
+    pub fn database(&self) -> &Path {
+        &self.database
+    }
+
+    /// Where the time of the last request went.
+    pub fn timings(&self) -> &[(String, f64)] {
+        &self.timings
+    }
+
+    /// The plan the last request read, if any (for autocomplete).
+    pub fn latest_plan(&self) -> Option<Arc<Plan>> {
+        self.latest_plan.clone()
+    }
+
+    fn phase(&mut self, name: &str, since: Instant) {
+        self.timings
+            .push((name.to_string(), since.elapsed().as_secs_f64() * 1000.0));
+    }
+
+    /// The store for reading: a database that does not exist yet is empty (and is not
+    /// created by a read).
+    pub(crate) fn store_for_read(&mut self) -> Result<Option<&Store>, StoreError> {
+        if self.store.is_none() {
+            if !self.database.exists() {
+                return Ok(None);
+            }
+            self.store = Some(Store::open(&self.database)?);
+        }
+        Ok(self.store.as_ref())
+    }
+
+    /// The store for writing, created when missing.
+    pub(crate) fn store_for_write(&mut self) -> Result<&mut Store, StoreError> {
+        let store = match self.store.take() {
+            Some(s) => s,
+            None => Store::open(&self.database)?,
+        };
+        Ok(self.store.insert(store))
+    }
+
+    /// The git repository, for commands that need one.
+    pub(crate) fn scanner(&mut self) -> Result<&mut repo::Scanner, AppError> {
+        match self.scanner.as_mut() {
+            Some(s) => Ok(s),
+            None => Err(AppError::NotARepository {
+                path: self.config.root.clone(),
+                why: self.no_repo.clone().unwrap_or_default(),
+            }),
+        }
+    }
+
+    fn scan_options(&self, plan: Option<&Plan>) -> ScanOptions {
+        ScanOptions {
+            base_ref: self.config.base_ref.clone(),
+            areas: Areas::new(&self.config.areas),
+            plan_paths: plan
+                .map(|p| p.files.iter().map(|f| f.path.clone()).collect())
+                .unwrap_or_default(),
+            refresh_index: self.options.refresh_index,
+            keep_open: self.options.keep_open,
+            ..ScanOptions::default()
+        }
+    }
+
+    /// The repository's files as they are now (one status read of the checkout, which
+    /// the next scan reuses).
+    pub(crate) fn files(&mut self) -> Result<RepoFiles, AppError> {
+        let refresh = self.options.refresh_index;
+        match self.scanner.as_mut() {
+            Some(s) => {
+                s.forget_reads();
+                Ok(s.files(refresh)?)
+            }
+            None => Ok(repo::list_files(&self.config.root)?),
+        }
+    }
+
+    /// Read and parse the plan from `files`.
+    pub(crate) fn read_plan(&mut self, files: &RepoFiles) -> Result<Arc<Plan>, AppError> {
+        let started = Instant::now();
+        let plan = Arc::new(read_plan(&self.config, files)?);
+        self.phase("plan", started);
+        self.latest_plan = Some(plan.clone());
+        Ok(plan)
+    }
+
+    /// The plan as it is now, without scanning the repository.
+    pub(crate) fn plan(&mut self) -> Result<Arc<Plan>, AppError> {
+        self.timings.clear();
+        let files = self.files()?;
+        self.read_plan(&files)
+    }
+
+    /// Scan the checkout and every worktree, then list the files from that same status
+    /// read (the working tree is walked once). `None` for a plain directory.
+    pub(crate) fn scan(&mut self) -> Result<(Option<RepoState>, RepoFiles), AppError> {
+        let opts = self.scan_options(None);
+        let started = Instant::now();
+        let out = match self.scanner.as_mut() {
+            Some(s) => {
+                s.forget_reads();
+                let state = s.scan(&opts);
+                let files = s.files(opts.refresh_index)?;
+                (Some(state), files)
+            }
+            None => (None, repo::list_files(&self.config.root)?),
+        };
+        self.phase("repository scan", started);
+        if let Some(state) = &out.0 {
+            self.timings
+                .extend(state.phases.iter().map(|p| (p.name.clone(), p.ms)));
+            self.timings.extend(state.worktrees.iter().map(|w| {
+                let name = format!(
+                    "  worktree {} ({} changed files)",
+                    w.name,
+                    w.changed_files.len()
+                );
+                (name, w.scan_ms)
+            }));
+        }
+        Ok(out)
+    }
+
+    /// Predicted merge conflicts between the worktrees in flight (none when the
+    /// session's options turn prediction off).
+    pub(crate) fn predict(&mut self, state: &RepoState) -> merge::Prediction {
+        if !self.options.predict_merges {
+            return merge::Prediction::default();
+        }
+        let started = Instant::now();
+        let p = merge::predict(&self.config.root, state);
+        self.phase(
+            &format!("merge prediction ({} pairs)", p.merged_pairs),
+            started,
+        );
+        p
+    }
+
+    /// Everything a triage reads, read once.
+    pub(crate) fn snapshot(&mut self, depth: Depth) -> Result<Snapshot, AppError> {
+        self.timings.clear();
+        let mut warnings = Vec::new();
+        let (state, files, plan) = match depth {
+            Depth::Plan => {
+                let files = self.files()?;
+                let plan = self.read_plan(&files)?;
+                (None, files, plan)
+            }
+            Depth::Repository => {
+                let (state, files) = self.scan()?;
+                let plan = self.read_plan(&files)?;
+                (state, files, plan)
+            }
+        };
+        let started = Instant::now();
+        let repo = match (state, depth) {
+            (Some(mut state), Depth::Repository) => {
+                let paths: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
+                let scanner = self.scanner()?;
+                state.checkout.plan_modified = scanner.plan_modified(&paths);
+                self.report(state, &plan, &files)?
+            }
+            (_, Depth::Repository) => RepoReport {
+                unavailable: self.no_repo.clone(),
+                ..RepoReport::default()
+            },
+            (_, Depth::Plan) => RepoReport::default(),
+        };
+        let worktree_plans = repo
+            .state
+            .as_ref()
+            .map(|s| worktree_plans(&plan, s))
+            .unwrap_or_default();
+        let prediction = match &repo.state {
+            Some(state) => self.predict(state),
+            None => merge::Prediction::default(),
+        };
+        self.phase("repository", started);
+        let notes = note::read_notes(&self.config.root, &self.config.notes_dir);
+        let (chat_questions, decisions) = match self.store_rows() {
+            Ok(rows) => rows,
+            Err(e) => {
+                warnings.push(format!("questions and decisions left out: {e}"));
+                (Vec::new(), Vec::new())
+            }
+        };
+        let open_elsewhere = if (0..plan.tasks.len()).all(|t| plan.is_finished(t)) {
+            let chosen: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
+            sources::open_elsewhere(&self.config, &files, &chosen)
+        } else {
+            Vec::new()
+        };
+        Ok(Snapshot {
+            plan,
+            config: self.config.clone(),
+            repo,
+            worktree_plans,
+            prediction,
+            note_questions: notes.questions,
+            decided_in_notes: notes.decided,
+            chat_questions,
+            decisions,
+            open_elsewhere,
+            warnings,
+        })
+    }
+
+    fn store_rows(
+        &mut self,
+    ) -> Result<
+        (
+            Vec<crate::store::QuestionRow>,
+            Vec<crate::store::DecisionRow>,
+        ),
+        StoreError,
+    > {
+        match self.store_for_read()? {
+            Some(s) => Ok((s.questions()?, s.decisions()?)),
+            None => Ok((Vec::new(), Vec::new())),
+        }
+    }
+
+    /// The scan plus the open tasks whose code may already exist.
+    fn report(
+        &mut self,
+        state: RepoState,
+        plan: &Plan,
+        files: &RepoFiles,
+    ) -> Result<RepoReport, AppError> {
+        let mut working = HashMap::new();
+        for p in &state.checkout.plan_modified {
+            if let Ok(text) = std::fs::read_to_string(self.config.root.join(p)) {
+                working.insert(p.clone(), text);
+            }
+        }
+        let exists = |p: &str| files.matches(p);
+        let scanner = self.scanner()?;
+        let (stale, problems) = staleness::find(scanner.repository(), plan, &working, &exists);
+        Ok(RepoReport {
+            state: Some(state),
+            unavailable: None,
+            stale,
+            problems,
+        })
+    }
+
+    /// The checkout's status, with the plan's files (when a plan can be read) so that
+    /// their uncommitted edits are called out.
+    pub(crate) fn checkout(
+        &mut self,
+    ) -> Result<(repo::CheckoutStatus, Option<Arc<Plan>>), AppError> {
+        self.timings.clear();
+        self.scanner()?;
+        let files = self.files()?;
+        let plan = self.read_plan(&files).ok();
+        let opts = self.scan_options(plan.as_deref());
+        let started = Instant::now();
+        let status = self.scanner()?.checkout(&opts);
+        self.phase("checkout", started);
+        Ok((status, plan))
+    }
+}
+
+/// Each in-flight worktree's own copy of the plan files, parsed (by worktree path).
+pub(crate) fn worktree_plans(plan: &Plan, state: &RepoState) -> HashMap<String, Plan> {
+    let mut out = HashMap::new();
+    for w in state.in_flight() {
+        let texts: Vec<PlanText> = plan
+            .files
+            .iter()
+            .filter_map(|f| {
+                let bytes = std::fs::read(Path::new(&w.path).join(&f.path)).ok()?;
+                Some(PlanText {
+                    path: f.path.clone(),
+                    text: String::from_utf8_lossy(&bytes).into_owned(),
+                })
+            })
+            .collect();
+        if !texts.is_empty() {
+            out.insert(w.path.clone(), plan::parse(&texts, None));
+        }
+    }
+    out
+}
+
+/// Root and config: `--config`, else a config file at the root, else defaults.
+fn locate_config(req: &OpenRequest) -> Result<Config, AppError> {
+    let cwd = std::env::current_dir().map_err(AppError::Cwd)?;
+    let explicit = match &req.config {
+        Some(p) => Some((p.clone(), FileConfig::load(p)?)),
+        None => None,
+    };
+    let start = match (&req.repo, &explicit) {
+        (Some(r), _) => cwd.join(r),
+        (None, Some((path, fc))) => match &fc.repo {
+            Some(r) => path.parent().unwrap_or(Path::new(".")).join(r),
+            None => cwd.clone(),
+        },
+        (None, None) => cwd.clone(),
+    };
+    let root = repo::find_root(&start)?;
+    let (file_cfg, source) = match explicit {
+        Some((p, fc)) => (fc, Some(p)),
+        None => match CONFIG_NAMES
+            .iter()
+            .map(|n| root.join(n))
+            .find(|p| p.is_file())
+        {
+            Some(p) => (FileConfig::load(&p)?, Some(p)),
+            None => (FileConfig::default(), None),
+        },
+    };
+    let mut config = Config::resolve(file_cfg, root, source);
+    config.override_plan_globs(&req.plan_globs);
+    Ok(config)
+}
+
+/// Find the plan files, read and parse them; diagnostics file by file in plan order,
+/// then by line.
+fn read_plan(config: &Config, files: &RepoFiles) -> Result<Plan, AppError> {
+    let src = sources::load(config, files)?;
+    let index: &dyn FileIndex = files;
+    let mut plan = plan::parse(&src.texts, Some(index));
+    let mut diags = src.diagnostics;
+    diags.append(&mut plan.diagnostics);
+    let order = |f: &str| {
+        plan.files
+            .iter()
+            .position(|p| p.path == f)
+            .map_or(0, |i| i + 1)
+    };
+    diags.sort_by_key(|d| (order(&d.file), d.line));
+    plan.diagnostics = diags;
+    Ok(plan)
+}

@@ -1,0 +1,23 @@
+//! `shortlist digest [--since DATE|REV]`: what changed, what is in flight, open
+//! questions and the recommended next.
+
+use super::{pretty, CliError, Ctx, Output};
+use crate::app;
+use crate::render::{self, View};
+
+pub fn run(ctx: &Ctx, since: Option<&str>) -> Result<Output, CliError> {
+    let mut s = ctx.session()?;
+    let d = app::digest(&mut s, since)?;
+    ctx.finish(&s, &d.triage.warnings);
+    let tz = s.config().timezone.clone();
+    let text = render::md::digest(&d.changes, &View::of(&d.triage, None), tz.as_deref());
+    Ok(Output::ok(if ctx.json() {
+        pretty(serde_json::json!({
+            "schema": "shortlist.digest/1",
+            "changes": d.changes,
+            "text": text,
+        }))
+    } else {
+        text
+    }))
+}

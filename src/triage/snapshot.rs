@@ -1,0 +1,229 @@
+//! The triage as one pure step: a [`Snapshot`] (everything the application layer read,
+//! once) in, a [`Triage`] (everything a renderer shows) out. Nothing here reads a file,
+//! opens git or touches the database; that is what makes it testable on in-memory data.
+
+use super::conflicts::{self, Conflict, ConflictKind, Occupied};
+use super::inflight::{self, WorktreeInput, WorktreeTasks};
+use super::questions::{self, NoteQuestion, OpenQuestion};
+use super::shortlist::{self, Exclusions, Shortlist};
+use super::{DocGlobs, Remaining};
+use crate::config::Config;
+use crate::plan::Plan;
+use crate::repo::merge::Prediction;
+use crate::repo::{RepoReport, RepoState};
+use crate::store::{DecisionRow, QuestionRow};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Everything a triage reads, read once.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    pub plan: Arc<Plan>,
+    /// Doc globs, parking sections and shortlist sizes come from here.
+    pub config: Config,
+    /// The repository's state and stale-task marks (a report saying why not, for a plain
+    /// directory).
+    pub repo: RepoReport,
+    /// Each worktree in flight's own copy of the plan, by worktree path (absent when it
+    /// holds none of the plan's files).
+    pub worktree_plans: HashMap<String, Plan>,
+    /// Predicted merge conflicts between worktrees in flight.
+    pub prediction: Prediction,
+    /// Earlier notes: their open questions and the question ids their decisions answer.
+    pub note_questions: Vec<NoteQuestion>,
+    pub decided_in_notes: HashSet<String>,
+    /// The store's questions and decisions (empty when it could not be read).
+    pub chat_questions: Vec<QuestionRow>,
+    pub decisions: Vec<DecisionRow>,
+    /// Markdown files holding open tasks, when the chosen plan holds none.
+    pub open_elsewhere: Vec<(String, usize)>,
+    /// What could not be read but did not stop the answer (the database, say).
+    pub warnings: Vec<String>,
+}
+
+/// Everything a triage shows.
+#[derive(Debug, Clone)]
+pub struct Triage {
+    pub plan: Arc<Plan>,
+    pub remaining: Remaining,
+    pub report: RepoReport,
+    /// Each worktree in flight and the tasks it is doing.
+    pub in_flight: Vec<WorktreeTasks>,
+    /// Predicted merge conflicts (also in `conflicts`, kind `merge`).
+    pub prediction: Prediction,
+    pub conflicts: Vec<Conflict>,
+    pub shortlist: Shortlist,
+    /// Questions no decision answers yet, from the plan, notes and the store.
+    pub questions: Vec<OpenQuestion>,
+    /// Every question known, decided or not.
+    pub all_questions: Vec<OpenQuestion>,
+    pub decisions: Vec<DecisionRow>,
+    /// Markdown files holding open tasks when the chosen plan holds none.
+    pub open_elsewhere: Vec<(String, usize)>,
+    /// What could not be read but did not stop the triage.
+    pub warnings: Vec<String>,
+}
+
+/// The whole triage of a snapshot.
+pub fn triage(snap: Snapshot) -> Triage {
+    let plan = snap.plan.clone();
+    let config = &snap.config;
+    let mut remaining = super::remaining(&plan, &DocGlobs::new(&config.doc_globs));
+    let in_flight = snap
+        .repo
+        .state
+        .as_ref()
+        .map(|s| worktree_tasks(&plan, s, &snap.worktree_plans))
+        .unwrap_or_default();
+    mark_in_flight(&plan, &mut remaining, &in_flight);
+    let occupied = occupied(&plan, snap.repo.state.as_ref(), &in_flight);
+    let mut conflicts = conflicts::conflicts(&plan, &remaining, &occupied);
+    conflicts.extend(conflicts::merge_conflicts(&snap.prediction.conflicts));
+    let mut ex = Exclusions {
+        parked: super::parked(&plan, &config.parking_sections),
+        ..Exclusions::default()
+    };
+    for w in &in_flight {
+        for (t, _) in &w.tasks {
+            ex.in_flight
+                .entry(*t)
+                .or_insert_with(|| (w.name.clone(), w.branch.clone()));
+        }
+    }
+    let shortlist = shortlist::shortlist(&plan, &remaining, &occupied, &config.shortlist, &ex);
+    let known = questions::known(&snap);
+    Triage {
+        plan,
+        remaining,
+        report: snap.repo,
+        in_flight,
+        prediction: snap.prediction,
+        conflicts,
+        shortlist,
+        questions: known.open,
+        all_questions: known.every,
+        decisions: known.decisions,
+        open_elsewhere: snap.open_elsewhere,
+        warnings: snap.warnings,
+    }
+}
+
+/// Each unit learns the worktree doing it or one of its ancestors.
+fn mark_in_flight(plan: &Plan, remaining: &mut Remaining, in_flight: &[WorktreeTasks]) {
+    if in_flight.is_empty() {
+        return;
+    }
+    for u in remaining.tracks.iter_mut().flat_map(|w| w.units.iter_mut()) {
+        let mut cur = Some(u.task);
+        while let (Some(i), None) = (cur, &u.in_flight) {
+            u.in_flight = in_flight
+                .iter()
+                .find(|w| w.tasks.iter().any(|(x, _)| *x == i))
+                .map(|w| (w.name.clone(), w.branch.clone()));
+            cur = plan.tasks[i].parent;
+        }
+    }
+}
+
+/// Which tasks each worktree in flight is doing: ids in its branch name and commit
+/// subjects, and its own copy of the plan.
+pub fn worktree_tasks(
+    plan: &Plan,
+    state: &RepoState,
+    worktree_plans: &HashMap<String, Plan>,
+) -> Vec<WorktreeTasks> {
+    let flying: Vec<&crate::repo::Worktree> = state.in_flight().collect();
+    let inputs: Vec<WorktreeInput> = flying
+        .iter()
+        .map(|w| WorktreeInput {
+            name: &w.name,
+            path: &w.path,
+            branch: w.head.branch.as_deref().unwrap_or(""),
+            commits: w
+                .commits
+                .iter()
+                .map(|c| (c.id.as_str(), c.subject.as_str()))
+                .collect(),
+            plan: worktree_plans.get(&w.path),
+        })
+        .collect();
+    let mut out = inflight::map(plan, &inputs);
+    for (o, w) in out.iter_mut().zip(&flying) {
+        o.branch = w.head.describe();
+    }
+    out
+}
+
+/// Worktrees in flight as the conflicts see them: their changed files plus the touch
+/// points of the tasks they are doing.
+pub fn occupied(
+    plan: &Plan,
+    state: Option<&RepoState>,
+    in_flight: &[WorktreeTasks],
+) -> Vec<Occupied> {
+    state
+        .into_iter()
+        .flat_map(|s| s.in_flight())
+        .map(|w| {
+            let mut files = w.changed_files.clone();
+            let mut tasks = Vec::new();
+            if let Some(m) = in_flight.iter().find(|m| m.path == w.path) {
+                for (t, _) in &m.tasks {
+                    tasks.push(*t);
+                    super::unit_touch_points(plan, *t, &mut files);
+                }
+            }
+            files.sort();
+            files.dedup();
+            Occupied {
+                name: w.name.clone(),
+                path: w.path.clone(),
+                branch: w.head.describe(),
+                files,
+                tasks,
+            }
+        })
+        .collect()
+}
+
+/// What `worktrees` shows besides the scan: each worktree's tasks, the remaining work
+/// that touches what a worktree works on, and the predicted merge conflicts.
+#[derive(Debug, Clone)]
+pub struct Flight {
+    /// The plan, when one could be read (it names the tasks each worktree is doing).
+    pub plan: Option<Arc<Plan>>,
+    pub state: RepoState,
+    pub in_flight: Vec<WorktreeTasks>,
+    pub prediction: Prediction,
+    /// `worktree` and `merge` conflicts.
+    pub conflicts: Vec<Conflict>,
+}
+
+/// The worktrees' answer: works without a plan (then it names no tasks).
+pub fn flight(
+    plan: Option<Arc<Plan>>,
+    config: &Config,
+    state: RepoState,
+    worktree_plans: &HashMap<String, Plan>,
+    prediction: Prediction,
+) -> Flight {
+    let mut in_flight = Vec::new();
+    let mut conflicts = Vec::new();
+    if let Some(plan) = &plan {
+        in_flight = worktree_tasks(plan, &state, worktree_plans);
+        let remaining = super::remaining(plan, &DocGlobs::new(&config.doc_globs));
+        let occupied = occupied(plan, Some(&state), &in_flight);
+        conflicts = conflicts::conflicts(plan, &remaining, &occupied)
+            .into_iter()
+            .filter(|c| c.kind == ConflictKind::Worktree)
+            .collect();
+    }
+    conflicts.extend(conflicts::merge_conflicts(&prediction.conflicts));
+    Flight {
+        plan,
+        state,
+        in_flight,
+        prediction,
+        conflicts,
+    }
+}

@@ -832,3 +832,290 @@ async fn picks_work_after_a_restart() {
     let picks = Store::open(&db).expect("store").picks(None).expect("picks");
     assert_eq!(picks.len(), 1);
 }
+
+// ---- one answer, whichever front end asks ----------------------------------------------
+
+/// The bot's whole answer to a command: its follow-ups' contents in order, page marks
+/// dropped (waits for every page of a paged answer).
+async fn bot_answer(fake: &Fake, name: &str, options: serde_json::Value) -> String {
+    let id = fake.command(name, options, alice(), &[]);
+    let first = fake
+        .wait_for("the first page", |r| is_followup(r, &id))
+        .await;
+    let text = first.body["content"].as_str().unwrap_or("").to_string();
+    let pages = text
+        .lines()
+        .last()
+        .and_then(|l| l.strip_prefix("(page 1/"))
+        .and_then(|l| l.strip_suffix(')'))
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(1);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let got: Vec<Req> = fake
+            .requests()
+            .into_iter()
+            .filter(|r| is_followup(r, &id))
+            .collect();
+        if got.len() >= pages {
+            return got
+                .iter()
+                .filter_map(|r| r.body["content"].as_str())
+                .map(|c| {
+                    c.lines()
+                        .filter(|l| !l.starts_with("(page "))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                })
+                .collect::<Vec<_>>()
+                .join("\n");
+        }
+        assert!(Instant::now() < deadline, "all {pages} pages of /{name}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// The candidates offered, in order: `1. `6.1.1` …` lines.
+fn candidate_ids(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let (n, rest) = l.trim_start().split_once(". `")?;
+            n.parse::<usize>().ok()?;
+            Some(rest.split('`').next()?.to_string())
+        })
+        .collect()
+}
+
+/// Every task line shown with its state: (`[ ]`, `6.1.1`).
+fn task_states(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .filter_map(|l| {
+            let rest = l.trim_start().strip_prefix("- ")?;
+            let mark = rest
+                .get(..3)
+                .filter(|m| m.starts_with('[') && m.ends_with(']'))?;
+            let id = rest.get(3..)?.split_whitespace().next()?;
+            Some((mark.to_string(), id.to_string()))
+        })
+        .collect()
+}
+
+/// Lines that name a worktree or a task in flight.
+fn flight_facts(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| l.contains("`wt-") || l.starts_with("- `6."))
+        .map(str::to_string)
+        .collect()
+}
+
+/// The phase 6 plan, a worktree in flight on 6.1.2, and an uncommitted plan edit.
+fn shared_repo() -> Repo {
+    let r = repo_with(PLAN);
+    let base = r.git.head().expect("head").target().expect("oid");
+    let wt = r.add_worktree("wt-tax", "feat/6.1.2-tax", base);
+    let root = wt.workdir().expect("workdir").to_path_buf();
+    common::write_at(&root, "apps/server/src/billing/tax.ts", "export {}\n");
+    commit_in(&wt, "6.1.2 tax rounding", "Bob", 1_767_000_100);
+    r.write(
+        "docs/plan/phase6.md",
+        PLAN.replace("- [ ] 6.3.1 User guide", "- [~] 6.3.1 User guide"),
+    );
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_and_the_bot_give_the_same_answer() {
+    let b = start(shared_repo(), &[]).await;
+    let cli_db = b.repo.wt_dir.path().join("cli.sqlite3");
+    let cli = |args: &[&str]| {
+        let mut all = vec![
+            "--no-index-refresh",
+            "--database",
+            cli_db.to_str().expect("utf8"),
+        ];
+        all.extend_from_slice(args);
+        let run = common::shortlist(b.repo.path(), &all);
+        assert!(run.code == 0 || run.code == 2, "{args:?}: {}", run.stderr);
+        run.stdout
+    };
+
+    let (c, d) = (cli(&["next"]), bot_answer(&b.fake, "next", json!([])).await);
+    let ids = candidate_ids(&c);
+    assert!(ids.len() >= 3, "{c}");
+    assert!(
+        !ids.contains(&"6.1.2".to_string()),
+        "in flight: not offered"
+    );
+    assert_eq!(ids, candidate_ids(&d), "next\nCLI:\n{c}\nbot:\n{d}");
+
+    let (c, d) = (
+        cli(&["triage"]),
+        bot_answer(&b.fake, "triage", json!([])).await,
+    );
+    assert!(
+        task_states(&c).contains(&("[~]".into(), "6.3.1".into())),
+        "{c}"
+    );
+    assert_eq!(
+        task_states(&c),
+        task_states(&d),
+        "triage\nCLI:\n{c}\nbot:\n{d}"
+    );
+
+    let opt = json!([{"name": "id", "type": 3, "value": "6.1.2"}]);
+    let (c, d) = (
+        cli(&["task", "6.1.2"]),
+        bot_answer(&b.fake, "task", opt).await,
+    );
+    let head = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.starts_with("# ") || l.starts_with("- status:"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert_eq!(head(&c).len(), 2, "{c}");
+    assert_eq!(head(&c), head(&d), "task\nCLI:\n{c}\nbot:\n{d}");
+
+    // Both read the plan for status: its uncommitted edit is called out in both.
+    let (c, d) = (
+        cli(&["status"]),
+        bot_answer(&b.fake, "status", json!([])).await,
+    );
+    let facts = |t: &str| -> Vec<String> {
+        t.lines()
+            .filter(|l| l.contains("Branch `") || l.contains("Plan has uncommitted edits"))
+            .map(str::to_string)
+            .collect()
+    };
+    assert!(
+        c.contains("Plan has uncommitted edits: docs/plan/phase6.md")
+            || c.contains("Plan has uncommitted edits: `docs/plan/phase6.md`"),
+        "{c}"
+    );
+    assert_eq!(facts(&c), facts(&d), "status\nCLI:\n{c}\nbot:\n{d}");
+
+    let (c, d) = (
+        cli(&["worktrees"]),
+        bot_answer(&b.fake, "worktrees", json!([])).await,
+    );
+    assert!(
+        flight_facts(&c).iter().any(|l| l.starts_with("- `6.1.2`")),
+        "{c}"
+    );
+    assert_eq!(
+        flight_facts(&c),
+        flight_facts(&d),
+        "worktrees\nCLI:\n{c}\nbot:\n{d}"
+    );
+    assert_eq!(b.fake.violations(), Vec::<String>::new());
+}
+
+/// The `## Selected` lines of every note in the notes directory, without their time.
+fn selected_lines(root: &std::path::Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for dir in ["conversation", "docs/notes", "notes"] {
+        let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let text = std::fs::read_to_string(e.path()).unwrap_or_default();
+            if let Some(sel) = text.split("## Selected\n").nth(1) {
+                out.extend(
+                    sel.lines()
+                        .filter(|l| l.starts_with("- "))
+                        .map(|l| l.rsplit_once(" on ").map_or(l, |(a, _)| a).to_string()),
+                );
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pick_writes_the_same_selected_line_from_either_front_end() {
+    let b = start(repo_with(PLAN), &[]).await;
+    let cli_db = b.repo.wt_dir.path().join("cli.sqlite3");
+    let db = cli_db.to_str().expect("utf8");
+    let note = common::shortlist(b.repo.path(), &["--database", db, "note"]);
+    assert_eq!(note.code, 0, "{}", note.stderr);
+    let pick = common::shortlist(
+        b.repo.path(),
+        &["--database", db, "pick", "1", "--by", "alice"],
+    );
+    assert_eq!(pick.code, 0, "{}", pick.stderr);
+    let from_cli = selected_lines(b.repo.path());
+    assert_eq!(from_cli.len(), 1, "{from_cli:?}");
+
+    let offer = shortlist_posted(&b.fake, &[]).await;
+    let message = offer.reply.clone();
+    let message_id = message["id"].as_str().expect("id").to_string();
+    // The reactions follow the recording of the shortlist.
+    b.fake
+        .wait_for("the keycap reactions", |r| {
+            r.method == "PUT"
+                && r.path
+                    .contains(&format!("/messages/{message_id}/reactions/"))
+        })
+        .await;
+    let press = b.fake.press(&message, "pick:1", alice(), &[]);
+    b.fake
+        .wait_for("the pick's answer", |r| is_callback(r, &press))
+        .await;
+    let both = selected_lines(b.repo.path());
+    assert_eq!(both.len(), 2, "{both:?}");
+    assert!(
+        from_cli[0].contains("(Track A — 计费 Billing (P0))"),
+        "the track's title, not its key: {}",
+        from_cli[0]
+    );
+    assert_eq!(both[0], both[1], "the same line from the CLI and the bot");
+}
+
+/// Two worktrees whose merge conflicts in one file.
+fn conflicting_repo() -> Repo {
+    let r = repo_with(PLAN);
+    let base = r.git.head().expect("head").target().expect("oid");
+    for (name, branch, text) in [
+        ("wt-a", "feat/6.1.1-a", "export const a = 1;\n"),
+        ("wt-b", "feat/6.1.1-b", "export const b = 2;\n"),
+    ] {
+        let wt = r.add_worktree(name, branch, base);
+        let root = wt.workdir().expect("workdir").to_path_buf();
+        common::write_at(&root, "apps/server/src/billing/pdf.ts", text);
+        commit_in(&wt, &format!("{name} pdf"), "Bob", 1_767_000_100);
+    }
+    r
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_honours_no_merge_prediction() {
+    let repo = conflicting_repo();
+    let db = repo.wt_dir.path().join("serve.sqlite3");
+    let db = db.to_str().expect("utf8");
+    let predicted = common::shortlist(repo.path(), &["--database", db, "worktrees"]);
+    assert!(
+        predicted.stdout.contains("Predicted: merging"),
+        "{}",
+        predicted.stdout
+    );
+    let fake = Fake::start().await;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shortlist"))
+        .args(["--database", db, "--no-merge-prediction", "serve"])
+        .current_dir(repo.path())
+        .env("DISCORD_TOKEN", TOKEN)
+        .env("SHORTLIST_DISCORD_API", &fake.rest)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn serve");
+    fake.wait_for("command registration", |r| {
+        r.method == "PUT" && r.path.ends_with("/commands")
+    })
+    .await;
+    let answer = bot_answer(&fake, "worktrees", json!([])).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(answer.contains("`wt-a`"), "{answer}");
+    assert!(!answer.contains("Predicted: merging"), "{answer}");
+}

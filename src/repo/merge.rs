@@ -6,6 +6,7 @@
 //! merged at all.
 
 use super::state::{RepoState, Worktree};
+use super::GitError;
 use git2::{build::TreeUpdateBuilder, FileMode, Oid, Repository};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -207,8 +208,8 @@ fn shared_paths(a: &BTreeSet<String>, b: &BTreeSet<String>) -> Vec<String> {
 }
 
 /// Files the base changed since its merge base with `head`.
-fn changed_since(repo: &Repository, head: Oid, base: Oid) -> Result<BTreeSet<String>, String> {
-    let msg = |e: git2::Error| e.message().to_string();
+fn changed_since(repo: &Repository, head: Oid, base: Oid) -> Result<BTreeSet<String>, GitError> {
+    let msg = GitError::from;
     let mb = repo.merge_base(head, base).map_err(msg)?;
     if mb == base {
         return Ok(BTreeSet::new());
@@ -248,22 +249,22 @@ fn tree_entry(tree: &git2::Tree, path: &str) -> Entry {
 
 /// A path as the worktree has it: on disk when it is uncommitted (its blob goes to the
 /// in-memory object database), else in its HEAD commit.
-fn entry_of(repo: &Repository, x: &Work, rel: &str) -> Result<Entry, String> {
+fn entry_of(repo: &Repository, x: &Work, rel: &str) -> Result<Entry, GitError> {
     if !x.dirty.contains(rel) {
         return Ok(tree_entry(&x.head_tree, rel));
     }
-    let msg = |e: git2::Error| e.message().to_string();
+    let msg = GitError::from;
     let abs = Path::new(&x.w.path).join(rel);
     match std::fs::symlink_metadata(&abs) {
         Ok(m) if m.file_type().is_symlink() => {
-            let target = std::fs::read_link(&abs).map_err(|e| format!("{rel}: {e}"))?;
+            let target = std::fs::read_link(&abs).map_err(|e| GitError(format!("{rel}: {e}")))?;
             let oid = repo
                 .blob(target.to_string_lossy().as_bytes())
                 .map_err(msg)?;
             Ok(Some((oid, FileMode::Link)))
         }
         Ok(m) if m.is_file() => {
-            let bytes = std::fs::read(&abs).map_err(|e| format!("{rel}: {e}"))?;
+            let bytes = std::fs::read(&abs).map_err(|e| GitError(format!("{rel}: {e}")))?;
             Ok(Some((repo.blob(&bytes).map_err(msg)?, file_mode(&m))))
         }
         // A directory (untracked, listed as such): its files are listed on their own.
@@ -277,9 +278,9 @@ fn entry_of(repo: &Repository, x: &Work, rel: &str) -> Result<Entry, String> {
 fn subset(
     repo: &Repository,
     paths: &[String],
-    mut entry: impl FnMut(&str) -> Result<Entry, String>,
-) -> Result<Oid, String> {
-    let msg = |e: git2::Error| e.message().to_string();
+    mut entry: impl FnMut(&str) -> Result<Entry, GitError>,
+) -> Result<Oid, GitError> {
+    let msg = GitError::from;
     let empty = repo
         .treebuilder(None)
         .and_then(|t| t.write())
@@ -325,8 +326,8 @@ fn merge(
     paths: &[String],
     a: Oid,
     b: Oid,
-) -> Result<Vec<String>, String> {
-    let msg = |e: git2::Error| e.message().to_string();
+) -> Result<Vec<String>, GitError> {
+    let msg = GitError::from;
     let ancestor = match repo.merge_base(head_a, head_b) {
         Ok(mb) => {
             let tree = repo.find_commit(mb).and_then(|c| c.tree()).map_err(msg)?;

@@ -28,6 +28,18 @@ pub enum RepoError {
     },
 }
 
+/// A git2 call that failed, with git's message. Scans report it as a problem of the
+/// worktree or repository they were reading, and carry on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct GitError(pub String);
+
+impl From<git2::Error> for GitError {
+    fn from(e: git2::Error) -> Self {
+        GitError(e.message().to_string())
+    }
+}
+
 /// What the triage shows about the repository: its state (when it is a git repository)
 /// and the open tasks whose code may already exist.
 #[derive(Debug, Clone, Default)]

@@ -2,6 +2,7 @@
 //! git2. A [`Scanner`] keeps the `Repository` objects open between scans (libgit2 caches
 //! the index and the HEAD tree on an open repository) and scans worktrees in parallel.
 
+use super::GitError;
 use chrono::{DateTime, FixedOffset, TimeZone};
 use git2::{BranchType, ErrorCode, Oid, Repository, Status, StatusOptions, WorktreeLockStatus};
 use globset::{GlobBuilder, GlobMatcher};
@@ -299,7 +300,7 @@ pub struct Scanner {
     worktrees: HashMap<PathBuf, Repository>,
     /// The checkout's status when [`Scanner::files`] already read it; the next scan
     /// uses it instead of walking the working tree a second time.
-    checkout_read: Option<Result<StatusRead, String>>,
+    checkout_read: Option<Result<StatusRead, GitError>>,
     /// The checkout's status as the last scan read it, for [`Scanner::files`] and
     /// [`Scanner::plan_modified`] after that scan.
     last_scan_read: Option<StatusRead>,
@@ -392,7 +393,7 @@ impl Scanner {
             Some(r) => (Ok(r.clone()), false),
             None => (read_status(&self.repo, refresh_index), true),
         };
-        let status = read.as_ref().map_err(|e| err(e.clone()))?;
+        let status = read.as_ref().map_err(|e| err(e.0.clone()))?;
         let index = self
             .repo
             .index()
@@ -435,7 +436,7 @@ impl Scanner {
     }
 
     /// The base ref to compare worktrees with.
-    pub fn base(&self, configured: Option<&str>) -> Result<Option<BaseRef>, String> {
+    pub fn base(&self, configured: Option<&str>) -> Result<Option<BaseRef>, GitError> {
         let find = |name: &str| -> Option<Oid> {
             let obj = self
                 .repo
@@ -457,9 +458,9 @@ impl Scanner {
                     name: name.to_string(),
                     oid,
                 })),
-                None => Err(format!(
+                None => Err(GitError(format!(
                     "base ref `{name}` (config `base_ref`) does not exist; ahead/behind not computed"
-                )),
+                ))),
             },
             None => Ok(DEFAULT_BASES.iter().find_map(|n| {
                 find(n).map(|oid| BaseRef {
@@ -493,7 +494,7 @@ impl Scanner {
                 None
             }
             Err(e) => {
-                problems.push(e);
+                problems.push(e.0);
                 None
             }
         };
@@ -514,7 +515,7 @@ impl Scanner {
             } else if let Some(r) = self.worktrees.remove(&key) {
                 Some(Ok(r))
             } else {
-                Some(Repository::open(&entry.path).map_err(|e| e.message().to_string()))
+                Some(Repository::open(&entry.path).map_err(GitError::from))
             };
             jobs.push(Job {
                 entry,
@@ -676,7 +677,7 @@ struct Job {
     entry: Entry,
     key: PathBuf,
     current: bool,
-    repo: Option<Result<Repository, String>>,
+    repo: Option<Result<Repository, GitError>>,
     result: Option<Worktree>,
 }
 
@@ -690,7 +691,7 @@ fn run_job(
     let mut wt = match (&job.repo, main) {
         (_, Some((r, pre))) => scan_worktree(r, &job.entry, true, pre, base, opts),
         (Some(Ok(r)), None) => scan_worktree(r, &job.entry, false, None, base, opts),
-        (Some(Err(e)), _) => unreadable(&job.entry, e.clone()),
+        (Some(Err(e)), _) => unreadable(&job.entry, e.0.clone()),
         (None, _) => missing(&job.entry),
     };
     wt.scan_ms = ms(started);
@@ -808,7 +809,7 @@ fn index_locked(repo: &Repository) -> bool {
     repo.path().join("index.lock").exists()
 }
 
-fn read_status(repo: &Repository, refresh: bool) -> Result<StatusRead, String> {
+fn read_status(repo: &Repository, refresh: bool) -> Result<StatusRead, GitError> {
     let locked = index_locked(repo);
     let mut problem = None;
     if locked {
@@ -828,10 +829,9 @@ fn read_status(repo: &Repository, refresh: bool) -> Result<StatusRead, String> {
         Ok(s) => s,
         Err(e) if refresh && !locked && e.code() == ErrorCode::Locked => {
             opts.update_index(false);
-            repo.statuses(Some(&mut opts))
-                .map_err(|e| e.message().to_string())?
+            repo.statuses(Some(&mut opts)).map_err(GitError::from)?
         }
-        Err(e) => return Err(e.message().to_string()),
+        Err(e) => return Err(e.into()),
     };
     let mut counts = Counts::default();
     let mut changed = Vec::new();
@@ -916,7 +916,7 @@ fn checkout_status(
     repo: &Repository,
     root: &Path,
     opts: &ScanOptions,
-    pre: Option<Result<StatusRead, String>>,
+    pre: Option<Result<StatusRead, GitError>>,
 ) -> (CheckoutStatus, Option<StatusRead>) {
     let head = read_head(repo);
     let mut out = CheckoutStatus {
@@ -1055,21 +1055,19 @@ fn commits_since(repo: &Repository, head: Oid, base: Oid) -> Vec<CommitInfo> {
 }
 
 /// Files changed by the commits between the merge base of `head` and `base`, and `head`.
-fn committed_since_base(repo: &Repository, head: Oid, base: Oid) -> Result<Vec<String>, String> {
-    let mb = repo
-        .merge_base(head, base)
-        .map_err(|e| e.message().to_string())?;
+fn committed_since_base(repo: &Repository, head: Oid, base: Oid) -> Result<Vec<String>, GitError> {
+    let mb = repo.merge_base(head, base).map_err(GitError::from)?;
     let old = repo
         .find_commit(mb)
         .and_then(|c| c.tree())
-        .map_err(|e| e.message().to_string())?;
+        .map_err(GitError::from)?;
     let new = repo
         .find_commit(head)
         .and_then(|c| c.tree())
-        .map_err(|e| e.message().to_string())?;
+        .map_err(GitError::from)?;
     let diff = repo
         .diff_tree_to_tree(Some(&old), Some(&new), None)
-        .map_err(|e| e.message().to_string())?;
+        .map_err(GitError::from)?;
     let mut out = Vec::new();
     for d in diff.deltas() {
         for f in [d.old_file(), d.new_file()] {

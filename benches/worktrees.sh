@@ -4,6 +4,9 @@
 #   - `git status` in every worktree (summed),
 #   - a reference script running 7 `git` processes per worktree (what teams do by hand).
 # Usage: benches/worktrees.sh [DIR] [small|big|both]   (default /tmp/shortlist-bench both)
+# With OLD=/path/to/an/older/shortlist, `shortlist next` of that binary and of this one
+# also run interleaved (old, new, old, new… fresh processes), to compare two versions in
+# one run on a machine whose speed drifts.
 # The repositories are generated once with git2 (examples/gen_repo.rs) and reused.
 # `git` is needed for the anchors only; shortlist itself never runs it.
 set -euo pipefail
@@ -52,6 +55,28 @@ reference_script() {
   done
 }
 
+# ab_next MAIN DB: `shortlist next` of $OLD and of this build, alternating, $AB_RUNS each.
+ab_next() {
+  local main=$1 db=$2 runs=${AB_RUNS:-21}
+  local old=() new=()
+  for _ in $(seq "$runs"); do
+    local t0; t0=$(now_ns)
+    "$OLD" --repo "$main" --database "$db" next >/dev/null 2>&1
+    old+=($(( ($(now_ns) - t0) / 1000 )))
+    t0=$(now_ns)
+    "$SL" --repo "$main" --database "$db" next >/dev/null 2>&1
+    new+=($(( ($(now_ns) - t0) / 1000 )))
+  done
+  local label
+  for label in old new; do
+    local -n arr=$label
+    local sorted; sorted=$(printf '%s\n' "${arr[@]}" | sort -n)
+    printf '  %-44s min %8.1f ms   median %8.1f ms\n' "next, $label binary (interleaved, $runs each)" \
+      "$(echo "$(echo "$sorted" | head -1)/1000" | bc -l)" \
+      "$(echo "$(echo "$sorted" | sed -n "$(( (runs + 1) / 2 ))p")/1000" | bc -l)"
+  done
+}
+
 bench() {
   local size=$1 root=$DIR/$1
   if [ ! -d "$root/main" ]; then
@@ -74,6 +99,9 @@ bench() {
   local db; db=$(mktemp -d)/bench.sqlite3
   time_cmd "shortlist next" "$SL" --repo "$main" --database "$db" next
   time_cmd "shortlist next --format json" "$SL" --repo "$main" --database "$db" --format json next
+  if [ -n "${OLD:-}" ]; then
+    ab_next "$main" "$db"
+  fi
   if command -v /usr/bin/time >/dev/null; then
     local rss; rss=$( { /usr/bin/time -f '%M' "$SL" --repo "$main" worktrees >/dev/null; } 2>&1 | tail -1)
     echo "  shortlist worktrees peak RSS: $((rss / 1024)) MB"

@@ -1119,3 +1119,33 @@ async fn serve_honours_no_merge_prediction() {
     assert!(answer.contains("`wt-a`"), "{answer}");
     assert!(!answer.contains("Predicted: merging"), "{answer}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_kept_session_sees_what_changed_between_commands() {
+    let b = start(repo_with(PLAN), &[]).await;
+    let opt = || json!([{"name": "id", "type": 3, "value": "6.1.1"}]);
+    let before = bot_answer(&b.fake, "task", opt()).await;
+    assert!(before.contains("- status: pending"), "{before}");
+    let none = bot_answer(&b.fake, "worktrees", json!([])).await;
+    assert!(!none.contains("`wt-pdf`"), "{none}");
+    // Between two commands: the plan is edited and a worktree starts on 6.1.2.
+    b.repo.write(
+        "docs/plan/phase6.md",
+        PLAN.replace("- [ ] 6.1.1 Invoice", "- [x] 6.1.1 Invoice"),
+    );
+    let base = b.repo.git.head().expect("head").target().expect("oid");
+    let wt = b.repo.add_worktree("wt-pdf", "feat/6.1.2-pdf", base);
+    let root = wt.workdir().expect("workdir").to_path_buf();
+    common::write_at(&root, "apps/server/src/billing/tax.ts", "export {}\n");
+    commit_in(&wt, "6.1.2 tax", "Bob", 1_767_000_100);
+    let after = bot_answer(&b.fake, "task", opt()).await;
+    assert!(after.contains("- status: done"), "{after}");
+    let flying = bot_answer(&b.fake, "worktrees", json!([])).await;
+    assert!(flying.contains("`wt-pdf`"), "{flying}");
+    let next = bot_answer(&b.fake, "next", json!([])).await;
+    let ids = candidate_ids(&next);
+    assert!(
+        !ids.contains(&"6.1.1".to_string()) && !ids.contains(&"6.1.2".to_string()),
+        "{next}"
+    );
+}

@@ -145,6 +145,11 @@ pub struct FileConfig {
     pub link_template: Option<String>,
     /// SQLite database path (else the platform data directory, keyed by repository).
     pub database: Option<PathBuf>,
+    /// Days a claim (a pick) holds its task before it is shown as stale (default 7).
+    pub claim_days: Option<u32>,
+    /// Days a question stays in the default lists (default 30; older ones only with
+    /// `questions --all`).
+    pub question_days: Option<u32>,
     #[serde(default)]
     pub shortlist: Option<ShortlistSizes>,
     #[serde(default)]
@@ -171,6 +176,8 @@ pub struct Config {
     pub areas: BTreeMap<String, String>,
     pub link_template: Option<String>,
     pub database: Option<PathBuf>,
+    pub claim_days: u32,
+    pub question_days: u32,
     pub shortlist: ShortlistSizes,
     pub discord: DiscordConfig,
     pub digest: DigestConfig,
@@ -260,6 +267,8 @@ impl Config {
             areas: file.areas,
             link_template: file.link_template,
             database: file.database,
+            claim_days: file.claim_days.unwrap_or(7),
+            question_days: file.question_days.unwrap_or(30),
             shortlist: file.shortlist.unwrap_or_default(),
             discord: file.discord.unwrap_or_default(),
             digest: file.digest.unwrap_or_default(),

@@ -838,7 +838,18 @@ async fn picks_work_after_a_restart() {
 /// The bot's whole answer to a command: its follow-ups' contents in order, page marks
 /// dropped (waits for every page of a paged answer).
 async fn bot_answer(fake: &Fake, name: &str, options: serde_json::Value) -> String {
-    let id = fake.command(name, options, alice(), &[]);
+    bot_answer_as(fake, name, options, alice(), &[]).await
+}
+
+/// [`bot_answer`] for a command by `user` with `roles`.
+async fn bot_answer_as(
+    fake: &Fake,
+    name: &str,
+    options: serde_json::Value,
+    user: (&str, &str),
+    roles: &[&str],
+) -> String {
+    let id = fake.command(name, options, user, roles);
     let first = fake
         .wait_for("the first page", |r| is_followup(r, &id))
         .await;
@@ -1148,4 +1159,48 @@ async fn the_kept_session_sees_what_changed_between_commands() {
         !ids.contains(&"6.1.1".to_string()) && !ids.contains(&"6.1.2".to_string()),
         "{next}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pick_in_chat_claims_the_task_until_its_claimer_releases_it() {
+    let b = start(repo_with(PLAN), &["planner"]).await;
+    let offer = shortlist_posted(&b.fake, &["801"]).await;
+    let message = offer.reply.clone();
+    let message_id = message["id"].as_str().expect("id").to_string();
+    b.fake
+        .wait_for("the keycap reactions", |r| {
+            r.method == "PUT"
+                && r.path
+                    .contains(&format!("/messages/{message_id}/reactions/"))
+        })
+        .await;
+    let first = candidate_ids(offer.body["content"].as_str().unwrap_or(""));
+    let press = b.fake.press(&message, "pick:1", alice(), &["801"]);
+    b.fake
+        .wait_for("the pick", |r| is_callback(r, &press))
+        .await;
+    let claimed = &first[0];
+
+    // Not offered to the next person who asks; shown as claimed.
+    let next = bot_answer_as(&b.fake, "next", json!([]), ("703", "dave"), &[]).await;
+    assert!(!candidate_ids(&next).contains(claimed), "{next}");
+    assert!(
+        next.contains(&format!("`{claimed}`")) && next.contains("claimed by alice ("),
+        "{next}"
+    );
+
+    // Released only by the claimer or a writer: dave is neither.
+    let opt = json!([{"name": "id", "type": 3, "value": claimed}]);
+    let refused = bot_answer_as(&b.fake, "unpick", opt.clone(), ("703", "dave"), &[]).await;
+    assert!(
+        refused.contains("claimed by alice; only they or a writer"),
+        "{refused}"
+    );
+    let released = bot_answer_as(&b.fake, "unpick", opt, alice(), &["801"]).await;
+    assert!(
+        released.starts_with(&format!("Released `{claimed}` (claimed by alice")),
+        "{released}"
+    );
+    let again = bot_answer_as(&b.fake, "next", json!([]), ("703", "dave"), &[]).await;
+    assert_eq!(&candidate_ids(&again)[0], claimed, "offered again: {again}");
 }

@@ -13,7 +13,9 @@ mod session;
 mod subscriptions;
 
 pub use history::{digest, progress, Digest, Progress};
-pub use notes::{note, pick, record_posted, Noted, Offer, PickRequest, Picked, WrittenNote};
+pub use notes::{
+    note, pick, record_posted, unpick, Noted, Offer, PickRequest, Picked, WrittenNote,
+};
 pub use plan::{check, next, plan_now, task, track, triage, Next, NextRequest, NoteAsk};
 pub use questions::{ask, decide, questions, Asked, Decided};
 pub use repository::{status, worktrees, Status};
@@ -74,6 +76,10 @@ pub enum AppError {
     NotAShortlist { id: String },
     #[error("{source_name} offers no candidates to pick")]
     NothingOffered { source_name: String },
+    #[error("nobody has claimed `{id}`")]
+    NotClaimed { id: String },
+    #[error("`{id}` is claimed by {by}; only they or a writer can release it")]
+    NotYourClaim { id: String, by: String },
     #[error("no candidate {n} in {source_name}; it offers {offered}")]
     NoSuchCandidate {
         n: usize,

@@ -7,7 +7,7 @@ use super::session::Session;
 use super::AppError;
 use crate::note::{self, NoteError};
 use crate::plan::Plan;
-use crate::store::{MessageRow, PickRow, StoredCandidate};
+use crate::store::{ClaimRow, MessageRow, PickRow, StoredCandidate};
 use crate::triage::Triage;
 use chrono::{DateTime, Utc};
 use std::path::{Path, PathBuf};
@@ -153,6 +153,8 @@ pub struct Picked {
     pub new: bool,
     /// The note that got (or already had) the `## Selected` entry.
     pub note: Option<PathBuf>,
+    /// The claim in effect on the task: this picker's, or an earlier one that holds.
+    pub claim: ClaimRow,
 }
 
 /// Record that `by` picks candidate `n` of an offer, and append `## Selected` to the
@@ -180,7 +182,17 @@ pub fn pick(s: &mut Session, req: PickRequest) -> Result<Picked, AppError> {
             offered: list.join(", "),
         });
     };
-    let (row, new) = s.store_for_write()?.record_pick(&source, &c, &req.by)?;
+    let claim_days = i64::from(s.config().claim_days);
+    let store = s.store_for_write()?;
+    let (row, new) = store.record_pick(&source, &c, &req.by)?;
+    // A pick claims its task; an earlier claim by someone else holds unless it is stale.
+    let stale = |cl: &ClaimRow| req.at - cl.claimed_at > chrono::Duration::days(claim_days);
+    if let Some(old) = store.claims()?.into_iter().find(|cl| cl.task_id == c.id) {
+        if old.claimed_by != req.by && stale(&old) {
+            store.release(&c.id)?;
+        }
+    }
+    let (claim, _) = store.claim(&c.id, &req.by, &source, req.at)?;
     let track_title = plan
         .as_deref()
         .and_then(|p| {
@@ -207,7 +219,35 @@ pub fn pick(s: &mut Session, req: PickRequest) -> Result<Picked, AppError> {
         track_title,
         new,
         note: note_path,
+        claim,
     })
+}
+
+/// Release the claim on a task (`unpick`): the claimer may, and so may anyone allowed to
+/// release others' claims (`any`: a writer in chat; anyone on the command line).
+pub fn unpick(s: &mut Session, task_id: &str, by: &str, any: bool) -> Result<ClaimRow, AppError> {
+    // The id as the plan writes it (`t4.6.3` finds `T4.6.3`).
+    let id = s
+        .plan()
+        .ok()
+        .and_then(|p| {
+            p.find_tasks(task_id)
+                .first()
+                .map(|&t| p.tasks[t].id.0.clone())
+        })
+        .unwrap_or_else(|| task_id.to_string());
+    let store = s.store_for_write()?;
+    let Some(claim) = store.claims()?.into_iter().find(|c| c.task_id == id) else {
+        return Err(AppError::NotClaimed { id });
+    };
+    if claim.claimed_by != by && !any {
+        return Err(AppError::NotYourClaim {
+            id,
+            by: claim.claimed_by,
+        });
+    }
+    store.release(&id)?;
+    Ok(claim)
 }
 
 /// The offer's name (`note:PATH`, `message:ID`), its note and its candidates.

@@ -292,11 +292,11 @@ impl Session {
         };
         self.phase("repository", started);
         let notes = note::read_notes(&self.config.root, &self.config.notes_dir);
-        let (chat_questions, decisions) = match self.store_rows() {
+        let (chat_questions, decisions, claims) = match self.store_rows() {
             Ok(rows) => rows,
             Err(e) => {
-                warnings.push(format!("questions and decisions left out: {e}"));
-                (Vec::new(), Vec::new())
+                warnings.push(format!("questions, decisions and claims left out: {e}"));
+                (Vec::new(), Vec::new(), Vec::new())
             }
         };
         let open_elsewhere = if (0..plan.tasks.len()).all(|t| plan.is_finished(t)) {
@@ -315,23 +315,18 @@ impl Session {
             decided_in_notes: notes.decided,
             chat_questions,
             decisions,
+            claims,
+            now: chrono::Utc::now(),
             open_elsewhere,
             warnings,
         })
     }
 
-    fn store_rows(
-        &mut self,
-    ) -> Result<
-        (
-            Vec<crate::store::QuestionRow>,
-            Vec<crate::store::DecisionRow>,
-        ),
-        StoreError,
-    > {
+    /// The store's questions, decisions and claims (none before the database exists).
+    fn store_rows(&mut self) -> Result<StoreRows, StoreError> {
         match self.store_for_read()? {
-            Some(s) => Ok((s.questions()?, s.decisions()?)),
-            None => Ok((Vec::new(), Vec::new())),
+            Some(s) => Ok((s.questions()?, s.decisions()?, s.claims()?)),
+            None => Ok((Vec::new(), Vec::new(), Vec::new())),
         }
     }
 
@@ -375,6 +370,12 @@ impl Session {
         Ok((status, plan))
     }
 }
+
+type StoreRows = (
+    Vec<crate::store::QuestionRow>,
+    Vec<crate::store::DecisionRow>,
+    Vec<crate::store::ClaimRow>,
+);
 
 /// Each in-flight worktree's own copy of the plan files, parsed (by worktree path).
 pub(crate) fn worktree_plans(plan: &Plan, state: &RepoState) -> HashMap<String, Plan> {

@@ -155,6 +155,7 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
         question(),
         decide(),
         note_cmd(),
+        unpick(),
         progress(),
         digest(),
     ]
@@ -537,6 +538,33 @@ async fn note_cmd(
         Ok(with_warnings(
             format!("Note written: `{}`", n.note.rel),
             &n.warnings,
+        ))
+    })
+    .await
+}
+
+/// Release a claim so that the task is offered again (the claimer or a writer).
+#[poise::command(slash_command)]
+async fn unpick(
+    ctx: Context<'_>,
+    #[description = "Task id (5.2.1, T4.6.3, WP-3)"]
+    #[autocomplete = "complete_task"]
+    id: String,
+) -> Result<(), Error> {
+    let roles: Vec<serenity::RoleId> = ctx
+        .author_member()
+        .await
+        .map(|m| m.roles.clone())
+        .unwrap_or_default();
+    let writer = may_write(ctx.data(), ctx.serenity_context(), ctx.guild_id(), &roles);
+    let by = ctx.author().name.clone();
+    answer_with(ctx, move |s| {
+        let c = app::unpick(s, &id, &by, writer)?;
+        Ok(format!(
+            "Released `{}` (claimed by {} on {}); it is offered again.",
+            c.task_id,
+            c.claimed_by,
+            c.claimed_at.format("%Y-%m-%d")
         ))
     })
     .await
@@ -981,8 +1009,13 @@ async fn record_pick(
         .and_then(|p| p.file_name())
         .map(|n| format!(" — noted in `{}`", n.to_string_lossy()))
         .unwrap_or_default();
+    let held = if o.claim.claimed_by != by {
+        format!(" — still claimed by {}", o.claim.claimed_by)
+    } else {
+        String::new()
+    };
     Ok(Some(format!(
-        "{by} picked {}. `{}` {} ({}){noted}",
+        "{by} picked {}. `{}` {} ({}){held}{noted}",
         c.rank, c.id, c.title, o.track_title
     )))
 }

@@ -136,6 +136,14 @@ pub enum Command {
         #[arg(long, value_name = "NAME")]
         by: Option<String>,
     },
+    /// Release the claim on a task (a pick claims it), so that it is offered again.
+    Unpick {
+        /// The task's id.
+        id: String,
+        /// Who releases it (default: git user.name, else $USER).
+        #[arg(long, value_name = "NAME")]
+        by: Option<String>,
+    },
     /// What changed since the last digest (or --since), what is in flight, open
     /// questions and the recommended next.
     Digest {

@@ -17,6 +17,7 @@ mod status;
 mod task;
 mod track;
 mod triage;
+mod unpick;
 mod worktrees;
 
 pub use args::{Cli, Command, Format, QuestionAction};
@@ -174,6 +175,7 @@ pub fn run(cli: &Cli) -> Result<Output, CliError> {
         Command::Question { action } => question::run(ctx, action),
         Command::Decide { qid, text, by } => decide::run(ctx, qid, text, by),
         Command::Pick { n, note, by } => pick::run(ctx, *n, note, by),
+        Command::Unpick { id, by } => unpick::run(ctx, id, by),
         Command::Digest { since } => digest::run(ctx, since.as_deref()),
         Command::Progress { out, since } => progress::run(ctx, out, since.as_deref()),
         Command::Serve => serve::run(ctx),

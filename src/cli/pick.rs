@@ -31,6 +31,7 @@ pub fn run(
             "candidate": o.candidate,
             "new": o.new,
             "note": o.note,
+            "claim": o.claim,
         }))
     } else {
         let c = &o.candidate;
@@ -42,6 +43,15 @@ pub fn run(
             s.push_str(" (already recorded; nothing changed)");
         }
         s.push('\n');
+        if o.claim.claimed_by != o.pick.picked_by {
+            s.push_str(&format!(
+                "`{}` stays claimed by {} (since {}); `shortlist unpick {}` releases it\n",
+                c.id,
+                o.claim.claimed_by,
+                o.claim.claimed_at.format("%Y-%m-%d"),
+                c.id
+            ));
+        }
         if let (Some(p), true) = (&o.note, o.new) {
             s.push_str(&format!("## Selected appended to {}\n", p.display()));
         }

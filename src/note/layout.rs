@@ -87,6 +87,12 @@ pub fn note(n: &NoteView) -> String {
             let _ = writeln!(out, "  - {}", crate::render::md::in_flight_line(plan, w));
         }
     }
+    if !v.claims.is_empty() {
+        let _ = writeln!(out, "- Claimed:");
+        for l in crate::render::md::claim_lines(v) {
+            let _ = writeln!(out, "  - {l}");
+        }
+    }
     let _ = writeln!(out, "- Remaining tracks and candidates:");
     if v.remaining.tracks.is_empty() {
         let _ = writeln!(out, "  - Nothing open in the plan.");

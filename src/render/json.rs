@@ -229,6 +229,10 @@ pub fn triage(v: &View) -> Value {
             "decisions".into(),
             serde_json::to_value(v.decisions).unwrap_or(Value::Null),
         );
+        m.insert(
+            "claims".into(),
+            serde_json::to_value(v.claims).unwrap_or(Value::Null),
+        );
     }
     if let (Some(r), Value::Object(m)) = (v.repo, &mut doc) {
         m.insert("repo".into(), super::repo::triage_repo_json(r));
@@ -555,6 +559,7 @@ pub fn flight(f: &Flight) -> serde_json::Map<String, Value> {
         decisions: &[],
         explain: false,
         in_flight: &f.in_flight,
+        claims: &[],
     };
     m.insert("conflicts".into(), conflicts_of(&view));
     m.insert(

@@ -74,6 +74,9 @@ fn write_unit(
     if let Some((name, branch)) = v.and(u.in_flight.as_ref()) {
         let _ = writeln!(out, "{pad}  in flight in `{name}` (`{branch}`)");
     }
+    if let Some(c) = v.and(u.claim.as_ref()) {
+        let _ = writeln!(out, "{pad}  {}", super::claim_text(c));
+    }
     if !u.blocked_by.is_empty() {
         let _ = writeln!(out, "{pad}  blocked by: {}", ids(plan, &u.blocked_by, 6));
     } else if t.status == Status::Blocked {
@@ -319,6 +322,33 @@ fn origin_text(origins: &[Origin]) -> String {
         .join(", ")
 }
 
+/// Who has claimed what (a pick claims its task until it is done or released).
+fn write_claims(out: &mut String, v: &View) {
+    if v.claims.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "## Claimed\n");
+    for l in claim_lines(v) {
+        let _ = writeln!(out, "- {l}");
+    }
+    out.push('\n');
+}
+
+/// One line per claim: `` `6.1.1` Invoice PDF export — claimed by alice (2026-12-06) ``.
+pub fn claim_lines(v: &View) -> Vec<String> {
+    v.claims
+        .iter()
+        .map(|c| {
+            format!(
+                "`{}` {} — {}",
+                c.task_id,
+                v.plan.tasks[c.task].title,
+                super::claim_text(c)
+            )
+        })
+        .collect()
+}
+
 fn write_decisions(out: &mut String, v: &View) {
     if v.decisions.is_empty() {
         return;
@@ -401,6 +431,7 @@ pub fn next(v: &View) -> String {
         out.push('\n');
         let _ = writeln!(out, "{}\n", recommended_line(plan, sl));
     }
+    write_claims(&mut out, v);
     if v.explain {
         if !sl.passed.is_empty() {
             let _ = writeln!(out, "## Not on the shortlist\n");
@@ -1055,6 +1086,7 @@ pub fn digest(c: &crate::digest::Changes, v: &View, tz: Option<&str>) -> String 
         let _ = writeln!(out, "- {}", in_flight_line(plan, w));
     }
     out.push('\n');
+    write_claims(&mut out, v);
     let qs = question_lines(v);
     let _ = writeln!(out, "## Open questions ({})\n", qs.len());
     for q in qs.iter().take(10) {

@@ -13,7 +13,7 @@ use crate::triage::conflicts::Conflict;
 use crate::triage::inflight::WorktreeTasks;
 use crate::triage::questions::OpenQuestion;
 use crate::triage::shortlist::Shortlist;
-use crate::triage::{Remaining, Triage};
+use crate::triage::{Claim, Remaining, Triage};
 
 /// What a triage rendering needs.
 pub struct View<'a> {
@@ -37,6 +37,8 @@ pub struct View<'a> {
     pub explain: bool,
     /// Worktrees in flight and the tasks they are doing.
     pub in_flight: &'a [WorktreeTasks],
+    /// Claims on open tasks.
+    pub claims: &'a [Claim],
 }
 
 impl<'a> View<'a> {
@@ -54,7 +56,19 @@ impl<'a> View<'a> {
             decisions: &t.decisions,
             explain: false,
             in_flight: &t.in_flight,
+            claims: &t.claims,
         }
+    }
+}
+
+/// `claimed by alice (2026-12-06)`, `stale claim by bob (2026-11-02): offered again`,
+/// `claimed by carol; now in flight in `wt-x``.
+pub fn claim_text(c: &Claim) -> String {
+    let day = c.at.format("%Y-%m-%d");
+    match (&c.worktree, c.stale) {
+        (Some((name, _)), _) => format!("claimed by {} ({day}); now in flight in `{name}`", c.by),
+        (None, true) => format!("stale claim by {} ({day}): offered again", c.by),
+        (None, false) => format!("claimed by {} ({day})", c.by),
     }
 }
 

@@ -72,6 +72,13 @@ pub const MIGRATIONS: &[&str] = &[
         taken_at  TEXT PRIMARY KEY,
         marks     TEXT NOT NULL
     );",
+    // v4: a pick claims its task (one claimer per task until released).
+    "CREATE TABLE claims (
+        task_id     TEXT PRIMARY KEY,
+        claimed_by  TEXT NOT NULL,
+        claimed_at  TEXT NOT NULL,
+        source      TEXT NOT NULL
+    );",
 ];
 
 /// How long a write waits for another writer before giving up with [`StoreError::Locked`].
@@ -136,6 +143,16 @@ pub struct PickRow {
     pub track: String,
     pub picked_by: String,
     pub picked_at: DateTime<Utc>,
+}
+
+/// Who claimed a task (by picking it), when, and from which offer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ClaimRow {
+    pub task_id: String,
+    pub claimed_by: String,
+    pub claimed_at: DateTime<Utc>,
+    /// `note:<path>`, `message:<id>`.
+    pub source: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -576,6 +593,54 @@ impl Store {
         self.rows(sql, [source], pick_row)
     }
 
+    // ---- claims ----------------------------------------------------------------------
+
+    /// Claim a task for `by` (a pick does). The first claim holds until released: the
+    /// claim in effect is returned, and whether it is this one.
+    pub fn claim(
+        &mut self,
+        task_id: &str,
+        by: &str,
+        source: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(ClaimRow, bool), StoreError> {
+        let at = ts(at);
+        let inserted = self.write(|tx| {
+            tx.execute(
+                "INSERT OR IGNORE INTO claims (task_id, claimed_by, claimed_at, source)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![task_id, by, at, source],
+            )
+        })?;
+        let row = self
+            .conn
+            .query_row(
+                "SELECT task_id, claimed_by, claimed_at, source FROM claims WHERE task_id = ?1",
+                [task_id],
+                claim_row,
+            )
+            .map_err(|e| self.err(e))?;
+        Ok((row, inserted == 1))
+    }
+
+    /// Release a task's claim; the claim that was released, if there was one.
+    pub fn release(&mut self, task_id: &str) -> Result<Option<ClaimRow>, StoreError> {
+        let found = self.claims()?.into_iter().find(|c| c.task_id == task_id);
+        if found.is_some() {
+            self.write(|tx| tx.execute("DELETE FROM claims WHERE task_id = ?1", [task_id]))?;
+        }
+        Ok(found)
+    }
+
+    /// Every claim, oldest first.
+    pub fn claims(&self) -> Result<Vec<ClaimRow>, StoreError> {
+        self.rows(
+            "SELECT task_id, claimed_by, claimed_at, source FROM claims ORDER BY claimed_at, task_id",
+            [],
+            claim_row,
+        )
+    }
+
     // ---- digests ---------------------------------------------------------------------
 
     /// Claim the digest of `day` for a channel. True for exactly one caller per (channel,
@@ -710,6 +775,15 @@ impl Store {
             .query_row("PRAGMA integrity_check", [], |r| r.get(0))
             .map_err(|e| self.err(e))
     }
+}
+
+fn claim_row(r: &rusqlite::Row) -> rusqlite::Result<ClaimRow> {
+    Ok(ClaimRow {
+        task_id: r.get(0)?,
+        claimed_by: r.get(1)?,
+        claimed_at: parse_ts(r.get(2)?),
+        source: r.get(3)?,
+    })
 }
 
 fn pick_row(r: &rusqlite::Row) -> rusqlite::Result<PickRow> {

@@ -13,7 +13,7 @@ pub mod questions;
 pub mod shortlist;
 pub mod snapshot;
 
-pub use snapshot::{flight, triage, Flight, Snapshot, Triage};
+pub use snapshot::{flight, triage, Claim, Flight, Snapshot, Triage};
 
 /// Documentation globs, compiled once.
 pub struct DocGlobs(GlobSet);
@@ -66,6 +66,8 @@ pub struct Unit {
     /// The worktree doing it (or an ancestor of it): (name, branch). Filled by the
     /// triage once the worktrees in flight are known.
     pub in_flight: Option<(String, String)>,
+    /// The claim on it (or on an ancestor of it). Filled by the triage.
+    pub claim: Option<Claim>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -112,6 +114,7 @@ pub fn remaining(plan: &Plan, docs: &DocGlobs) -> Remaining {
                     works_on: conflicts::unit_paths(plan, u).0,
                     touch,
                     in_flight: None,
+                    claim: None,
                 });
             }
         }

@@ -6,6 +6,7 @@ use super::conflicts::{pairs, worktree_overlaps, Occupied, PathPair};
 use super::Remaining;
 use crate::config::ShortlistSizes;
 use crate::plan::{Plan, Span};
+use chrono::{DateTime, Utc};
 use std::collections::{HashMap, HashSet};
 
 /// What the shortlist must leave out, besides what the plan itself says.
@@ -15,6 +16,8 @@ pub struct Exclusions {
     pub in_flight: HashMap<usize, (String, String)>,
     /// Tasks of parking-lot sections (`Backlog`, `Ideas`, `想法`…): task → section name.
     pub parked: HashMap<usize, String>,
+    /// Tasks someone claimed by picking them (claims that still hold): task → (who, when).
+    pub claimed: HashMap<usize, (String, DateTime<Utc>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -191,6 +194,9 @@ pub fn shortlist(
             let flying = in_flight_of(plan, t, ex);
             if let Some((name, branch)) = &flying {
                 why.push(format!("in flight in worktree `{name}` (`{branch}`)"));
+            }
+            if let Some((who, when)) = claimed_by(plan, t, ex) {
+                why.push(format!("claimed by {who} ({})", when.format("%Y-%m-%d")));
             }
             let deps = open_deps(plan, t);
             if !deps.is_empty() {
@@ -503,6 +509,18 @@ pub fn shortlist(
     }
     passed.sort_by_key(|p| plan.tasks[p.task].span);
     Shortlist { candidates, passed }
+}
+
+/// The claim that holds `t` or one of its ancestors.
+fn claimed_by(plan: &Plan, t: usize, ex: &Exclusions) -> Option<(String, DateTime<Utc>)> {
+    let mut cur = Some(t);
+    while let Some(i) = cur {
+        if let Some(c) = ex.claimed.get(&i) {
+            return Some(c.clone());
+        }
+        cur = plan.tasks[i].parent;
+    }
+    None
 }
 
 fn in_flight_of(plan: &Plan, t: usize, ex: &Exclusions) -> Option<(String, String)> {

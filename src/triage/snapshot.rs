@@ -11,7 +11,9 @@ use crate::config::Config;
 use crate::plan::Plan;
 use crate::repo::merge::Prediction;
 use crate::repo::{RepoReport, RepoState};
-use crate::store::{DecisionRow, QuestionRow};
+use crate::store::{ClaimRow, DecisionRow, QuestionRow};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
@@ -32,9 +34,12 @@ pub struct Snapshot {
     /// Earlier notes: their open questions and the question ids their decisions answer.
     pub note_questions: Vec<NoteQuestion>,
     pub decided_in_notes: HashSet<String>,
-    /// The store's questions and decisions (empty when it could not be read).
+    /// The store's questions, decisions and claims (empty when it could not be read).
     pub chat_questions: Vec<QuestionRow>,
     pub decisions: Vec<DecisionRow>,
+    pub claims: Vec<ClaimRow>,
+    /// When the snapshot was read: ages of claims and questions count from here.
+    pub now: DateTime<Utc>,
     /// Markdown files holding open tasks, when the chosen plan holds none.
     pub open_elsewhere: Vec<(String, usize)>,
     /// What could not be read but did not stop the answer (the database, say).
@@ -58,6 +63,8 @@ pub struct Triage {
     /// Every question known, decided or not.
     pub all_questions: Vec<OpenQuestion>,
     pub decisions: Vec<DecisionRow>,
+    /// Claims on open tasks (a pick claims its task), oldest first.
+    pub claims: Vec<Claim>,
     /// Markdown files holding open tasks when the chosen plan holds none.
     pub open_elsewhere: Vec<(String, usize)>,
     /// What could not be read but did not stop the triage.
@@ -76,6 +83,8 @@ pub fn triage(snap: Snapshot) -> Triage {
         .map(|s| worktree_tasks(&plan, s, &snap.worktree_plans))
         .unwrap_or_default();
     mark_in_flight(&plan, &mut remaining, &in_flight);
+    let claims = claims_of(&plan, &snap, &in_flight);
+    mark_claims(&plan, &mut remaining, &claims);
     let occupied = occupied(&plan, snap.repo.state.as_ref(), &in_flight);
     let mut conflicts = conflicts::conflicts(&plan, &remaining, &occupied);
     conflicts.extend(conflicts::merge_conflicts(&snap.prediction.conflicts));
@@ -90,6 +99,9 @@ pub fn triage(snap: Snapshot) -> Triage {
                 .or_insert_with(|| (w.name.clone(), w.branch.clone()));
         }
     }
+    for c in claims.iter().filter(|c| c.holds()) {
+        ex.claimed.insert(c.task, (c.by.clone(), c.at));
+    }
     let shortlist = shortlist::shortlist(&plan, &remaining, &occupied, &config.shortlist, &ex);
     let known = questions::known(&snap);
     Triage {
@@ -103,8 +115,82 @@ pub fn triage(snap: Snapshot) -> Triage {
         questions: known.open,
         all_questions: known.every,
         decisions: known.decisions,
+        claims,
         open_elsewhere: snap.open_elsewhere,
         warnings: snap.warnings,
+    }
+}
+
+/// A claim on an open task: who picked it and when; stale after the configured days;
+/// taken over by a worktree once one is doing the task.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Claim {
+    #[serde(skip)]
+    pub task: usize,
+    pub task_id: String,
+    pub by: String,
+    pub at: DateTime<Utc>,
+    /// Older than `claim_days`: shown, but the task is offered again.
+    pub stale: bool,
+    /// The worktree in flight doing the task (or an ancestor): (name, branch).
+    pub worktree: Option<(String, String)>,
+}
+
+impl Claim {
+    /// The claim keeps the task from being offered to anyone else.
+    pub fn holds(&self) -> bool {
+        !self.stale && self.worktree.is_none()
+    }
+}
+
+/// The store's claims on the plan's open tasks.
+fn claims_of(plan: &Plan, snap: &Snapshot, in_flight: &[WorktreeTasks]) -> Vec<Claim> {
+    let max_age = chrono::Duration::days(i64::from(snap.config.claim_days));
+    snap.claims
+        .iter()
+        .filter_map(|row| {
+            let task = *plan.find_tasks(&row.task_id).first()?;
+            if plan.is_finished(task) {
+                return None;
+            }
+            Some(Claim {
+                task,
+                task_id: row.task_id.clone(),
+                by: row.claimed_by.clone(),
+                at: row.claimed_at,
+                stale: snap.now - row.claimed_at > max_age,
+                worktree: worktree_of(plan, task, in_flight),
+            })
+        })
+        .collect()
+}
+
+/// The worktree in flight doing `t` or one of its ancestors.
+fn worktree_of(plan: &Plan, t: usize, in_flight: &[WorktreeTasks]) -> Option<(String, String)> {
+    let mut cur = Some(t);
+    while let Some(i) = cur {
+        if let Some(w) = in_flight
+            .iter()
+            .find(|w| w.tasks.iter().any(|(x, _)| *x == i))
+        {
+            return Some((w.name.clone(), w.branch.clone()));
+        }
+        cur = plan.tasks[i].parent;
+    }
+    None
+}
+
+/// Each unit learns the claim on it or on one of its ancestors.
+fn mark_claims(plan: &Plan, remaining: &mut Remaining, claims: &[Claim]) {
+    if claims.is_empty() {
+        return;
+    }
+    for u in remaining.tracks.iter_mut().flat_map(|w| w.units.iter_mut()) {
+        let mut cur = Some(u.task);
+        while let (Some(i), None) = (cur, &u.claim) {
+            u.claim = claims.iter().find(|c| c.task == i).cloned();
+            cur = plan.tasks[i].parent;
+        }
     }
 }
 

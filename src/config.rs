@@ -150,6 +150,9 @@ pub struct FileConfig {
     /// Days a question stays in the default lists (default 30; older ones only with
     /// `questions --all`).
     pub question_days: Option<u32>,
+    /// Which notes (file-name globs in the notes directory) are triage notes whose open
+    /// questions count, besides those shortlist wrote (default `*triage*`).
+    pub question_notes: Option<Vec<String>>,
     #[serde(default)]
     pub shortlist: Option<ShortlistSizes>,
     #[serde(default)]
@@ -178,6 +181,7 @@ pub struct Config {
     pub database: Option<PathBuf>,
     pub claim_days: u32,
     pub question_days: u32,
+    pub question_notes: Vec<String>,
     pub shortlist: ShortlistSizes,
     pub discord: DiscordConfig,
     pub digest: DigestConfig,
@@ -269,6 +273,9 @@ impl Config {
             database: file.database,
             claim_days: file.claim_days.unwrap_or(7),
             question_days: file.question_days.unwrap_or(30),
+            question_notes: file
+                .question_notes
+                .unwrap_or_else(|| vec!["*triage*".to_string()]),
             shortlist: file.shortlist.unwrap_or_default(),
             discord: file.discord.unwrap_or_default(),
             digest: file.digest.unwrap_or_default(),

@@ -296,8 +296,10 @@ fn decisions_appear_in_every_later_note_and_close_their_question() {
 #[test]
 fn questions_in_hand_written_notes_are_open_until_decided() {
     let r = repo();
+    // Dated yesterday: a question older than `question_days` is only listed on request.
+    let day = (Utc::now() - chrono::Duration::days(1)).format("%Y-%m-%d");
     r.write(
-        "conversation/2026-01-08_121135_mes-triage.md",
+        &format!("conversation/{day}_121135_mes-triage.md"),
         "# mes-triage\n\n## Decisions\n- Use phase3_tasks.md as the source of truth.\n\n## Open Questions\n- Should we treat `3.2.4` as script-only?\n- Fresh DB per run (fast path via seed + unique IDs)?\n",
     );
     let mut s = open(&r);
@@ -316,7 +318,7 @@ fn questions_in_hand_written_notes_are_open_until_decided() {
     // A later note whose decisions name the id closes it.
     let id = from_note[0].id.clone();
     r.write(
-        "conversation/2026-01-09_100000_follow-up.md",
+        &format!("conversation/{day}_130000_follow-up.md"),
         format!("# follow-up\n\n## Decisions\n- Script-only for now (answers `{id}`).\n"),
     );
     // The same session reads the notes again: the later note is seen.
@@ -466,4 +468,125 @@ fn next_explains_what_it_left_out() {
     let run = shortlist(r.path(), &["next", "--explain"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     insta::assert_snapshot!("next_phase5_explain", r.redact(&run.stdout));
+}
+
+#[test]
+fn only_questions_that_are_questions_are_open() {
+    let r = repo();
+    let recent = (Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%d");
+    let old = (Utc::now() - chrono::Duration::days(90)).format("%Y-%m-%d");
+    // A design note and a troubleshooting log: their "open questions" are not the team's.
+    r.write(
+        &format!("conversation/{recent}_dns-troubleshooting.md"),
+        "# DNS\n\n## Open Questions\n- Is the resolver caching NXDOMAIN?\n",
+    );
+    // A triage note: placeholders are not questions; real ones are.
+    r.write(
+        &format!("conversation/{recent}_090000_triage.md"),
+        "# triage\n\n## Open Questions\n- None.\n- 无\n- N/A\n- -\n- 暂无\n- Who owns the invoice template?\n",
+    );
+    // An old triage note: its question is open but listed only with --all.
+    r.write(
+        &format!("conversation/{old}_090000_triage.md"),
+        "# triage\n\n## Open Questions\n- Keep the legacy export?\n",
+    );
+    let mut s = open(&r);
+    let t = app::triage(&mut s).expect("triage");
+    let texts: Vec<&str> = t.questions.iter().map(|q| q.text.as_str()).collect();
+    assert!(
+        texts.contains(&"Who owns the invoice template?"),
+        "{texts:?}"
+    );
+    assert!(!texts.iter().any(|q| q.contains("NXDOMAIN")), "{texts:?}");
+    for p in ["None.", "无", "N/A", "-", "暂无"] {
+        assert!(!texts.contains(&p), "placeholder {p} in {texts:?}");
+    }
+    assert!(!texts.contains(&"Keep the legacy export?"), "{texts:?}");
+    let stale: Vec<&str> = t.stale_questions.iter().map(|q| q.text.as_str()).collect();
+    assert_eq!(stale, ["Keep the legacy export?"]);
+    assert!(t.stale_questions[0].age_days.is_some_and(|d| d >= 89));
+
+    let db = db(&r);
+    let db = db.to_str().expect("utf8");
+    let listed = shortlist(r.path(), &["--database", db, "questions"]);
+    assert!(
+        !listed.stdout.contains("Keep the legacy export?"),
+        "{}",
+        listed.stdout
+    );
+    assert!(
+        listed
+            .stdout
+            .contains("1 open question asked long ago not shown"),
+        "{}",
+        listed.stdout
+    );
+    let all = shortlist(r.path(), &["--database", db, "questions", "--all"]);
+    assert!(
+        all.stdout.contains("Keep the legacy export?"),
+        "{}",
+        all.stdout
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &shortlist(r.path(), &["--database", db, "--format", "json", "next"]).stdout,
+    )
+    .expect("json");
+    let qs = json["open_questions"].as_array().expect("questions");
+    let legacy = qs
+        .iter()
+        .find(|q| q["text"] == "Keep the legacy export?")
+        .expect("JSON keeps stale questions");
+    assert_eq!(legacy["stale"], true);
+    assert!(legacy["age_days"].as_i64().is_some_and(|d| d >= 89));
+}
+
+#[test]
+fn a_chat_answer_lists_five_questions_and_counts_the_rest() {
+    let r = repo();
+    let db = db(&r);
+    let db = db.to_str().expect("utf8");
+    for i in 1..=8 {
+        let q = format!("Question number {i}?");
+        let run = shortlist(r.path(), &["--database", db, "question", "add", &q]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+    }
+    let next = shortlist(r.path(), &["--database", db, "next"]).stdout;
+    let section = next
+        .split("## Open questions\n")
+        .nth(1)
+        .and_then(|s| s.split("\n## ").next())
+        .expect("questions section");
+    let items: Vec<&str> = section.lines().filter(|l| l.starts_with("- ")).collect();
+    assert_eq!(items.len(), 6, "five and a count: {section}");
+    assert!(
+        items[5].contains("more (`shortlist questions` lists them)"),
+        "{section}"
+    );
+    let json: serde_json::Value = serde_json::from_str(
+        &shortlist(r.path(), &["--database", db, "--format", "json", "next"]).stdout,
+    )
+    .expect("json");
+    let n = json["open_questions"].as_array().expect("questions").len();
+    assert!(n >= 8, "JSON keeps every question: {n}");
+}
+
+#[test]
+fn a_tbd_left_in_a_finished_task_is_not_a_question() {
+    let r = Repo::new();
+    r.write(
+        "PLAN.md",
+        "# Plan\n\n## 1.1 Track A — Core（P0）\n- [x] 1.1.1 Export format TBD, settled on CSV\n- [ ] 1.1.2 Retention period TBD\n",
+    );
+    commit_in(&r.git, "plan", "Alice", 1_767_000_000);
+    let mut s = open(&r);
+    let t = app::triage(&mut s).expect("triage");
+    let texts: Vec<&str> = t.questions.iter().map(|q| q.text.as_str()).collect();
+    assert!(
+        texts.iter().any(|q| q.contains("Retention period")),
+        "{texts:?}"
+    );
+    assert!(
+        !texts.iter().any(|q| q.contains("Export format")),
+        "{texts:?}"
+    );
 }

@@ -291,7 +291,11 @@ impl Session {
             None => merge::Prediction::default(),
         };
         self.phase("repository", started);
-        let notes = note::read_notes(&self.config.root, &self.config.notes_dir);
+        let notes = note::read_notes(
+            &self.config.root,
+            &self.config.notes_dir,
+            &self.config.question_notes,
+        );
         let (chat_questions, decisions, claims) = match self.store_rows() {
             Ok(rows) => rows,
             Err(e) => {

@@ -486,10 +486,7 @@ async fn question_add(
 async fn question_list(ctx: Context<'_>) -> Result<(), Error> {
     answer_with(ctx, move |s| {
         let k = app::questions(s)?;
-        Ok(with_warnings(
-            render::md::questions(&k.open, &k.every, &k.decisions, false),
-            &k.warnings,
-        ))
+        Ok(with_warnings(render::md::questions(&k, false), &k.warnings))
     })
     .await
 }

@@ -181,8 +181,12 @@ pub fn note(n: &NoteView) -> String {
     if qs.is_empty() {
         let _ = writeln!(out, "- (none open)");
     }
-    for q in qs {
+    let n = crate::render::QUESTIONS_SHOWN;
+    for q in qs.iter().take(n) {
         let _ = writeln!(out, "- {q}");
+    }
+    if qs.len() > n {
+        let _ = writeln!(out, "- … and {} more open questions.", qs.len() - n);
     }
     out.push('\n');
 

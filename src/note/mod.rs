@@ -201,9 +201,19 @@ pub struct NotesRead {
     pub decided: HashSet<String>,
 }
 
-/// Read every `*.md` note in the notes directory (oldest name first). A missing
-/// directory is no notes; an unreadable file is skipped.
-pub fn read_notes(root: &Path, notes_dir: &str) -> NotesRead {
+/// Read every `*.md` note in the notes directory (oldest name first): the decisions of
+/// all of them, the open questions of triage notes only (those shortlist wrote, and those
+/// whose file name matches one of `question_notes`: design notes and troubleshooting logs
+/// have "open questions" that nobody means to decide here). A missing directory is no
+/// notes; an unreadable file is skipped.
+pub fn read_notes(root: &Path, notes_dir: &str, question_notes: &[String]) -> NotesRead {
+    let mut globs = globset::GlobSetBuilder::new();
+    for g in question_notes {
+        if let Ok(glob) = globset::GlobBuilder::new(g).case_insensitive(true).build() {
+            globs.add(glob);
+        }
+    }
+    let globs = globs.build().unwrap_or_else(|_| globset::GlobSet::empty());
     let dir = root.join(notes_dir);
     let mut out = NotesRead::default();
     let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -229,9 +239,39 @@ pub fn read_notes(root: &Path, notes_dir: &str) -> NotesRead {
             .unwrap_or(&f)
             .to_string_lossy()
             .replace('\\', "/");
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let triage = text.contains(WRITTEN_BY) || globs.is_match(&name);
+        let before = out.questions.len();
         read_note_text(&rel, &text, &mut out);
+        if !triage {
+            out.questions.truncate(before);
+        }
+        let at = note_time(&name);
+        for q in &mut out.questions[before..] {
+            q.at = at;
+        }
     }
     out
+}
+
+/// What every note shortlist writes says in its context (how its notes are told apart
+/// from notes people write).
+pub const WRITTEN_BY: &str = "written by shortlist for";
+
+/// When a note was written, from its name (`2026-11-28_090203_…`, `2026-11-28-…`).
+fn note_time(name: &str) -> Option<DateTime<Utc>> {
+    let stamp = name
+        .get(..17)
+        .and_then(|s| chrono::NaiveDateTime::parse_from_str(s, "%Y-%m-%d_%H%M%S").ok());
+    let day = || {
+        name.get(..10)
+            .and_then(|s| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+    };
+    stamp.or_else(day).map(|n| n.and_utc())
 }
 
 /// One note's questions and decided ids.
@@ -260,7 +300,11 @@ pub fn read_note_text(rel: &str, text: &str, out: &mut NotesRead) {
         match section.as_str() {
             "open questions" | "open question" | "待定问题" | "开放问题" => {
                 let (id, text) = split_question(item);
-                if text.is_empty() || text.starts_with("(none") {
+                if text.is_empty()
+                    || text.starts_with("(none")
+                    || text.starts_with("… and ")
+                    || crate::triage::questions::is_placeholder(&text)
+                {
                     continue;
                 }
                 let id = id.unwrap_or_else(|| question_id(&text, &HashSet::new()));
@@ -272,6 +316,7 @@ pub fn read_note_text(rel: &str, text: &str, out: &mut NotesRead) {
                     text,
                     path: rel.to_string(),
                     line: i as u32 + 1,
+                    at: None,
                 });
             }
             "decisions" | "决定" | "决策" => {

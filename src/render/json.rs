@@ -211,7 +211,7 @@ pub fn triage(v: &View) -> Value {
         "tracks": tracks,
         "checkpoints": checkpoints(plan),
         "open_questions": match v.questions {
-            Some(qs) => merged_questions(qs),
+            Some(qs) => merged_questions(qs, v.stale_questions),
             None => questions(plan),
         },
         "criteria": criteria(plan),
@@ -301,11 +301,14 @@ fn passed(plan: &Plan, sl: &Shortlist) -> Value {
     )
 }
 
-/// Open questions from every source; the first origin fills the flat keys.
-fn merged_questions(qs: &[OpenQuestion]) -> Value {
+/// Open questions from every source (the stale ones last, marked); the first origin
+/// fills the flat keys.
+fn merged_questions(qs: &[OpenQuestion], stale: &[OpenQuestion]) -> Value {
     Value::Array(
         qs.iter()
-            .map(|q| {
+            .map(|q| (q, false))
+            .chain(stale.iter().map(|q| (q, true)))
+            .map(|(q, stale)| {
                 let (source, task, file, line) = match q.origins.first() {
                     Some(Origin::Plan {
                         file,
@@ -331,6 +334,9 @@ fn merged_questions(qs: &[OpenQuestion]) -> Value {
                     "file": file,
                     "line": line,
                     "origins": q.origins,
+                    "asked_at": q.asked_at,
+                    "age_days": q.age_days,
+                    "stale": stale,
                 })
             })
             .collect(),
@@ -556,6 +562,7 @@ pub fn flight(f: &Flight) -> serde_json::Map<String, Value> {
         conflicts: &f.conflicts,
         shortlist: None,
         questions: None,
+        stale_questions: &[],
         decisions: &[],
         explain: false,
         in_flight: &f.in_flight,
@@ -575,7 +582,7 @@ pub fn questions_doc(k: &crate::triage::questions::Known, all: bool) -> Value {
     let decided: Vec<&OpenQuestion> = if all {
         k.every
             .iter()
-            .filter(|q| !k.open.iter().any(|o| o.id == q.id))
+            .filter(|q| !k.open.iter().chain(&k.stale).any(|o| o.id == q.id))
             .collect()
     } else {
         Vec::new()
@@ -583,6 +590,7 @@ pub fn questions_doc(k: &crate::triage::questions::Known, all: bool) -> Value {
     json!({
         "schema": "shortlist.questions/1",
         "open": k.open,
+        "stale": k.stale,
         "decided": decided,
         "decisions": k.decisions,
     })

@@ -4,7 +4,6 @@
 use super::{count, View};
 use crate::plan::{Plan, Severity, Status};
 use crate::repo::RepoReport;
-use crate::store::DecisionRow;
 use crate::triage::conflicts::{Conflict, ConflictKind};
 use crate::triage::inflight::Evidence;
 use crate::triage::questions::{OpenQuestion, Origin};
@@ -287,10 +286,24 @@ fn write_questions(out: &mut String, v: &View) {
         return;
     }
     let _ = writeln!(out, "## Open questions\n");
-    for l in lines {
+    for l in shown_questions(&lines) {
         let _ = writeln!(out, "- {l}");
     }
     out.push('\n');
+}
+
+/// The first [`super::QUESTIONS_SHOWN`] question lines and, when there are more, a line
+/// counting the rest.
+pub fn shown_questions(lines: &[String]) -> Vec<String> {
+    let n = super::QUESTIONS_SHOWN;
+    let mut out: Vec<String> = lines.iter().take(n).cloned().collect();
+    if lines.len() > n {
+        out.push(format!(
+            "… and {} more (`shortlist questions` lists them)",
+            lines.len() - n
+        ));
+    }
+    out
 }
 
 /// `` `Q-7f3a` text — where `` for every open question.
@@ -866,12 +879,8 @@ pub fn track(f: &TrackFacts) -> String {
 
 /// `shortlist questions`: the open ones with where they were asked; with `all`, the
 /// decided ones and their decisions too.
-pub fn questions(
-    open: &[OpenQuestion],
-    every: &[OpenQuestion],
-    decisions: &[DecisionRow],
-    all: bool,
-) -> String {
+pub fn questions(k: &crate::triage::questions::Known, all: bool) -> String {
+    let (open, every, decisions) = (&k.open, &k.every, &k.decisions);
     let mut out = String::new();
     let _ = writeln!(out, "# Open questions: {}\n", open.len());
     if open.is_empty() {
@@ -883,10 +892,34 @@ pub fn questions(
     if !open.is_empty() {
         let _ = writeln!(out, "\nDecide one with `shortlist decide Q-xxxx TEXT`.\n");
     }
+    if !all && !k.stale.is_empty() {
+        let _ = writeln!(
+            out,
+            "{} asked long ago not shown (`shortlist questions --all`).\n",
+            count(k.stale.len(), "open question")
+        );
+    }
     if all {
+        if !k.stale.is_empty() {
+            let _ = writeln!(out, "## Open, asked long ago: {}\n", k.stale.len());
+            for q in &k.stale {
+                let age = q
+                    .age_days
+                    .map(|d| format!(", {d} days ago"))
+                    .unwrap_or_default();
+                let _ = writeln!(
+                    out,
+                    "- `{}` {} — {}{age}",
+                    q.id,
+                    q.text,
+                    origin_text(&q.origins)
+                );
+            }
+            out.push('\n');
+        }
         let decided: Vec<&OpenQuestion> = every
             .iter()
-            .filter(|q| !open.iter().any(|o| o.id == q.id))
+            .filter(|q| !open.iter().chain(&k.stale).any(|o| o.id == q.id))
             .collect();
         let _ = writeln!(out, "## Decided: {}\n", decided.len());
         for q in decided {
@@ -1089,15 +1122,8 @@ pub fn digest(c: &crate::digest::Changes, v: &View, tz: Option<&str>) -> String 
     write_claims(&mut out, v);
     let qs = question_lines(v);
     let _ = writeln!(out, "## Open questions ({})\n", qs.len());
-    for q in qs.iter().take(10) {
+    for q in shown_questions(&qs) {
         let _ = writeln!(out, "- {q}");
-    }
-    if qs.len() > 10 {
-        let _ = writeln!(
-            out,
-            "- … and {} more (`shortlist questions`)",
-            qs.len() - 10
-        );
     }
     out.push('\n');
     if let Some(sl) = v.shortlist {

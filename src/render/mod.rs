@@ -31,6 +31,8 @@ pub struct View<'a> {
     pub shortlist: Option<&'a Shortlist>,
     /// Open questions from plan, notes and store; `None`: the plan's only.
     pub questions: Option<&'a [OpenQuestion]>,
+    /// Open questions older than `question_days`.
+    pub stale_questions: &'a [OpenQuestion],
     /// Decisions recorded so far.
     pub decisions: &'a [DecisionRow],
     /// Also say why the other ready units are not on the shortlist.
@@ -53,6 +55,7 @@ impl<'a> View<'a> {
             conflicts: &t.conflicts,
             shortlist: Some(&t.shortlist),
             questions: Some(&t.questions),
+            stale_questions: &t.stale_questions,
             decisions: &t.decisions,
             explain: false,
             in_flight: &t.in_flight,
@@ -71,6 +74,10 @@ pub fn claim_text(c: &Claim) -> String {
         (None, false) => format!("claimed by {} ({day})", c.by),
     }
 }
+
+/// Most open questions a chat answer, a note or a digest lists (the rest are counted;
+/// JSON and `questions` list them all).
+pub const QUESTIONS_SHOWN: usize = 5;
 
 /// `1 task`, `3 tasks`.
 pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {

@@ -16,6 +16,8 @@ pub struct NoteQuestion {
     /// Note path relative to the repository root.
     pub path: String,
     pub line: u32,
+    /// When the note was written (from its name), if it says.
+    pub at: Option<DateTime<Utc>>,
 }
 
 /// Where a question was asked.
@@ -45,6 +47,35 @@ pub struct OpenQuestion {
     pub text: String,
     /// Every place it was asked, plan first.
     pub origins: Vec<Origin>,
+    /// When it was first asked, where that is known (chat, a dated note); a question
+    /// in the live plan has no age.
+    pub asked_at: Option<DateTime<Utc>>,
+    /// Days since `asked_at`, as of the snapshot.
+    pub age_days: Option<i64>,
+}
+
+/// Texts that stand for "no question" in a list: `None`, `无`, `N/A`, `-`, `暂无`.
+pub fn is_placeholder(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_matches(|c: char| matches!(c, '.' | '。' | '(' | ')' | '（' | '）' | '*' | '_'))
+        .trim()
+        .to_lowercase();
+    matches!(
+        t.as_str(),
+        "" | "none"
+            | "none yet"
+            | "nothing"
+            | "n/a"
+            | "na"
+            | "-"
+            | "—"
+            | "–"
+            | "无"
+            | "暂无"
+            | "没有"
+            | "tbd"
+    )
 }
 
 /// Ids some decision answers, from the store and from notes' `## Decisions`.
@@ -64,19 +95,34 @@ pub fn all_questions(
     chat: &[QuestionRow],
 ) -> Vec<OpenQuestion> {
     let mut out: Vec<OpenQuestion> = Vec::new();
-    let mut add = |id: &str, text: &str, origin: Origin| match out.iter_mut().find(|q| q.id == id) {
+    let mut add = |id: &str, text: &str, origin: Origin, at: Option<DateTime<Utc>>| match out
+        .iter_mut()
+        .find(|q| q.id == id)
+    {
         Some(q) => {
             if !q.origins.contains(&origin) {
                 q.origins.push(origin);
             }
+            q.asked_at = match (q.asked_at, at) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
         }
         None => out.push(OpenQuestion {
             id: id.to_string(),
             text: text.to_string(),
             origins: vec![origin],
+            asked_at: at,
+            age_days: None,
         }),
     };
     for q in &plan.questions {
+        // A TBD left in a finished task is history, not an open question.
+        let done_tbd =
+            q.source == QuestionSource::Tbd && q.task.is_some_and(|t| plan.is_finished(t));
+        if done_tbd || is_placeholder(&q.text) {
+            continue;
+        }
         add(
             &q.id,
             &q.text,
@@ -86,6 +132,7 @@ pub fn all_questions(
                 task: q.task.map(|t| plan.tasks[t].id.0.clone()),
                 tbd: q.source == QuestionSource::Tbd,
             },
+            None,
         );
     }
     for q in notes {
@@ -96,6 +143,7 @@ pub fn all_questions(
                 file: q.path.clone(),
                 line: q.line,
             },
+            q.at,
         );
     }
     for q in chat {
@@ -106,6 +154,7 @@ pub fn all_questions(
                 by: q.asked_by.clone(),
                 at: q.asked_at,
             },
+            Some(q.asked_at),
         );
     }
     out
@@ -139,7 +188,11 @@ pub fn find<'a>(all: &'a [OpenQuestion], query: &str) -> Option<&'a OpenQuestion
 /// Every question known, the open ones, and the decisions.
 #[derive(Debug, Clone, Default)]
 pub struct Known {
+    /// Open and asked within `question_days`: plan questions first (in plan order),
+    /// then the others newest first.
     pub open: Vec<OpenQuestion>,
+    /// Open but older than `question_days` (listed only on request).
+    pub stale: Vec<OpenQuestion>,
     pub every: Vec<OpenQuestion>,
     pub decisions: Vec<DecisionRow>,
     /// What could not be read (the database, say).
@@ -149,15 +202,25 @@ pub struct Known {
 /// The questions of a snapshot: decided ones (by a decision in the store or in a note)
 /// are not open.
 pub fn known(snap: &super::Snapshot) -> Known {
-    let every = all_questions(&snap.plan, &snap.note_questions, &snap.chat_questions);
+    let mut every = all_questions(&snap.plan, &snap.note_questions, &snap.chat_questions);
+    for q in &mut every {
+        q.age_days = q.asked_at.map(|at| (snap.now - at).num_days().max(0));
+    }
     let decided = decided_ids(&snap.decisions, &snap.decided_in_notes);
-    let open = every
+    let max_age = i64::from(snap.config.question_days);
+    let (mut open, stale): (Vec<OpenQuestion>, Vec<OpenQuestion>) = every
         .iter()
         .filter(|q| !decided.contains(&q.id))
         .cloned()
-        .collect();
+        .partition(|q| q.age_days.is_none_or(|d| d <= max_age));
+    // Plan questions first in plan order (stable), then the newest first.
+    open.sort_by_key(|q| {
+        let from_plan = q.origins.iter().any(|o| matches!(o, Origin::Plan { .. }));
+        (!from_plan, std::cmp::Reverse(q.asked_at))
+    });
     Known {
         open,
+        stale,
         every,
         decisions: snap.decisions.clone(),
         warnings: snap.warnings.clone(),

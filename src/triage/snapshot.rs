@@ -58,8 +58,11 @@ pub struct Triage {
     pub prediction: Prediction,
     pub conflicts: Vec<Conflict>,
     pub shortlist: Shortlist,
-    /// Questions no decision answers yet, from the plan, notes and the store.
+    /// Questions no decision answers yet, from the plan, notes and the store, asked
+    /// within `question_days`: plan questions first, then the newest first.
     pub questions: Vec<OpenQuestion>,
+    /// Open questions older than `question_days` (shown only on request).
+    pub stale_questions: Vec<OpenQuestion>,
     /// Every question known, decided or not.
     pub all_questions: Vec<OpenQuestion>,
     pub decisions: Vec<DecisionRow>,
@@ -113,6 +116,7 @@ pub fn triage(snap: Snapshot) -> Triage {
         conflicts,
         shortlist,
         questions: known.open,
+        stale_questions: known.stale,
         all_questions: known.every,
         decisions: known.decisions,
         claims,

@@ -2,7 +2,8 @@
 //! `## Plan`, `## Open Questions`, `## References`, in the shape teams write by hand.
 
 use crate::render::md::{
-    candidate_lines, conflict_lines, decision_lines, question_lines, recommended_line, track_title,
+    candidate_lines, decision_lines, focused_conflict_lines, question_lines, recommended_line,
+    track_title,
 };
 use crate::render::{count, View};
 use crate::triage::Triage;
@@ -22,8 +23,12 @@ pub struct NoteView<'a> {
     pub notes_dir: &'a str,
 }
 
-/// Most units listed per track; the rest are counted.
-const UNITS_PER_TRACK: usize = 12;
+/// Most units listed per track as candidates (a track's shortlist candidates are always
+/// listed); the rest are follow-ons.
+const UNITS_PER_TRACK: usize = 2;
+
+/// Most follow-on ids named per track; the rest are counted.
+const FOLLOW_ONS: usize = 6;
 
 pub fn note(n: &NoteView) -> String {
     let v = &View::of(n.triage, None);
@@ -103,8 +108,39 @@ pub fn note(n: &NoteView) -> String {
             head.push_str(" · doc-only");
         }
         let _ = writeln!(out, "  - {head}");
+        // The track's shortlist candidates, else its first ready units, and the rest
+        // counted: the note is read in a minute; `triage` keeps the full list.
+        let offered: Vec<usize> = v
+            .shortlist
+            .map(|sl| {
+                sl.candidates
+                    .iter()
+                    .filter(|c| c.track == w.track)
+                    .map(|c| c.task)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut shown: Vec<&crate::triage::Unit> = w
+            .units
+            .iter()
+            .filter(|u| offered.contains(&u.task))
+            .collect();
+        for u in &w.units {
+            if shown.len() >= UNITS_PER_TRACK {
+                break;
+            }
+            if u.blocked_by.is_empty()
+                && u.claim.is_none()
+                && !shown.iter().any(|s| s.task == u.task)
+            {
+                shown.push(u);
+            }
+        }
+        if shown.is_empty() {
+            shown.extend(w.units.iter().take(1));
+        }
         let _ = writeln!(out, "    - Candidates:");
-        for u in w.units.iter().take(UNITS_PER_TRACK) {
+        for u in &shown {
             let t = &plan.tasks[u.task];
             let mut line = format!("`{}` {}", t.id, t.title);
             let deps: Vec<String> = t
@@ -134,17 +170,24 @@ pub fn note(n: &NoteView) -> String {
             line.push('.');
             let _ = writeln!(out, "      - {line}");
         }
-        if w.units.len() > UNITS_PER_TRACK {
-            let _ = writeln!(
-                out,
-                "      - … and {} more (`shortlist track {}`).",
-                w.units.len() - UNITS_PER_TRACK,
-                plan.tracks[w.track].key
-            );
+        let rest: Vec<String> = w
+            .units
+            .iter()
+            .filter(|u| !shown.iter().any(|s| s.task == u.task))
+            .map(|u| format!("`{}`", plan.tasks[u.task].id))
+            .collect();
+        if !rest.is_empty() {
+            let listed: Vec<String> = rest.iter().take(FOLLOW_ONS).cloned().collect();
+            let more = if rest.len() > FOLLOW_ONS {
+                format!(" and {} more", rest.len() - FOLLOW_ONS)
+            } else {
+                String::new()
+            };
+            let _ = writeln!(out, "      - Follow-ons: {}{more}.", listed.join(", "));
         }
     }
     let _ = writeln!(out, "- Conflicts:");
-    let conflicts = conflict_lines(v);
+    let conflicts = focused_conflict_lines(v);
     if conflicts.is_empty() {
         let _ = writeln!(
             out,

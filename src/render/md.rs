@@ -230,7 +230,7 @@ pub fn triage(v: &View) -> String {
         write_checkpoints(&mut out, plan);
         write_questions(&mut out, v);
         write_decisions(&mut out, v);
-        write_conflicts(&mut out, v);
+        write_conflicts(&mut out, v, false);
     }
     write_diagnostic_summary(&mut out, plan);
     out
@@ -468,7 +468,7 @@ pub fn next(v: &View) -> String {
             count(sl.passed.len(), "other open unit")
         );
     }
-    write_conflicts(&mut out, v);
+    write_conflicts(&mut out, v, true);
     write_questions(&mut out, v);
     write_decisions(&mut out, v);
     out
@@ -554,8 +554,13 @@ fn path_pairs(c: &Conflict) -> String {
         .join("; ")
 }
 
-fn write_conflicts(out: &mut String, v: &View) {
-    let lines = conflict_lines(v);
+/// The conflicts section: all of them (`triage`) or in proportion (`next`).
+fn write_conflicts(out: &mut String, v: &View, focused: bool) {
+    let lines = if focused {
+        focused_conflict_lines(v)
+    } else {
+        conflict_lines(v)
+    };
     if lines.is_empty() {
         return;
     }
@@ -567,7 +572,69 @@ fn write_conflicts(out: &mut String, v: &View) {
 }
 
 /// One line per conflict, then one per doc-only track; empty when there is nothing to say.
+/// Every conflict, one line each, then the doc-only tracks (`triage`, `check`).
 pub fn conflict_lines(v: &View) -> Vec<String> {
+    let all: Vec<usize> = (0..v.conflicts.len()).collect();
+    lines_of(v, &all)
+}
+
+/// The conflicts in proportion (`next`, notes, chat): work in flight, predicted merges
+/// and the plan's words about a candidate's track one by one; per candidate, what it
+/// overlaps; every other overlap as one line of track pairs.
+pub fn focused_conflict_lines(v: &View) -> Vec<String> {
+    let Some(focus) = v.conflict_focus else {
+        return conflict_lines(v);
+    };
+    let plan = v.plan;
+    let mut out = lines_of(v, focus);
+    // The doc-only lines close the list.
+    let doc_only: Vec<String> = out
+        .iter()
+        .filter(|l| l.ends_with("is doc-only: parallel with anything"))
+        .cloned()
+        .collect();
+    out.retain(|l| !doc_only.contains(l));
+    let ids = |ts: &[usize]| {
+        let mut shown: Vec<String> = ts
+            .iter()
+            .take(6)
+            .map(|&t| format!("`{}`", plan.tasks[t].id))
+            .collect();
+        if ts.len() > 6 {
+            shown.push(format!("{} more", ts.len() - 6));
+        }
+        shown.join(", ")
+    };
+    for o in v.candidate_overlaps {
+        let paths: Vec<String> = o.paths.iter().take(4).map(|p| format!("`{p}`")).collect();
+        out.push(format!(
+            "`{}` overlaps {} on {}",
+            plan.tasks[o.task].id,
+            ids(&o.others),
+            paths.join(", ")
+        ));
+    }
+    if !v.conflict_pairs.is_empty() {
+        let key = |t: usize| plan.tracks[t].key.clone();
+        let pairs: Vec<String> = v
+            .conflict_pairs
+            .iter()
+            .map(|p| {
+                let n = count(p.paths, "path");
+                if p.left == p.right {
+                    format!("inside {} ({n})", key(p.left))
+                } else {
+                    format!("{}↔{} ({n})", key(p.left), key(p.right))
+                }
+            })
+            .collect();
+        out.push(format!("Tracks that overlap: {}", pairs.join(", ")));
+    }
+    out.extend(doc_only);
+    out
+}
+
+fn lines_of(v: &View, shown: &[usize]) -> Vec<String> {
     let plan = v.plan;
     let doc_only: Vec<usize> = v
         .remaining
@@ -583,52 +650,8 @@ pub fn conflict_lines(v: &View) -> Vec<String> {
     if v.conflicts.iter().all(|c| c.kind == ConflictKind::Declared) {
         out.push("No two remaining tasks touch the same files.".to_string());
     }
-    for c in v.conflicts {
-        let line = match c.kind {
-            ConflictKind::Tracks => format!(
-                "{} and {} cannot run in parallel: {} and {} touch {}",
-                track_title(plan, c.left_track.unwrap_or(0)),
-                track_title(plan, c.right_track.unwrap_or(0)),
-                task_ids(plan, &c.left_tasks),
-                task_ids(plan, &c.right_tasks),
-                path_pairs(c)
-            ),
-            ConflictKind::InTrack => format!(
-                "Inside {}: {} and {} touch {}",
-                track_title(plan, c.left_track.unwrap_or(0)),
-                task_ids(plan, &c.left_tasks),
-                task_ids(plan, &c.right_tasks),
-                path_pairs(c)
-            ),
-            ConflictKind::Worktree => {
-                let (name, branch) = c.worktree.clone().unwrap_or_default();
-                format!(
-                    "{} against worktree `{name}` (`{branch}`, in flight): {} touch what it works on: {}",
-                    track_title(plan, c.left_track.unwrap_or(0)),
-                    task_ids(plan, &c.left_tasks),
-                    path_pairs(c)
-                )
-            }
-            ConflictKind::Merge => {
-                let (a, b) = c.merge.clone().unwrap_or_default();
-                format!(
-                    "Merging `{}` (`{}`) and `{}` (`{}`) would conflict (predicted) in {}",
-                    a.name,
-                    a.branch,
-                    b.name,
-                    b.branch,
-                    path_pairs(c)
-                )
-            }
-            ConflictKind::Declared => {
-                let mut l = format!("Declared by the plan: {}", c.text.as_deref().unwrap_or(""));
-                if let Some(sp) = c.span {
-                    let _ = write!(l, "  ({})", loc(plan, sp));
-                }
-                l
-            }
-        };
-        out.push(line);
+    for c in shown.iter().filter_map(|&i| v.conflicts.get(i)) {
+        out.push(conflict_line(plan, c));
     }
     for t in doc_only {
         out.push(format!(
@@ -637,6 +660,54 @@ pub fn conflict_lines(v: &View) -> Vec<String> {
         ));
     }
     out
+}
+
+/// One conflict, naming its tasks and paths.
+fn conflict_line(plan: &Plan, c: &Conflict) -> String {
+    match c.kind {
+        ConflictKind::Tracks => format!(
+            "{} and {} cannot run in parallel: {} and {} touch {}",
+            track_title(plan, c.left_track.unwrap_or(0)),
+            track_title(plan, c.right_track.unwrap_or(0)),
+            task_ids(plan, &c.left_tasks),
+            task_ids(plan, &c.right_tasks),
+            path_pairs(c)
+        ),
+        ConflictKind::InTrack => format!(
+            "Inside {}: {} and {} touch {}",
+            track_title(plan, c.left_track.unwrap_or(0)),
+            task_ids(plan, &c.left_tasks),
+            task_ids(plan, &c.right_tasks),
+            path_pairs(c)
+        ),
+        ConflictKind::Worktree => {
+            let (name, branch) = c.worktree.clone().unwrap_or_default();
+            format!(
+                "{} against worktree `{name}` (`{branch}`, in flight): {} touch what it works on: {}",
+                track_title(plan, c.left_track.unwrap_or(0)),
+                task_ids(plan, &c.left_tasks),
+                path_pairs(c)
+            )
+        }
+        ConflictKind::Merge => {
+            let (a, b) = c.merge.clone().unwrap_or_default();
+            format!(
+                "Merging `{}` (`{}`) and `{}` (`{}`) would conflict (predicted) in {}",
+                a.name,
+                a.branch,
+                b.name,
+                b.branch,
+                path_pairs(c)
+            )
+        }
+        ConflictKind::Declared => {
+            let mut l = format!("Declared by the plan: {}", c.text.as_deref().unwrap_or(""));
+            if let Some(sp) = c.span {
+                let _ = write!(l, "  ({})", loc(plan, sp));
+            }
+            l
+        }
+    }
 }
 
 fn write_diagnostic_summary(out: &mut String, plan: &Plan) {

@@ -13,7 +13,7 @@ use crate::triage::conflicts::Conflict;
 use crate::triage::inflight::WorktreeTasks;
 use crate::triage::questions::OpenQuestion;
 use crate::triage::shortlist::Shortlist;
-use crate::triage::{Claim, Remaining, Triage};
+use crate::triage::{CandidateOverlap, Claim, PairSummary, Remaining, Triage};
 
 /// What a triage rendering needs.
 pub struct View<'a> {
@@ -27,6 +27,12 @@ pub struct View<'a> {
     pub repo: Option<&'a RepoReport>,
     /// Conflicts of the remaining work (computed, worktree and declared).
     pub conflicts: &'a [Conflict],
+    /// The conflicts shown one by one in proportioned views (`None`: all of them).
+    pub conflict_focus: Option<&'a [usize]>,
+    /// Every overlap between tracks, summarised per track pair.
+    pub conflict_pairs: &'a [PairSummary],
+    /// Per candidate, the other open work it overlaps.
+    pub candidate_overlaps: &'a [CandidateOverlap],
     /// The candidates (`shortlist next`); absent for a plain triage.
     pub shortlist: Option<&'a Shortlist>,
     /// Open questions from plan, notes and store; `None`: the plan's only.
@@ -53,6 +59,9 @@ impl<'a> View<'a> {
             open_elsewhere: &t.open_elsewhere,
             repo: Some(&t.report),
             conflicts: &t.conflicts,
+            conflict_focus: Some(&t.conflict_focus),
+            conflict_pairs: &t.conflict_pairs,
+            candidate_overlaps: &t.candidate_overlaps,
             shortlist: Some(&t.shortlist),
             questions: Some(&t.questions),
             stale_questions: &t.stale_questions,

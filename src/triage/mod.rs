@@ -13,7 +13,9 @@ pub mod questions;
 pub mod shortlist;
 pub mod snapshot;
 
-pub use snapshot::{flight, triage, Claim, Flight, Snapshot, Triage};
+pub use snapshot::{
+    flight, triage, CandidateOverlap, Claim, Flight, PairSummary, Snapshot, Triage,
+};
 
 /// Documentation globs, compiled once.
 pub struct DocGlobs(GlobSet);
@@ -220,6 +222,10 @@ pub fn blocked_by(plan: &Plan, t: usize) -> Vec<usize> {
 }
 
 /// `a` is an ancestor or descendant of `b`.
+pub fn is_related(plan: &Plan, a: usize, b: usize) -> bool {
+    related(plan, a, b)
+}
+
 fn related(plan: &Plan, a: usize, b: usize) -> bool {
     let up = |mut x: usize, target: usize| {
         while let Some(p) = plan.tasks[x].parent {

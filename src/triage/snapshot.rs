@@ -57,6 +57,14 @@ pub struct Triage {
     /// Predicted merge conflicts (also in `conflicts`, kind `merge`).
     pub prediction: Prediction,
     pub conflicts: Vec<Conflict>,
+    /// Which conflicts a chat answer or a note shows one by one (indices into
+    /// `conflicts`): those with work in flight, predicted merges, and the plan's declared
+    /// ones that name a candidate's track.
+    pub conflict_focus: Vec<usize>,
+    /// Every overlap between (or inside) tracks, one summary per pair of tracks.
+    pub conflict_pairs: Vec<PairSummary>,
+    /// Per candidate, the other open work it overlaps.
+    pub candidate_overlaps: Vec<CandidateOverlap>,
     pub shortlist: Shortlist,
     /// Questions no decision answers yet, from the plan, notes and the store, asked
     /// within `question_days`: plan questions first, then the newest first.
@@ -106,6 +114,8 @@ pub fn triage(snap: Snapshot) -> Triage {
         ex.claimed.insert(c.task, (c.by.clone(), c.at));
     }
     let shortlist = shortlist::shortlist(&plan, &remaining, &occupied, &config.shortlist, &ex);
+    let (conflict_focus, conflict_pairs, candidate_overlaps) =
+        in_proportion(&plan, &remaining, &conflicts, &shortlist);
     let known = questions::known(&snap);
     Triage {
         plan,
@@ -114,6 +124,9 @@ pub fn triage(snap: Snapshot) -> Triage {
         in_flight,
         prediction: snap.prediction,
         conflicts,
+        conflict_focus,
+        conflict_pairs,
+        candidate_overlaps,
         shortlist,
         questions: known.open,
         stale_questions: known.stale,
@@ -123,6 +136,131 @@ pub fn triage(snap: Snapshot) -> Triage {
         open_elsewhere: snap.open_elsewhere,
         warnings: snap.warnings,
     }
+}
+
+/// Overlapping work between two tracks (or inside one: `left == right`), counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PairSummary {
+    pub left: usize,
+    pub right: usize,
+    /// Distinct paths the two sides overlap on.
+    pub paths: usize,
+}
+
+/// What one candidate overlaps among the other open work: the tasks, and the paths
+/// (the candidate's side of each meeting).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CandidateOverlap {
+    pub task: usize,
+    pub others: Vec<usize>,
+    pub paths: Vec<String>,
+}
+
+/// Conflicts in proportion: a five-track plan can have dozens of overlaps, and an
+/// answer that lists them all buries its candidates. Shown one by one: conflicts with
+/// work in flight, predicted merges, the plan's declared conflicts about a candidate's
+/// track; per candidate, what it overlaps; every overlap between tracks counted per pair.
+fn in_proportion(
+    plan: &Plan,
+    remaining: &Remaining,
+    conflicts: &[Conflict],
+    sl: &Shortlist,
+) -> (Vec<usize>, Vec<PairSummary>, Vec<CandidateOverlap>) {
+    let tracks: Vec<&str> = sl
+        .candidates
+        .iter()
+        .map(|c| plan.tracks[c.track].key.as_str())
+        .collect();
+    let mut focus = Vec::new();
+    let mut pairs: Vec<(PairSummary, Vec<String>)> = Vec::new();
+    for (i, c) in conflicts.iter().enumerate() {
+        let track_pair = match c.kind {
+            ConflictKind::Worktree | ConflictKind::Merge => None,
+            ConflictKind::Declared => {
+                if c.declared_tracks.is_empty()
+                    || c.declared_tracks
+                        .iter()
+                        .any(|k| tracks.contains(&k.as_str()))
+                {
+                    focus.push(i);
+                }
+                continue;
+            }
+            ConflictKind::Tracks | ConflictKind::InTrack => c.left_track.map(|a| {
+                let b = c.right_track.unwrap_or(a);
+                (a.min(b), a.max(b))
+            }),
+        };
+        let Some((left, right)) = track_pair else {
+            focus.push(i);
+            continue;
+        };
+        let at = match pairs
+            .iter()
+            .position(|(p, _)| p.left == left && p.right == right)
+        {
+            Some(at) => at,
+            None => {
+                pairs.push((
+                    PairSummary {
+                        left,
+                        right,
+                        paths: 0,
+                    },
+                    Vec::new(),
+                ));
+                pairs.len() - 1
+            }
+        };
+        let (p, paths) = &mut pairs[at];
+        for pp in &c.paths {
+            if !paths.contains(&pp.left) {
+                paths.push(pp.left.clone());
+            }
+        }
+        p.paths = paths.len();
+    }
+    let doc_only: Vec<usize> = remaining
+        .tracks
+        .iter()
+        .filter(|w| w.doc_only)
+        .map(|w| w.track)
+        .collect();
+    let units: Vec<&super::Unit> = remaining
+        .tracks
+        .iter()
+        .filter(|w| !w.doc_only)
+        .flat_map(|w| &w.units)
+        .collect();
+    let mut overlaps = Vec::new();
+    for c in sl
+        .candidates
+        .iter()
+        .filter(|c| !doc_only.contains(&c.track))
+    {
+        let mut others = Vec::new();
+        let mut paths: Vec<String> = Vec::new();
+        for u in units.iter().filter(|u| u.task != c.task) {
+            let met = conflicts::pairs(&c.touch, &u.works_on);
+            if met.is_empty() {
+                continue;
+            }
+            others.push(u.task);
+            for m in met {
+                if !paths.contains(&m.left) {
+                    paths.push(m.left);
+                }
+            }
+        }
+        if !others.is_empty() {
+            overlaps.push(CandidateOverlap {
+                task: c.task,
+                others,
+                paths,
+            });
+        }
+    }
+    (focus, pairs.into_iter().map(|(p, _)| p).collect(), overlaps)
 }
 
 /// A claim on an open task: who picked it and when; stale after the configured days;

@@ -190,6 +190,7 @@ pub fn triage(v: &View) -> Value {
         .map(|w| {
             let mut m = track_head(plan, w.track, w.doc_only);
             m.insert("open".into(), json!(w.open));
+            m.insert("in_progress".into(), started(plan, w));
             m.insert(
                 "remaining".into(),
                 serde_json::to_value(
@@ -434,6 +435,33 @@ fn mark_stale(unit: &mut Value, plan: &Plan, r: &crate::repo::RepoReport) {
     }
 }
 
+/// The track's started parents, each with its open subtasks nested (ids), so that the
+/// answer shows that the work is under way.
+fn started(plan: &Plan, w: &triage::TrackWork) -> Value {
+    Value::Array(
+        w.started
+            .iter()
+            .map(|&p| {
+                let t = &plan.tasks[p];
+                let open: Vec<&str> = t
+                    .subtasks
+                    .iter()
+                    .filter(|&&c| !plan.is_finished(c))
+                    .map(|&c| plan.tasks[c].id.as_str())
+                    .collect();
+                json!({
+                    "id": t.id,
+                    "title": t.title,
+                    "status": if t.status == crate::plan::Status::Pending { "in_progress" } else { t.status.as_str() },
+                    "open_subtasks": open,
+                    "file": plan.file_of(t.span),
+                    "line": t.span.line,
+                })
+            })
+            .collect(),
+    )
+}
+
 /// `shortlist.task/1`: one task with everything known about it.
 pub fn task(f: &TaskFacts) -> Value {
     let (plan, t) = (&*f.plan, f.task);
@@ -472,6 +500,10 @@ pub fn track(f: &TrackFacts) -> Value {
     let mut m = track_head(plan, ti, work.is_some_and(|w| w.doc_only));
     m.insert("schema".into(), json!("shortlist.track/1"));
     m.insert("open".into(), json!(work.map_or(0, |w| w.open)));
+    m.insert(
+        "in_progress".into(),
+        work.map_or(Value::Array(Vec::new()), |w| started(plan, w)),
+    );
     m.insert(
         "tasks".into(),
         serde_json::to_value(

@@ -53,6 +53,9 @@ pub struct TrackWork {
     pub open: usize,
     /// Every touch point of the remaining work is documentation.
     pub doc_only: bool,
+    /// Tasks under way (in progress, or partly done) whose open subtasks are the units:
+    /// they stay in the answer, so that it shows the work is started.
+    pub started: Vec<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -105,9 +108,17 @@ pub fn remaining(plan: &Plan, docs: &DocGlobs) -> Remaining {
     for (ti, tr) in plan.tracks.iter().enumerate() {
         let mut units = Vec::new();
         let mut open = 0;
+        let mut started = Vec::new();
         for &t in &tr.tasks {
             open += count_open(plan, t);
             for u in actionable_units(plan, t) {
+                let mut up = plan.tasks[u].parent;
+                while let Some(p) = up {
+                    if !started.contains(&p) {
+                        started.push(p);
+                    }
+                    up = plan.tasks[p].parent;
+                }
                 let mut touch = Vec::new();
                 unit_touch_points(plan, u, &mut touch);
                 units.push(Unit {
@@ -125,11 +136,13 @@ pub fn remaining(plan: &Plan, docs: &DocGlobs) -> Remaining {
         }
         open_total += open;
         let doc_only = is_doc_only(&units, docs);
+        started.sort_by_key(|&p| plan.tasks[p].span);
         tracks.push(TrackWork {
             track: ti,
             units,
             open,
             doc_only,
+            started,
         });
     }
     tracks.sort_by_key(|w| {

@@ -64,16 +64,22 @@ struct Info {
     /// Worktrees in flight whose changed files the unit touches.
     in_flight_overlap: Vec<(String, String, Vec<PathPair>)>,
     checkpoint: usize,
+    /// The item has no id of its own (a progress summary line, say): it ranks after
+    /// the numbered tasks of the same priority.
+    unnumbered: bool,
     span: Span,
     paths: Vec<String>,
 }
 
 impl Info {
-    fn key(&self) -> (u8, bool, usize, Span) {
+    /// The ranking, in the order the rules apply: priority, no overlap with work in
+    /// flight, earlier checkpoint, numbered before unnumbered, plan order.
+    fn key(&self) -> (u8, bool, usize, bool, Span) {
         (
             self.prio,
             !self.in_flight_overlap.is_empty(),
             self.checkpoint,
+            self.unnumbered,
             self.span,
         )
     }
@@ -266,6 +272,7 @@ pub fn shortlist(
                 prio: plan.effective_priority(t).map_or(u8::MAX, |p| p.0),
                 in_flight_overlap,
                 checkpoint: checkpoint_of(plan, t).unwrap_or(usize::MAX),
+                unnumbered: plan.tasks[t].derived_id,
                 span: plan.tasks[t].span,
                 paths,
             });

@@ -1204,3 +1204,35 @@ async fn a_pick_in_chat_claims_the_task_until_its_claimer_releases_it() {
     let again = bot_answer_as(&b.fake, "next", json!([]), ("703", "dave"), &[]).await;
     assert_eq!(&candidate_ids(&again)[0], claimed, "offered again: {again}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_exits_non_zero_when_discord_refuses_the_registration() {
+    let repo = repo_with(PLAN);
+    repo.write("shortlist.toml", "[discord]\nguilds = [999]\n");
+    let fake = Fake::start().await;
+    fake.refuse_guild("999");
+    let db = repo.wt_dir.path().join("serve.sqlite3");
+    let out = tokio::task::spawn_blocking({
+        let root = repo.path().to_path_buf();
+        let rest = fake.rest.clone();
+        move || {
+            std::process::Command::new(env!("CARGO_BIN_EXE_shortlist"))
+                .args(["--database", db.to_str().expect("utf8"), "serve"])
+                .current_dir(root)
+                .env("DISCORD_TOKEN", TOKEN)
+                .env("SHORTLIST_DISCORD_API", rest)
+                .output()
+                .expect("run serve")
+        }
+    })
+    .await
+    .expect("join");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("Discord refused to register the commands in guild 999")
+            && err.contains("Missing Access"),
+        "{err}"
+    );
+    assert!(!err.contains(TOKEN));
+}

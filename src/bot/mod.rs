@@ -90,7 +90,7 @@ pub async fn run(
             .ratelimiter_disabled(true);
     }
     let http = hb.build();
-    let guilds = settings.guilds.clone();
+    register(&http, &settings.guilds).await?;
     let scheduler = (settings.clone(), sender.clone(), session.clone());
     let data = Data {
         settings,
@@ -106,18 +106,9 @@ pub async fn run(
             event_handler: |fw, event| Box::pin(event_handler(fw, event)),
             ..Default::default()
         })
-        .setup(move |ctx, _ready, framework| {
+        .setup(move |_ctx, _ready, _framework| {
             Box::pin(async move {
-                let cmds = &framework.options().commands;
-                if guilds.is_empty() {
-                    poise::builtins::register_globally(ctx, cmds).await?;
-                } else {
-                    for g in &guilds {
-                        poise::builtins::register_in_guild(ctx, cmds, serenity::GuildId::new(*g))
-                            .await?;
-                    }
-                }
-                tracing::info!("commands registered; serving");
+                tracing::info!("connected; serving");
                 let (settings, sender, session) = scheduler;
                 tokio::spawn(digest_schedule(settings, sender, session));
                 Ok(data)
@@ -141,6 +132,34 @@ pub async fn run(
         .start()
         .await
         .map_err(|e| format!("the Discord connection ended: {e}"))?;
+    Ok(())
+}
+
+/// Check the token and register the slash commands before connecting: a bot Discord
+/// refuses (a bad token, a guild it has no access to) would otherwise stay connected and
+/// answer nothing, which a supervisor cannot tell from a working one.
+async fn register(http: &serenity::Http, guilds: &[u64]) -> Result<(), Error> {
+    let app = http.get_current_application_info().await.map_err(|e| {
+        format!("Discord refused the bot token ({e}); check DISCORD_TOKEN or the token file")
+    })?;
+    http.set_application_id(app.id);
+    let cmds = poise::builtins::create_application_commands(&commands());
+    if guilds.is_empty() {
+        serenity::Command::set_global_commands(http, cmds.clone())
+            .await
+            .map_err(|e| format!("Discord refused to register the commands globally: {e}"))?;
+    }
+    for &g in guilds {
+        serenity::GuildId::new(g)
+            .set_commands(http, cmds.clone())
+            .await
+            .map_err(|e| {
+                format!(
+                    "Discord refused to register the commands in guild {g}: {e}. Invite the bot to that guild with the `bot` and `applications.commands` scopes, or fix `guilds` under [discord] in the config"
+                )
+            })?;
+    }
+    tracing::info!(guilds = guilds.len(), "commands registered");
     Ok(())
 }
 

@@ -51,6 +51,8 @@ struct State {
     seq: u64,
     /// Drop the connection after sending dispatches (simulating a lost socket).
     gw_addr: String,
+    /// Guilds the bot has no access to: registering commands there gets 403.
+    refused_guilds: Vec<String>,
 }
 
 enum GwCmd {
@@ -120,6 +122,16 @@ impl Fake {
 
     pub fn requests(&self) -> Vec<Req> {
         self.state.lock().expect("state").requests.clone()
+    }
+
+    /// Refuse command registration in `guild` (403 Missing Access, as Discord answers a
+    /// bot that was not invited there).
+    pub fn refuse_guild(&self, guild: &str) {
+        self.state
+            .lock()
+            .expect("state")
+            .refused_guilds
+            .push(guild.to_string());
     }
 
     pub fn violations(&self) -> Vec<String> {
@@ -374,6 +386,9 @@ fn rest(
             "description": "", "bot_public": false, "bot_require_code_grant": false, "verify_key": "00",
             "owner": {"id": "1", "username": "owner"}})).into_response(),
         ("GET", ["", "users", "@me"]) => axum::Json(json!({"id": BOT, "username": "shortlist", "bot": true})).into_response(),
+        ("PUT", ["", "applications", _, "guilds", g, "commands"]) if s.refused_guilds.iter().any(|r| r == g) => {
+            err(StatusCode::FORBIDDEN, 50001, "Missing Access")
+        }
         ("PUT", ["", "applications", _, "commands"]) | ("PUT", ["", "applications", _, "guilds", _, "commands"]) => {
             check_commands(&body, &mut problems);
             axum::Json(json!([])).into_response()

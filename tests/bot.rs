@@ -159,13 +159,23 @@ fn is_followup(r: &Req, id: &str) -> bool {
         && r.status == 200
 }
 
-/// `/next` by alice (with `roles`); the follow-up that carries the buttons.
+/// `/next` by alice (with `roles`); the follow-up that carries the buttons, once the bot
+/// has recorded it (its reactions come after that).
 async fn shortlist_posted(fake: &Fake, roles: &[&str]) -> Req {
     let id = fake.command("next", json!([]), alice(), roles);
-    fake.wait_for("the shortlist", |r| {
-        is_followup(r, &id) && r.body["components"].is_array()
+    let offer = fake
+        .wait_for("the shortlist", |r| {
+            is_followup(r, &id) && r.body["components"].is_array()
+        })
+        .await;
+    let message_id = offer.reply["id"].as_str().unwrap_or("").to_string();
+    fake.wait_for("the keycap reactions", |r| {
+        r.method == "PUT"
+            && r.path
+                .contains(&format!("/messages/{message_id}/reactions/"))
     })
-    .await
+    .await;
+    offer
 }
 
 /// Wait until the bot says something starting with `prefix` (a pick answered in the
@@ -835,6 +845,16 @@ async fn picks_work_after_a_restart() {
 
 // ---- one answer, whichever front end asks ----------------------------------------------
 
+/// A `shortlist serve` child that is killed when the test ends, even by a panic.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// The bot's whole answer to a command: its follow-ups' contents in order, page marks
 /// dropped (waits for every page of a paged answer).
 async fn bot_answer(fake: &Fake, name: &str, options: serde_json::Value) -> String {
@@ -1111,22 +1131,22 @@ async fn serve_honours_no_merge_prediction() {
         predicted.stdout
     );
     let fake = Fake::start().await;
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shortlist"))
-        .args(["--database", db, "--no-merge-prediction", "serve"])
-        .current_dir(repo.path())
-        .env("DISCORD_TOKEN", TOKEN)
-        .env("SHORTLIST_DISCORD_API", &fake.rest)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("spawn serve");
+    let _child = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_shortlist"))
+            .args(["--database", db, "--no-merge-prediction", "serve"])
+            .current_dir(repo.path())
+            .env("DISCORD_TOKEN", TOKEN)
+            .env("SHORTLIST_DISCORD_API", &fake.rest)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn serve"),
+    );
     fake.wait_for("command registration", |r| {
         r.method == "PUT" && r.path.ends_with("/commands")
     })
     .await;
     let answer = bot_answer(&fake, "worktrees", json!([])).await;
-    let _ = child.kill();
-    let _ = child.wait();
     assert!(answer.contains("`wt-a`"), "{answer}");
     assert!(!answer.contains("Predicted: merging"), "{answer}");
 }
@@ -1212,27 +1232,149 @@ async fn serve_exits_non_zero_when_discord_refuses_the_registration() {
     let fake = Fake::start().await;
     fake.refuse_guild("999");
     let db = repo.wt_dir.path().join("serve.sqlite3");
-    let out = tokio::task::spawn_blocking({
-        let root = repo.path().to_path_buf();
-        let rest = fake.rest.clone();
-        move || {
-            std::process::Command::new(env!("CARGO_BIN_EXE_shortlist"))
-                .args(["--database", db.to_str().expect("utf8"), "serve"])
-                .current_dir(root)
-                .env("DISCORD_TOKEN", TOKEN)
-                .env("SHORTLIST_DISCORD_API", rest)
-                .output()
-                .expect("run serve")
+    let mut child = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_shortlist"))
+            .args(["--database", db.to_str().expect("utf8"), "serve"])
+            .current_dir(repo.path())
+            .env("DISCORD_TOKEN", TOKEN)
+            .env("SHORTLIST_DISCORD_API", &fake.rest)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn serve"),
+    );
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(s) = child.0.try_wait().expect("wait") {
+            break s;
         }
-    })
-    .await
-    .expect("join");
-    let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(
+            Instant::now() < deadline,
+            "serve did not exit after the refusal"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.0.stderr.as_mut().expect("stderr"), &mut err)
+        .expect("read");
+    assert_eq!(status.code(), Some(1), "{err}");
     assert!(
         err.contains("Discord refused to register the commands in guild 999")
             && err.contains("Missing Access"),
         "{err}"
     );
     assert!(!err.contains(TOKEN));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mistakes_are_answered_privately_and_nothing_echoed_pings_anyone() {
+    let b = start(repo_with(PLAN), &[]).await;
+    let cases = [
+        (
+            "task",
+            json!([{"name": "id", "type": 3, "value": "9.9.9"}]),
+            "no task `9.9.9`",
+        ),
+        (
+            "track",
+            json!([{"name": "id", "type": 3, "value": "zz"}]),
+            "no track `zz`",
+        ),
+        (
+            "decide",
+            json!([{"name": "question", "type": 3, "value": "Q-0000"}, {"name": "decision", "type": 3, "value": "yes"}]),
+            "no question `Q-0000`",
+        ),
+        (
+            "task",
+            json!([{"name": "id", "type": 3, "value": "<@123> <@&456> @everyone"}]),
+            "no task `<@123>",
+        ),
+    ];
+    for (name, options, says) in cases {
+        let id = b.fake.command(name, options, alice(), &[]);
+        b.fake
+            .wait_for(says, |r| {
+                is_followup(r, &id) && r.body["content"].as_str().is_some_and(|c| c.contains(says))
+            })
+            .await;
+        let shown: Vec<_> = b
+            .fake
+            .shown()
+            .into_iter()
+            .filter(|m| m.interaction.as_deref() == Some(id.as_str()))
+            .collect();
+        assert!(!shown.is_empty(), "/{name}: an answer is shown");
+        assert!(
+            shown.iter().all(|m| m.ephemeral),
+            "/{name}: the mistake is private: {shown:#?}"
+        );
+    }
+    assert!(
+        b.fake
+            .public_messages()
+            .iter()
+            .all(|m| !m.content.contains("Sorry")),
+        "{:#?}",
+        b.fake.public_messages()
+    );
+    // An argument that mentions people is echoed without pinging them.
+    let id = b.fake.command(
+        "question",
+        json!([{"name": "add", "type": 1, "options": [{"name": "text", "type": 3, "value": "Ask <@123> and @everyone about invoices?"}]}]),
+        alice(),
+        &[],
+    );
+    b.fake
+        .wait_for("the question", |r| is_followup(r, &id))
+        .await;
+    assert_eq!(b.fake.pings(), Vec::<String>::new());
+    assert_eq!(b.fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_5xx_on_a_follow_up_is_retried_and_the_answer_arrives() {
+    let b = start(repo_with(PLAN), &[]).await;
+    b.fake.fail_with_5xx("/webhooks/", 2);
+    let answer = bot_answer(&b.fake, "status", json!([])).await;
+    assert!(answer.contains("Branch `main`"), "{answer}");
+    let failed = b
+        .fake
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/webhooks/") && r.status == 502)
+        .count();
+    assert_eq!(failed, 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_button_on_an_unknown_shortlist_says_so_and_a_non_writers_reaction_is_removed() {
+    let b = start(repo_with(PLAN), &["planner"]).await;
+    let stranger = fake_discord::message_json(
+        "424242",
+        CHANNEL,
+        &json!({"content": "old", "components": [{"type": 1, "components": [{"type": 2, "style": 1, "custom_id": "pick:1", "label": "1"}]}]}),
+    );
+    let press = b.fake.press(&stranger, "pick:1", alice(), &["801"]);
+    let cb = b
+        .fake
+        .wait_for("the answer", |r| is_callback(r, &press))
+        .await;
+    assert_eq!(cb.body["data"]["flags"], 64);
+    assert_eq!(
+        cb.body["data"]["content"],
+        "This shortlist is no longer known; run /next again."
+    );
+    let offer = shortlist_posted(&b.fake, &["801"]).await;
+    let message_id = offer.reply["id"].as_str().expect("id").to_string();
+    b.fake
+        .react(&message_id, KEYCAPS[0], ("703", "dave"), false, &[]);
+    b.fake
+        .wait_for("the reaction taken back", |r| {
+            r.method == "DELETE"
+                && r.path
+                    .contains(&format!("/messages/{message_id}/reactions/"))
+                && r.path.ends_with("/703")
+        })
+        .await;
 }

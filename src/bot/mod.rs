@@ -180,14 +180,45 @@ pub fn commands() -> Vec<poise::Command<Data, Error>> {
     ]
 }
 
+/// What a person is told when a command fails: a mistake of theirs (an unknown id, a
+/// claim that is not theirs) in the application's words; anything else only as a
+/// failure, its cause in the log (no HTTP details or paths in chat).
+fn failure_text(error: &Error) -> String {
+    match error.downcast_ref::<AppError>() {
+        Some(e) => format!("Sorry, that failed: {e}"),
+        None => "Sorry, that failed on our side; the cause is in the bot's log.".to_string(),
+    }
+}
+
 async fn on_error(error: poise::FrameworkError<'_, Data, Error>) {
     match error {
         poise::FrameworkError::Command { error, ctx, .. } => {
             tracing::error!(command = %ctx.command().name, "command failed: {error}");
-            let reply = poise::CreateReply::default()
-                .content(short(&format!("Sorry, that failed: {error}"), 1900))
-                .ephemeral(true);
-            let _ = ctx.send(reply).await;
+            let text = short(&failure_text(&error), 1900);
+            let poise::Context::Application(a) = ctx else {
+                return;
+            };
+            if a.has_sent_initial_response
+                .load(std::sync::atomic::Ordering::SeqCst)
+            {
+                // The deferral was public, and the first follow-up would take its
+                // visibility: remove the placeholder, then answer privately.
+                let (app, token) = interaction_of(ctx);
+                let sender = &ctx.data().sender;
+                if let Err(e) = sender.delete_original(app, &token).await {
+                    tracing::warn!("could not remove the placeholder: {e}");
+                }
+                let body = json!({"content": text, "flags": 64});
+                if let Err(e) = sender.followup(app, &token, &body).await {
+                    tracing::error!("could not tell the user: {e}");
+                }
+            } else {
+                let reply = poise::CreateReply::default()
+                    .content(text)
+                    .ephemeral(true)
+                    .allowed_mentions(serenity::CreateAllowedMentions::new());
+                let _ = ctx.send(reply).await;
+            }
         }
         other => {
             if let Err(e) = poise::builtins::on_error(other).await {
@@ -206,7 +237,8 @@ async fn channel_check(ctx: Context<'_>) -> Result<bool, Error> {
     let list: Vec<String> = allowed.iter().map(|c| format!("<#{c}>")).collect();
     let reply = poise::CreateReply::default()
         .content(format!("shortlist answers in {}.", list.join(", ")))
-        .ephemeral(true);
+        .ephemeral(true)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
     ctx.send(reply).await?;
     Ok(false)
 }
@@ -262,7 +294,8 @@ async fn refuse_unless_writer(ctx: Context<'_>) -> Result<bool, Error> {
             "Only members with one of these roles can change things: {}. Reading is open to everyone.",
             ctx.data().settings.writer_roles.join(", ")
         ))
-        .ephemeral(true);
+        .ephemeral(true)
+        .allowed_mentions(serenity::CreateAllowedMentions::new());
     ctx.send(reply).await?;
     Ok(true)
 }
@@ -379,7 +412,13 @@ async fn next(ctx: Context<'_>) -> Result<(), Error> {
                    "label": short(&format!("{} {}", c.rank, c.id), 80)})
         })
         .collect();
-    let mut body = json!({"content": format!("{last}\nPick one: react 1️⃣–{} or press a button.", cands.len().min(5)), "allowed_mentions": {"parse": []}});
+    let n = cands.len().min(5);
+    let prompt = match n {
+        0 => String::new(),
+        1 => "\nPick it: react 1️⃣ or press the button.".to_string(),
+        _ => format!("\nPick one: react 1️⃣–{} or press a button.", KEYCAPS[n - 1]),
+    };
+    let mut body = json!({"content": format!("{last}{prompt}"), "allowed_mentions": {"parse": []}});
     if !buttons.is_empty() {
         body["components"] = json!([{"type": 1, "components": buttons}]);
     }
@@ -928,6 +967,15 @@ async fn event_handler(
                 .unwrap_or_default();
             if !may_write(data, ctx, r.guild_id, &roles) {
                 tracing::info!(user = %user, "pick by reaction refused: not a writer");
+                // Taken back, so that the message does not show a pick that is not one
+                // (needs Manage Messages; without it the reaction simply stays).
+                let removed = data
+                    .sender
+                    .unreact(r.channel_id.get(), r.message_id.get(), name, user.get())
+                    .await;
+                if let Err(e) = removed {
+                    tracing::info!("could not remove the reaction: {e}");
+                }
                 return Ok(());
             }
             let by = r
@@ -935,7 +983,9 @@ async fn event_handler(
                 .as_ref()
                 .map(|m| m.user.name.clone())
                 .unwrap_or_else(|| user.get().to_string());
-            if let Some(text) = record_pick(data, r.message_id.get(), rank, by).await? {
+            if let PickAnswer::Picked(text) =
+                record_pick(data, r.message_id.get(), rank, by).await?
+            {
                 data.sender
                     .post(
                         r.channel_id.get(),
@@ -960,26 +1010,33 @@ async fn event_handler(
                 .as_ref()
                 .map(|m| m.roles.clone())
                 .unwrap_or_default();
-            let reply = if !may_write(data, ctx, ci.guild_id, &roles) {
+            let private = |text: String| {
                 serenity::CreateInteractionResponseMessage::new()
-                    .content(format!(
-                        "Only members with one of these roles can pick: {}.",
-                        data.settings.writer_roles.join(", ")
-                    ))
+                    .content(short(&text, 1900))
                     .ephemeral(true)
+                    .allowed_mentions(serenity::CreateAllowedMentions::new())
+            };
+            let reply = if !may_write(data, ctx, ci.guild_id, &roles) {
+                private(format!(
+                    "Only members with one of these roles can pick: {}.",
+                    data.settings.writer_roles.join(", ")
+                ))
             } else {
                 match record_pick(data, ci.message.id.get(), rank, ci.user.name.clone()).await {
-                    Ok(Some(text)) => {
-                        serenity::CreateInteractionResponseMessage::new().content(text)
+                    Ok(PickAnswer::Picked(text)) => {
+                        serenity::CreateInteractionResponseMessage::new()
+                            .content(text)
+                            .allowed_mentions(serenity::CreateAllowedMentions::new())
                     }
-                    Ok(None) => serenity::CreateInteractionResponseMessage::new()
-                        .content("You had already picked that one; nothing changed.")
-                        .ephemeral(true),
+                    Ok(PickAnswer::Already) => {
+                        private("You had already picked that one; nothing changed.".into())
+                    }
+                    Ok(PickAnswer::Unknown) => {
+                        private("This shortlist is no longer known; run /next again.".into())
+                    }
                     Err(e) => {
                         tracing::error!("pick failed: {e}");
-                        serenity::CreateInteractionResponseMessage::new()
-                            .content(short(&format!("Sorry, the pick failed: {e}"), 1900))
-                            .ephemeral(true)
+                        private(failure_text(&e))
                     }
                 }
             };
@@ -994,14 +1051,23 @@ async fn event_handler(
     Ok(())
 }
 
-/// Record a pick of candidate `rank` of a posted shortlist; the channel answer when it is
-/// new, `None` when it changed nothing (already picked, unknown message or number).
+/// What a pick in chat did.
+enum PickAnswer {
+    /// New: the line to say in the channel.
+    Picked(String),
+    /// The same person had picked it already.
+    Already,
+    /// Not a shortlist this database knows (or no such number on it).
+    Unknown,
+}
+
+/// Record a pick of candidate `rank` of a posted shortlist.
 async fn record_pick(
     data: &Data,
     message: u64,
     rank: usize,
     by: String,
-) -> Result<Option<String>, Error> {
+) -> Result<PickAnswer, Error> {
     let req = PickRequest {
         offer: Offer::Message(message),
         n: rank,
@@ -1015,9 +1081,12 @@ async fn record_pick(
         Err(e) => Err(e),
     })
     .await?;
-    let Some(o) = picked.filter(|o| o.new) else {
-        return Ok(None);
+    let Some(o) = picked else {
+        return Ok(PickAnswer::Unknown);
     };
+    if !o.new {
+        return Ok(PickAnswer::Already);
+    }
     let c = &o.candidate;
     let noted = o
         .note
@@ -1030,7 +1099,7 @@ async fn record_pick(
     } else {
         String::new()
     };
-    Ok(Some(format!(
+    Ok(PickAnswer::Picked(format!(
         "{by} picked {}. `{}` {} ({}){held}{noted}",
         c.rank, c.id, c.title, o.track_title
     )))

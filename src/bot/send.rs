@@ -1,7 +1,10 @@
 //! The bot's own sending path: channel posts, interaction follow-ups and reactions over
 //! Discord's REST API. A 429 is honoured here: the request waits the `retry_after` the
 //! response gives (body or `Retry-After` header) and is sent again, a few times at most.
-//! The token only ever goes into the `Authorization` header; errors never carry it.
+//! A 5xx is retried with a bounded backoff (Discord's edge answers 502/503 now and then;
+//! the answer must not be lost to one). Every JSON body sets `allowed_mentions` (nothing
+//! it echoes may ping anyone) unless the caller set it. The token only ever goes into the
+//! `Authorization` header; errors never carry it.
 
 use serde_json::Value;
 use std::time::Duration;
@@ -10,6 +13,8 @@ use std::time::Duration;
 const ATTEMPTS: usize = 5;
 /// Longest single wait honoured (a longer `retry_after` fails the send instead).
 const MAX_WAIT: Duration = Duration::from_secs(60);
+/// First wait after a 5xx; doubled on each further one.
+const BACKOFF: Duration = Duration::from_millis(250);
 
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
@@ -20,7 +25,7 @@ pub enum SendError {
         route: String,
         message: String,
     },
-    #[error("still rate limited after {ATTEMPTS} tries: {method} {route}")]
+    #[error("still rate limited or failing after {ATTEMPTS} tries: {method} {route}")]
     RateLimited { method: &'static str, route: String },
     #[error("cannot reach Discord for {method} {route}: {detail}")]
     Transport {
@@ -124,7 +129,7 @@ impl Sender {
         filename: &str,
         bytes: &[u8],
     ) -> Result<Value, SendError> {
-        let mut payload = body.clone();
+        let mut payload = quiet(body);
         payload["attachments"] = serde_json::json!([{"id": 0, "filename": filename}]);
         let boundary = format!(
             "shortlist-{:016x}",
@@ -147,6 +152,45 @@ impl Sender {
         .await
     }
 
+    /// Delete an interaction's original (deferred) response.
+    pub async fn delete_original(&self, app: u64, token: &str) -> Result<(), SendError> {
+        self.send(
+            "DELETE",
+            &format!("/webhooks/{app}/{token}/messages/@original"),
+            None,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Edit a message the bot sent in a channel.
+    pub async fn edit(&self, channel: u64, message: u64, body: &Value) -> Result<Value, SendError> {
+        self.send(
+            "PATCH",
+            &format!("/channels/{channel}/messages/{message}"),
+            Some(body),
+        )
+        .await
+    }
+
+    /// Remove someone's reaction (needs the Manage Messages permission).
+    pub async fn unreact(
+        &self,
+        channel: u64,
+        message: u64,
+        emoji: &str,
+        user: u64,
+    ) -> Result<(), SendError> {
+        let enc: String = emoji.bytes().map(|b| format!("%{b:02X}")).collect();
+        self.send(
+            "DELETE",
+            &format!("/channels/{channel}/messages/{message}/reactions/{enc}/{user}"),
+            None,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// React to a message with a unicode emoji.
     pub async fn react(&self, channel: u64, message: u64, emoji: &str) -> Result<(), SendError> {
         let enc: String = emoji.bytes().map(|b| format!("%{b:02X}")).collect();
@@ -165,7 +209,10 @@ impl Sender {
         route: &str,
         body: Option<&Value>,
     ) -> Result<Value, SendError> {
-        let body = body.map(|b| ("application/json".to_string(), b.to_string().into_bytes()));
+        let body = body.map(|b| {
+            let b = quiet(b);
+            ("application/json".to_string(), b.to_string().into_bytes())
+        });
         self.send_raw(method, route, body).await
     }
 
@@ -177,11 +224,13 @@ impl Sender {
     ) -> Result<Value, SendError> {
         // The route of an interaction webhook holds its token: keep it out of errors.
         let shown = shown_route(route);
+        let mut backoff = BACKOFF;
         for _ in 0..ATTEMPTS {
             let url = format!("{}{route}", self.base);
             let mut req = match method {
                 "PUT" => self.client.put(&url),
                 "PATCH" => self.client.patch(&url),
+                "DELETE" => self.client.delete(&url),
                 _ => self.client.post(&url),
             }
             .header("Authorization", &self.auth)
@@ -229,6 +278,12 @@ impl Sender {
                 tokio::time::sleep(wait).await;
                 continue;
             }
+            if status >= 500 {
+                tracing::warn!(route = %shown, status, "Discord failed; trying again");
+                tokio::time::sleep(backoff).await;
+                backoff *= 2;
+                continue;
+            }
             if !(200..300).contains(&status) {
                 return Err(SendError::Status {
                     status,
@@ -248,6 +303,16 @@ impl Sender {
             route: shown,
         })
     }
+}
+
+/// `body` with `allowed_mentions` set to mention nobody, unless it says otherwise.
+fn quiet(body: &Value) -> Value {
+    let mut b = body.clone();
+    if let Value::Object(m) = &mut b {
+        m.entry("allowed_mentions")
+            .or_insert_with(|| serde_json::json!({"parse": []}));
+    }
+    b
 }
 
 /// `/webhooks/{app}/{token}…` with the token hidden.

@@ -53,6 +53,30 @@ struct State {
     gw_addr: String,
     /// Guilds the bot has no access to: registering commands there gets 403.
     refused_guilds: Vec<String>,
+    /// Interaction id → the deferral's visibility (ephemeral?) while its placeholder
+    /// waits for the first follow-up (Discord: that follow-up resolves the placeholder
+    /// and takes the deferral's visibility; its own flags are ignored).
+    deferred: HashMap<String, bool>,
+    /// Interaction id → the message a component interaction was on.
+    component_of: HashMap<String, String>,
+    /// What Discord would show: every message created, with its final text.
+    shown: Vec<Shown>,
+    /// Messages whose content would ping someone (no `allowed_mentions` restricting it).
+    pings: Vec<String>,
+    /// Follow-ups to answer with a 5xx (path substring, how many).
+    fail_5xx: Vec<(String, usize)>,
+}
+
+/// A message as the channel (or only its asker, when ephemeral) sees it.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub id: String,
+    pub content: String,
+    pub ephemeral: bool,
+    pub components: Value,
+    pub embeds: Value,
+    /// The interaction it answers, if any.
+    pub interaction: Option<String>,
 }
 
 enum GwCmd {
@@ -132,6 +156,31 @@ impl Fake {
             .expect("state")
             .refused_guilds
             .push(guild.to_string());
+    }
+
+    /// Every message shown so far (public and ephemeral), in order, as last edited.
+    pub fn shown(&self) -> Vec<Shown> {
+        self.state.lock().expect("state").shown.clone()
+    }
+
+    /// The messages the whole channel sees.
+    pub fn public_messages(&self) -> Vec<Shown> {
+        self.shown().into_iter().filter(|m| !m.ephemeral).collect()
+    }
+
+    /// Contents that would have pinged someone.
+    pub fn pings(&self) -> Vec<String> {
+        self.state.lock().expect("state").pings.clone()
+    }
+
+    /// Answer the next `n` follow-ups (and channel posts) whose path contains `route`
+    /// with 502.
+    pub fn fail_with_5xx(&self, route: &str, n: usize) {
+        self.state
+            .lock()
+            .expect("state")
+            .fail_5xx
+            .push((route.to_string(), n));
     }
 
     pub fn violations(&self) -> Vec<String> {
@@ -260,6 +309,13 @@ impl Fake {
         roles: &[&str],
     ) -> String {
         let id = self.next_id();
+        if let Some(mid) = message["id"].as_str() {
+            self.state
+                .lock()
+                .expect("state")
+                .component_of
+                .insert(id.clone(), mid.to_string());
+        }
         self.dispatch(
             "INTERACTION_CREATE",
             interaction(
@@ -375,7 +431,19 @@ fn rest(
         )
             .into_response();
     }
+    if method == Method::POST {
+        if let Some(f) = s
+            .fail_5xx
+            .iter_mut()
+            .find(|f| path.contains(&f.0) && f.1 > 0)
+        {
+            f.1 -= 1;
+            record(&mut s, 502, Value::Null);
+            return err(StatusCode::BAD_GATEWAY, 0, "502: Bad Gateway");
+        }
+    }
     let mut problems = Vec::new();
+    pings_in(&body, &mut s.pings);
     let parts: Vec<&str> = path.split('/').collect();
     let m = method.as_str();
     let resp = match (m, parts.as_slice()) {
@@ -408,6 +476,23 @@ fn rest(
                         err(StatusCode::NOT_FOUND, 10062, "Unknown interaction")
                     } else {
                         check_callback(&body, &mut problems);
+                        let ephemeral = body["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0);
+                        match body["type"].as_u64() {
+                            Some(5) => {
+                                s.deferred.insert(id.clone(), ephemeral);
+                            }
+                            Some(4) => {
+                                s.next_id += 1;
+                                let mid = s.next_id.to_string();
+                                s.shown.push(shown(&mid, &body["data"], ephemeral, Some(&id)));
+                            }
+                            Some(7) => {
+                                if let Some(mid) = s.component_of.get(&id).cloned() {
+                                    edit_shown(&mut s.shown, &mid, &body["data"]);
+                                }
+                            }
+                            _ => {}
+                        }
                         StatusCode::NO_CONTENT.into_response()
                     }
                 }
@@ -421,21 +506,47 @@ fn rest(
             check_message(&body, &mut problems);
             s.next_id += 1;
             let mid = s.next_id.to_string();
+            // The first follow-up after a deferral resolves the placeholder and takes
+            // the deferral's visibility, whatever its own flags say.
+            let own = body["flags"].as_u64().is_some_and(|f| f & 64 != 0);
+            let ephemeral = s.deferred.remove(&id).unwrap_or(own);
+            s.shown.push(shown(&mid, &body, ephemeral, Some(&id)));
             reply = message_json(&mid, CHANNEL, &body);
+            if ephemeral {
+                reply["flags"] = json!(64);
+            }
             axum::Json(reply.clone()).into_response()
+        }
+        ("DELETE", ["", "webhooks", _, token, "messages", "@original"]) => {
+            // Deleting the deferred placeholder: the next follow-up is a new message
+            // with its own visibility.
+            let id = token.trim_start_matches("tok-").to_string();
+            s.deferred.remove(&id);
+            s.shown.retain(|m| m.interaction.as_deref() != Some(&id) || m.ephemeral);
+            StatusCode::NO_CONTENT.into_response()
         }
         ("PATCH", ["", "webhooks", _, _, "messages", mid]) | ("GET", ["", "webhooks", _, _, "messages", mid]) => {
             check_message_edit(&body, &mut problems);
+            if m == "PATCH" {
+                edit_shown(&mut s.shown, mid, &body);
+            }
             axum::Json(message_json(mid, CHANNEL, &body)).into_response()
         }
         ("POST", ["", "channels", channel, "messages"]) => {
             check_message(&body, &mut problems);
             s.next_id += 1;
             let mid = s.next_id.to_string();
+            s.shown.push(shown(&mid, &body, false, None));
             reply = message_json(&mid, channel, &body);
             axum::Json(reply.clone()).into_response()
         }
+        ("PATCH", ["", "channels", channel, "messages", mid]) => {
+            check_message_edit(&body, &mut problems);
+            edit_shown(&mut s.shown, mid, &body);
+            axum::Json(message_json(mid, channel, &body)).into_response()
+        }
         ("PUT", ["", "channels", _, "messages", _, "reactions", _emoji, "@me"]) => StatusCode::NO_CONTENT.into_response(),
+        ("DELETE", ["", "channels", _, "messages", _, "reactions", _emoji, _user]) => StatusCode::NO_CONTENT.into_response(),
         _ => {
             problems.push(format!("unknown route {m} {path}"));
             err(StatusCode::NOT_FOUND, 0, "404: Not Found")
@@ -447,6 +558,72 @@ fn rest(
     }
     record(&mut s, status, reply);
     resp
+}
+
+fn shown(id: &str, body: &Value, ephemeral: bool, interaction: Option<&str>) -> Shown {
+    Shown {
+        id: id.to_string(),
+        content: body["content"].as_str().unwrap_or("").to_string(),
+        ephemeral,
+        components: body.get("components").cloned().unwrap_or(json!([])),
+        embeds: body.get("embeds").cloned().unwrap_or(json!([])),
+        interaction: interaction.map(str::to_string),
+    }
+}
+
+fn edit_shown(all: &mut [Shown], id: &str, body: &Value) {
+    if let Some(m) = all.iter_mut().find(|m| m.id == id) {
+        if let Some(c) = body["content"].as_str() {
+            m.content = c.to_string();
+        }
+        if let Some(c) = body.get("components") {
+            m.components = c.clone();
+        }
+        if let Some(e) = body.get("embeds") {
+            m.embeds = e.clone();
+        }
+    }
+}
+
+/// Discord pings whoever a message's text mentions unless `allowed_mentions` says
+/// otherwise (its default parses every mention). Record the texts that would ping.
+fn pings_in(body: &Value, pings: &mut Vec<String>) {
+    for msg in [body, &body["data"]] {
+        // Only content pings; embeds never do.
+        let mut text = msg["content"].as_str().unwrap_or("").to_string();
+        if text.is_empty() {
+            continue;
+        }
+        let mentions_user = text.contains("<@");
+        let mentions_all = text.contains("@everyone") || text.contains("@here");
+        if !mentions_user && !mentions_all {
+            continue;
+        }
+        let parse: Vec<String> = match msg.get("allowed_mentions") {
+            None | Some(Value::Null) => vec!["users".into(), "roles".into(), "everyone".into()],
+            Some(a) => {
+                let mut v: Vec<String> = a["parse"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|p| p.as_str().map(str::to_string))
+                    .collect();
+                if a["users"].as_array().is_some_and(|u| !u.is_empty()) {
+                    v.push("users".into());
+                }
+                if a["roles"].as_array().is_some_and(|u| !u.is_empty()) {
+                    v.push("roles".into());
+                }
+                v
+            }
+        };
+        let user_ping = mentions_user && parse.iter().any(|p| p == "users" || p == "roles");
+        let all_ping = mentions_all && parse.iter().any(|p| p == "everyone");
+        if user_ping || all_ping {
+            text.truncate(200);
+            pings.push(text);
+        }
+    }
 }
 
 fn chars(v: &Value) -> usize {

@@ -906,11 +906,12 @@ async fn bot_answer_as(
     }
 }
 
-/// The candidates offered, in order: `1. `6.1.1` …` lines.
+/// The candidates offered, in order: `1. `6.1.1` …` lines (`**1.** `6.1.1` …` in chat).
 fn candidate_ids(text: &str) -> Vec<String> {
     text.lines()
         .filter_map(|l| {
-            let (n, rest) = l.trim_start().split_once(". `")?;
+            let l = l.trim_start().replacen("**", "", 2);
+            let (n, rest) = l.split_once(". `")?;
             n.parse::<usize>().ok()?;
             Some(rest.split('`').next()?.to_string())
         })
@@ -931,12 +932,19 @@ fn task_states(text: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Lines that name a worktree or a task in flight.
-fn flight_facts(text: &str) -> Vec<String> {
+/// The worktrees and tasks in flight each line names (paths aside: chat shows none).
+fn flight_facts(text: &str) -> Vec<Vec<String>> {
     text.lines()
         .map(str::trim)
         .filter(|l| l.contains("`wt-") || l.starts_with("- `6."))
-        .map(str::to_string)
+        .map(|l| {
+            l.split('`')
+                .skip(1)
+                .step_by(2)
+                .filter(|t| t.starts_with("wt-") || t.starts_with("6.") || t.starts_with("feat/"))
+                .map(str::to_string)
+                .collect()
+        })
         .collect()
 }
 
@@ -1031,7 +1039,9 @@ async fn the_cli_and_the_bot_give_the_same_answer() {
         bot_answer(&b.fake, "worktrees", json!([])).await,
     );
     assert!(
-        flight_facts(&c).iter().any(|l| l.starts_with("- `6.1.2`")),
+        flight_facts(&c)
+            .iter()
+            .any(|l| l.first().is_some_and(|t| t == "6.1.2")),
         "{c}"
     );
     assert_eq!(
@@ -1377,4 +1387,91 @@ async fn a_button_on_an_unknown_shortlist_says_so_and_a_non_writers_reaction_is_
                 && r.path.ends_with("/703")
         })
         .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn next_is_one_message_and_its_details_answer_the_presser_alone() {
+    let b = start(shared_repo(), &[]).await;
+    let id = b.fake.command("next", json!([]), alice(), &[]);
+    let offer = b
+        .fake
+        .wait_for("the shortlist", |r| is_followup(r, &id))
+        .await;
+    let message_id = offer.reply["id"].as_str().expect("id").to_string();
+    b.fake
+        .wait_for("the keycap reactions", |r| {
+            r.method == "PUT"
+                && r.path
+                    .contains(&format!("/messages/{message_id}/reactions/"))
+        })
+        .await;
+    let answers: Vec<_> = b
+        .fake
+        .shown()
+        .into_iter()
+        .filter(|m| m.interaction.as_deref() == Some(id.as_str()))
+        .collect();
+    assert_eq!(answers.len(), 1, "one message: {answers:#?}");
+    let msg = &answers[0];
+    assert!(!msg.ephemeral);
+    assert!(msg.content.starts_with("**Next in `"), "{}", msg.content);
+    assert!(
+        msg.content
+            .contains("**1.** `6.1.1` Invoice PDF export — Track A — 计费 Billing · P0"),
+        "{}",
+        msg.content
+    );
+    assert!(
+        msg.content.contains("Pick one: react 1️⃣–"),
+        "{}",
+        msg.content
+    );
+    for hint in ["shortlist ", "/tmp/", "--explain"] {
+        assert!(
+            !msg.content.contains(hint),
+            "no `{hint}` in chat: {}",
+            msg.content
+        );
+    }
+    let ids: Vec<&str> = msg
+        .components
+        .as_array()
+        .expect("rows")
+        .iter()
+        .flat_map(|r| r["components"].as_array().into_iter().flatten())
+        .filter_map(|c| c["custom_id"].as_str())
+        .collect();
+    assert!(
+        ids.contains(&"pick:1") && ids.contains(&"more:passed"),
+        "{ids:?}"
+    );
+    assert!(
+        ids.contains(&"more:conflicts"),
+        "the plan's overlaps are a button away: {ids:?}"
+    );
+    // A detail is answered to the presser alone, every page of it.
+    let press = b
+        .fake
+        .press(&offer.reply, "more:passed", ("703", "dave"), &[]);
+    b.fake
+        .wait_for("the detail", |r| is_followup(r, &press))
+        .await;
+    let detail: Vec<_> = b
+        .fake
+        .shown()
+        .into_iter()
+        .filter(|m| m.interaction.as_deref() == Some(press.as_str()))
+        .collect();
+    assert!(
+        !detail.is_empty() && detail.iter().all(|m| m.ephemeral),
+        "{detail:#?}"
+    );
+    assert!(
+        detail[0].content.contains("`6.1.2`")
+            && detail[0].content.contains("in flight in worktree `wt-tax`"),
+        "{}",
+        detail[0].content
+    );
+    assert_eq!(b.fake.violations(), Vec::<String>::new());
+    assert_eq!(b.fake.pings(), Vec::<String>::new());
 }

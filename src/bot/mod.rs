@@ -7,7 +7,7 @@ pub mod pages;
 pub mod send;
 
 use crate::app::{self, AppError, NextRequest, NoteAsk, Offer, OpenRequest, PickRequest, Session};
-use crate::render::{self, View};
+use crate::render::{self, Medium};
 use chrono::Utc;
 use poise::serenity_prelude as serenity;
 use send::Sender;
@@ -18,14 +18,8 @@ use std::time::{Duration, Instant};
 pub type Error = Box<dyn std::error::Error + Send + Sync>;
 pub type Context<'a> = poise::Context<'a, Data, Error>;
 
-/// Keycap emoji 1️⃣–5️⃣: reacting with one picks that candidate.
-pub const KEYCAPS: [&str; 5] = [
-    "1\u{fe0f}\u{20e3}",
-    "2\u{fe0f}\u{20e3}",
-    "3\u{fe0f}\u{20e3}",
-    "4\u{fe0f}\u{20e3}",
-    "5\u{fe0f}\u{20e3}",
-];
+pub use crate::render::discord::KEYCAPS;
+use crate::render::discord::{self as chat, Detail};
 
 /// What the bot needs to run.
 #[derive(Clone)]
@@ -374,68 +368,79 @@ fn with_warnings(mut text: String, warnings: &[String]) -> String {
 async fn next(ctx: Context<'_>) -> Result<(), Error> {
     ctx.defer().await?;
     let by = ctx.author().name.clone();
-    let answer = on_session(&ctx.data().session, move |s| {
+    let (body, note) = on_session(&ctx.data().session, move |s| {
         let ask = NoteAsk {
             topic: "triage".into(),
             by,
             at: Utc::now(),
         };
-        app::next(s, NextRequest { note: Some(ask) })
+        let answer = app::next(s, NextRequest { note: Some(ask) })?;
+        let repo = render::short_path(&s.config().root.to_string_lossy()).to_string();
+        let mut body = chat::next_message(&answer.triage, &repo);
+        if !answer.triage.warnings.is_empty() {
+            let text = with_warnings(
+                body["content"].as_str().unwrap_or("").to_string(),
+                &answer.triage.warnings,
+            );
+            body["content"] = json!(short(&text, chat::CONTENT_LIMIT));
+        }
+        Ok((body, answer.note))
     })
     .await?;
-    let t = &answer.triage;
-    let text = with_warnings(render::md::next(&View::of(t, None)), &t.warnings);
-    let cands = answer
-        .note
-        .as_ref()
-        .map(|n| n.candidates.clone())
-        .unwrap_or_default();
+    // One message: the candidates, the buttons and (below) the reactions.
     let (app_id, token) = interaction_of(ctx);
     let sender = &ctx.data().sender;
-    let mut pages = pages::pages(&text, pages::CONTENT_LIMIT);
-    let last = pages.pop().unwrap_or_default();
-    for p in pages {
-        sender
-            .followup(
-                app_id,
-                &token,
-                &json!({"content": p, "allowed_mentions": {"parse": []}}),
-            )
-            .await?;
-    }
-    // The last page carries the buttons and the reactions.
-    let buttons: Vec<Value> = cands
-        .iter()
-        .take(5)
-        .map(|c| {
-            json!({"type": 2, "style": 1, "custom_id": format!("pick:{}", c.rank),
-                   "label": short(&format!("{} {}", c.rank, c.id), 80)})
-        })
-        .collect();
-    let n = cands.len().min(5);
-    let prompt = match n {
-        0 => String::new(),
-        1 => "\nPick it: react 1️⃣ or press the button.".to_string(),
-        _ => format!("\nPick one: react 1️⃣–{} or press a button.", KEYCAPS[n - 1]),
-    };
-    let mut body = json!({"content": format!("{last}{prompt}"), "allowed_mentions": {"parse": []}});
-    if !buttons.is_empty() {
-        body["components"] = json!([{"type": 1, "components": buttons}]);
-    }
-    if body["content"].as_str().map_or(0, |s| s.chars().count()) > pages::CONTENT_LIMIT {
-        body["content"] = json!(last);
-    }
     let msg = sender.followup(app_id, &token, &body).await?;
     let message_id = id_of(&msg).ok_or("Discord did not return the message id")?;
     let channel_id = ctx.channel_id().get();
-    if let Some(note) = answer.note {
+    let n = note
+        .as_ref()
+        .map_or(0, |n| n.candidates.len().min(KEYCAPS.len()));
+    if let Some(note) = note {
         on_session(&ctx.data().session, move |s| {
             app::record_posted(s, message_id, channel_id, &note)
         })
         .await?;
     }
-    for emoji in KEYCAPS.iter().take(cands.len().min(5)) {
+    for emoji in KEYCAPS.iter().take(n) {
         sender.react(channel_id, message_id, emoji).await?;
+    }
+    Ok(())
+}
+
+/// A shortlist's detail button: the conflicts, why the others were left out, or the open
+/// questions, answered to the presser alone (deferred ephemerally, so that every page of
+/// the answer stays private).
+async fn answer_detail(
+    data: &Data,
+    ctx: &serenity::Context,
+    ci: &serenity::ComponentInteraction,
+    detail: Detail,
+) -> Result<(), Error> {
+    ci.create_response(
+        &ctx.http,
+        serenity::CreateInteractionResponse::Defer(
+            serenity::CreateInteractionResponseMessage::new().ephemeral(true),
+        ),
+    )
+    .await?;
+    let pages = on_session(&data.session, move |s| {
+        Ok(chat::detail_pages(&app::triage(s)?, detail))
+    })
+    .await;
+    let pages = match pages {
+        Ok(p) => p,
+        Err(e) => {
+            tracing::error!("detail failed: {e}");
+            vec![failure_text(&e)]
+        }
+    };
+    let app_id = ctx.http.application_id().map(|a| a.get()).unwrap_or(0);
+    for p in pages {
+        // The first follow-up takes the deferral's (private) visibility; the flag keeps
+        // the later ones private too.
+        let body = json!({"content": p, "flags": 64});
+        data.sender.followup(app_id, &ci.token, &body).await?;
     }
     Ok(())
 }
@@ -463,7 +468,7 @@ async fn triage(
             None => None,
         };
         Ok(with_warnings(
-            render::md::triage(&View::of(&t, filter)),
+            render::md::triage(&chat::chat_view(&t, filter)),
             &t.warnings,
         ))
     })
@@ -497,7 +502,7 @@ async fn task(
 async fn worktrees(ctx: Context<'_>) -> Result<(), Error> {
     answer_with(ctx, move |s| {
         let f = app::worktrees(s)?;
-        Ok(render::repo::worktrees_md(&f.state) + &render::md::flight(&f))
+        Ok(render::repo::worktrees_md(&f.state, Medium::Chat) + &render::md::flight(&f))
     })
     .await
 }
@@ -506,7 +511,10 @@ async fn worktrees(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command)]
 async fn status(ctx: Context<'_>) -> Result<(), Error> {
     answer_with(ctx, move |s| {
-        Ok(render::repo::status_md(&app::status(s)?.checkout))
+        Ok(render::repo::status_md(
+            &app::status(s)?.checkout,
+            Medium::Chat,
+        ))
     })
     .await
 }
@@ -544,7 +552,10 @@ async fn question_add(
 async fn question_list(ctx: Context<'_>) -> Result<(), Error> {
     answer_with(ctx, move |s| {
         let k = app::questions(s)?;
-        Ok(with_warnings(render::md::questions(&k, false), &k.warnings))
+        Ok(with_warnings(
+            render::md::questions(&k, false, Medium::Chat),
+            &k.warnings,
+        ))
     })
     .await
 }
@@ -701,7 +712,7 @@ fn digest_pages(s: &mut Session) -> Result<(Vec<String>, Option<Vec<u8>>), AppEr
     let d = app::digest(s, None)?;
     let tz = s.config().timezone.clone();
     let text = with_warnings(
-        render::md::digest(&d.changes, &View::of(&d.triage, None), tz.as_deref()),
+        render::md::digest(&d.changes, &chat::chat_view(&d.triage, None), tz.as_deref()),
         &d.triage.warnings,
     );
     let png = match app::progress(s, None) {
@@ -992,6 +1003,13 @@ async fn event_handler(
                         &json!({"content": text, "allowed_mentions": {"parse": []}}),
                     )
                     .await?;
+            }
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(ci),
+        } if Detail::from_custom_id(&ci.data.custom_id).is_some() => {
+            if let Some(d) = Detail::from_custom_id(&ci.data.custom_id) {
+                answer_detail(data, ctx, ci, d).await?;
             }
         }
         serenity::FullEvent::InteractionCreate {

@@ -12,6 +12,6 @@ pub fn run(ctx: &Ctx, all: bool) -> Result<Output, CliError> {
     Ok(Output::ok(if ctx.json() {
         pretty(render::json::questions_doc(&k, all))
     } else {
-        render::md::questions(&k, all)
+        render::md::questions(&k, all, render::Medium::Terminal)
     }))
 }

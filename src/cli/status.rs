@@ -12,6 +12,6 @@ pub fn run(ctx: &Ctx) -> Result<Output, CliError> {
     Ok(Output::ok(if ctx.json() {
         pretty(render::repo::status_json(&st.checkout))
     } else {
-        render::repo::status_md(&st.checkout)
+        render::repo::status_md(&st.checkout, render::Medium::Terminal)
     }))
 }

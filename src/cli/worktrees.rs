@@ -16,7 +16,7 @@ pub fn run(ctx: &Ctx) -> Result<Output, CliError> {
         }
         pretty(v)
     } else {
-        render::repo::worktrees_md(&f.state) + &render::md::flight(&f)
+        render::repo::worktrees_md(&f.state, render::Medium::Terminal) + &render::md::flight(&f)
     };
     let code = if f.conflicts.is_empty() { 0 } else { 2 };
     Ok(Output { text, code })

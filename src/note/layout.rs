@@ -84,7 +84,7 @@ pub fn note(n: &NoteView) -> String {
 
     let _ = writeln!(out, "## Plan");
     if let Some(r) = v.repo {
-        crate::render::repo::repo_bullets(&mut out, r);
+        crate::render::repo::repo_bullets(&mut out, r, crate::render::Medium::Terminal);
     }
     if !v.in_flight.is_empty() {
         let _ = writeln!(out, "- Tasks in flight:");

@@ -602,6 +602,7 @@ pub fn flight(f: &Flight) -> serde_json::Map<String, Value> {
         explain: false,
         in_flight: &f.in_flight,
         claims: &[],
+        medium: super::Medium::Terminal,
     };
     m.insert("conflicts".into(), conflicts_of(&view));
     m.insert(

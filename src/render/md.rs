@@ -188,7 +188,7 @@ pub fn triage(v: &View) -> String {
     }
     out.push('\n');
     if let Some(r) = v.repo {
-        super::repo::triage_section(&mut out, r);
+        super::repo::triage_section(&mut out, r, v.medium);
     }
     if v.remaining.open == 0 {
         let _ = writeln!(out, "The plan files above hold no open task.");
@@ -232,7 +232,7 @@ pub fn triage(v: &View) -> String {
         write_decisions(&mut out, v);
         write_conflicts(&mut out, v, false);
     }
-    write_diagnostic_summary(&mut out, plan);
+    write_diagnostic_summary(&mut out, plan, v.medium);
     out
 }
 
@@ -286,7 +286,7 @@ fn write_questions(out: &mut String, v: &View) {
         return;
     }
     let _ = writeln!(out, "## Open questions\n");
-    for l in shown_questions(&lines) {
+    for l in shown_questions(&lines, v.medium) {
         let _ = writeln!(out, "- {l}");
     }
     out.push('\n');
@@ -294,13 +294,14 @@ fn write_questions(out: &mut String, v: &View) {
 
 /// The first [`super::QUESTIONS_SHOWN`] question lines and, when there are more, a line
 /// counting the rest.
-pub fn shown_questions(lines: &[String]) -> Vec<String> {
+pub fn shown_questions(lines: &[String], medium: super::Medium) -> Vec<String> {
     let n = super::QUESTIONS_SHOWN;
     let mut out: Vec<String> = lines.iter().take(n).cloned().collect();
     if lines.len() > n {
         out.push(format!(
-            "… and {} more (`shortlist questions` lists them)",
-            lines.len() - n
+            "… and {} more ({} lists them)",
+            lines.len() - n,
+            medium.say("`shortlist questions`", "/question list")
         ));
     }
     out
@@ -426,15 +427,17 @@ pub fn next(v: &View) -> String {
     }
     out.push('\n');
     if let Some(r) = v.repo {
-        super::repo::triage_section(&mut out, r);
+        super::repo::triage_section(&mut out, r, v.medium);
     }
     if sl.candidates.is_empty() {
         let blocked = sl.passed.len();
         let _ = writeln!(
             out,
-            "Nothing is ready to pick: {} open, {} held back (`shortlist next --explain` says why).\n",
+            "Nothing is ready to pick: {} open, {} held back ({} says why).\n",
             count(v.remaining.open, "task"),
-            count(blocked, "unit")
+            count(blocked, "unit"),
+            v.medium
+                .say("`shortlist next --explain`", "“Why not others?”")
         );
     } else {
         let _ = writeln!(out, "## Shortlist\n");
@@ -464,8 +467,10 @@ pub fn next(v: &View) -> String {
     } else if !sl.passed.is_empty() {
         let _ = writeln!(
             out,
-            "{} not on the shortlist; `shortlist next --explain` says why.\n",
-            count(sl.passed.len(), "other open unit")
+            "{} not on the shortlist; {} says why.\n",
+            count(sl.passed.len(), "other open unit"),
+            v.medium
+                .say("`shortlist next --explain`", "“Why not others?”")
         );
     }
     write_conflicts(&mut out, v, true);
@@ -710,7 +715,7 @@ fn conflict_line(plan: &Plan, c: &Conflict) -> String {
     }
 }
 
-fn write_diagnostic_summary(out: &mut String, plan: &Plan) {
+fn write_diagnostic_summary(out: &mut String, plan: &Plan, medium: super::Medium) {
     let errors = plan.error_count();
     let warnings = plan.diagnostics.len() - errors;
     if errors + warnings == 0 {
@@ -718,9 +723,10 @@ fn write_diagnostic_summary(out: &mut String, plan: &Plan) {
     }
     let _ = writeln!(
         out,
-        "## Diagnostics\n\n{errors} error{}, {warnings} warning{}; `shortlist check` lists them all.",
+        "## Diagnostics\n\n{errors} error{}, {warnings} warning{}{}.",
         if errors == 1 { "" } else { "s" },
-        if warnings == 1 { "" } else { "s" }
+        if warnings == 1 { "" } else { "s" },
+        medium.say("; `shortlist check` lists them all", "")
     );
     for d in plan
         .diagnostics
@@ -950,24 +956,33 @@ pub fn track(f: &TrackFacts) -> String {
 
 /// `shortlist questions`: the open ones with where they were asked; with `all`, the
 /// decided ones and their decisions too.
-pub fn questions(k: &crate::triage::questions::Known, all: bool) -> String {
+pub fn questions(k: &crate::triage::questions::Known, all: bool, medium: super::Medium) -> String {
     let (open, every, decisions) = (&k.open, &k.every, &k.decisions);
     let mut out = String::new();
     let _ = writeln!(out, "# Open questions: {}\n", open.len());
     if open.is_empty() {
-        let _ = writeln!(out, "None open. `shortlist question add TEXT` asks one.\n");
+        let _ = writeln!(
+            out,
+            "None open. {} asks one.\n",
+            medium.say("`shortlist question add TEXT`", "/question add")
+        );
     }
     for q in open {
         let _ = writeln!(out, "- `{}` {} — {}", q.id, q.text, origin_text(&q.origins));
     }
     if !open.is_empty() {
-        let _ = writeln!(out, "\nDecide one with `shortlist decide Q-xxxx TEXT`.\n");
+        let _ = writeln!(
+            out,
+            "\nDecide one with {}.\n",
+            medium.say("`shortlist decide Q-xxxx TEXT`", "/decide")
+        );
     }
     if !all && !k.stale.is_empty() {
         let _ = writeln!(
             out,
-            "{} asked long ago not shown (`shortlist questions --all`).\n",
-            count(k.stale.len(), "open question")
+            "{} asked long ago not shown{}.\n",
+            count(k.stale.len(), "open question"),
+            medium.say(" (`shortlist questions --all`)", "")
         );
     }
     if all {
@@ -1193,7 +1208,7 @@ pub fn digest(c: &crate::digest::Changes, v: &View, tz: Option<&str>) -> String 
     write_claims(&mut out, v);
     let qs = question_lines(v);
     let _ = writeln!(out, "## Open questions ({})\n", qs.len());
-    for q in shown_questions(&qs) {
+    for q in shown_questions(&qs, v.medium) {
         let _ = writeln!(out, "- {q}");
     }
     out.push('\n');

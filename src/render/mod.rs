@@ -2,6 +2,7 @@
 //! chart as a PNG. Decides nothing: every value shown is in the answer.
 
 pub mod chart;
+pub mod discord;
 pub mod json;
 pub mod md;
 pub mod repo;
@@ -14,6 +15,34 @@ use crate::triage::inflight::WorktreeTasks;
 use crate::triage::questions::OpenQuestion;
 use crate::triage::shortlist::Shortlist;
 use crate::triage::{CandidateOverlap, Claim, PairSummary, Remaining, Triage};
+
+/// Where the text is read: a terminal (commands and paths help) or a chat (they do not:
+/// buttons and slash commands instead, names instead of server paths).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Medium {
+    #[default]
+    Terminal,
+    Chat,
+}
+
+impl Medium {
+    /// The terminal's words or the chat's.
+    pub fn say<'s>(self, terminal: &'s str, chat: &'s str) -> &'s str {
+        match self {
+            Medium::Terminal => terminal,
+            Medium::Chat => chat,
+        }
+    }
+}
+
+/// The last component of a path, for chat (`/srv/git/acme` → `acme`).
+pub fn short_path(path: &str) -> &str {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or(path)
+}
 
 /// What a triage rendering needs.
 pub struct View<'a> {
@@ -47,6 +76,7 @@ pub struct View<'a> {
     pub in_flight: &'a [WorktreeTasks],
     /// Claims on open tasks.
     pub claims: &'a [Claim],
+    pub medium: Medium,
 }
 
 impl<'a> View<'a> {
@@ -69,6 +99,7 @@ impl<'a> View<'a> {
             explain: false,
             in_flight: &t.in_flight,
             claims: &t.claims,
+            medium: Medium::Terminal,
         }
     }
 }

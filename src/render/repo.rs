@@ -105,6 +105,11 @@ fn on(w: &Worktree) -> String {
 
 /// The facts of one worktree in one line (no leading bullet).
 pub fn worktree_line(w: &Worktree) -> String {
+    worktree_line_in(w, super::Medium::Terminal)
+}
+
+/// [`worktree_line`], without the server path in chat.
+fn worktree_line_in(w: &Worktree, medium: super::Medium) -> String {
     let mut parts = Vec::new();
     if w.dirty {
         parts.push(format!("dirty ({})", count_words(&w.counts, true)));
@@ -125,13 +130,16 @@ pub fn worktree_line(w: &Worktree) -> String {
             None => "locked".to_string(),
         });
     }
-    let mut line = format!(
-        "`{}` on `{}` — `{}`: {}",
-        w.name,
-        on(w),
-        w.path,
-        parts.join(", ")
-    );
+    let mut line = match medium {
+        super::Medium::Terminal => format!(
+            "`{}` on `{}` — `{}`: {}",
+            w.name,
+            on(w),
+            w.path,
+            parts.join(", ")
+        ),
+        super::Medium::Chat => format!("`{}` on `{}`: {}", w.name, on(w), parts.join(", ")),
+    };
     if let Some(c) = &w.last_commit {
         let _ = write!(
             line,
@@ -157,8 +165,12 @@ pub fn worktree_line(w: &Worktree) -> String {
 }
 
 /// `shortlist status` in markdown.
-pub fn status_md(c: &CheckoutStatus) -> String {
-    let mut out = format!("# Status of `{}`\n\n", c.path);
+pub fn status_md(c: &CheckoutStatus, medium: super::Medium) -> String {
+    let shown = match medium {
+        super::Medium::Terminal => c.path.as_str(),
+        super::Medium::Chat => super::short_path(&c.path),
+    };
+    let mut out = format!("# Status of `{shown}`\n\n");
     for l in callouts(c) {
         let _ = writeln!(out, "- {l}");
     }
@@ -172,13 +184,17 @@ pub fn status_md(c: &CheckoutStatus) -> String {
 }
 
 /// `shortlist worktrees` in markdown.
-pub fn worktrees_md(s: &RepoState) -> String {
+pub fn worktrees_md(s: &RepoState, medium: super::Medium) -> String {
     let mut out = String::new();
+    let root = match medium {
+        super::Medium::Terminal => s.root.as_str(),
+        super::Medium::Chat => super::short_path(&s.root),
+    };
     let linked = s.worktrees.iter().filter(|w| !w.main).count();
     let _ = writeln!(
         out,
         "# Worktrees of `{}`: {} linked, {} in flight{}\n",
-        s.root,
+        root,
         linked,
         s.in_flight().count(),
         match &s.base {
@@ -214,7 +230,7 @@ pub fn worktrees_md(s: &RepoState) -> String {
                 WorktreeState::Unreadable => " (unreadable)",
                 _ => "",
             };
-            let _ = writeln!(out, "- {}{tag}", worktree_line(w));
+            let _ = writeln!(out, "- {}{tag}", worktree_line_in(w, medium));
         }
         out.push('\n');
     }
@@ -225,15 +241,15 @@ pub fn worktrees_md(s: &RepoState) -> String {
 }
 
 /// The triage's repository section in markdown.
-pub fn triage_section(out: &mut String, r: &RepoReport) {
+pub fn triage_section(out: &mut String, r: &RepoReport, medium: super::Medium) {
     let _ = writeln!(out, "## Repository\n");
-    repo_bullets(out, r);
+    repo_bullets(out, r, medium);
     out.push('\n');
 }
 
 /// Worktree scan and git status callouts as a bullet list (the triage's repository
 /// section, a note's `## Plan`).
-pub fn repo_bullets(out: &mut String, r: &RepoReport) {
+pub fn repo_bullets(out: &mut String, r: &RepoReport, medium: super::Medium) {
     let Some(s) = &r.state else {
         if let Some(why) = &r.unavailable {
             let _ = writeln!(out, "- No git state: {why}");
@@ -244,7 +260,10 @@ pub fn repo_bullets(out: &mut String, r: &RepoReport) {
     let _ = writeln!(
         out,
         "  - Current: `{}` ({})",
-        s.checkout.path,
+        match medium {
+            super::Medium::Terminal => s.checkout.path.as_str(),
+            super::Medium::Chat => super::short_path(&s.checkout.path),
+        },
         s.checkout.head.describe()
     );
     let flying: Vec<&Worktree> = s.in_flight().collect();

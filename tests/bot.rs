@@ -9,7 +9,7 @@ mod fake_discord;
 use chrono::Utc;
 use common::{commit_in, Repo};
 use fake_discord::{assert_parses, Fake, Req, CHANNEL};
-use serde_json::json;
+use serde_json::{json, Value};
 use shortlist::app::{OpenRequest, Options};
 use shortlist::bot::{self, Settings, KEYCAPS};
 use shortlist::store::Store;
@@ -467,45 +467,56 @@ async fn a_300_task_plan_comes_in_pages_within_the_limits() {
     }
     let b = start(repo_with(&plan), &[]).await;
     let id = b.fake.command("triage", json!([]), alice(), &[]);
-    b.fake
-        .wait_for("the deferral", |r| is_callback(r, &id))
-        .await;
-    let last = b
+    let first = b
         .fake
-        .wait_for("the last page", |r| {
-            is_followup(r, &id)
-                && r.body["content"].as_str().is_some_and(|c| {
-                    c.lines().last().is_some_and(|l| {
-                        l.starts_with("(page ") && {
-                            let (a, b) = l
-                                .trim_start_matches("(page ")
-                                .trim_end_matches(')')
-                                .split_once('/')
-                                .unwrap_or(("0", "1"));
-                            a == b
-                        }
-                    })
-                })
-        })
+        .wait_for("the first page", |r| is_followup(r, &id))
         .await;
-    let pages: Vec<Req> = b
+    let content = |v: &Value| v.as_str().unwrap_or("").to_string();
+    let mut pages = vec![content(&first.body["content"])];
+    let n: usize = pages[0]
+        .lines()
+        .last()
+        .and_then(|l| l.strip_prefix("(page 1/"))
+        .and_then(|l| l.strip_suffix(')'))
+        .and_then(|l| l.parse().ok())
+        .expect("a page mark");
+    assert!(n > 3, "{n} pages");
+    // Next turns the page in place: the same message, edited.
+    for k in 2..=n {
+        let press = b
+            .fake
+            .press(&first.reply, "page:next", ("703", "dave"), &[]);
+        let cb = b
+            .fake
+            .wait_for("the next page", |r| is_callback(r, &press))
+            .await;
+        assert_eq!(cb.body["type"], 7, "the message is updated");
+        let page = content(&cb.body["data"]["content"]);
+        assert!(page.ends_with(&format!("(page {k}/{n})")), "{page}");
+        pages.push(page);
+    }
+    let answers: Vec<_> = b
         .fake
-        .requests()
+        .shown()
         .into_iter()
-        .filter(|r| is_followup(r, &id))
+        .filter(|m| m.interaction.as_deref() == Some(id.as_str()))
         .collect();
-    assert!(pages.len() > 3, "{} pages", pages.len());
-    let total: String = pages
-        .iter()
-        .map(|p| p.body["content"].as_str().unwrap_or("").to_string())
-        .collect();
+    assert_eq!(answers.len(), 1, "one message");
+    let total = pages.join("\n");
     for i in 1..=50 {
         assert!(
             total.contains(&format!("6.{i} 任务 Task {i} of track 5")),
             "task 6.{i} shown"
         );
     }
-    assert!(last.n >= pages[0].n);
+    for page in &pages {
+        // No item is split: a task's touch points are on its own page.
+        let first_line = page.lines().next().unwrap_or("");
+        assert!(
+            !first_line.starts_with("  "),
+            "a page starts with a whole item: {page}"
+        );
+    }
     assert_eq!(
         b.fake.violations(),
         Vec::<String>::new(),

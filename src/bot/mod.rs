@@ -12,6 +12,7 @@ use chrono::Utc;
 use poise::serenity_prelude as serenity;
 use send::Sender;
 use serde_json::{json, Value};
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -63,6 +64,34 @@ pub struct Data {
     session: Shared,
     /// The plan autocomplete reads, and when it was read.
     plan_cache: Mutex<Option<(Instant, Arc<crate::plan::Plan>)>>,
+    /// Paged answers by message id: their pages and the one shown (Prev/Next edit the
+    /// message). Kept in memory: after a restart the buttons say to ask again.
+    paged: Mutex<HashMap<u64, Paged>>,
+}
+
+/// A long answer shown one page at a time in one message.
+struct Paged {
+    pages: Vec<String>,
+    at: usize,
+}
+
+/// The Prev/Next buttons of page `at` of `n`.
+fn page_buttons(at: usize, n: usize) -> Value {
+    json!([{"type": 1, "components": [
+        {"type": 2, "style": 2, "custom_id": "page:prev", "label": "◀ Prev", "disabled": at == 0},
+        {"type": 2, "style": 2, "custom_id": "page:next", "label": "Next ▶", "disabled": at + 1 >= n},
+    ]}])
+}
+
+/// The first page of `text` as a message body, and the pages when there are several.
+fn paged_body(text: &str) -> (Value, Option<Vec<String>>) {
+    let pages = pages::pages(text, pages::CONTENT_LIMIT);
+    let mut body = json!({"content": pages[0], "allowed_mentions": {"parse": []}});
+    if pages.len() == 1 {
+        return (body, None);
+    }
+    body["components"] = page_buttons(0, pages.len());
+    (body, Some(pages))
 }
 
 /// Run the bot until `shutdown` resolves (SIGINT/SIGTERM in `shortlist serve`).
@@ -91,6 +120,7 @@ pub async fn run(
         sender,
         session,
         plan_cache: Mutex::new(None),
+        paged: Mutex::new(HashMap::new()),
     };
     let framework = poise::Framework::builder()
         .options(poise::FrameworkOptions {
@@ -336,23 +366,77 @@ fn interaction_of(ctx: Context<'_>) -> (u64, String) {
     (app, token)
 }
 
-/// Follow up with the pages of `text`.
-async fn answer_pages(ctx: Context<'_>, text: String) -> Result<Option<Value>, Error> {
+/// Follow up with `text` as one message; a long one shows its first page with Prev/Next
+/// buttons that turn the pages in place.
+async fn answer_pages(ctx: Context<'_>, text: String) -> Result<Value, Error> {
     let (app, token) = interaction_of(ctx);
-    let mut first = None;
-    for page in pages::pages(&text, pages::CONTENT_LIMIT) {
-        let m = ctx
-            .data()
-            .sender
-            .followup(
-                app,
-                &token,
-                &json!({"content": page, "allowed_mentions": {"parse": []}}),
-            )
-            .await?;
-        first.get_or_insert(m);
+    let (body, pages) = paged_body(&text);
+    let m = ctx.data().sender.followup(app, &token, &body).await?;
+    remember_pages(ctx.data(), &m, pages);
+    Ok(m)
+}
+
+fn remember_pages(data: &Data, message: &Value, pages: Option<Vec<String>>) {
+    if let (Some(pages), Some(id)) = (pages, id_of(message)) {
+        if let Ok(mut p) = data.paged.lock() {
+            p.insert(id, Paged { pages, at: 0 });
+        }
     }
-    Ok(first)
+}
+
+/// Prev/Next on a paged answer: the message is edited to show the other page.
+async fn turn_page(
+    data: &Data,
+    ctx: &serenity::Context,
+    ci: &serenity::ComponentInteraction,
+    forward: bool,
+) -> Result<(), Error> {
+    let shown = data.paged.lock().ok().and_then(|mut all| {
+        let p = all.get_mut(&ci.message.id.get())?;
+        p.at = if forward {
+            (p.at + 1).min(p.pages.len() - 1)
+        } else {
+            p.at.saturating_sub(1)
+        };
+        Some((p.pages[p.at].clone(), p.at, p.pages.len()))
+    });
+    let reply = match shown {
+        Some((page, at, n)) => {
+            let rows: Vec<serenity::CreateActionRow> = serde_json::from_value(page_buttons(at, n))
+                .map(|rows: Vec<serenity::ActionRow>| {
+                    rows.iter()
+                        .map(|r| {
+                            serenity::CreateActionRow::Buttons(
+                                r.components
+                                    .iter()
+                                    .filter_map(|c| match c {
+                                        serenity::ActionRowComponent::Button(b) => {
+                                            Some(serenity::CreateButton::from(b.clone()))
+                                        }
+                                        _ => None,
+                                    })
+                                    .collect(),
+                            )
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            serenity::CreateInteractionResponse::UpdateMessage(
+                serenity::CreateInteractionResponseMessage::new()
+                    .content(page)
+                    .components(rows)
+                    .allowed_mentions(serenity::CreateAllowedMentions::new()),
+            )
+        }
+        None => serenity::CreateInteractionResponse::Message(
+            serenity::CreateInteractionResponseMessage::new()
+                .content("This answer is no longer known; ask again.")
+                .ephemeral(true)
+                .allowed_mentions(serenity::CreateAllowedMentions::new()),
+        ),
+    };
+    ci.create_response(&ctx.http, reply).await?;
+    Ok(())
 }
 
 /// Warnings of an answer as lines a reader can see (the database could not be read…).
@@ -689,26 +773,25 @@ async fn digest(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, rename = "now")]
 async fn digest_now(ctx: Context<'_>) -> Result<(), Error> {
     ctx.defer().await?;
-    let (pages, png) = on_session(&ctx.data().session, digest_pages).await?;
+    let (text, png) = on_session(&ctx.data().session, digest_text).await?;
     let (app_id, token) = interaction_of(ctx);
     let sender = &ctx.data().sender;
-    let n = pages.len();
-    for (i, p) in pages.into_iter().enumerate() {
-        let body = json!({"content": p, "allowed_mentions": {"parse": []}});
-        match (&png, i + 1 == n) {
-            (Some(png), true) => {
-                sender
-                    .followup_file(app_id, &token, &body, "progress.png", png)
-                    .await?
-            }
-            _ => sender.followup(app_id, &token, &body).await?,
-        };
-    }
+    // One message: the first page (Prev/Next turn the others) with the chart as its image.
+    let (body, pages) = paged_body(&text);
+    let m = match &png {
+        Some(png) => {
+            sender
+                .followup_file(app_id, &token, &body, "progress.png", png)
+                .await?
+        }
+        None => sender.followup(app_id, &token, &body).await?,
+    };
+    remember_pages(ctx.data(), &m, pages);
     Ok(())
 }
 
-/// The digest as message pages, and its chart when one can be drawn.
-fn digest_pages(s: &mut Session) -> Result<(Vec<String>, Option<Vec<u8>>), AppError> {
+/// The digest's text, and its chart when one can be drawn.
+fn digest_text(s: &mut Session) -> Result<(String, Option<Vec<u8>>), AppError> {
     let d = app::digest(s, None)?;
     let tz = s.config().timezone.clone();
     let text = with_warnings(
@@ -730,7 +813,7 @@ fn digest_pages(s: &mut Session) -> Result<(Vec<String>, Option<Vec<u8>>), AppEr
             None
         }
     };
-    Ok((pages::pages(&text, pages::CONTENT_LIMIT), png))
+    Ok((text, png))
 }
 
 /// Post the daily digest in every subscribed channel once per local day. The store is
@@ -761,25 +844,33 @@ async fn post_digest(session: &Shared, sender: &Sender, channel: &str) -> Result
     let channel: u64 = channel
         .parse()
         .map_err(|_| format!("bad channel id {channel}"))?;
-    let (pages, png) = on_session(session, digest_pages).await?;
-    let n = pages.len();
-    let mut last = 0;
-    for (i, p) in pages.into_iter().enumerate() {
-        let body = json!({"content": p, "allowed_mentions": {"parse": []}});
-        let m = match (&png, i + 1 == n) {
-            (Some(png), true) => sender.post_file(channel, &body, "progress.png", png).await,
-            _ => sender.post(channel, &body).await,
-        };
-        match m {
-            Ok(m) => last = id_of(&m).unwrap_or(0),
-            Err(e) => {
-                tracing::error!(channel, "digest not posted: {e}");
-                return Err(e.into());
-            }
+    let (text, png) = on_session(session, digest_text).await?;
+    // One message with the chart; a long digest keeps its first page here (the Prev/Next
+    // of a scheduled post would need this process's memory, so it is cut at an item and
+    // says how much more there is).
+    let pages = pages::pages(&text, pages::CONTENT_LIMIT);
+    let mut first = pages[0].clone();
+    if pages.len() > 1 {
+        first = first
+            .rsplit_once('\n')
+            .map_or(first.clone(), |(a, _)| a.to_string());
+        first.push_str("\n… (/digest now shows it all)");
+    }
+    let body = json!({"content": first, "allowed_mentions": {"parse": []}});
+    let m = match &png {
+        Some(png) => sender.post_file(channel, &body, "progress.png", png).await,
+        None => sender.post(channel, &body).await,
+    };
+    match m {
+        Ok(m) => {
+            tracing::info!(channel, "daily digest posted");
+            Ok(id_of(&m).unwrap_or(0))
+        }
+        Err(e) => {
+            tracing::error!(channel, "digest not posted: {e}");
+            Err(e.into())
         }
     }
-    tracing::info!(channel, "daily digest posted");
-    Ok(last)
 }
 
 /// Post the daily digest in this channel.
@@ -1004,6 +1095,11 @@ async fn event_handler(
                     )
                     .await?;
             }
+        }
+        serenity::FullEvent::InteractionCreate {
+            interaction: serenity::Interaction::Component(ci),
+        } if ci.data.custom_id.starts_with("page:") => {
+            turn_page(data, ctx, ci, ci.data.custom_id == "page:next").await?;
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(ci),

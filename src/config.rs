@@ -121,6 +121,26 @@ impl Default for DigestConfig {
     }
 }
 
+/// One repository a bot (or a config shared by several repositories) serves:
+/// `[[repos]]`. Keys not given here come from the file's top level.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RepoEntry {
+    /// How commands and the CLI's `--repo NAME` name it.
+    pub name: String,
+    /// The repository, relative to the config file's directory.
+    pub path: PathBuf,
+    pub plan: Option<Vec<String>>,
+    pub notes_dir: Option<String>,
+    /// Relative to the repository root, like the top-level key.
+    pub database: Option<PathBuf>,
+    pub base_ref: Option<String>,
+    pub timezone: Option<String>,
+    /// Discord channels that answer for this repository.
+    #[serde(default)]
+    pub channels: Vec<u64>,
+}
+
 /// The config file as written.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -159,6 +179,34 @@ pub struct FileConfig {
     pub discord: Option<DiscordConfig>,
     #[serde(default)]
     pub digest: Option<DigestConfig>,
+    /// Several repositories served from one config (one bot for all of them).
+    #[serde(default)]
+    pub repos: Vec<RepoEntry>,
+}
+
+impl FileConfig {
+    /// This file with one `[[repos]]` entry's keys over the top-level ones.
+    pub fn for_entry(&self, e: &RepoEntry) -> FileConfig {
+        let mut f = self.clone();
+        f.repos = Vec::new();
+        f.repo = None;
+        if e.plan.is_some() {
+            f.plan = e.plan.clone();
+        }
+        if e.notes_dir.is_some() {
+            f.notes_dir = e.notes_dir.clone();
+        }
+        if e.database.is_some() {
+            f.database = e.database.clone();
+        }
+        if e.base_ref.is_some() {
+            f.base_ref = e.base_ref.clone();
+        }
+        if e.timezone.is_some() {
+            f.timezone = e.timezone.clone();
+        }
+        f
+    }
 }
 
 /// The configuration in effect: file values, then defaults, then flags.
@@ -217,6 +265,21 @@ impl FileConfig {
                 return Err(ConfigError::Invalid {
                     path: path.to_path_buf(),
                     message: format!("timezone `{tz}` is not an IANA time zone name (e.g. Asia/Shanghai, Europe/Berlin)"),
+                });
+            }
+        }
+        for (i, e) in cfg.repos.iter().enumerate() {
+            let bad = if e.name.trim().is_empty() {
+                Some("[[repos]] entry without a `name`".to_string())
+            } else if cfg.repos[..i].iter().any(|o| o.name == e.name) {
+                Some(format!("[[repos]] name `{}` is used twice", e.name))
+            } else {
+                None
+            };
+            if let Some(message) = bad {
+                return Err(ConfigError::Invalid {
+                    path: path.to_path_buf(),
+                    message,
                 });
             }
         }

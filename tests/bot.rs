@@ -11,7 +11,7 @@ use common::{commit_in, Repo};
 use fake_discord::{assert_parses, Fake, Req, CHANNEL};
 use serde_json::{json, Value};
 use shortlist::app::{OpenRequest, Options};
-use shortlist::bot::{self, Settings, KEYCAPS};
+use shortlist::bot::{self, ServedRepo, Settings, KEYCAPS};
 use shortlist::store::Store;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -97,15 +97,19 @@ fn repo_with(plan: &str) -> Repo {
 /// Settings for a bot on `repo` and `db`, talking to the fake at `api`.
 fn settings(repo: &Repo, db: &std::path::Path, api: &str, writer_roles: &[&str]) -> Settings {
     Settings {
-        open: OpenRequest {
-            repo: Some(repo.path().to_path_buf()),
-            database: Some(db.to_path_buf()),
-            options: Options {
-                refresh_index: false,
-                ..Options::default()
+        repos: vec![ServedRepo {
+            name: "phase6".to_string(),
+            open: OpenRequest {
+                repo: Some(repo.path().to_path_buf()),
+                database: Some(db.to_path_buf()),
+                options: Options {
+                    refresh_index: false,
+                    ..Options::default()
+                },
+                ..OpenRequest::default()
             },
-            ..OpenRequest::default()
-        },
+            channels: Vec::new(),
+        }],
         token: TOKEN.to_string(),
         api_root: api.to_string(),
         test_server: true,
@@ -706,11 +710,18 @@ async fn serve_stops_cleanly_on_sigterm_and_never_prints_the_token() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("spawn serve");
+    // Drained as it comes: a debug log fills a pipe nobody reads and blocks the server.
+    let mut stderr = child.stderr.take().expect("stderr");
+    let drained = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
+        err
+    });
     fake.wait_for("command registration", |r| {
         r.method == "PUT" && r.path.ends_with("/commands")
     })
     .await;
-    let id = fake.command("progress", json!([]), alice(), &[]);
+    let id = fake.command("status", json!([]), alice(), &[]);
     fake.wait_for("an answer", |r| is_followup(r, &id)).await;
     let killed = std::process::Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
@@ -725,8 +736,7 @@ async fn serve_stops_cleanly_on_sigterm_and_never_prints_the_token() {
         assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let mut err = String::new();
-    std::io::Read::read_to_string(child.stderr.as_mut().expect("stderr"), &mut err).expect("read");
+    let err = drained.join().expect("stderr");
     assert!(status.success(), "exit {status:?}: {err}");
     assert!(err.contains("shutting down"), "{err}");
     assert!(!err.contains(TOKEN), "token in the logs: {err}");
@@ -1485,4 +1495,86 @@ async fn next_is_one_message_and_its_details_answer_the_presser_alone() {
     );
     assert_eq!(b.fake.violations(), Vec::<String>::new());
     assert_eq!(b.fake.pings(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_bot_serves_two_repositories_each_in_its_own_channel() {
+    let _ = logs();
+    let billing = repo_with(PLAN);
+    let web = repo_with(
+        "# Web\n\n## 9.1 Track W — 网站 Website（P0）\n- [ ] 9.1.1 Landing page\n- [ ] 9.1.2 Pricing page\n",
+    );
+    let fake = Fake::start().await;
+    let mut s = settings(
+        &billing,
+        &billing.wt_dir.path().join("billing.sqlite3"),
+        &fake.rest,
+        &[],
+    );
+    s.repos[0].name = "billing".into();
+    s.repos[0].channels = vec![600];
+    let mut other = s.repos[0].clone();
+    other.name = "web".into();
+    other.channels = vec![601];
+    other.open.repo = Some(web.path().to_path_buf());
+    other.open.database = Some(web.wt_dir.path().join("web.sqlite3"));
+    s.repos.push(other);
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = bot::run(s, async move {
+            let _ = rx.await;
+        })
+        .await;
+    });
+    fake.wait_for("command registration", |r| {
+        r.method == "PUT" && r.path.ends_with("/commands")
+    })
+    .await;
+    let in_billing = bot_answer(&fake, "next", json!([])).await;
+    assert!(
+        candidate_ids(&in_billing).contains(&"6.1.1".to_string()),
+        "{in_billing}"
+    );
+    let id = fake.command_in("601", "next", json!([]), alice(), &[]);
+    let offer = fake
+        .wait_for("the web shortlist", |r| is_followup(r, &id))
+        .await;
+    let web_ids = candidate_ids(offer.body["content"].as_str().unwrap_or(""));
+    assert_eq!(web_ids[..2], ["9.1.1".to_string(), "9.1.2".to_string()]);
+    // A pick in the web channel writes the web repository's note and database only.
+    let message_id = offer.reply["id"].as_str().expect("id").to_string();
+    fake.wait_for("the keycap reactions", |r| {
+        r.method == "PUT"
+            && r.path
+                .contains(&format!("/messages/{message_id}/reactions/"))
+    })
+    .await;
+    let press = fake.press(&offer.reply, "pick:1", alice(), &[]);
+    let cb = fake.wait_for("the pick", |r| is_callback(r, &press)).await;
+    assert!(
+        cb.body["data"]["content"]
+            .as_str()
+            .unwrap_or("")
+            .starts_with("alice picked 1. `9.1.1`"),
+        "{}",
+        cb.body
+    );
+    let web_store = Store::open(&web.wt_dir.path().join("web.sqlite3")).expect("web db");
+    assert_eq!(web_store.picks(None).expect("picks").len(), 1);
+    let billing_store =
+        Store::open(&billing.wt_dir.path().join("billing.sqlite3")).expect("billing db");
+    assert_eq!(billing_store.picks(None).expect("picks").len(), 0);
+    let notes = |r: &Repo| -> String {
+        std::fs::read_dir(r.path().join("conversation"))
+            .map(|d| {
+                d.flatten()
+                    .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    assert!(notes(&web).contains("## Selected"));
+    assert!(!notes(&billing).contains("## Selected"));
+    let _ = tx.send(());
+    task.abort();
 }

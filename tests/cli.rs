@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{shortlist, Repo};
+use common::{commit_in, shortlist, Repo};
 use serde_json::Value;
 
 fn phase5_repo() -> Repo {
@@ -373,5 +373,66 @@ fn help_documents_exit_codes() {
         run.stdout.contains("Exit codes:") && run.stdout.contains("2  `check`: conflicts exist"),
         "{}",
         run.stdout
+    );
+}
+
+#[test]
+fn a_configured_repository_is_named_with_repo_name() {
+    let web = Repo::new();
+    web.write(
+        "PLAN.md",
+        "# Web\n\n## 9.1 Track W — 网站 Website（P0）\n- [ ] 9.1.1 Landing page\n",
+    );
+    commit_in(&web.git, "plan", "Alice", 1_767_000_000);
+    let dir = tempfile::tempdir().expect("tmp");
+    let config = dir.path().join("shortlist.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[[repos]]\nname = \"web\"\npath = \"{}\"\nchannels = [601]\n",
+            web.path().display()
+        ),
+    )
+    .expect("config");
+    let db = dir.path().join("db.sqlite3");
+    let run = shortlist(
+        dir.path(),
+        &[
+            "--config",
+            config.to_str().expect("utf8"),
+            "--database",
+            db.to_str().expect("utf8"),
+            "--repo",
+            "web",
+            "next",
+        ],
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains("`9.1.1` Landing page"),
+        "{}",
+        run.stdout
+    );
+    let dup = dir.path().join("dup.toml");
+    std::fs::write(
+        &dup,
+        "[[repos]]\nname = \"a\"\npath = \".\"\n[[repos]]\nname = \"a\"\npath = \".\"\n",
+    )
+    .expect("dup");
+    let bad = shortlist(
+        dir.path(),
+        &[
+            "--config",
+            dup.to_str().expect("utf8"),
+            "--repo",
+            "a",
+            "next",
+        ],
+    );
+    assert_eq!(bad.code, 1);
+    assert!(
+        bad.stderr.contains("[[repos]] name `a` is used twice"),
+        "{}",
+        bad.stderr
     );
 }

@@ -19,7 +19,7 @@ pub use notes::{
 pub use plan::{check, next, plan_now, task, track, triage, Next, NextRequest, NoteAsk};
 pub use questions::{ask, decide, questions, Asked, Decided};
 pub use repository::{status, worktrees, Status};
-pub use session::{OpenRequest, Options, Session};
+pub use session::{repo_entries, OpenRequest, Options, Session};
 pub use subscriptions::{claim_due, digest_done, subscribe};
 
 use crate::config::ConfigError;
@@ -76,6 +76,12 @@ pub enum AppError {
     NotAShortlist { id: String },
     #[error("{source_name} offers no candidates to pick")]
     NothingOffered { source_name: String },
+    #[error("no repository `{name}` answers here{}", if known.is_empty() { String::new() } else { format!("; this channel serves {known}") })]
+    UnknownRepo { name: String, known: String },
+    #[error(
+        "this channel serves several repositories ({known}): choose one with the `repo` option"
+    )]
+    WhichRepo { known: String },
     #[error("nobody has claimed `{id}`")]
     NotClaimed { id: String },
     #[error("`{id}` is claimed by {by}; only they or a writer can release it")]

@@ -403,9 +403,47 @@ pub(crate) fn worktree_plans(plan: &Plan, state: &RepoState) -> HashMap<String, 
     out
 }
 
-/// Root and config: `--config`, else a config file at the root, else defaults.
+/// The `[[repos]]` entries of a config file (`--config`, else the current directory's
+/// `shortlist.toml`), with the file they are in.
+pub fn repo_entries(
+    config: Option<&Path>,
+) -> Result<Vec<(PathBuf, crate::config::RepoEntry)>, AppError> {
+    let path = match config {
+        Some(p) => Some(p.to_path_buf()),
+        None => {
+            let cwd = std::env::current_dir().map_err(AppError::Cwd)?;
+            CONFIG_NAMES
+                .iter()
+                .map(|n| cwd.join(n))
+                .find(|p| p.is_file())
+        }
+    };
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    let fc = FileConfig::load(&path)?;
+    Ok(fc.repos.into_iter().map(|e| (path.clone(), e)).collect())
+}
+
+/// Root and config: `--config`, else a config file at the root, else defaults. A
+/// `--repo` that names a `[[repos]]` entry of the config (and is not a directory here)
+/// opens that entry.
 fn locate_config(req: &OpenRequest) -> Result<Config, AppError> {
     let cwd = std::env::current_dir().map_err(AppError::Cwd)?;
+    if let Some(name) = req.repo.as_ref().filter(|r| !cwd.join(r).is_dir()) {
+        let name = name.to_string_lossy();
+        if let Some((file, entry)) = repo_entries(req.config.as_deref())?
+            .into_iter()
+            .find(|(_, e)| e.name == name)
+        {
+            let fc = FileConfig::load(&file)?;
+            let dir = file.parent().unwrap_or(Path::new("."));
+            let root = repo::find_root(&cwd.join(dir).join(&entry.path))?;
+            let mut config = Config::resolve(fc.for_entry(&entry), root, Some(file));
+            config.override_plan_globs(&req.plan_globs);
+            return Ok(config);
+        }
+    }
     let explicit = match &req.config {
         Some(p) => Some((p.clone(), FileConfig::load(p)?)),
         None => None,

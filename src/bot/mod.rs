@@ -25,9 +25,9 @@ use crate::render::discord::{self as chat, Detail};
 /// What the bot needs to run.
 #[derive(Clone)]
 pub struct Settings {
-    /// The repository, its config, plan globs, database and the session options (the
-    /// same flags as every other command: `--no-merge-prediction`, `--no-index-refresh`).
-    pub open: OpenRequest,
+    /// The repositories served: each opened like every other command (the same flags:
+    /// `--no-merge-prediction`, `--no-index-refresh`) and answering in its channels.
+    pub repos: Vec<ServedRepo>,
     pub token: String,
     /// `https://discord.com`, or a fake Discord's `http://127.0.0.1:PORT` in tests (then
     /// serenity's own rate limiter must be off; the bot's sending path still waits 429s).
@@ -44,10 +44,20 @@ pub struct Settings {
     pub digest_tick: Duration,
 }
 
+/// One repository the bot serves.
+#[derive(Clone, Debug)]
+pub struct ServedRepo {
+    /// How the `repo` option names it.
+    pub name: String,
+    pub open: OpenRequest,
+    /// Channels that answer for it (empty: every channel without a repository of its own).
+    pub channels: Vec<u64>,
+}
+
 impl std::fmt::Debug for Settings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Settings")
-            .field("open", &self.open)
+            .field("repos", &self.repos)
             .field("api_root", &self.api_root)
             .field("guilds", &self.guilds)
             .finish_non_exhaustive()
@@ -61,12 +71,71 @@ type Shared = Arc<Mutex<Session>>;
 pub struct Data {
     pub settings: Settings,
     pub sender: Sender,
-    session: Shared,
-    /// The plan autocomplete reads, and when it was read.
-    plan_cache: Mutex<Option<(Instant, Arc<crate::plan::Plan>)>>,
+    repos: Vec<Served>,
     /// Paged answers by message id: their pages and the one shown (Prev/Next edit the
     /// message). Kept in memory: after a restart the buttons say to ask again.
     paged: Mutex<HashMap<u64, Paged>>,
+}
+
+/// A repository being served: its kept session and what autocomplete reads.
+struct Served {
+    name: String,
+    channels: Vec<u64>,
+    session: Shared,
+    /// The plan autocomplete reads, and when it was read.
+    plan_cache: Mutex<Option<(Instant, Arc<crate::plan::Plan>)>>,
+}
+
+/// The repositories a channel answers for: those naming it, else those naming no channel.
+fn served_in(data: &Data, channel: u64) -> Vec<&Served> {
+    let own: Vec<&Served> = data
+        .repos
+        .iter()
+        .filter(|r| r.channels.contains(&channel))
+        .collect();
+    if !own.is_empty() {
+        return own;
+    }
+    data.repos
+        .iter()
+        .filter(|r| r.channels.is_empty())
+        .collect()
+}
+
+/// The repository a command in `channel` is about: the one the channel serves, or the one
+/// the `repo` option names among several.
+fn served<'a>(data: &'a Data, channel: u64, repo: Option<&str>) -> Result<&'a Served, Error> {
+    let here = served_in(data, channel);
+    if let Some(name) = repo {
+        return here
+            .into_iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| AppError::UnknownRepo {
+                name: name.to_string(),
+                known: served_in(data, channel)
+                    .iter()
+                    .map(|r| r.name.clone())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+            .map_err(Error::from);
+    }
+    match here.as_slice() {
+        [one] => Ok(one),
+        [] => Err(AppError::UnknownRepo {
+            name: String::new(),
+            known: String::new(),
+        }
+        .into()),
+        many => Err(AppError::WhichRepo {
+            known: many
+                .iter()
+                .map(|r| r.name.clone())
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+        .into()),
+    }
 }
 
 /// A long answer shown one page at a time in one message.
@@ -99,12 +168,21 @@ pub async fn run(
     settings: Settings,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let mut open = settings.open.clone();
-    open.options.keep_open = true;
-    let session = tokio::task::spawn_blocking(move || Session::open(&open))
-        .await
-        .map_err(|e| format!("the work stopped: {e}"))??;
-    let session: Shared = Arc::new(Mutex::new(session));
+    let mut repos = Vec::new();
+    for r in &settings.repos {
+        let mut open = r.open.clone();
+        open.options.keep_open = true;
+        let session = tokio::task::spawn_blocking(move || Session::open(&open))
+            .await
+            .map_err(|e| format!("the work stopped: {e}"))?
+            .map_err(|e| format!("repository `{}`: {e}", r.name))?;
+        repos.push(Served {
+            name: r.name.clone(),
+            channels: r.channels.clone(),
+            session: Arc::new(Mutex::new(session)),
+            plan_cache: Mutex::new(None),
+        });
+    }
     let sender = Sender::new(&settings.api_root, &settings.token);
     let mut hb = serenity::HttpBuilder::new(&settings.token);
     if settings.test_server {
@@ -114,12 +192,12 @@ pub async fn run(
     }
     let http = hb.build();
     register(&http, &settings.guilds).await?;
-    let scheduler = (settings.clone(), sender.clone(), session.clone());
+    let sessions: Vec<Shared> = repos.iter().map(|r| r.session.clone()).collect();
+    let scheduler = (settings.clone(), sender.clone(), sessions);
     let data = Data {
         settings,
         sender,
-        session,
-        plan_cache: Mutex::new(None),
+        repos,
         paged: Mutex::new(HashMap::new()),
     };
     let framework = poise::Framework::builder()
@@ -133,8 +211,10 @@ pub async fn run(
         .setup(move |_ctx, _ready, _framework| {
             Box::pin(async move {
                 tracing::info!("connected; serving");
-                let (settings, sender, session) = scheduler;
-                tokio::spawn(digest_schedule(settings, sender, session));
+                let (settings, sender, sessions) = scheduler;
+                for session in sessions {
+                    tokio::spawn(digest_schedule(settings.clone(), sender.clone(), session));
+                }
                 Ok(data)
             })
         })
@@ -343,10 +423,12 @@ async fn on_session<T: Send + 'static>(
 /// follow up with the pages of the text.
 async fn answer_with(
     ctx: Context<'_>,
+    repo: Option<String>,
     work: impl FnOnce(&mut Session) -> Result<String, AppError> + Send + 'static,
 ) -> Result<(), Error> {
+    let served = served(ctx.data(), ctx.channel_id().get(), repo.as_deref())?;
     ctx.defer().await?;
-    let text = on_session(&ctx.data().session, work).await?;
+    let text = on_session(&served.session, work).await?;
     answer_pages(ctx, text).await?;
     Ok(())
 }
@@ -391,15 +473,27 @@ async fn turn_page(
     ci: &serenity::ComponentInteraction,
     forward: bool,
 ) -> Result<(), Error> {
-    let shown = data.paged.lock().ok().and_then(|mut all| {
-        let p = all.get_mut(&ci.message.id.get())?;
-        p.at = if forward {
-            (p.at + 1).min(p.pages.len() - 1)
-        } else {
-            p.at.saturating_sub(1)
-        };
-        Some((p.pages[p.at].clone(), p.at, p.pages.len()))
-    });
+    let turn = || {
+        data.paged.lock().ok().and_then(|mut all| {
+            let p = all.get_mut(&ci.message.id.get())?;
+            p.at = if forward {
+                (p.at + 1).min(p.pages.len() - 1)
+            } else {
+                p.at.saturating_sub(1)
+            };
+            Some((p.pages[p.at].clone(), p.at, p.pages.len()))
+        })
+    };
+    // A press can arrive while the message's pages are still being remembered (the
+    // message is on screen as soon as Discord has it): give that a moment.
+    let mut shown = turn();
+    for _ in 0..20 {
+        if shown.is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        shown = turn();
+    }
     let reply = match shown {
         Some((page, at, n)) => {
             let rows: Vec<serenity::CreateActionRow> = serde_json::from_value(page_buttons(at, n))
@@ -449,18 +543,35 @@ fn with_warnings(mut text: String, warnings: &[String]) -> String {
 
 /// The shortlist: react with a number or press a button to pick one.
 #[poise::command(slash_command)]
-async fn next(ctx: Context<'_>) -> Result<(), Error> {
+async fn next(
+    ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
+) -> Result<(), Error> {
+    let served = served(ctx.data(), ctx.channel_id().get(), repo.as_deref())?;
     ctx.defer().await?;
     let by = ctx.author().name.clone();
-    let (body, note) = on_session(&ctx.data().session, move |s| {
+    let name = served.name.clone();
+    let several = ctx.data().repos.len() > 1;
+    let (body, note) = on_session(&served.session, move |s| {
         let ask = NoteAsk {
             topic: "triage".into(),
             by,
             at: Utc::now(),
         };
         let answer = app::next(s, NextRequest { note: Some(ask) })?;
-        let repo = render::short_path(&s.config().root.to_string_lossy()).to_string();
-        let mut body = chat::next_message(&answer.triage, &repo);
+        let mut body = chat::next_message(&answer.triage, &name);
+        if several {
+            // The detail buttons name the repository they are about.
+            for row in body["components"].as_array_mut().into_iter().flatten() {
+                for b in row["components"].as_array_mut().into_iter().flatten() {
+                    if let Some(id) = b["custom_id"].as_str().filter(|i| i.starts_with("more:")) {
+                        b["custom_id"] = json!(format!("{id}@{name}"));
+                    }
+                }
+            }
+        }
         if !answer.triage.warnings.is_empty() {
             let text = with_warnings(
                 body["content"].as_str().unwrap_or("").to_string(),
@@ -481,7 +592,7 @@ async fn next(ctx: Context<'_>) -> Result<(), Error> {
         .as_ref()
         .map_or(0, |n| n.candidates.len().min(KEYCAPS.len()));
     if let Some(note) = note {
-        on_session(&ctx.data().session, move |s| {
+        on_session(&served.session, move |s| {
             app::record_posted(s, message_id, channel_id, &note)
         })
         .await?;
@@ -500,7 +611,9 @@ async fn answer_detail(
     ctx: &serenity::Context,
     ci: &serenity::ComponentInteraction,
     detail: Detail,
+    repo: Option<&str>,
 ) -> Result<(), Error> {
+    let served = served(data, ci.channel_id.get(), repo)?;
     ci.create_response(
         &ctx.http,
         serenity::CreateInteractionResponse::Defer(
@@ -508,7 +621,7 @@ async fn answer_detail(
         ),
     )
     .await?;
-    let pages = on_session(&data.session, move |s| {
+    let pages = on_session(&served.session, move |s| {
         Ok(chat::detail_pages(&app::triage(s)?, detail))
     })
     .await;
@@ -541,11 +654,14 @@ fn id_of(v: &Value) -> Option<u64> {
 #[poise::command(slash_command)]
 async fn triage(
     ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
     #[description = "One track only (letter, key or part of its name)"]
     #[autocomplete = "complete_track"]
     track: Option<String>,
 ) -> Result<(), Error> {
-    answer_with(ctx, move |s| {
+    answer_with(ctx, repo, move |s| {
         let t = app::triage(s)?;
         let filter = match track {
             Some(q) => Some(crate::triage::track_named(&t.plan, &q)?),
@@ -563,28 +679,45 @@ async fn triage(
 #[poise::command(slash_command)]
 async fn track(
     ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
     #[description = "Letter, key, numeric id or part of the name"]
     #[autocomplete = "complete_track"]
     id: String,
 ) -> Result<(), Error> {
-    answer_with(ctx, move |s| Ok(render::md::track(&app::track(s, &id)?))).await
+    answer_with(ctx, repo, move |s| {
+        Ok(render::md::track(&app::track(s, &id)?))
+    })
+    .await
 }
 
 /// Everything known about one task, with its source.
 #[poise::command(slash_command)]
 async fn task(
     ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
     #[description = "Task id (5.2.1, T4.6.3, WP-3)"]
     #[autocomplete = "complete_task"]
     id: String,
 ) -> Result<(), Error> {
-    answer_with(ctx, move |s| Ok(render::md::task(&app::task(s, &id)?))).await
+    answer_with(ctx, repo, move |s| {
+        Ok(render::md::task(&app::task(s, &id)?))
+    })
+    .await
 }
 
 /// Worktrees in flight with their tasks, safe to remove, predicted merge conflicts.
 #[poise::command(slash_command)]
-async fn worktrees(ctx: Context<'_>) -> Result<(), Error> {
-    answer_with(ctx, move |s| {
+async fn worktrees(
+    ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
+) -> Result<(), Error> {
+    answer_with(ctx, repo, move |s| {
         let f = app::worktrees(s)?;
         Ok(render::repo::worktrees_md(&f.state, Medium::Chat) + &render::md::flight(&f))
     })
@@ -593,8 +726,13 @@ async fn worktrees(ctx: Context<'_>) -> Result<(), Error> {
 
 /// The checkout: branch, upstream, uncommitted and untracked files.
 #[poise::command(slash_command)]
-async fn status(ctx: Context<'_>) -> Result<(), Error> {
-    answer_with(ctx, move |s| {
+async fn status(
+    ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
+) -> Result<(), Error> {
+    answer_with(ctx, repo, move |s| {
         Ok(render::repo::status_md(
             &app::status(s)?.checkout,
             Medium::Chat,
@@ -613,13 +751,16 @@ async fn question(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, rename = "add")]
 async fn question_add(
     ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
     #[description = "The question"] text: String,
 ) -> Result<(), Error> {
     if refuse_unless_writer(ctx).await? {
         return Ok(());
     }
     let by = ctx.author().name.clone();
-    answer_with(ctx, move |s| {
+    answer_with(ctx, repo, move |s| {
         let a = app::ask(s, &text, &by)?;
         let q = a.question;
         Ok(if a.new {
@@ -633,8 +774,13 @@ async fn question_add(
 
 /// List the open questions.
 #[poise::command(slash_command, rename = "list")]
-async fn question_list(ctx: Context<'_>) -> Result<(), Error> {
-    answer_with(ctx, move |s| {
+async fn question_list(
+    ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
+) -> Result<(), Error> {
+    answer_with(ctx, repo, move |s| {
         let k = app::questions(s)?;
         Ok(with_warnings(
             render::md::questions(&k, false, Medium::Chat),
@@ -648,6 +794,9 @@ async fn question_list(ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command)]
 async fn decide(
     ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
     #[description = "The question (Q-7f3a)"]
     #[autocomplete = "complete_question"]
     question: String,
@@ -657,7 +806,7 @@ async fn decide(
         return Ok(());
     }
     let by = ctx.author().name.clone();
-    answer_with(ctx, move |s| {
+    answer_with(ctx, repo, move |s| {
         let qid = question.split_whitespace().next().unwrap_or("").to_string();
         let d = app::decide(s, &qid, &decision, &by, "discord")?;
         Ok(format!(
@@ -672,13 +821,16 @@ async fn decide(
 #[poise::command(slash_command, rename = "note")]
 async fn note_cmd(
     ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
     #[description = "What it is about (names the file)"] topic: Option<String>,
 ) -> Result<(), Error> {
     if refuse_unless_writer(ctx).await? {
         return Ok(());
     }
     let by = ctx.author().name.clone();
-    answer_with(ctx, move |s| {
+    answer_with(ctx, repo, move |s| {
         let ask = NoteAsk {
             topic: topic.unwrap_or_else(|| "triage".into()),
             by,
@@ -697,6 +849,9 @@ async fn note_cmd(
 #[poise::command(slash_command)]
 async fn unpick(
     ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
     #[description = "Task id (5.2.1, T4.6.3, WP-3)"]
     #[autocomplete = "complete_task"]
     id: String,
@@ -708,7 +863,7 @@ async fn unpick(
         .unwrap_or_default();
     let writer = may_write(ctx.data(), ctx.serenity_context(), ctx.guild_id(), &roles);
     let by = ctx.author().name.clone();
-    answer_with(ctx, move |s| {
+    answer_with(ctx, repo, move |s| {
         let c = app::unpick(s, &id, &by, writer)?;
         Ok(format!(
             "Released `{}` (claimed by {} on {}); it is offered again.",
@@ -722,9 +877,15 @@ async fn unpick(
 
 /// Done and open tasks per track.
 #[poise::command(slash_command)]
-async fn progress(ctx: Context<'_>) -> Result<(), Error> {
+async fn progress(
+    ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
+) -> Result<(), Error> {
+    let served = served(ctx.data(), ctx.channel_id().get(), repo.as_deref())?;
     ctx.defer().await?;
-    let (text, png) = on_session(&ctx.data().session, move |s| {
+    let (text, png) = on_session(&served.session, move |s| {
         let p = app::progress(s, None);
         let plan = s.latest_plan().unwrap_or_default();
         let png = p.map_err(|e| e.to_string()).and_then(|p| {
@@ -771,9 +932,15 @@ async fn digest(_ctx: Context<'_>) -> Result<(), Error> {
 
 /// Post the digest here now.
 #[poise::command(slash_command, rename = "now")]
-async fn digest_now(ctx: Context<'_>) -> Result<(), Error> {
+async fn digest_now(
+    ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
+) -> Result<(), Error> {
+    let served = served(ctx.data(), ctx.channel_id().get(), repo.as_deref())?;
     ctx.defer().await?;
-    let (text, png) = on_session(&ctx.data().session, digest_text).await?;
+    let (text, png) = on_session(&served.session, digest_text).await?;
     let (app_id, token) = interaction_of(ctx);
     let sender = &ctx.data().sender;
     // One message: the first page (Prev/Next turn the others) with the chart as its image.
@@ -875,24 +1042,34 @@ async fn post_digest(session: &Shared, sender: &Sender, channel: &str) -> Result
 
 /// Post the daily digest in this channel.
 #[poise::command(slash_command, rename = "subscribe")]
-async fn digest_subscribe(ctx: Context<'_>) -> Result<(), Error> {
-    digest_setting(ctx, true).await
+async fn digest_subscribe(
+    ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
+) -> Result<(), Error> {
+    digest_setting(ctx, repo, true).await
 }
 
 /// Stop the daily digest in this channel.
 #[poise::command(slash_command, rename = "unsubscribe")]
-async fn digest_unsubscribe(ctx: Context<'_>) -> Result<(), Error> {
-    digest_setting(ctx, false).await
+async fn digest_unsubscribe(
+    ctx: Context<'_>,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
+) -> Result<(), Error> {
+    digest_setting(ctx, repo, false).await
 }
 
-async fn digest_setting(ctx: Context<'_>, on: bool) -> Result<(), Error> {
+async fn digest_setting(ctx: Context<'_>, repo: Option<String>, on: bool) -> Result<(), Error> {
     if refuse_unless_writer(ctx).await? {
         return Ok(());
     }
     let channel = ctx.channel_id().get().to_string();
     let guild = ctx.guild_id().map(|g| g.get().to_string());
     let by = ctx.author().name.clone();
-    answer_with(ctx, move |s| {
+    answer_with(ctx, repo, move |s| {
         let changed = app::subscribe(s, &channel, guild.as_deref(), &by, on)?;
         Ok(match (on, changed) {
             (true, true) => "This channel gets the daily digest.".to_string(),
@@ -909,17 +1086,19 @@ async fn digest_setting(ctx: Context<'_>, on: bool) -> Result<(), Error> {
 /// The plan for autocomplete: what the session read last (at most a few seconds old).
 /// Autocomplete must answer at once, so a session busy with a long command is not
 /// waited for while an older plan is at hand.
-async fn cached_plan(data: &Data) -> Option<Arc<crate::plan::Plan>> {
+async fn cached_plan(data: &Data, channel: u64) -> Option<Arc<crate::plan::Plan>> {
+    // The first repository the channel serves (the `repo` option is not known here).
+    let served = *served_in(data, channel).first()?;
     let fresh = |c: &Option<(Instant, Arc<crate::plan::Plan>)>| {
         c.as_ref()
             .filter(|(at, _)| at.elapsed() < PLAN_CACHE_TTL)
             .map(|(_, p)| p.clone())
     };
-    let held = data.plan_cache.lock().ok().and_then(|c| c.clone());
+    let held = served.plan_cache.lock().ok().and_then(|c| c.clone());
     if let Some(p) = fresh(&held) {
         return Some(p);
     }
-    let session = data.session.clone();
+    let session = served.session.clone();
     let wait = held.is_none();
     let read = tokio::task::spawn_blocking(move || {
         let mut s = if wait {
@@ -934,7 +1113,7 @@ async fn cached_plan(data: &Data) -> Option<Arc<crate::plan::Plan>> {
     .flatten();
     match read {
         Some(p) => {
-            if let Ok(mut c) = data.plan_cache.lock() {
+            if let Ok(mut c) = served.plan_cache.lock() {
                 *c = Some((Instant::now(), p.clone()));
             }
             Some(p)
@@ -974,7 +1153,7 @@ fn choices(mut scored: Vec<(usize, String, String)>) -> serenity::CreateAutocomp
 }
 
 async fn complete_task(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let Some(plan) = cached_plan(ctx.data()).await else {
+    let Some(plan) = cached_plan(ctx.data(), ctx.channel_id().get()).await else {
         return serenity::CreateAutocompleteResponse::new();
     };
     let scored = plan
@@ -1003,7 +1182,7 @@ async fn complete_task(ctx: Context<'_>, partial: &str) -> serenity::CreateAutoc
 }
 
 async fn complete_track(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
-    let Some(plan) = cached_plan(ctx.data()).await else {
+    let Some(plan) = cached_plan(ctx.data(), ctx.channel_id().get()).await else {
         return serenity::CreateAutocompleteResponse::new();
     };
     let scored = (0..plan.tracks.len())
@@ -1015,11 +1194,25 @@ async fn complete_track(ctx: Context<'_>, partial: &str) -> serenity::CreateAuto
     choices(scored)
 }
 
+async fn complete_repo(ctx: Context<'_>, partial: &str) -> serenity::CreateAutocompleteResponse {
+    let scored = served_in(ctx.data(), ctx.channel_id().get())
+        .iter()
+        .filter_map(|r| fuzzy_rank(partial, &r.name).map(|k| (k, r.name.clone(), r.name.clone())))
+        .collect();
+    choices(scored)
+}
+
 async fn complete_question(
     ctx: Context<'_>,
     partial: &str,
 ) -> serenity::CreateAutocompleteResponse {
-    let session = ctx.data().session.clone();
+    let Some(served) = served_in(ctx.data(), ctx.channel_id().get())
+        .first()
+        .copied()
+    else {
+        return serenity::CreateAutocompleteResponse::new();
+    };
+    let session = served.session.clone();
     let partial = partial.to_string();
     let scored = tokio::task::spawn_blocking(move || {
         // A busy session is not waited for: autocomplete must answer at once.
@@ -1086,7 +1279,7 @@ async fn event_handler(
                 .map(|m| m.user.name.clone())
                 .unwrap_or_else(|| user.get().to_string());
             if let PickAnswer::Picked(text) =
-                record_pick(data, r.message_id.get(), rank, by).await?
+                record_pick(data, r.channel_id.get(), r.message_id.get(), rank, by).await?
             {
                 data.sender
                     .post(
@@ -1103,9 +1296,13 @@ async fn event_handler(
         }
         serenity::FullEvent::InteractionCreate {
             interaction: serenity::Interaction::Component(ci),
-        } if Detail::from_custom_id(&ci.data.custom_id).is_some() => {
-            if let Some(d) = Detail::from_custom_id(&ci.data.custom_id) {
-                answer_detail(data, ctx, ci, d).await?;
+        } if ci.data.custom_id.starts_with("more:") => {
+            let (id, repo) = match ci.data.custom_id.split_once('@') {
+                Some((id, repo)) => (id, Some(repo)),
+                None => (ci.data.custom_id.as_str(), None),
+            };
+            if let Some(d) = Detail::from_custom_id(id) {
+                answer_detail(data, ctx, ci, d, repo).await?;
             }
         }
         serenity::FullEvent::InteractionCreate {
@@ -1136,7 +1333,15 @@ async fn event_handler(
                     data.settings.writer_roles.join(", ")
                 ))
             } else {
-                match record_pick(data, ci.message.id.get(), rank, ci.user.name.clone()).await {
+                match record_pick(
+                    data,
+                    ci.channel_id.get(),
+                    ci.message.id.get(),
+                    rank,
+                    ci.user.name.clone(),
+                )
+                .await
+                {
                     Ok(PickAnswer::Picked(text)) => {
                         serenity::CreateInteractionResponseMessage::new()
                             .content(text)
@@ -1178,23 +1383,31 @@ enum PickAnswer {
 /// Record a pick of candidate `rank` of a posted shortlist.
 async fn record_pick(
     data: &Data,
+    channel: u64,
     message: u64,
     rank: usize,
     by: String,
 ) -> Result<PickAnswer, Error> {
-    let req = PickRequest {
-        offer: Offer::Message(message),
-        n: rank,
-        by: by.clone(),
-        at: Utc::now(),
-    };
-    let picked = on_session(&data.session, move |s| match app::pick(s, req) {
-        Ok(o) => Ok(Some(o)),
-        Err(AppError::NotAShortlist { .. } | AppError::NoSuchCandidate { .. })
-        | Err(AppError::NothingOffered { .. }) => Ok(None),
-        Err(e) => Err(e),
-    })
-    .await?;
+    // The repository whose database posted the message: a pick never touches another's.
+    let mut picked = None;
+    for served in served_in(data, channel) {
+        let req = PickRequest {
+            offer: Offer::Message(message),
+            n: rank,
+            by: by.clone(),
+            at: Utc::now(),
+        };
+        picked = on_session(&served.session, move |s| match app::pick(s, req) {
+            Ok(o) => Ok(Some(o)),
+            Err(AppError::NotAShortlist { .. } | AppError::NoSuchCandidate { .. })
+            | Err(AppError::NothingOffered { .. }) => Ok(None),
+            Err(e) => Err(e),
+        })
+        .await?;
+        if picked.is_some() {
+            break;
+        }
+    }
     let Some(o) = picked else {
         return Ok(PickAnswer::Unknown);
     };

@@ -8,17 +8,50 @@ use crate::config::Config;
 pub fn run(ctx: &Ctx) -> Result<Output, CliError> {
     let mut open = ctx.open_request()?;
     open.options.keep_open = true;
-    // Opened here to fail early on a bad repository or config; the bot opens its own.
-    let config = Session::open(&open)?.config().clone();
+    // Several `[[repos]]` in the config (and no --repo): one bot serves them all.
+    let entries = if ctx.cli.repo.is_none() {
+        crate::app::repo_entries(ctx.cli.config.as_deref())?
+    } else {
+        Vec::new()
+    };
+    let mut repos = Vec::new();
+    for (file, e) in &entries {
+        let mut o = open.clone();
+        o.repo = Some(std::path::PathBuf::from(&e.name));
+        o.config = Some(file.clone());
+        // Opened here to fail early on a bad repository or config; the bot opens its own.
+        Session::open(&o)?;
+        repos.push(crate::bot::ServedRepo {
+            name: e.name.clone(),
+            open: o,
+            channels: e.channels.clone(),
+        });
+    }
+    let config = match entries.first() {
+        Some((file, e)) => {
+            let mut o = open.clone();
+            o.repo = Some(std::path::PathBuf::from(&e.name));
+            o.config = Some(file.clone());
+            Session::open(&o)?.config().clone()
+        }
+        None => Session::open(&open)?.config().clone(),
+    };
     let token = token(&config)?;
     // A fake Discord for local testing: `SHORTLIST_DISCORD_API=http://127.0.0.1:PORT`.
     let (api_root, test_server) = match std::env::var("SHORTLIST_DISCORD_API") {
         Ok(u) if !u.trim().is_empty() => (u.trim().to_string(), true),
         _ => ("https://discord.com".to_string(), false),
     };
-    open.repo = Some(config.root.clone());
+    if repos.is_empty() {
+        open.repo = Some(config.root.clone());
+        repos.push(crate::bot::ServedRepo {
+            name: crate::render::short_path(&config.root.to_string_lossy()).to_string(),
+            open,
+            channels: Vec::new(),
+        });
+    }
     let settings = crate::bot::Settings {
-        open,
+        repos,
         token,
         api_root,
         test_server,

@@ -59,6 +59,8 @@ struct State {
     deferred: HashMap<String, bool>,
     /// Interaction id → the message a component interaction was on.
     component_of: HashMap<String, String>,
+    /// Interaction id → its channel.
+    channel_of: HashMap<String, String>,
     /// What Discord would show: every message created, with its final text.
     shown: Vec<Shown>,
     /// Messages whose content would ping someone (no `allowed_mentions` restricting it).
@@ -238,11 +240,10 @@ impl Fake {
     pub fn dispatch(&self, t: &str, d: Value) {
         if t == "INTERACTION_CREATE" {
             if let Some(id) = d["id"].as_str() {
-                self.state
-                    .lock()
-                    .expect("state")
-                    .interactions
-                    .insert(id.to_string(), (Instant::now(), 0));
+                let mut s = self.state.lock().expect("state");
+                s.interactions.insert(id.to_string(), (Instant::now(), 0));
+                let channel = d["channel_id"].as_str().unwrap_or(CHANNEL).to_string();
+                s.channel_of.insert(id.to_string(), channel);
             }
         }
         let _ = self.gw.send(GwCmd::Dispatch(t.to_string(), d));
@@ -267,18 +268,29 @@ impl Fake {
         user: (&str, &str),
         roles: &[&str],
     ) -> String {
+        self.command_in(CHANNEL, name, options, user, roles)
+    }
+
+    /// [`Fake::command`] in another channel.
+    pub fn command_in(
+        &self,
+        channel: &str,
+        name: &str,
+        options: Value,
+        user: (&str, &str),
+        roles: &[&str],
+    ) -> String {
         let id = self.next_id();
-        self.dispatch(
-            "INTERACTION_CREATE",
-            interaction(
-                &id,
-                2,
-                json!({"id": "900", "name": name, "type": 1, "options": options}),
-                user,
-                roles,
-                None,
-            ),
+        let mut i = interaction(
+            &id,
+            2,
+            json!({"id": "900", "name": name, "type": 1, "options": options}),
+            user,
+            roles,
+            None,
         );
+        i["channel_id"] = json!(channel);
+        self.dispatch("INTERACTION_CREATE", i);
         id
     }
 
@@ -366,6 +378,10 @@ pub fn interaction(
         "channel_id": CHANNEL, "guild_id": GUILD, "member": member(user, false, roles),
         "app_permissions": "2147483647", "data": data});
     if let Some(m) = message {
+        // A press happens in the channel of the message pressed.
+        if let Some(c) = m["channel_id"].as_str() {
+            v["channel_id"] = json!(c);
+        }
         v["message"] = m;
     }
     v
@@ -511,7 +527,8 @@ fn rest(
             let own = body["flags"].as_u64().is_some_and(|f| f & 64 != 0);
             let ephemeral = s.deferred.remove(&id).unwrap_or(own);
             s.shown.push(shown(&mid, &body, ephemeral, Some(&id)));
-            reply = message_json(&mid, CHANNEL, &body);
+            let channel = s.channel_of.get(&id).cloned().unwrap_or_else(|| CHANNEL.to_string());
+            reply = message_json(&mid, &channel, &body);
             if ephemeral {
                 reply["flags"] = json!(64);
             }

@@ -1,0 +1,787 @@
+//! The words and marks of plan files, in English and Chinese: one table of field labels
+//! and column headers ([`FIELDS`]), one table of status marks and words ([`STATUSES`]),
+//! and the shapes of task ids, priorities, dependency phrases and path-looking spans.
+//!
+//! A convention is added as one row of a table: every place a label, header or status
+//! can be written (a `Label: value` line, a table header, a checkbox, a status cell, a
+//! `Status:` field, a legend, a milestone heading) reads the same table.
+
+use super::model::{Priority, Status};
+
+/// What a field label or column header stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Id, title and notes only name table columns: a `Notes: …` line under a task is
+    /// itself a note, and a `Task: …` line is not a second title.
+    Id,
+    Title,
+    Notes,
+    Status,
+    Priority,
+    Depends,
+    TouchPoints,
+    AsBuilt,
+    References,
+    Dod,
+    Background,
+    Subtasks,
+}
+
+/// Field labels and column headers, compared case-insensitively (ASCII), after a
+/// parenthesised note (`As-built（实现入口）`) is dropped.
+pub const FIELDS: &[(&str, Field)] = &[
+    ("id", Field::Id),
+    ("#", Field::Id),
+    ("no.", Field::Id),
+    ("task id", Field::Id),
+    ("编号", Field::Id),
+    ("任务编号", Field::Id),
+    ("task", Field::Title),
+    ("title", Field::Title),
+    ("name", Field::Title),
+    ("description", Field::Title),
+    ("任务", Field::Title),
+    ("名称", Field::Title),
+    ("任务名称", Field::Title),
+    ("描述", Field::Title),
+    ("问题描述", Field::Title),
+    ("notes", Field::Notes),
+    ("note", Field::Notes),
+    ("remarks", Field::Notes),
+    ("备注", Field::Notes),
+    ("说明", Field::Notes),
+    ("status", Field::Status),
+    ("state", Field::Status),
+    ("状态", Field::Status),
+    ("priority", Field::Priority),
+    ("prio", Field::Priority),
+    ("优先级", Field::Priority),
+    ("depends on", Field::Depends),
+    ("depends", Field::Depends),
+    ("dependencies", Field::Depends),
+    ("deps", Field::Depends),
+    ("blocked by", Field::Depends),
+    ("依赖", Field::Depends),
+    ("前置", Field::Depends),
+    ("前置依赖", Field::Depends),
+    ("touch points", Field::TouchPoints),
+    ("touch point", Field::TouchPoints),
+    ("touchpoints", Field::TouchPoints),
+    ("touches", Field::TouchPoints),
+    ("files", Field::TouchPoints),
+    ("涉及文件", Field::TouchPoints),
+    ("改动点", Field::TouchPoints),
+    ("触点", Field::TouchPoints),
+    ("as-built", Field::AsBuilt),
+    ("as built", Field::AsBuilt),
+    ("implemented in", Field::AsBuilt),
+    ("implementation entry points", Field::AsBuilt),
+    ("实现入口", Field::AsBuilt),
+    ("references", Field::References),
+    ("refs", Field::References),
+    ("参考", Field::References),
+    ("dod", Field::Dod),
+    ("done when", Field::Dod),
+    ("definition of done", Field::Dod),
+    ("验收", Field::Dod),
+    ("完成标准", Field::Dod),
+    ("background", Field::Background),
+    ("context", Field::Background),
+    ("goal", Field::Background),
+    ("背景", Field::Background),
+    ("目标", Field::Background),
+    ("subtasks", Field::Subtasks),
+    ("sub-tasks", Field::Subtasks),
+    ("子任务", Field::Subtasks),
+];
+
+/// Status marks and words. Boxes (`[~]`) and emoji are marks: they may lead a list item.
+/// Words (`done`, `完成`) are read in status cells, `Status:` fields, legends and
+/// milestone headings, never at the start of a bullet, where they are prose. Matching is
+/// case-insensitive (ASCII); the longest row that matches wins.
+pub const STATUSES: &[(&str, Status)] = &[
+    ("[x]", Status::Done),
+    ("[~]", Status::InProgress),
+    ("[ ]", Status::Pending),
+    ("[-]", Status::Dropped),
+    ("[!]", Status::Blocked),
+    ("✅", Status::Done),
+    ("☑", Status::Done),
+    ("☑️", Status::Done),
+    ("✔", Status::Done),
+    ("✔️", Status::Done),
+    ("🚧", Status::InProgress),
+    ("🔄", Status::InProgress),
+    ("⏳", Status::Pending),
+    ("⬜", Status::Pending),
+    ("❌", Status::Dropped),
+    ("⛔", Status::Blocked),
+    ("done", Status::Done),
+    ("completed", Status::Done),
+    ("complete", Status::Done),
+    ("完成", Status::Done),
+    ("已完成", Status::Done),
+    ("in progress", Status::InProgress),
+    ("in_progress", Status::InProgress),
+    ("in-progress", Status::InProgress),
+    ("wip", Status::InProgress),
+    ("进行中", Status::InProgress),
+    ("todo", Status::Pending),
+    ("to do", Status::Pending),
+    ("pending", Status::Pending),
+    ("planned", Status::Pending),
+    ("not started", Status::Pending),
+    ("未开始", Status::Pending),
+    ("待开发", Status::Pending),
+    ("待办", Status::Pending),
+    ("dropped", Status::Dropped),
+    ("cancelled", Status::Dropped),
+    ("canceled", Status::Dropped),
+    ("取消", Status::Dropped),
+    ("废弃", Status::Dropped),
+    ("blocked", Status::Blocked),
+    ("阻塞", Status::Blocked),
+];
+
+/// The field a label or column header names (see [`FIELDS`]).
+pub fn field_of(label: &str) -> Option<Field> {
+    let l = label.trim().trim_matches('*').trim();
+    // Drop a parenthesised note: `As-built（实现入口）`.
+    let l = match trailing_groups(l) {
+        (head, groups) if !groups.is_empty() && !head.is_empty() => head,
+        _ => l,
+    };
+    FIELDS
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(l))
+        .map(|&(_, f)| f)
+}
+
+/// A `Label（note）：value` line of a task, split into its field and value; `None` when
+/// the text before the first colon (ASCII or full-width) names no field a line can set.
+pub fn split_field(text: &str) -> Option<(Field, &str)> {
+    split_field_at(text).map(|(f, v, _)| (f, v))
+}
+
+/// [`split_field`], with the byte offset of the colon in `text`.
+pub fn split_field_at(text: &str) -> Option<(Field, &str, usize)> {
+    let colon = text.find([':', '：'])?;
+    let field = field_of(&text[..colon])?;
+    if matches!(field, Field::Id | Field::Title | Field::Notes) {
+        return None;
+    }
+    let sep = if text[colon..].starts_with(':') {
+        1
+    } else {
+        '：'.len_utf8()
+    };
+    Some((field, text[colon + sep..].trim(), colon))
+}
+
+/// Whether a status row is a mark (a box or an emoji) rather than a word.
+fn is_mark(row: &str) -> bool {
+    !row.starts_with(char::is_alphanumeric)
+}
+
+/// The longest status row `text` starts with (after spaces), among rows `which`
+/// accepts, and the rest of the text. A word must end at a word boundary (`done` but
+/// not `doneness`).
+fn status_row<'t>(text: &'t str, which: impl Fn(&str) -> bool) -> Option<(Status, &'t str)> {
+    let t = text.trim();
+    let mut best: Option<(usize, Status)> = None;
+    for &(w, s) in STATUSES {
+        if !which(w) || best.is_some_and(|(n, _)| n >= w.len()) {
+            continue;
+        }
+        let Some(rest) = strip_prefix_ci(t, w) else {
+            continue;
+        };
+        let ascii_word = w.bytes().all(|c| c.is_ascii_alphabetic() || c == b' ');
+        if ascii_word && rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        best = Some((w.len(), s));
+    }
+    best.map(|(n, s)| (s, t[n..].trim_start()))
+}
+
+/// A status written as a mark or word at the start of `text` (table cells, `Status:`
+/// fields, legends): the status and the rest of the text.
+pub fn status_word(text: &str) -> Option<(Status, &str)> {
+    status_row(text, |_| true)
+}
+
+/// A status mark leading a list item (`[~] 5.2.1 …`, `✅ 1.1 …`): the status, the rest
+/// of the text, and whether the mark is a box (a box makes a task; an emoji only in
+/// front of an id).
+pub fn status_mark(text: &str) -> Option<(Status, &str, bool)> {
+    let t = text.trim_start();
+    if !t.starts_with(|c: char| c == '[' || !c.is_ascii()) {
+        return None;
+    }
+    status_row(t, is_mark).map(|(s, rest)| (s, rest, t.starts_with('[')))
+}
+
+/// A whole word (`DONE`, `进行中`, `✅`) that is a status: milestone states in heading
+/// groups such as `(DONE, 2026-01-05)`.
+pub fn status_exact(word: &str) -> Option<Status> {
+    STATUSES
+        .iter()
+        .find(|(w, _)| w.eq_ignore_ascii_case(word))
+        .map(|&(_, s)| s)
+}
+
+/// Whether `c` starts a status mark: `[` or a status emoji.
+pub fn starts_mark(c: char) -> bool {
+    STATUSES
+        .iter()
+        .any(|(w, _)| is_mark(w) && w.starts_with(c))
+}
+
+/// Whether `c` starts a status emoji (`M3 Beta ✅ 已完成` has a state suffix).
+pub fn starts_emoji(c: char) -> bool {
+    c != '[' && starts_mark(c)
+}
+
+fn strip_prefix_ci<'a>(t: &'a str, w: &str) -> Option<&'a str> {
+    match (t.get(..w.len()), t.get(w.len()..)) {
+        (Some(head), Some(rest)) if head.eq_ignore_ascii_case(w) => Some(rest),
+        _ => None,
+    }
+}
+
+/// Sections whose checklists are criteria, not tasks.
+pub fn is_criteria_heading(text: &str) -> bool {
+    let l = text.to_lowercase();
+    [
+        "acceptance",
+        "go/no-go",
+        "go-no-go",
+        "go / no-go",
+        "no-go",
+        "验收",
+        "exit criteria",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+}
+
+/// Labels that introduce a progress report (`* **当前进度**:`), whose bullets are not tasks.
+pub fn is_progress_label(text: &str) -> bool {
+    let l = text.trim().trim_end_matches([':', '：']).trim();
+    [
+        "当前进度",
+        "进度",
+        "progress",
+        "current progress",
+        "as-built summary",
+        "完成情况",
+    ]
+    .iter()
+    .any(|w| w.eq_ignore_ascii_case(l))
+}
+
+pub fn is_questions_heading(text: &str) -> bool {
+    let l = text.to_lowercase();
+    [
+        "open question",
+        "questions",
+        "open issues",
+        "开放问题",
+        "待决问题",
+        "未决问题",
+        "待确认",
+        "疑问",
+        "问题清单",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
+}
+
+pub fn is_conflicts_heading(text: &str) -> bool {
+    let l = text.to_lowercase();
+    ["conflict", "shared touch points", "冲突"]
+        .iter()
+        .any(|w| l.contains(w))
+}
+
+pub fn is_workstreams_heading(text: &str) -> bool {
+    let l = text.to_lowercase();
+    ["workstream", "工作流", "并行轨道"]
+        .iter()
+        .any(|w| l.contains(w))
+}
+
+/// A value meaning "no dependencies" (`-`, `无`, `none`).
+pub fn is_none_word(v: &str) -> bool {
+    let v = v.trim();
+    ["", "-", "—", "–", "无", "none", "n/a", "/"]
+        .iter()
+        .any(|w| w.eq_ignore_ascii_case(v))
+}
+
+/// A priority token `P0`–`P3` (optionally bold, as the whole text).
+pub fn priority_token(text: &str) -> Option<Priority> {
+    let t = text.trim().trim_matches('*').trim();
+    match t.as_bytes() {
+        [b'P' | b'p', d @ b'0'..=b'3'] => Some(Priority(d - b'0')),
+        _ => None,
+    }
+}
+
+/// The first `P0`–`P3` standing as a word inside `text`.
+pub fn find_priority(text: &str) -> Option<Priority> {
+    if !text.contains(['P', 'p']) {
+        return None;
+    }
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .find_map(priority_token)
+}
+
+/// A parenthesised group at the end of a title: its byte range (with the brackets) in
+/// the text and its inner text.
+pub struct Group<'a> {
+    pub outer: std::ops::Range<usize>,
+    pub inner: &'a str,
+}
+
+/// Trailing parenthesised groups of a title (`Name（可选，P1）(DONE)`), ASCII or full-width.
+/// Returns the title without them and the groups, in order.
+pub fn trailing_groups(text: &str) -> (&str, Vec<Group<'_>>) {
+    let mut end = text.trim_end().len();
+    let mut groups = Vec::new();
+    loop {
+        let rest = &text[..end];
+        let Some(body) = rest.strip_suffix([')', '）']) else {
+            break;
+        };
+        let Some(p) = body.rfind(['(', '（']) else {
+            break;
+        };
+        let opener = if body[p..].starts_with('(') { 1 } else { '（'.len_utf8() };
+        groups.push(Group {
+            outer: p..end,
+            inner: body[p + opener..].trim(),
+        });
+        end = text[..p].trim_end().len();
+    }
+    groups.reverse();
+    (&text[..end], groups)
+}
+
+/// The text with the groups for which `cut` says yes removed, everything else verbatim.
+pub fn without_groups(text: &str, groups: &[Group], cut: impl Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for g in groups {
+        if cut(g.inner) {
+            out.push_str(&text[at..g.outer.start]);
+            at = g.outer.end;
+        }
+    }
+    out.push_str(&text[at..]);
+    out.trim().to_string()
+}
+
+/// A task id at the start of `text`: dotted numbers (`5.2.1`), a bare number followed by
+/// `.`/`:`/`、`, or an upper-case prefix (`T4.6.3`, `WP-3`). Bold and backticks are
+/// already gone. Returns the id and the rest.
+pub fn leading_id(text: &str) -> Option<(&str, &str)> {
+    let t = text.trim_start();
+    let n = id_len(t)?;
+    let (id, rest) = t.split_at(n);
+    let id = id.trim_end_matches('.');
+    // A bare number (`3 retries`) is only an id when punctuation marks it as one.
+    if !id.contains(['.', '-']) && id.starts_with(|c: char| c.is_ascii_digit()) {
+        let r = &t[id.len()..];
+        if !(r.starts_with(['.', ':', '：', '、', ')']) || r.is_empty()) {
+            return None;
+        }
+    }
+    let rest = rest.trim_start_matches(['.', ':', '：', '、', ')', ' ', '\t', '—', '–']);
+    let rest = rest.strip_prefix("- ").unwrap_or(rest).trim_start();
+    Some((id, rest))
+}
+
+/// Length in bytes of an id token at the start of `t` (see [`leading_id`]).
+pub fn id_len(t: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    // Prefix letters: 1–4 ASCII upper case, optional `-`.
+    let prefix = b.iter().take(5).take_while(|c| c.is_ascii_uppercase()).count();
+    if prefix > 4 {
+        return None;
+    }
+    let mut i = prefix;
+    if prefix > 0 && b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    let digits_start = i;
+    loop {
+        let s = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == s {
+            break;
+        }
+        if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    if i == digits_start {
+        return None;
+    }
+    // An id ends at a word boundary: `5.2.1a` or `T4x` are not ids.
+    if b.get(i).is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_') {
+        return None;
+    }
+    // `P0`..`P3` are priorities.
+    if prefix > 0 && priority_token(&t[..i]).is_some() {
+        return None;
+    }
+    Some(i)
+}
+
+/// Every id mentioned in a dependency list: `5.1.2, 5.1.3`, `T5.3.1、T5.3.2`,
+/// ranges `5.2.1~5.2.4` / `5.2.1-5.2.4` / `5.2.1–5.2.4`, short ranges `2.1.2-4`.
+/// A range is `(first, Some(last))`, `last` as written (`4` in `2.1.2-4`; see
+/// [`expand_short_end`]).
+pub fn id_list(text: &str) -> Vec<(&str, Option<&str>)> {
+    let mut out: Vec<(&str, Option<&str>)> = Vec::new();
+    // Whether a dash since the last id may join it to the next one as a range.
+    let mut range_open = false;
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        let at_boundary = text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|p| !(p.is_ascii_alphanumeric() || p == '_' || p == '.'));
+        if at_boundary && (c.is_ascii_digit() || c.is_ascii_uppercase()) {
+            if let Some(n) = id_len(&text[i..]) {
+                let id = &text[i..i + n];
+                match out.last_mut() {
+                    Some(last) if range_open => last.1 = Some(id),
+                    _ => out.push((id, None)),
+                }
+                range_open = false;
+                i += n;
+                continue;
+            }
+        }
+        if matches!(c, '~' | '～' | '–' | '-' | '—') {
+            // A range joins two ids with nothing but spaces around the dash.
+            let before = text[..i].trim_end();
+            if out
+                .last()
+                .is_some_and(|&(a, b)| b.is_none() && before.ends_with(a))
+            {
+                range_open = true;
+            }
+        } else if !c.is_whitespace() && !matches!(c, '`' | '*') {
+            range_open = false;
+        }
+        i += c.len_utf8();
+    }
+    out
+}
+
+/// `2.1.2-4` → `2.1.4`; a full id is returned as is.
+pub fn expand_short_end<'a>(first: &str, end: &'a str) -> std::borrow::Cow<'a, str> {
+    if !end.contains('.') && first.contains('.') && end.bytes().all(|c| c.is_ascii_digit()) {
+        if let Some((head, _)) = first.rsplit_once('.') {
+            return std::borrow::Cow::Owned(format!("{head}.{end}"));
+        }
+    }
+    std::borrow::Cow::Borrowed(end)
+}
+
+/// Inline dependency phrases in a title or value: `（依赖 5.1.2）`, `(depends on 5.1.2,
+/// 5.1.3)`, `after 5.2.1`, `blocked by 3.1`. Returns the id text after each phrase.
+pub fn inline_dependency_texts(text: &str) -> Vec<&str> {
+    const ASCII_CUES: &[&str] = &["depends on", "depend on", "blocked by", "after"];
+    const CJK_CUES: &[&str] = &["依赖", "前置", "需先完成", "需要先完成"];
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    // Only bytes that can start a cue are looked at: `d`, `b`, `a` in either case and
+    // the first bytes of 依, 前, 需 (titles are long and rarely hold a cue).
+    while let Some(k) = b[i..].iter().position(|c| {
+        matches!(
+            c,
+            b'd' | b'D' | b'b' | b'B' | b'a' | b'A' | 0xE4 | 0xE5 | 0xE9
+        )
+    }) {
+        i += k;
+        let word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        let cue = if b[i].is_ascii() {
+            ASCII_CUES.iter().find(|c| {
+                word_start && b.get(i..i + c.len()).is_some_and(|s| s.eq_ignore_ascii_case(c.as_bytes()))
+            })
+        } else {
+            CJK_CUES.iter().find(|c| b[i..].starts_with(c.as_bytes()))
+        };
+        let Some(cue) = cue else {
+            i += 1;
+            continue;
+        };
+        i += cue.len();
+        let tail = text[i..].trim_start_matches([':', '：', ' ']);
+        // The ids run until a closing parenthesis, a sentence end or a new clause.
+        let stop = tail
+            .find([')', '）', ';', '；', '。', '\n'])
+            .unwrap_or(tail.len());
+        let seg = &tail[..stop];
+        if id_len(seg.trim_start().trim_start_matches(['`', '*'])).is_some() {
+            out.push(seg);
+        }
+    }
+    out
+}
+
+/// Whether a code span names a path (file, directory or glob) rather than a command or
+/// an identifier. Returns the path and an optional `:line` range.
+pub fn as_path(span: &str) -> Option<(String, Option<String>)> {
+    let s = span.trim();
+    if s.is_empty()
+        || s.contains(|c: char| c.is_whitespace() || c == '\u{0b}' || "()=<>".contains(c))
+    {
+        return None;
+    }
+    // `file.ts:241-247` keeps the range apart.
+    let range_at = s.rfind(':').filter(|&c| {
+        let r = &s[c + 1..];
+        !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+    });
+    let p = range_at.map_or(s, |c| &s[..c]);
+    // Another colon in the path part: `db:seed`, `mes:trace` — script names, not paths.
+    if p.contains(':') && !p.starts_with('/') {
+        return None;
+    }
+    let file = p.rsplit('/').next().unwrap_or(p);
+    let has_ext = file.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !ext.is_empty()
+            && ext.len() <= 10
+            && ext.bytes().all(|c| c.is_ascii_alphanumeric())
+            && ext.bytes().any(|c| c.is_ascii_alphabetic())
+            && (!stem.is_empty() || file.starts_with('.'))
+    });
+    let dotfile = file.starts_with('.') && file.len() > 1 && !file.starts_with("..");
+    let glob = p.contains(['*', '?']);
+    (p.contains('/') || glob || has_ext || dotfile)
+        .then(|| (p.to_string(), range_at.map(|c| s[c + 1..].to_string())))
+}
+
+/// `TBD` standing as a word (or `待定` / `待确认` in Chinese text).
+pub fn has_tbd(text: &str) -> bool {
+    let b = text.as_bytes();
+    text.contains("待定")
+        || text.contains("待确认")
+        || text.match_indices("TBD").any(|(i, _)| {
+            !(i > 0 && b[i - 1].is_ascii_alphanumeric())
+                && !b.get(i + 3).is_some_and(|c| c.is_ascii_alphanumeric())
+        })
+}
+
+/// A workstream entry naming a track: `Track A：Billing & Invoices`.
+pub fn workstream_entry(text: &str) -> Option<(String, &str)> {
+    let t = text.trim();
+    let rest = strip_prefix_ci(t, "track ")?.trim_start();
+    let letter_len = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    if letter_len == 0 || letter_len > 3 {
+        return None;
+    }
+    let (letter, after) = rest.split_at(letter_len);
+    let name = after.trim_start().strip_prefix([':', '：', '—', '–', '-'])?.trim();
+    Some((letter.to_uppercase(), name))
+}
+
+/// `Track B — Onboarding` inside a heading: the letter, what precedes `Track` and what
+/// follows the letter.
+pub fn track_letter(text: &str) -> Option<(String, &str, &str)> {
+    let lower = text.to_ascii_lowercase();
+    for (start, _) in lower.match_indices("track") {
+        if start > 0 && lower.as_bytes()[start - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let after = &text[start + 5..];
+        let trimmed = after.trim_start();
+        if trimmed.len() == after.len() {
+            continue;
+        }
+        let n = trimmed
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(trimmed.len());
+        let letter = &trimmed[..n];
+        if n == 0 || n > 3 || (n > 2 && !letter.starts_with(|c: char| c.is_ascii_alphabetic())) {
+            continue;
+        }
+        let tail = trimmed[n..].trim_start();
+        let tail = tail
+            .strip_prefix(['—', '–', '-', ':', '：', '·'])
+            .unwrap_or(tail)
+            .trim_start();
+        return Some((letter.to_uppercase(), &text[..start], tail));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_at_start() {
+        assert_eq!(leading_id("5.2.1 Seed"), Some(("5.2.1", "Seed")));
+        assert_eq!(leading_id("T4.6.3.1 烘烤"), Some(("T4.6.3.1", "烘烤")));
+        assert_eq!(leading_id("WP-3: Billing"), Some(("WP-3", "Billing")));
+        assert_eq!(leading_id("3 retries"), None);
+        assert_eq!(leading_id("3. retries"), Some(("3", "retries")));
+        assert_eq!(leading_id("P0 fix"), None);
+        assert_eq!(leading_id("Seed tenants"), None);
+        assert_eq!(leading_id("5.2.1a x"), None);
+    }
+
+    #[test]
+    fn id_lists_and_ranges() {
+        let l = id_list("5.2.1~5.2.4 + 5.4.1-5.4.3、T1, WP-3");
+        assert_eq!(
+            l,
+            vec![
+                ("5.2.1", Some("5.2.4")),
+                ("5.4.1", Some("5.4.3")),
+                ("T1", None),
+                ("WP-3", None)
+            ]
+        );
+        assert_eq!(id_list("2.1.2-4"), vec![("2.1.2", Some("4"))]);
+        assert_eq!(expand_short_end("2.1.2", "4"), "2.1.4");
+        assert_eq!(id_list("5.2.1 – 5.2.3")[0].1, Some("5.2.3"));
+    }
+
+    #[test]
+    fn fields() {
+        assert_eq!(
+            split_field("As-built（实现入口）：`a.ts`"),
+            Some((Field::AsBuilt, "`a.ts`"))
+        );
+        assert_eq!(split_field("依赖: 5.1"), Some((Field::Depends, "5.1")));
+        assert_eq!(split_field("Seed: tenants"), None);
+        // Any case, leading spaces, full-width colon; the colon's offset in the text.
+        assert_eq!(
+            split_field_at("  TOUCH POINTS：`a.ts`"),
+            Some((Field::TouchPoints, "`a.ts`", 14))
+        );
+        // A character whose UTF-8 ends like `：` (EF BC 9A) is not a colon: `皚` is
+        // E7 9A 9A.
+        assert_eq!(split_field("皚 note"), None);
+        assert_eq!(split_field("DoD：皚"), Some((Field::Dod, "皚")));
+        assert_eq!(split_field("ＤｏＤ：x"), None);
+        let long = format!("{}: x", "说".repeat(41));
+        assert_eq!(split_field(&long), None);
+        assert_eq!(
+            split_field(&format!("{}{}: ok", "dod", " ".repeat(45))),
+            Some((Field::Dod, "ok"))
+        );
+        assert_eq!(split_field("（note）：x"), None);
+        assert_eq!(split_field(":"), None);
+        // Column-only fields are not labels: such a line stays a note.
+        assert_eq!(split_field("Notes: x"), None);
+        assert_eq!(field_of("**备注**"), Some(Field::Notes));
+    }
+
+    #[test]
+    fn statuses_longest_row_wins() {
+        assert_eq!(status_word("已完成 (x)"), Some((Status::Done, "(x)")));
+        assert_eq!(status_word("☑️ ok"), Some((Status::Done, "ok")));
+        assert_eq!(status_word("doneness"), None);
+        assert_eq!(status_word("Completed"), Some((Status::Done, "")));
+        assert_eq!(status_mark("[X] 1 a"), Some((Status::Done, "1 a", true)));
+        assert_eq!(status_mark("✅ 1 a"), Some((Status::Done, "1 a", false)));
+        // Words at the start of a bullet are prose.
+        assert_eq!(status_mark("完成 1 a"), None);
+        assert_eq!(status_mark("done 1 a"), None);
+        assert_eq!(status_exact("IN_PROGRESS"), Some(Status::InProgress));
+    }
+
+    #[test]
+    fn tbd_as_a_word() {
+        assert!(has_tbd("owner TBD"));
+        assert!(has_tbd("TBD"));
+        assert!(has_tbd("(TBD)"));
+        assert!(has_tbd("负责人待定"));
+        assert!(has_tbd("接口待确认"));
+        assert!(!has_tbd("TBDX"));
+        assert!(!has_tbd("xTBD"));
+        assert!(!has_tbd("待办"));
+        assert!(!has_tbd("TB"));
+    }
+
+    #[test]
+    fn paths_vs_mentions() {
+        assert!(as_path("server/src/billing/*").is_some());
+        assert!(as_path("user_docs/").is_some());
+        assert!(as_path("README.md").is_some());
+        assert_eq!(
+            as_path("src/a.ts:241-247"),
+            Some(("src/a.ts".into(), Some("241-247".into())))
+        );
+        assert!(as_path("bun run db:seed").is_none());
+        assert!(as_path("DataCollectionSpec").is_none());
+        assert!(as_path("db:seed").is_none());
+        assert!(as_path("v1.2").is_none());
+        // Any space, ASCII or not, makes it a command or prose.
+        assert!(as_path("src/a b.ts").is_none());
+        assert!(as_path("src/a\u{3000}b.ts").is_none());
+        assert!(as_path("src/a\u{0b}b.ts").is_none());
+        assert_eq!(as_path("文档/设计.md"), Some(("文档/设计.md".into(), None)));
+        assert_eq!(
+            as_path("/etc/x:1:2"),
+            Some(("/etc/x:1".into(), Some("2".into())))
+        );
+        assert!(as_path("a:b/c.ts:3").is_none());
+        assert!(as_path(".env").is_some());
+        assert!(as_path("..").is_none());
+        assert!(as_path("f(x).ts").is_none());
+    }
+
+    #[test]
+    fn groups() {
+        let t = "Readiness 配置（DB + API） (可选，P1)";
+        let (rest, g) = trailing_groups(t);
+        assert_eq!(rest, "Readiness 配置");
+        let inner: Vec<&str> = g.iter().map(|g| g.inner).collect();
+        assert_eq!(inner, vec!["DB + API", "可选，P1"]);
+        assert_eq!(
+            without_groups(t, &g, |i| find_priority(i).is_some()),
+            "Readiness 配置（DB + API）"
+        );
+    }
+
+    #[test]
+    fn inline_deps() {
+        assert_eq!(
+            inline_dependency_texts("Seed invoices（依赖 5.1.2）"),
+            vec!["5.1.2"]
+        );
+        assert_eq!(
+            inline_dependency_texts("x (depends on 5.1.2, 5.1.3)"),
+            vec!["5.1.2, 5.1.3"]
+        );
+        assert!(inline_dependency_texts("after lunch").is_empty());
+        // English cues start a word and take any case; Chinese ones stand anywhere.
+        assert!(inline_dependency_texts("rafter 5.1.2").is_empty());
+        assert_eq!(inline_dependency_texts("Blocked By: 3.1; x"), vec!["3.1"]);
+        assert_eq!(
+            inline_dependency_texts("部署需要先完成 T2.1。"),
+            vec!["T2.1"]
+        );
+        assert_eq!(
+            inline_dependency_texts("A (after 1.2) B（前置：`2.3`）"),
+            vec!["1.2", "`2.3`"]
+        );
+    }
+}

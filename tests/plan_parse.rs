@@ -600,7 +600,10 @@ fn text(path: &str, text: String) -> plan::PlanText {
 #[test]
 fn the_generated_2mb_plan_keeps_every_task_and_its_line() {
     let p = plan::parse(
-        &[text("docs/plan/phase9.md", gen_plan::plan(5_000, 2_000_000))],
+        &[text(
+            "docs/plan/phase9.md",
+            gen_plan::plan(5_000, 2_000_000),
+        )],
         None,
     );
     assert_eq!(p.tasks.len(), 12_500);
@@ -639,7 +642,10 @@ fn code_and_comments_that_hold_headings_never_hold_tasks() {
     }
     assert!(p.tasks.iter().any(|t| t.id.0 == "9.1"));
     // The sections hidden in code are no sections either.
-    assert!(p.sections.iter().all(|s| s.name.starts_with("Part") || s.name == "Plan"));
+    assert!(p
+        .sections
+        .iter()
+        .all(|s| s.name.starts_with("Part") || s.name == "Plan"));
 }
 
 #[test]

@@ -109,7 +109,11 @@ fn every_field_word_is_a_label_on_a_task_line() {
                 // The same word after an id introduces a subtask block.
                 let text = format!("- [ ] 1.1 Seed\n\n**1.1 {w}**：\n- [ ] 1.1.1 Tenants\n");
                 let p = plan::parse_str("PLAN.md", &text);
-                assert_eq!(task(&p, "1.1.1").parent, Some(p.find_tasks("1.1")[0]), "{w}");
+                assert_eq!(
+                    task(&p, "1.1.1").parent,
+                    Some(p.find_tasks("1.1")[0]),
+                    "{w}"
+                );
             }
             // Id, title and notes name columns only: as a label the line stays a note.
             Field::Id | Field::Title | Field::Notes => {
@@ -120,14 +124,17 @@ fn every_field_word_is_a_label_on_a_task_line() {
             _ => {
                 let (value, check) = sample(field);
                 for colon in [":", "："] {
-                    let text = format!("- [ ] 1.0 Base\n- [ ] 1.1 Seed tenants\n  - {w}{colon} {value}\n");
+                    let text =
+                        format!("- [ ] 1.0 Base\n- [ ] 1.1 Seed tenants\n  - {w}{colon} {value}\n");
                     check(&plan::parse_str("PLAN.md", &text), &w);
                     // A continuation line of the item reads the same.
-                    let text = format!("- [ ] 1.0 Base\n- [ ] 1.1 Seed tenants\n  {w}{colon} {value}\n");
+                    let text =
+                        format!("- [ ] 1.0 Base\n- [ ] 1.1 Seed tenants\n  {w}{colon} {value}\n");
                     check(&plan::parse_str("PLAN.md", &text), &w);
                 }
                 // A heading task's bullet fields too, bold as they often are.
-                let text = format!("- [ ] 1.0 Base\n\n## Task 1.1: Seed tenants\n* **{w}**: {value}\n");
+                let text =
+                    format!("- [ ] 1.0 Base\n\n## Task 1.1: Seed tenants\n* **{w}**: {value}\n");
                 check(&plan::parse_str("PLAN.md", &text), &w);
             }
         }
@@ -151,7 +158,11 @@ fn every_status_word_is_read_in_cells_fields_and_milestones() {
         if !word.contains(' ') {
             let milestone = format!("## Task 1.1: x ({word}, 2026-01-05)\n");
             let p = plan::parse_str("PLAN.md", &milestone);
-            assert_eq!(task(&p, "1.1").status, status, "`{word}` in a milestone heading");
+            assert_eq!(
+                task(&p, "1.1").status,
+                status,
+                "`{word}` in a milestone heading"
+            );
         }
     }
 }
@@ -169,7 +180,11 @@ fn every_status_mark_leads_a_list_item_and_words_do_not() {
         assert_eq!(task(&p, "1.1").title, "Seed", "`{word}`");
         // And as the state of an acceptance criterion.
         let p = plan::parse_str("PLAN.md", &format!("## Acceptance\n- {word} Seeded\n"));
-        assert_eq!(p.criteria[0].status, Some(status), "`{word}` on a criterion");
+        assert_eq!(
+            p.criteria[0].status,
+            Some(status),
+            "`{word}` on a criterion"
+        );
         assert_eq!(p.criteria[0].text, "Seeded");
     }
 }

@@ -22,7 +22,7 @@ impl Seg<'_> {
 }
 
 /// The inline content of one source line.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct Line<'a> {
     pub line: u32,
     pub segs: Vec<Seg<'a>>,
@@ -37,6 +37,13 @@ impl Line<'_> {
             [Seg::Text(t)] => Cow::Borrowed(t),
             segs => Cow::Owned(segs_text(segs)),
         }
+    }
+
+    /// The line's first visible character.
+    pub fn first_char(&self) -> Option<char> {
+        self.segs
+            .iter()
+            .find_map(|s| s.as_str().trim_start().chars().next())
     }
 
     /// The line as plain text, code spans without backticks.
@@ -55,7 +62,7 @@ pub fn segs_plain(segs: &[Seg]) -> String {
 
 /// Inline segments as text, code spans in backticks.
 pub fn segs_text(segs: &[Seg]) -> String {
-    let mut s = String::new();
+    let mut s = String::with_capacity(segs.iter().map(|g| g.as_str().len() + 2).sum());
     for seg in segs {
         match seg {
             Seg::Text(t) => s.push_str(t),
@@ -69,7 +76,7 @@ pub fn segs_text(segs: &[Seg]) -> String {
     s
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Item<'a> {
     pub line: u32,
     /// `Some(done)` when pulldown-cmark saw a `[ ]`/`[x]` task marker.
@@ -90,7 +97,7 @@ impl Item<'_> {
 /// A table cell; a `<br>` inside it becomes a `\n` text segment.
 pub type Cell<'a> = Vec<Seg<'a>>;
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Row<'a> {
     pub line: u32,
     /// How many cells the source line holds (pulldown-cmark pads or cuts to the header).
@@ -98,7 +105,7 @@ pub struct Row<'a> {
     pub cells: Vec<Cell<'a>>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub enum Block<'a> {
     Heading {
         level: u8,
@@ -143,7 +150,7 @@ struct LineOf<'a> {
 
 impl LineOf<'_> {
     fn at(&mut self, offset: usize) -> u32 {
-        let newlines = |b: &[u8]| b.iter().filter(|&&c| c == b'\n').count() as u32;
+        let newlines = |b: &[u8]| b.iter().map(|&c| (c == b'\n') as u32).sum::<u32>();
         let offset = offset.min(self.text.len());
         if offset >= self.at {
             self.line += newlines(&self.text[self.at..offset]);
@@ -164,11 +171,53 @@ struct Reader<'a, E> {
     sink: Sink<'a>,
     /// Letters inside `~~…~~` on the current line (counted only when there are some).
     struck_letters: usize,
+    spare: Spare<'a>,
     emit: E,
 }
 
+/// The emptied vectors of blocks already handed out, reused for the next ones: a long
+/// plan then allocates about as much as its largest block needs, not a few vectors for
+/// every line (allocation was a third of the parse's time).
+#[derive(Default)]
+struct Spare<'a> {
+    segs: Vec<Vec<Seg<'a>>>,
+    lines: Vec<Vec<Line<'a>>>,
+    items: Vec<Vec<Item<'a>>>,
+    blocks: Vec<Vec<Block<'a>>>,
+}
+
+impl<'a> Spare<'a> {
+    fn keep(&mut self, b: Block<'a>) {
+        match b {
+            Block::Heading { line, .. } => self.keep_line(line),
+            Block::Para(lines) | Block::Quote(lines) => self.keep_lines(lines),
+            Block::List(items) => self.keep_items(items),
+            Block::Table { .. } => {}
+        }
+    }
+
+    fn keep_line(&mut self, mut line: Line<'a>) {
+        line.segs.clear();
+        self.segs.push(line.segs);
+    }
+
+    fn keep_lines(&mut self, mut lines: Vec<Line<'a>>) {
+        lines.drain(..).for_each(|l| self.keep_line(l));
+        self.lines.push(lines);
+    }
+
+    fn keep_items(&mut self, mut items: Vec<Item<'a>>) {
+        for mut item in items.drain(..) {
+            self.keep_lines(item.lines);
+            item.children.drain(..).for_each(|b| self.keep(b));
+            self.blocks.push(item.children);
+        }
+        self.items.push(items);
+    }
+}
+
 /// Top-level blocks of `text`, each handed to `emit` as soon as it is complete.
-pub fn parse<'a>(text: &'a str, emit: impl FnMut(Block<'a>)) {
+pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>)) {
     let mut opts = Options::empty();
     opts.insert(Options::ENABLE_TABLES);
     opts.insert(Options::ENABLE_TASKLISTS);
@@ -184,6 +233,7 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(Block<'a>)) {
         lines: Vec::new(),
         sink: Sink::None,
         struck_letters: 0,
+        spare: Spare::default(),
         emit,
     };
     let mut heading_level = 0u8;
@@ -231,7 +281,8 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(Block<'a>)) {
                 }
                 Tag::List(_) => {
                     r.flush_item_text();
-                    r.frames.push(Frame::List(Vec::new()));
+                    let items = r.spare.items.pop().unwrap_or_default();
+                    r.frames.push(Frame::List(items));
                 }
                 Tag::Item => {
                     let line = r.line_of.at(range.start);
@@ -239,7 +290,7 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(Block<'a>)) {
                         line,
                         checkbox: None,
                         lines: Vec::new(),
-                        children: Vec::new(),
+                        children: r.spare.blocks.pop().unwrap_or_default(),
                     }));
                     r.lines.clear();
                     r.start_line(range.start);
@@ -283,7 +334,8 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(Block<'a>)) {
                 TagEnd::Paragraph => {
                     r.close_line();
                     r.sink = Sink::None;
-                    let lines = std::mem::take(&mut r.lines);
+                    let spare = r.spare.lines.pop().unwrap_or_default();
+                    let lines = std::mem::replace(&mut r.lines, spare);
                     match r.frames.last_mut() {
                         Some(Frame::Item(item)) if item.taking_text() => item.lines = lines,
                         Some(Frame::Quote(quote)) => quote.extend(lines),
@@ -336,7 +388,9 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(Block<'a>)) {
             }
             Event::Code(c) => r.push(Seg::Code(cow(c))),
             Event::InlineHtml(h) | Event::Html(h)
-                if h.trim().get(..3).is_some_and(|s| s.eq_ignore_ascii_case("<br")) =>
+                if h.trim()
+                    .get(..3)
+                    .is_some_and(|s| s.eq_ignore_ascii_case("<br")) =>
             {
                 if let Sink::Cell(cell) = &mut r.sink {
                     cell.push(Seg::Text(Cow::Borrowed("\n")));
@@ -361,18 +415,19 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(Block<'a>)) {
     // Unclosed frames cannot happen with pulldown-cmark, but never lose content.
     while let Some(f) = r.frames.pop() {
         if let Frame::List(items) = f {
-            (r.emit)(Block::List(items));
+            (r.emit)(&Block::List(items));
         }
     }
 }
 
-impl<'a, E: FnMut(Block<'a>)> Reader<'a, E> {
+impl<'a, E: FnMut(&Block<'a>)> Reader<'a, E> {
     /// A new line at `offset`; inline content goes to it.
     fn start_line(&mut self, offset: usize) {
         let line = self.line_of.at(offset);
         self.lines.push(Line {
             line,
-            ..Line::default()
+            segs: self.spare.segs.pop().unwrap_or_default(),
+            struck: false,
         });
         self.sink = Sink::Lines;
     }
@@ -394,7 +449,8 @@ impl<'a, E: FnMut(Block<'a>)> Reader<'a, E> {
                     l.struck = all_struck(&l.segs, self.struck_letters);
                 }
                 self.lines.retain(|l| !l.segs.is_empty());
-                item.lines = std::mem::take(&mut self.lines);
+                let spare = self.spare.lines.pop().unwrap_or_default();
+                item.lines = std::mem::replace(&mut self.lines, spare);
             }
         }
         self.struck_letters = 0;
@@ -409,7 +465,8 @@ impl<'a, E: FnMut(Block<'a>)> Reader<'a, E> {
             Some(_) => {}
             None => {
                 self.lines.clear();
-                (self.emit)(b);
+                (self.emit)(&b);
+                self.spare.keep(b);
             }
         }
     }
@@ -491,7 +548,7 @@ mod tests {
 
     fn blocks(text: &str) -> Vec<Block<'_>> {
         let mut out = Vec::new();
-        parse(text, |b| out.push(b));
+        parse(text, |b| out.push(b.clone()));
         out
     }
 
@@ -557,7 +614,12 @@ mod tests {
                     "T:{}:{}",
                     head.len(),
                     rows.iter()
-                        .map(|r| r.cells.iter().map(|c| segs_text(c)).collect::<Vec<_>>().join("/"))
+                        .map(|r| r
+                            .cells
+                            .iter()
+                            .map(|c| segs_text(c))
+                            .collect::<Vec<_>>()
+                            .join("/"))
                         .collect::<Vec<_>>()
                         .join(";")
                 ),

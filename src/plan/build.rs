@@ -27,7 +27,10 @@ impl Refs {
     /// Record the ids of a dependency text (`5.1.2, 5.1.3`, `2.1.2-4`, `5.2.1~5.2.4`) for
     /// task `t`. Returns how many were found.
     fn push_deps(&mut self, t: usize, text: &str, line: u32) -> usize {
-        let text = text.replace(['`', '*'], "");
+        let text = match text.contains(['`', '*']) {
+            true => Cow::Owned(text.replace(['`', '*'], "")),
+            false => Cow::Borrowed(text),
+        };
         let items = vocab::id_list(&text);
         for &(a, b) in &items {
             match b.map(|b| vocab::expand_short_end(a, b)) {
@@ -162,7 +165,14 @@ impl<'p> FileBuilder<'p> {
         let parent_mode = self.mode();
         let (mode, kind) = if let Some((id, title)) = task_heading(text) {
             let group = self.group_for_new_task();
-            let t = self.new_task(Some(id), title, line.line, TaskForm::Heading, None, group);
+            let t = self.new_task(
+                Some(id),
+                title.to_string(),
+                line.line,
+                TaskForm::Heading,
+                None,
+                group,
+            );
             // A milestone-like state on the heading sets its status when no field does.
             for g in vocab::trailing_groups(text).1 {
                 if let Some(s) = milestone_state(g.inner) {
@@ -439,7 +449,11 @@ impl<'p> FileBuilder<'p> {
         let text = first.plain();
         match self.mode() {
             Mode::Criteria => {
-                let section = self.stack.last().map(|h| h.name.clone()).unwrap_or_default();
+                let section = self
+                    .stack
+                    .last()
+                    .map(|h| h.name.clone())
+                    .unwrap_or_default();
                 self.criteria_item(item, &section);
                 return;
             }
@@ -542,12 +556,22 @@ impl<'p> FileBuilder<'p> {
     /// An item with a checkbox (or a box written as text, `[~]`, or a status emoji before
     /// an id) is a task. With `id_suffices`, an id alone makes it one (under a subtasks
     /// label).
-    fn marked_task(&mut self, item: &Item, parent: Option<usize>, id_suffices: bool) -> Option<usize> {
+    fn marked_task(
+        &mut self,
+        item: &Item,
+        parent: Option<usize>,
+        id_suffices: bool,
+    ) -> Option<usize> {
         let first = item.lines.first()?;
         let (status, written) = match item.checkbox {
             Some(done) => (checkbox_status(done), true),
             None => {
-                let text = first.plain();
+                // A mark starts with `[` or is an emoji: other lines (most fields and
+                // notes) need not be joined into one text to know they hold none.
+                let text = match first.first_char() {
+                    Some(c) if c == '[' || !c.is_ascii() => first.plain(),
+                    _ => Cow::Borrowed(""),
+                };
                 match vocab::status_mark(&text) {
                     Some((s, rest, is_box)) if is_box || vocab::leading_id(rest).is_some() => {
                         (s, true)
@@ -564,7 +588,7 @@ impl<'p> FileBuilder<'p> {
             None => self.group_for_new_task(),
         };
         let (id, title) = id_and_title(first, item.checkbox.is_none());
-        let t = self.new_task(id, &title, item.line, TaskForm::ListItem, parent, track);
+        let t = self.new_task(id, title, item.line, TaskForm::ListItem, parent, track);
         let task = &mut self.plan.tasks[t];
         task.status = status;
         task.status_written = written;
@@ -590,45 +614,46 @@ impl<'p> FileBuilder<'p> {
     fn new_task(
         &mut self,
         id: Option<String>,
-        title: &str,
+        mut title: String,
         line: u32,
         form: TaskForm,
         parent: Option<usize>,
         track: usize,
     ) -> usize {
         let t = self.plan.tasks.len();
-        let mut task = Task::new(
-            TaskId(id.clone().unwrap_or_default()),
-            id.is_none(),
-            String::new(),
-            self.span(line),
-            form,
-        );
+        let derived = id.is_none();
+        let id = TaskId(id.unwrap_or_default());
+        let mut task = Task::new(id, derived, String::new(), self.span(line), form);
         task.track = track;
         task.parent = parent;
         task.section = self.stack.last().map(|h| h.section);
-        let title = title.trim();
-        for d in vocab::inline_dependency_texts(title) {
+        title.truncate(title.trim_end().len());
+        title.drain(..title.len() - title.trim_start().len());
+        for d in vocab::inline_dependency_texts(&title) {
             self.refs.push_deps(t, d, line);
         }
-        let (_, groups) = vocab::trailing_groups(title);
+        let (_, groups) = vocab::trailing_groups(&title);
         task.priority = groups.iter().find_map(|g| vocab::find_priority(g.inner));
         if task.priority.is_none() {
             // `[P0] Fix …` or `P1: …` at the start.
             let s = title.trim_start_matches('[');
-            if let (Some(p), Some(rest)) = (vocab::priority_token(s.get(..2).unwrap_or("")), s.get(2..)) {
+            if let (Some(p), Some(rest)) =
+                (vocab::priority_token(s.get(..2).unwrap_or("")), s.get(2..))
+            {
                 if rest.starts_with([']', ':', ' ', '：']) {
                     task.priority = Some(p);
                 }
             }
         }
         // A group holding only the priority is not part of the title.
-        task.title = if groups.iter().any(|g| vocab::priority_token(g.inner).is_some()) {
-            vocab::without_groups(title, &groups, |g| vocab::priority_token(g).is_some())
-        } else {
-            title.to_string()
-        };
-        let tbd = vocab::has_tbd(title).then(|| format!("{}: {}", display_id(&task), task.title));
+        let only_priority = |g: &str| vocab::priority_token(g).is_some();
+        let cut = groups
+            .iter()
+            .any(|g| only_priority(g.inner))
+            .then(|| vocab::without_groups(&title, &groups, only_priority));
+        let tbd = vocab::has_tbd(&title);
+        task.title = cut.unwrap_or(title);
+        let tbd = tbd.then(|| format!("{}: {}", display_id(&task), task.title));
         self.plan.tasks.push(task);
         if let Some(p) = parent {
             self.plan.tasks[p].subtasks.push(t);
@@ -743,7 +768,11 @@ impl<'p> FileBuilder<'p> {
     fn field_value(&mut self, t: usize, field: Field, value: &str, line: u32) {
         let value = value.trim();
         if vocab::has_tbd(value) {
-            let q = format!("{}: {} {value}", display_id(&self.plan.tasks[t]), field_name(field));
+            let q = format!(
+                "{}: {} {value}",
+                display_id(&self.plan.tasks[t]),
+                field_name(field)
+            );
             self.question(&q, Some(t), QuestionSource::Tbd, line);
         }
         let task = &mut self.plan.tasks[t];
@@ -757,7 +786,10 @@ impl<'p> FileBuilder<'p> {
                 paths_into(value, line, true, target, &mut task.mentions);
             }
             Field::Depends => {
-                let v = value.replace('`', "");
+                let v = match value.contains('`') {
+                    true => Cow::Owned(value.replace('`', "")),
+                    false => Cow::Borrowed(value),
+                };
                 let v = v.trim();
                 if !vocab::is_none_word(v) && self.refs.push_deps(t, v, line) == 0 {
                     // `Phase 1 完成` and other prose: kept, not resolved.
@@ -780,7 +812,10 @@ impl<'p> FileBuilder<'p> {
                     }
                     None if v.trim().is_empty() => {}
                     None => {
-                        self.diag(line, format!("unknown status `{}`; read as pending", v.trim()));
+                        self.diag(
+                            line,
+                            format!("unknown status `{}`; read as pending", v.trim()),
+                        );
                         self.set_status(t, Status::Pending);
                     }
                 }
@@ -813,7 +848,10 @@ impl<'p> FileBuilder<'p> {
     /// A table whose header names an id column defines one task per row; its other
     /// columns are fields, found by [`vocab::field_of`] like field labels.
     fn table(&mut self, head: &[Cell], rows: &[Row], parent: Option<usize>) {
-        let cols: Vec<Option<Field>> = head.iter().map(|c| vocab::field_of(&segs_plain(c))).collect();
+        let cols: Vec<Option<Field>> = head
+            .iter()
+            .map(|c| vocab::field_of(&segs_plain(c)))
+            .collect();
         let col = |f: Field| cols.iter().position(|c| *c == Some(f));
         let Some(id_col) = col(Field::Id) else {
             // Audit and review tables: no id column, no tasks.
@@ -829,9 +867,17 @@ impl<'p> FileBuilder<'p> {
                 );
                 self.diag(row.line, msg);
             }
-            let cell = |i: Option<usize>| -> &[Seg] { i.and_then(|i| row.cells.get(i)).map_or(&[], |c| c.as_slice()) };
+            let cell = |i: Option<usize>| -> &[Seg] {
+                i.and_then(|i| row.cells.get(i))
+                    .map_or(&[], |c| c.as_slice())
+            };
             let id_text = segs_plain(cell(Some(id_col)));
-            let id_text = id_text.trim().trim_matches('*').trim().trim_start_matches('#').trim();
+            let id_text = id_text
+                .trim()
+                .trim_matches('*')
+                .trim()
+                .trim_start_matches('#')
+                .trim();
             let title_all = segs_text(cell(title_col));
             let mut title_lines = title_all.split('\n');
             let title = title_lines.next().unwrap_or("").trim();
@@ -843,11 +889,29 @@ impl<'p> FileBuilder<'p> {
                 Some(p) => self.plan.tasks[p].track,
                 None => self.group_for_new_task(),
             };
-            let t = self.new_task(id, title, row.line, TaskForm::TableRow, parent, track);
+            let t = self.new_task(
+                id,
+                title.to_string(),
+                row.line,
+                TaskForm::TableRow,
+                parent,
+                track,
+            );
             let task = &mut self.plan.tasks[t];
-            task.notes.extend(title_lines.map(str::trim).filter(|l| !l.is_empty()).map(String::from));
+            task.notes.extend(
+                title_lines
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from),
+            );
             // Paths written in the title cell (`file.ts:241-247`) are touch points.
-            paths_into(&title_all, row.line, false, &mut task.touch_points, &mut Vec::new());
+            paths_into(
+                &title_all,
+                row.line,
+                false,
+                &mut task.touch_points,
+                &mut Vec::new(),
+            );
             // The other columns, always in this order (a row's paths, dependencies and
             // notes come out the same whatever order the columns are in).
             for f in [
@@ -903,7 +967,10 @@ impl<'p> FileBuilder<'p> {
         let status = match self.status_text(st) {
             Some((s, _)) => s,
             None => {
-                self.diag(line, format!("unknown status `{st}` in table row; read as pending"));
+                self.diag(
+                    line,
+                    format!("unknown status `{st}` in table row; read as pending"),
+                );
                 Status::Pending
             }
         };
@@ -949,9 +1016,21 @@ impl<'p> FileBuilder<'p> {
         let Some(colon) = rest.find([':', '：']) else {
             return false;
         };
-        let sep = if rest[colon..].starts_with(':') { 1 } else { '：'.len_utf8() };
+        let sep = if rest[colon..].starts_with(':') {
+            1
+        } else {
+            '：'.len_utf8()
+        };
         let mut value = rest[colon + sep..].trim();
-        for verb in ["完成", "需完成", "completes", "complete", "done", "requires", "="] {
+        for verb in [
+            "完成",
+            "需完成",
+            "completes",
+            "complete",
+            "done",
+            "requires",
+            "=",
+        ] {
             if let Some(v) = value.strip_prefix(verb) {
                 value = v.trim_start_matches([':', '：', ' ']);
                 break;
@@ -962,7 +1041,9 @@ impl<'p> FileBuilder<'p> {
         if items.is_empty() {
             return false;
         }
-        let label = rest[..colon].trim().trim_matches(['(', ')', '（', '）', ' ']);
+        let label = rest[..colon]
+            .trim()
+            .trim_matches(['(', ')', '（', '）', ' ']);
         let c = self.plan.checkpoints.len();
         self.plan.checkpoints.push(Checkpoint {
             id: t[..n].to_uppercase(),
@@ -1042,7 +1123,8 @@ fn id_and_title(line: &Line, marks: bool) -> (Option<String>, String) {
         .iter()
         .position(|s| !matches!(s, Seg::Text(t) if t.trim().is_empty()))
         .unwrap_or(segs.len());
-    let whole_id = |c: &str| (vocab::id_len(c.trim()) == Some(c.trim().len())).then(|| c.trim().to_string());
+    let whole_id =
+        |c: &str| (vocab::id_len(c.trim()) == Some(c.trim().len())).then(|| c.trim().to_string());
     let mut id = None;
     let mut title = String::new();
     match segs.get(i) {
@@ -1128,7 +1210,13 @@ fn paths_into(
                 line,
             });
         } else if !has_spans || !bare_paths {
-            let words = part.split(|c: char| c.is_whitespace() || "、,，;；+（）()".contains(c));
+            let words = part.split(|c: char| {
+                c.is_whitespace()
+                    || matches!(
+                        c,
+                        '、' | ',' | '，' | ';' | '；' | '+' | '（' | '）' | '(' | ')'
+                    )
+            });
             for word in words {
                 let w = word.trim_matches(['.', '。']);
                 let clear = w.contains('/')
@@ -1267,7 +1355,10 @@ fn parse_heading(text: &str) -> HeadingParts {
     let (letter, name) = match vocab::track_letter(&kept) {
         Some((letter, before, after)) => {
             let name = if after.is_empty() {
-                before.trim().trim_end_matches(['—', '–', '-', ':', '：']).trim()
+                before
+                    .trim()
+                    .trim_end_matches(['—', '–', '-', ':', '：'])
+                    .trim()
             } else {
                 after
             };

@@ -36,10 +36,14 @@ pub fn parse(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
             .collect(),
         ..Plan::default()
     };
+    // Tasks are large: growing their vector by doubling would copy them again and again.
+    // Plans run about one task per 100–200 bytes.
+    plan.tasks
+        .reserve(texts.iter().map(|t| t.text.len() / 128).sum::<usize>());
     let mut refs = build::Refs::default();
     for (i, t) in texts.iter().enumerate() {
         let mut b = build::FileBuilder::new(&mut plan, &mut refs, i);
-        blocks::parse(&t.text, |block| b.block(&block));
+        blocks::parse(&t.text, |block| b.block(block));
     }
     resolve::finalize(&mut plan, refs, files);
     plan

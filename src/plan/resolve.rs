@@ -14,9 +14,10 @@ pub trait FileIndex {
 pub fn finalize(plan: &mut Plan, refs: Refs, files: Option<&dyn FileIndex>) {
     // Subtask blocks name their parents by written id: attach them before ids are
     // derived from parents.
-    attach_subtask_blocks(plan, &refs, &IdIndex::build(plan));
+    let mut ids = IdIndex::build(plan);
+    attach_subtask_blocks(plan, &refs, &ids);
     derive_ids(plan);
-    let ids = IdIndex::build(plan);
+    ids.add_derived(plan);
     report_duplicates(plan, &ids.duplicates);
     resolve_deps(plan, &refs, &ids);
     resolve_checkpoints(plan, &refs, &ids);
@@ -71,6 +72,14 @@ impl IdIndex {
             }
         }
         IdIndex { files, duplicates }
+    }
+
+    /// Derived ids (given after the index was built): never duplicates, as no written
+    /// id has a `#`.
+    fn add_derived(&mut self, plan: &Plan) {
+        for (i, t) in plan.tasks.iter().enumerate().filter(|(_, t)| t.derived_id) {
+            self.files[t.span.file].insert(t.key().to_string(), i);
+        }
     }
 
     fn get(&self, file: usize, key: &str) -> Option<usize> {
@@ -217,7 +226,15 @@ fn report_duplicates(plan: &mut Plan, found: &[(usize, usize)]) {
 
 /// Look an id up in its own file first, then in every other file when only one has it.
 fn lookup(ids: &IdIndex, file: usize, id: &str) -> Option<usize> {
-    let key = id_key(id);
+    // Most ids are written in their key form already (`5.2.1`, `WP-3`).
+    let is_key = !id.starts_with('T')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'.' || b == b'-');
+    let key = match is_key {
+        true => std::borrow::Cow::Borrowed(id),
+        false => std::borrow::Cow::Owned(id_key(id)),
+    };
     if let Some(t) = ids.get(file, &key) {
         return Some(t);
     }

@@ -2,9 +2,10 @@
 //! and column headers ([`FIELDS`]), one table of status marks and words ([`STATUSES`]),
 //! and the shapes of task ids, priorities, dependency phrases and path-looking spans.
 //!
-//! A convention is added as one row of a table: every place a label, header or status
+//! A convention is added as one word in a table: every place a label, header or status
 //! can be written (a `Label: value` line, a table header, a checkbox, a status cell, a
-//! `Status:` field, a legend, a milestone heading) reads the same table.
+//! `Status:` field, a legend, a milestone heading) reads the same table, and the tests
+//! in tests/plan_vocabulary.rs walk every word through every such place.
 
 use super::model::{Priority, Status};
 
@@ -27,121 +28,52 @@ pub enum Field {
     Subtasks,
 }
 
-/// Field labels and column headers, compared case-insensitively (ASCII), after a
-/// parenthesised note (`As-built（实现入口）`) is dropped.
-pub const FIELDS: &[(&str, Field)] = &[
-    ("id", Field::Id),
-    ("#", Field::Id),
-    ("no.", Field::Id),
-    ("task id", Field::Id),
-    ("编号", Field::Id),
-    ("任务编号", Field::Id),
-    ("task", Field::Title),
-    ("title", Field::Title),
-    ("name", Field::Title),
-    ("description", Field::Title),
-    ("任务", Field::Title),
-    ("名称", Field::Title),
-    ("任务名称", Field::Title),
-    ("描述", Field::Title),
-    ("问题描述", Field::Title),
-    ("notes", Field::Notes),
-    ("note", Field::Notes),
-    ("remarks", Field::Notes),
-    ("备注", Field::Notes),
-    ("说明", Field::Notes),
-    ("status", Field::Status),
-    ("state", Field::Status),
-    ("状态", Field::Status),
-    ("priority", Field::Priority),
-    ("prio", Field::Priority),
-    ("优先级", Field::Priority),
-    ("depends on", Field::Depends),
-    ("depends", Field::Depends),
-    ("dependencies", Field::Depends),
-    ("deps", Field::Depends),
-    ("blocked by", Field::Depends),
-    ("依赖", Field::Depends),
-    ("前置", Field::Depends),
-    ("前置依赖", Field::Depends),
-    ("touch points", Field::TouchPoints),
-    ("touch point", Field::TouchPoints),
-    ("touchpoints", Field::TouchPoints),
-    ("touches", Field::TouchPoints),
-    ("files", Field::TouchPoints),
-    ("涉及文件", Field::TouchPoints),
-    ("改动点", Field::TouchPoints),
-    ("触点", Field::TouchPoints),
-    ("as-built", Field::AsBuilt),
-    ("as built", Field::AsBuilt),
-    ("implemented in", Field::AsBuilt),
-    ("implementation entry points", Field::AsBuilt),
-    ("实现入口", Field::AsBuilt),
-    ("references", Field::References),
-    ("refs", Field::References),
-    ("参考", Field::References),
-    ("dod", Field::Dod),
-    ("done when", Field::Dod),
-    ("definition of done", Field::Dod),
-    ("验收", Field::Dod),
-    ("完成标准", Field::Dod),
-    ("background", Field::Background),
-    ("context", Field::Background),
-    ("goal", Field::Background),
-    ("背景", Field::Background),
-    ("目标", Field::Background),
-    ("subtasks", Field::Subtasks),
-    ("sub-tasks", Field::Subtasks),
-    ("子任务", Field::Subtasks),
+/// Field labels and column headers, by field. Compared case-insensitively (ASCII), after
+/// a parenthesised note (`As-built（实现入口）`) is dropped.
+#[rustfmt::skip]
+pub const FIELDS: &[(Field, &[&str])] = &[
+    (Field::Id, &["id", "#", "no.", "task id", "编号", "任务编号"]),
+    (Field::Title, &["task", "title", "name", "description", "任务", "名称", "任务名称", "描述",
+        "问题描述"]),
+    (Field::Notes, &["notes", "note", "remarks", "备注", "说明"]),
+    (Field::Status, &["status", "state", "状态"]),
+    (Field::Priority, &["priority", "prio", "优先级"]),
+    (Field::Depends, &["depends on", "depends", "dependencies", "deps", "blocked by",
+        "依赖", "前置", "前置依赖"]),
+    (Field::TouchPoints, &["touch points", "touch point", "touchpoints", "touches",
+        "files", "涉及文件", "改动点", "触点"]),
+    (Field::AsBuilt, &["as-built", "as built", "implemented in",
+        "implementation entry points", "实现入口"]),
+    (Field::References, &["references", "refs", "参考"]),
+    (Field::Dod, &["dod", "done when", "definition of done", "验收", "完成标准"]),
+    (Field::Background, &["background", "context", "goal", "背景", "目标"]),
+    (Field::Subtasks, &["subtasks", "sub-tasks", "子任务"]),
 ];
 
-/// Status marks and words. Boxes (`[~]`) and emoji are marks: they may lead a list item.
-/// Words (`done`, `完成`) are read in status cells, `Status:` fields, legends and
-/// milestone headings, never at the start of a bullet, where they are prose. Matching is
-/// case-insensitive (ASCII); the longest row that matches wins.
-pub const STATUSES: &[(&str, Status)] = &[
-    ("[x]", Status::Done),
-    ("[~]", Status::InProgress),
-    ("[ ]", Status::Pending),
-    ("[-]", Status::Dropped),
-    ("[!]", Status::Blocked),
-    ("✅", Status::Done),
-    ("☑", Status::Done),
-    ("☑️", Status::Done),
-    ("✔", Status::Done),
-    ("✔️", Status::Done),
-    ("🚧", Status::InProgress),
-    ("🔄", Status::InProgress),
-    ("⏳", Status::Pending),
-    ("⬜", Status::Pending),
-    ("❌", Status::Dropped),
-    ("⛔", Status::Blocked),
-    ("done", Status::Done),
-    ("completed", Status::Done),
-    ("complete", Status::Done),
-    ("完成", Status::Done),
-    ("已完成", Status::Done),
-    ("in progress", Status::InProgress),
-    ("in_progress", Status::InProgress),
-    ("in-progress", Status::InProgress),
-    ("wip", Status::InProgress),
-    ("进行中", Status::InProgress),
-    ("todo", Status::Pending),
-    ("to do", Status::Pending),
-    ("pending", Status::Pending),
-    ("planned", Status::Pending),
-    ("not started", Status::Pending),
-    ("未开始", Status::Pending),
-    ("待开发", Status::Pending),
-    ("待办", Status::Pending),
-    ("dropped", Status::Dropped),
-    ("cancelled", Status::Dropped),
-    ("canceled", Status::Dropped),
-    ("取消", Status::Dropped),
-    ("废弃", Status::Dropped),
-    ("blocked", Status::Blocked),
-    ("阻塞", Status::Blocked),
+/// Status marks and words, by status. Boxes (`[~]`) and emoji are marks: they may lead a
+/// list item. Words (`done`, `完成`) are read in status cells, `Status:` fields, legends
+/// and milestone headings, never at the start of a bullet, where they are prose.
+/// Matching is case-insensitive (ASCII); the longest word that matches wins.
+#[rustfmt::skip]
+pub const STATUSES: &[(Status, &[&str])] = &[
+    (Status::Done, &["[x]", "✅", "☑", "☑️", "✔", "✔️", "done", "completed", "complete",
+        "完成", "已完成"]),
+    (Status::InProgress, &["[~]", "🚧", "🔄", "in progress", "in_progress", "in-progress",
+        "wip", "进行中"]),
+    (Status::Pending, &["[ ]", "⏳", "⬜", "todo", "to do", "pending", "planned",
+        "not started", "未开始", "待开发", "待办"]),
+    (Status::Dropped, &["[-]", "❌", "dropped", "cancelled", "canceled", "取消", "废弃"]),
+    (Status::Blocked, &["[!]", "⛔", "blocked", "阻塞"]),
 ];
+
+/// Every (word, meaning) of a table.
+fn words<T: Copy>(
+    table: &'static [(T, &'static [&'static str])],
+) -> impl Iterator<Item = (&'static str, T)> {
+    table
+        .iter()
+        .flat_map(|&(m, ws)| ws.iter().map(move |&w| (w, m)))
+}
 
 /// The field a label or column header names (see [`FIELDS`]).
 pub fn field_of(label: &str) -> Option<Field> {
@@ -151,10 +83,9 @@ pub fn field_of(label: &str) -> Option<Field> {
         (head, groups) if !groups.is_empty() && !head.is_empty() => head,
         _ => l,
     };
-    FIELDS
-        .iter()
+    words(FIELDS)
         .find(|(w, _)| w.eq_ignore_ascii_case(l))
-        .map(|&(_, f)| f)
+        .map(|(_, f)| f)
 }
 
 /// A `Label（note）：value` line of a task, split into its field and value; `None` when
@@ -189,7 +120,7 @@ fn is_mark(row: &str) -> bool {
 fn status_row(text: &str, which: impl Fn(&str) -> bool) -> Option<(Status, &str)> {
     let t = text.trim_start();
     let mut best: Option<(usize, Status)> = None;
-    for &(w, s) in STATUSES {
+    for (w, s) in words(STATUSES) {
         let Some(rest) = strip_prefix_ci(t, w) else {
             continue;
         };
@@ -225,15 +156,14 @@ pub fn status_mark(text: &str) -> Option<(Status, &str, bool)> {
 /// A whole word (`DONE`, `进行中`, `✅`) that is a status: milestone states in heading
 /// groups such as `(DONE, 2026-01-05)`.
 pub fn status_exact(word: &str) -> Option<Status> {
-    STATUSES
-        .iter()
+    words(STATUSES)
         .find(|(w, _)| w.eq_ignore_ascii_case(word))
-        .map(|&(_, s)| s)
+        .map(|(_, s)| s)
 }
 
 /// Whether `c` starts a status mark: `[` or a status emoji.
 pub fn starts_mark(c: char) -> bool {
-    STATUSES.iter().any(|(w, _)| w.starts_with(c) && is_mark(w))
+    words(STATUSES).any(|(w, _)| w.starts_with(c) && is_mark(w))
 }
 
 /// Whether `c` starts a status emoji (`M3 Beta ✅ 已完成` has a state suffix).
@@ -674,161 +604,4 @@ pub fn track_letter(text: &str) -> Option<(String, &str, &str)> {
         return Some((letter.to_uppercase(), &text[..start], tail));
     }
     None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ids_at_start() {
-        assert_eq!(leading_id("5.2.1 Seed"), Some(("5.2.1", "Seed")));
-        assert_eq!(leading_id("T4.6.3.1 烘烤"), Some(("T4.6.3.1", "烘烤")));
-        assert_eq!(leading_id("WP-3: Billing"), Some(("WP-3", "Billing")));
-        assert_eq!(leading_id("3 retries"), None);
-        assert_eq!(leading_id("3. retries"), Some(("3", "retries")));
-        assert_eq!(leading_id("P0 fix"), None);
-        assert_eq!(leading_id("Seed tenants"), None);
-        assert_eq!(leading_id("5.2.1a x"), None);
-    }
-
-    #[test]
-    fn id_lists_and_ranges() {
-        let l = id_list("5.2.1~5.2.4 + 5.4.1-5.4.3、T1, WP-3");
-        assert_eq!(
-            l,
-            vec![
-                ("5.2.1", Some("5.2.4")),
-                ("5.4.1", Some("5.4.3")),
-                ("T1", None),
-                ("WP-3", None)
-            ]
-        );
-        assert_eq!(id_list("2.1.2-4"), vec![("2.1.2", Some("4"))]);
-        assert_eq!(expand_short_end("2.1.2", "4"), "2.1.4");
-        assert_eq!(id_list("5.2.1 – 5.2.3")[0].1, Some("5.2.3"));
-    }
-
-    #[test]
-    fn fields() {
-        assert_eq!(
-            split_field("As-built（实现入口）：`a.ts`"),
-            Some((Field::AsBuilt, "`a.ts`"))
-        );
-        assert_eq!(split_field("依赖: 5.1"), Some((Field::Depends, "5.1")));
-        assert_eq!(split_field("Seed: tenants"), None);
-        // Any case, leading spaces, full-width colon; the colon's offset in the text.
-        assert_eq!(
-            split_field_at("  TOUCH POINTS：`a.ts`"),
-            Some((Field::TouchPoints, "`a.ts`", 14))
-        );
-        // A character whose UTF-8 ends like `：` (EF BC 9A) is not a colon: `皚` is
-        // E7 9A 9A.
-        assert_eq!(split_field("皚 note"), None);
-        assert_eq!(split_field("DoD：皚"), Some((Field::Dod, "皚")));
-        assert_eq!(split_field("ＤｏＤ：x"), None);
-        let long = format!("{}: x", "说".repeat(41));
-        assert_eq!(split_field(&long), None);
-        assert_eq!(
-            split_field(&format!("{}{}: ok", "dod", " ".repeat(45))),
-            Some((Field::Dod, "ok"))
-        );
-        assert_eq!(split_field("（note）：x"), None);
-        assert_eq!(split_field(":"), None);
-        // Column-only fields are not labels: such a line stays a note.
-        assert_eq!(split_field("Notes: x"), None);
-        assert_eq!(field_of("**备注**"), Some(Field::Notes));
-    }
-
-    #[test]
-    fn statuses_longest_row_wins() {
-        assert_eq!(status_word("已完成 (x)"), Some((Status::Done, "(x)")));
-        assert_eq!(status_word("☑️ ok"), Some((Status::Done, "ok")));
-        assert_eq!(status_word("doneness"), None);
-        assert_eq!(status_word("Completed"), Some((Status::Done, "")));
-        assert_eq!(status_mark("[X] 1 a"), Some((Status::Done, "1 a", true)));
-        assert_eq!(status_mark("✅ 1 a"), Some((Status::Done, "1 a", false)));
-        // Words at the start of a bullet are prose.
-        assert_eq!(status_mark("完成 1 a"), None);
-        assert_eq!(status_mark("done 1 a"), None);
-        assert_eq!(status_exact("IN_PROGRESS"), Some(Status::InProgress));
-    }
-
-    #[test]
-    fn tbd_as_a_word() {
-        assert!(has_tbd("owner TBD"));
-        assert!(has_tbd("TBD"));
-        assert!(has_tbd("(TBD)"));
-        assert!(has_tbd("负责人待定"));
-        assert!(has_tbd("接口待确认"));
-        assert!(!has_tbd("TBDX"));
-        assert!(!has_tbd("xTBD"));
-        assert!(!has_tbd("待办"));
-        assert!(!has_tbd("TB"));
-    }
-
-    #[test]
-    fn paths_vs_mentions() {
-        assert!(as_path("server/src/billing/*").is_some());
-        assert!(as_path("user_docs/").is_some());
-        assert!(as_path("README.md").is_some());
-        assert_eq!(
-            as_path("src/a.ts:241-247"),
-            Some(("src/a.ts".into(), Some("241-247".into())))
-        );
-        assert!(as_path("bun run db:seed").is_none());
-        assert!(as_path("DataCollectionSpec").is_none());
-        assert!(as_path("db:seed").is_none());
-        assert!(as_path("v1.2").is_none());
-        // Any space, ASCII or not, makes it a command or prose.
-        assert!(as_path("src/a b.ts").is_none());
-        assert!(as_path("src/a\u{3000}b.ts").is_none());
-        assert!(as_path("src/a\u{0b}b.ts").is_none());
-        assert_eq!(as_path("文档/设计.md"), Some(("文档/设计.md".into(), None)));
-        assert_eq!(
-            as_path("/etc/x:1:2"),
-            Some(("/etc/x:1".into(), Some("2".into())))
-        );
-        assert!(as_path("a:b/c.ts:3").is_none());
-        assert!(as_path(".env").is_some());
-        assert!(as_path("..").is_none());
-        assert!(as_path("f(x).ts").is_none());
-    }
-
-    #[test]
-    fn groups() {
-        let t = "Readiness 配置（DB + API） (可选，P1)";
-        let (rest, g) = trailing_groups(t);
-        assert_eq!(rest, "Readiness 配置");
-        let inner: Vec<&str> = g.iter().map(|g| g.inner).collect();
-        assert_eq!(inner, vec!["DB + API", "可选，P1"]);
-        assert_eq!(
-            without_groups(t, &g, |i| find_priority(i).is_some()),
-            "Readiness 配置（DB + API）"
-        );
-    }
-
-    #[test]
-    fn inline_deps() {
-        assert_eq!(
-            inline_dependency_texts("Seed invoices（依赖 5.1.2）"),
-            vec!["5.1.2"]
-        );
-        assert_eq!(
-            inline_dependency_texts("x (depends on 5.1.2, 5.1.3)"),
-            vec!["5.1.2, 5.1.3"]
-        );
-        assert!(inline_dependency_texts("after lunch").is_empty());
-        // English cues start a word and take any case; Chinese ones stand anywhere.
-        assert!(inline_dependency_texts("rafter 5.1.2").is_empty());
-        assert_eq!(inline_dependency_texts("Blocked By: 3.1; x"), vec!["3.1"]);
-        assert_eq!(
-            inline_dependency_texts("部署需要先完成 T2.1。"),
-            vec!["T2.1"]
-        );
-        assert_eq!(
-            inline_dependency_texts("A (after 1.2) B（前置：`2.3`）"),
-            vec!["1.2", "`2.3`"]
-        );
-    }
 }

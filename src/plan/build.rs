@@ -18,9 +18,11 @@ pub struct Refs {
     pub chains: Vec<(usize, String, String)>,
     /// Checkpoint items as written: (checkpoint index, first, optional range end).
     pub checkpoint_items: Vec<(usize, String, Option<String>)>,
-    /// Dependencies as written: (task, id, line). A range not expanded by number yet is
-    /// written `a~b`.
-    pub deps: Vec<(usize, String, u32)>,
+    /// Dependencies as written: (task, byte range in `dep_ids`, line). A range of ids not
+    /// expanded by number is written `a~b`.
+    pub deps: Vec<(usize, std::ops::Range<usize>, u32)>,
+    /// The text of every dependency id, end to end (one string, not one per id).
+    pub dep_ids: String,
 }
 
 impl Refs {
@@ -31,17 +33,24 @@ impl Refs {
             true => Cow::Owned(text.replace(['`', '*'], "")),
             false => Cow::Borrowed(text),
         };
-        let items = vocab::id_list(&text);
-        for &(a, b) in &items {
+        let mut n = 0;
+        vocab::each_id(&text, |a, b| {
+            n += 1;
             match b.map(|b| vocab::expand_short_end(a, b)) {
-                None => self.deps.push((t, a.to_string(), line)),
+                None => self.push_id(t, a, line),
                 Some(end) => match numeric_range(a, &end) {
-                    Some(ids) => self.deps.extend(ids.into_iter().map(|id| (t, id, line))),
-                    None => self.deps.push((t, format!("{a}~{end}"), line)),
+                    Some(ids) => ids.iter().for_each(|id| self.push_id(t, id, line)),
+                    None => self.push_id(t, &format!("{a}~{end}"), line),
                 },
             }
-        }
-        items.len()
+        });
+        n
+    }
+
+    fn push_id(&mut self, t: usize, id: &str, line: u32) {
+        let start = self.dep_ids.len();
+        self.dep_ids.push_str(id);
+        self.deps.push((t, start..self.dep_ids.len(), line));
     }
 }
 
@@ -632,10 +641,14 @@ impl<'p> FileBuilder<'p> {
         for d in vocab::inline_dependency_texts(&title) {
             self.refs.push_deps(t, d, line);
         }
-        let (_, groups) = vocab::trailing_groups(&title);
-        task.priority = groups.iter().find_map(|g| vocab::find_priority(g.inner));
+        // A priority in a trailing group (the first one written counts), else `[P0] Fix …`
+        // or `P1: …` at the start.
+        let mut only_priority_group = false;
+        for g in vocab::groups_from_end(&title) {
+            task.priority = vocab::find_priority(g.inner).or(task.priority);
+            only_priority_group |= vocab::priority_token(g.inner).is_some();
+        }
         if task.priority.is_none() {
-            // `[P0] Fix …` or `P1: …` at the start.
             let s = title.trim_start_matches('[');
             if let (Some(p), Some(rest)) =
                 (vocab::priority_token(s.get(..2).unwrap_or("")), s.get(2..))
@@ -646,11 +659,10 @@ impl<'p> FileBuilder<'p> {
             }
         }
         // A group holding only the priority is not part of the title.
-        let only_priority = |g: &str| vocab::priority_token(g).is_some();
-        let cut = groups
-            .iter()
-            .any(|g| only_priority(g.inner))
-            .then(|| vocab::without_groups(&title, &groups, only_priority));
+        let cut = only_priority_group.then(|| {
+            let (_, groups) = vocab::trailing_groups(&title);
+            vocab::without_groups(&title, &groups, |g| vocab::priority_token(g).is_some())
+        });
         let tbd = vocab::has_tbd(&title);
         task.title = cut.unwrap_or(title);
         let tbd = tbd.then(|| format!("{}: {}", display_id(&task), task.title));

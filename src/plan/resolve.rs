@@ -328,8 +328,8 @@ fn unknown(plan: &mut Plan, span: Span, id: &str) {
 }
 
 fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
-    for (t, id, line) in &refs.deps {
-        let (t, line) = (*t, *line);
+    for (t, range, line) in &refs.deps {
+        let (t, id, line) = (*t, &refs.dep_ids[range.clone()], *line);
         let file = plan.tasks[t].span.file;
         let found = match id.split_once('~') {
             Some((a, b)) => expand_range(plan, ids, file, a, b, line),

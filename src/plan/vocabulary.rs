@@ -163,7 +163,8 @@ pub fn status_exact(word: &str) -> Option<Status> {
 
 /// Whether `c` starts a status mark: `[` or a status emoji.
 pub fn starts_mark(c: char) -> bool {
-    words(STATUSES).any(|(w, _)| w.starts_with(c) && is_mark(w))
+    // (Marks start with `[` or a non-ASCII character: most characters are let go at once.)
+    (c == '[' || !c.is_ascii()) && words(STATUSES).any(|(w, _)| w.starts_with(c) && is_mark(w))
 }
 
 /// Whether `c` starts a status emoji (`M3 Beta ✅ 已完成` has a state suffix).
@@ -178,74 +179,60 @@ fn strip_prefix_ci<'a>(t: &'a str, w: &str) -> Option<&'a str> {
     }
 }
 
-/// Sections whose checklists are criteria, not tasks.
-pub fn is_criteria_heading(text: &str) -> bool {
-    let l = text.to_lowercase();
-    [
-        "acceptance",
-        "go/no-go",
-        "go-no-go",
-        "go / no-go",
-        "no-go",
-        "验收",
-        "exit criteria",
-    ]
-    .iter()
-    .any(|w| l.contains(w))
+/// The smaller word lists: words in a heading that say what its lists hold (any case,
+/// anywhere in the heading), progress labels, and values meaning "no dependencies".
+#[rustfmt::skip]
+mod word_lists {
+    pub const CRITERIA: &[&str] = &["acceptance", "go/no-go", "go-no-go", "go / no-go", "no-go",
+        "验收", "exit criteria"];
+    pub const QUESTIONS: &[&str] = &["open question", "questions", "open issues", "开放问题",
+        "待决问题", "未决问题", "待确认", "疑问", "问题清单"];
+    pub const CONFLICTS: &[&str] = &["conflict", "shared touch points", "冲突"];
+    pub const WORKSTREAMS: &[&str] = &["workstream", "工作流", "并行轨道"];
+    /// Whole labels (`* **当前进度**:`) that introduce a progress report.
+    pub const PROGRESS: &[&str] = &["当前进度", "进度", "progress", "current progress",
+        "as-built summary", "完成情况"];
+    /// Values meaning "no dependencies".
+    pub const NONE: &[&str] = &["", "-", "—", "–", "无", "none", "n/a", "/"];
 }
 
-/// Labels that introduce a progress report (`* **当前进度**:`), whose bullets are not tasks.
+fn mentions_any(text: &str, words: &[&str]) -> bool {
+    let l = text.to_lowercase();
+    words.iter().any(|w| l.contains(w))
+}
+
+fn is_any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| w.eq_ignore_ascii_case(text))
+}
+
+/// Sections whose checklists are criteria, not tasks.
+pub fn is_criteria_heading(text: &str) -> bool {
+    mentions_any(text, word_lists::CRITERIA)
+}
+
+/// Labels that introduce a progress report, whose bullets are not tasks.
 pub fn is_progress_label(text: &str) -> bool {
-    let l = text.trim().trim_end_matches([':', '：']).trim();
-    [
-        "当前进度",
-        "进度",
-        "progress",
-        "current progress",
-        "as-built summary",
-        "完成情况",
-    ]
-    .iter()
-    .any(|w| w.eq_ignore_ascii_case(l))
+    is_any(
+        text.trim().trim_end_matches([':', '：']).trim(),
+        word_lists::PROGRESS,
+    )
 }
 
 pub fn is_questions_heading(text: &str) -> bool {
-    let l = text.to_lowercase();
-    [
-        "open question",
-        "questions",
-        "open issues",
-        "开放问题",
-        "待决问题",
-        "未决问题",
-        "待确认",
-        "疑问",
-        "问题清单",
-    ]
-    .iter()
-    .any(|w| l.contains(w))
+    mentions_any(text, word_lists::QUESTIONS)
 }
 
 pub fn is_conflicts_heading(text: &str) -> bool {
-    let l = text.to_lowercase();
-    ["conflict", "shared touch points", "冲突"]
-        .iter()
-        .any(|w| l.contains(w))
+    mentions_any(text, word_lists::CONFLICTS)
 }
 
 pub fn is_workstreams_heading(text: &str) -> bool {
-    let l = text.to_lowercase();
-    ["workstream", "工作流", "并行轨道"]
-        .iter()
-        .any(|w| l.contains(w))
+    mentions_any(text, word_lists::WORKSTREAMS)
 }
 
 /// A value meaning "no dependencies" (`-`, `无`, `none`).
 pub fn is_none_word(v: &str) -> bool {
-    let v = v.trim();
-    ["", "-", "—", "–", "无", "none", "n/a", "/"]
-        .iter()
-        .any(|w| w.eq_ignore_ascii_case(v))
+    is_any(v.trim(), word_lists::NONE)
 }
 
 /// A priority token `P0`–`P3` (optionally bold, as the whole text).
@@ -276,34 +263,36 @@ pub struct Group<'a> {
 /// Trailing parenthesised groups of a title (`Name（可选，P1）(DONE)`), ASCII or full-width.
 /// Returns the title without them and the groups, in order.
 pub fn trailing_groups(text: &str) -> (&str, Vec<Group<'_>>) {
+    let mut groups: Vec<Group> = groups_from_end(text).collect();
+    groups.reverse();
+    let end = groups.first().map_or(text.trim_end().len(), |g| {
+        text[..g.outer.start].trim_end().len()
+    });
+    (&text[..end], groups)
+}
+
+/// [`trailing_groups`] one by one, the last first.
+pub fn groups_from_end(text: &str) -> impl Iterator<Item = Group<'_>> {
     let mut end = text.trim_end().len();
-    let mut groups = Vec::new();
-    loop {
-        let rest = &text[..end];
-        let Some(body) = rest.strip_suffix([')', '）']) else {
-            break;
-        };
+    std::iter::from_fn(move || {
+        let body = text[..end].strip_suffix([')', '）'])?;
         // (Two searches for one character each run far faster than one for either.)
-        let Some(p) = [body.rfind('('), body.rfind('（')]
+        let p = [body.rfind('('), body.rfind('（')]
             .into_iter()
             .flatten()
-            .max()
-        else {
-            break;
-        };
+            .max()?;
         let opener = if body[p..].starts_with('(') {
             1
         } else {
             '（'.len_utf8()
         };
-        groups.push(Group {
+        let group = Group {
             outer: p..end,
             inner: body[p + opener..].trim(),
-        });
+        };
         end = text[..p].trim_end().len();
-    }
-    groups.reverse();
-    (&text[..end], groups)
+        Some(group)
+    })
 }
 
 /// The text with the groups for which `cut` says yes removed, everything else verbatim.
@@ -392,8 +381,16 @@ pub fn id_len(t: &str) -> Option<usize> {
 /// A range is `(first, Some(last))`, `last` as written (`4` in `2.1.2-4`; see
 /// [`expand_short_end`]).
 pub fn id_list(text: &str) -> Vec<(&str, Option<&str>)> {
-    let mut out: Vec<(&str, Option<&str>)> = Vec::new();
-    // Whether a dash since the last id may join it to the next one as a range.
+    let mut out = Vec::new();
+    each_id(text, |a, b| out.push((a, b)));
+    out
+}
+
+/// [`id_list`] without collecting: `f(first, last)` for every item, in order.
+pub fn each_id<'a>(text: &'a str, mut f: impl FnMut(&'a str, Option<&'a str>)) {
+    // The last id is held back until it is known whether a range follows it.
+    let mut held: Option<(&str, Option<&str>)> = None;
+    // Whether a dash since the held id may join it to the next one as a range.
     let mut range_open = false;
     let mut i = 0;
     while let Some(c) = text[i..].chars().next() {
@@ -404,9 +401,13 @@ pub fn id_list(text: &str) -> Vec<(&str, Option<&str>)> {
         if at_boundary && (c.is_ascii_digit() || c.is_ascii_uppercase()) {
             if let Some(n) = id_len(&text[i..]) {
                 let id = &text[i..i + n];
-                match out.last_mut() {
-                    Some(last) if range_open => last.1 = Some(id),
-                    _ => out.push((id, None)),
+                match &mut held {
+                    Some(h) if range_open => h.1 = Some(id),
+                    _ => {
+                        if let Some((a, b)) = held.replace((id, None)) {
+                            f(a, b);
+                        }
+                    }
                 }
                 range_open = false;
                 i += n;
@@ -416,10 +417,7 @@ pub fn id_list(text: &str) -> Vec<(&str, Option<&str>)> {
         if matches!(c, '~' | '～' | '–' | '-' | '—') {
             // A range joins two ids with nothing but spaces around the dash.
             let before = text[..i].trim_end();
-            if out
-                .last()
-                .is_some_and(|&(a, b)| b.is_none() && before.ends_with(a))
-            {
+            if held.is_some_and(|(a, b)| b.is_none() && before.ends_with(a)) {
                 range_open = true;
             }
         } else if !c.is_whitespace() && !matches!(c, '`' | '*') {
@@ -427,7 +425,9 @@ pub fn id_list(text: &str) -> Vec<(&str, Option<&str>)> {
         }
         i += c.len_utf8();
     }
-    out
+    if let Some((a, b)) = held {
+        f(a, b);
+    }
 }
 
 /// `2.1.2-4` → `2.1.4`; a full id is returned as is.

@@ -79,13 +79,12 @@ fn words<T: Copy>(
 pub fn field_of(label: &str) -> Option<Field> {
     let l = label.trim().trim_matches('*').trim();
     // Drop a parenthesised note: `As-built（实现入口）`.
-    let l = match trailing_groups(l) {
-        (head, groups) if !groups.is_empty() && !head.is_empty() => head,
+    let l = match groups_from_end(l).last() {
+        Some(g) if !l[..g.outer.start].trim_end().is_empty() => l[..g.outer.start].trim_end(),
         _ => l,
     };
-    words(FIELDS)
-        .find(|(w, _)| w.eq_ignore_ascii_case(l))
-        .map(|(_, f)| f)
+    let known = |&&(_, words): &&(Field, &[&str])| words.iter().any(|w| w.eq_ignore_ascii_case(l));
+    FIELDS.iter().find(known).map(|&(f, _)| f)
 }
 
 /// A `Label（note）：value` line of a task, split into its field and value; `None` when

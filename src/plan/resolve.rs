@@ -437,51 +437,29 @@ fn derive_statuses(plan: &mut Plan) {
 
 fn disagreements_found(plan: &Plan) -> Vec<Found> {
     let mut found = Vec::new();
-    for t in 0..plan.tasks.len() {
-        let task = &plan.tasks[t];
-        if !task.status_written
-            || task.subtasks.is_empty()
-            || !matches!(task.status, Status::Done | Status::Pending)
-        {
-            continue;
-        }
-        // Most parents agree with their subtasks: look before building any message.
-        let disagrees = match task.status {
-            Status::Done => task.subtasks.iter().any(|&c| !plan.is_finished(c)),
-            _ => task
-                .subtasks
-                .iter()
-                .any(|&c| matches!(plan.tasks[c].status, Status::Done | Status::InProgress)),
+    for task in plan.tasks.iter().filter(|t| t.status_written) {
+        // A parent marked done with an open subtask, or pending with one under way.
+        let (state, others, advice) = match task.status {
+            Status::Done => ("done", "open", "it counts as open until they are done"),
+            Status::Pending => ("pending", "done or started", "update the parent's checkbox"),
+            _ => continue,
         };
-        if !disagrees {
-            continue;
-        }
-        let open: Vec<String> = task
+        let differs = |c: usize| match task.status {
+            Status::Done => !plan.is_finished(c),
+            _ => matches!(plan.tasks[c].status, Status::Done | Status::InProgress),
+        };
+        let ids: Vec<&str> = task
             .subtasks
             .iter()
-            .filter(|&&c| !plan.is_finished(c))
-            .map(|&c| plan.tasks[c].id.0.clone())
+            .filter(|&&c| differs(c))
+            .map(|&c| plan.tasks[c].id.as_str())
             .collect();
-        let started: Vec<String> = task
-            .subtasks
-            .iter()
-            .filter(|&&c| matches!(plan.tasks[c].status, Status::Done | Status::InProgress))
-            .map(|&c| plan.tasks[c].id.0.clone())
-            .collect();
-        let msg = match task.status {
-            Status::Done if !open.is_empty() => Some(format!(
-                "`{}` is marked done but subtask {} is open; it counts as open until they are done",
+        if !ids.is_empty() {
+            let m = format!(
+                "`{}` is marked {state} but subtask {} is {others}; {advice}",
                 task.id,
-                open.join(", ")
-            )),
-            Status::Pending if !started.is_empty() => Some(format!(
-                "`{}` is marked pending but subtask {} is done or started; update the parent's checkbox",
-                task.id,
-                started.join(", ")
-            )),
-            _ => None,
-        };
-        if let Some(m) = msg {
+                ids.join(", ")
+            );
             found.push((Severity::Warning, task.span, m));
         }
     }

@@ -710,3 +710,11 @@ fn titles_lose_a_priority_group_and_keep_every_inline_dependency() {
     let tbd: Vec<&str> = p.questions.iter().map(|q| q.text.as_str()).collect();
     assert_eq!(tbd.len(), 2, "{tbd:?}");
 }
+
+#[test]
+fn the_longest_word_a_legend_taught_wins() {
+    let text = "状态图例：⬜ 待开发 / 🔄 待 / ✅ 已完成\n\n| ID | 任务 | 状态 |\n|---|---|---|\n| T1 | a | 待开发 |\n| T2 | b | 待 |\n";
+    let p = plan::parse_str("PLAN.md", text);
+    assert_eq!(task(&p, "T1").status, Status::Pending);
+    assert_eq!(task(&p, "T2").status, Status::InProgress);
+}

@@ -101,8 +101,8 @@ pub struct FileBuilder<'p> {
     /// The track of tasks under no heading.
     file_track: Option<usize>,
     pending: Pending,
-    /// Status words a legend taught (`⬜ 待开发`).
-    legend: HashMap<String, Status>,
+    /// Status words a legend taught (`⬜ 待开发`), lower case.
+    legend: Vec<(String, Status)>,
     /// Track letters of this file → track index (workstream list and headings meet here).
     letters: HashMap<String, usize>,
     seen_content: bool,
@@ -117,7 +117,7 @@ impl<'p> FileBuilder<'p> {
             stack: Vec::new(),
             file_track: None,
             pending: Pending::None,
-            legend: HashMap::new(),
+            legend: Vec::new(),
             letters: HashMap::new(),
             seen_content: false,
         }
@@ -410,7 +410,8 @@ impl<'p> FileBuilder<'p> {
             if let Some((s, word)) = vocab::status_word(part) {
                 let w = word.trim().to_lowercase();
                 if !w.is_empty() {
-                    self.legend.insert(w, s);
+                    self.legend.retain(|(x, _)| *x != w);
+                    self.legend.push((w, s));
                 }
             }
         }
@@ -847,12 +848,15 @@ impl<'p> FileBuilder<'p> {
     fn status_text<'s>(&self, text: &'s str) -> Option<(Status, &'s str)> {
         let t = text.trim().trim_matches('*').trim();
         let lower = t.to_lowercase();
-        for (w, s) in &self.legend {
-            if lower.starts_with(w.as_str()) {
-                return Some((*s, t.get(w.len()..).unwrap_or("")));
-            }
+        // The longest word the text starts with, as in the vocabulary.
+        let taught = self
+            .legend
+            .iter()
+            .filter(|(w, _)| lower.starts_with(w.as_str()));
+        match taught.max_by_key(|(w, _)| w.len()) {
+            Some((w, s)) => Some((*s, t.get(w.len()..).unwrap_or(""))),
+            None => vocab::status_word(t),
         }
-        vocab::status_word(t)
     }
 
     // ---------------------------------------------------------------- tables

@@ -54,7 +54,13 @@ struct IdIndex {
 
 impl IdIndex {
     fn build(plan: &Plan) -> IdIndex {
-        let mut files = vec![HashMap::new(); plan.files.len()];
+        // Sized once: growing a map rehashes every key again.
+        let mut per_file = vec![0; plan.files.len()];
+        plan.tasks.iter().for_each(|t| per_file[t.span.file] += 1);
+        let mut files: Vec<HashMap<String, usize>> = per_file
+            .iter()
+            .map(|&n| HashMap::with_capacity(n))
+            .collect();
         let mut duplicates = Vec::new();
         for (i, t) in plan.tasks.iter().enumerate() {
             if t.id.0.is_empty() {

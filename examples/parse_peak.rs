@@ -5,10 +5,6 @@
 //! set size), against `parse_peak --read-only /tmp/PLAN.md` for the process without the
 //! parse.
 
-// The allocator the `shortlist` binary ships with.
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
     let read_only = args.first().is_some_and(|a| a == "--read-only");

@@ -3,9 +3,6 @@
 use clap::Parser;
 use std::io::Write;
 
-#[global_allocator]
-static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() {
     let cli = shortlist::cli::Cli::parse();
     match shortlist::cli::run(&cli) {

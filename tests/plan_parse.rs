@@ -586,3 +586,135 @@ fn a_numbered_workstream_heading_with_a_priority_is_a_track() {
 fn task_index(plan: &Plan, id: &str) -> usize {
     plan.find_tasks(id)[0]
 }
+
+#[path = "../benches/support/gen_plan.rs"]
+mod gen_plan;
+
+fn text(path: &str, text: String) -> plan::PlanText {
+    plan::PlanText {
+        path: path.to_string(),
+        text,
+    }
+}
+
+#[test]
+fn the_generated_2mb_plan_keeps_every_task_and_its_line() {
+    let p = plan::parse(
+        &[text(
+            "docs/plan/phase9.md",
+            gen_plan::plan(5_000, 2_000_000),
+        )],
+        None,
+    );
+    assert_eq!(p.tasks.len(), 12_500);
+    // A task deep in the file keeps its own line number.
+    let last = p.tasks.last().unwrap();
+    assert_eq!(last.id.0, "9.50.100.2");
+    assert!(last.span.line > 25_000, "line {}", last.span.line);
+}
+
+#[test]
+fn code_and_comments_that_hold_headings_never_hold_tasks() {
+    let mut s = String::from("# Plan\n\n");
+    for i in 0..10 {
+        s.push_str(&format!(
+            "## Part {i}\n\n- [ ] {i}.1 Real task {i}（P1）\n  - Touch points：`src/m{i}.rs`\n"
+        ));
+        match i % 5 {
+            0 => s.push_str("\n```sh\n# build\n\n# Install\n- [ ] 99.1 not a task\n```\n"),
+            1 => s.push_str("\n````md\n```\n\n# Inner\n- [ ] 99.2 not a task\n````\n"),
+            2 => s.push_str("\n<!--\n\n# Hidden\n- [ ] 99.3 not a task\n-->\n"),
+            3 => s.push_str("\n~~~\n\n## Tilde\n- [ ] 99.4 not a task\n~~~\n"),
+            _ => s.push_str(
+                "\n- [ ] 99.5 list item\n\n  ```\n\n  # in item\n  - [ ] 99.6 not a task\n  ```\n",
+            ),
+        }
+        s.push_str("说明文字，填充。\n\n");
+    }
+    let p = plan::parse_str("PLAN.md", &s);
+    for t in &p.tasks {
+        assert!(
+            !t.title.contains("not a task"),
+            "{} at line {} came out of code",
+            t.title,
+            t.span.line
+        );
+    }
+    assert!(p.tasks.iter().any(|t| t.id.0 == "9.1"));
+    // The sections hidden in code are no sections either.
+    assert!(p
+        .sections
+        .iter()
+        .all(|s| s.name.starts_with("Part") || s.name == "Plan"));
+}
+
+#[test]
+fn an_unclosed_fence_hides_the_rest_of_the_file() {
+    let mut s = String::from("# Plan\n\n");
+    for i in 0..20 {
+        s.push_str(&format!("## Part {i}\n\n- [ ] {i}.1 Task {i}\n\n"));
+        if i == 5 {
+            // Indented four spaces, the last line is code, not the fence's end.
+            s.push_str("```\nopen fence\n    ```\n\n");
+        }
+    }
+    let p = plan::parse_str("PLAN.md", &s);
+    assert_eq!(p.tasks.len(), 6, "tasks after the open fence are code");
+}
+
+#[test]
+fn several_files_keep_their_own_lines_and_order() {
+    let a = gen_plan::plan(150, 50_000);
+    let b = gen_plan::plan(100, 40_000).replace("9.", "8.");
+    let p = plan::parse(&[text("plan/a.md", a), text("plan/b.md", b)], None);
+    let first_of_b = p.tasks.iter().position(|t| t.span.file == 1).unwrap();
+    assert_eq!(p.tasks[first_of_b].id.0, "8.1.1");
+    assert!(p.tasks[first_of_b].span.line < 40);
+    assert!(p.tasks[..first_of_b].iter().all(|t| t.span.file == 0));
+}
+
+#[test]
+fn link_reference_definitions_anywhere_in_the_file_are_resolved() {
+    let mut s = gen_plan::plan(100, 40_000);
+    s.push_str("\n[spec]: https://example.com/spec\n");
+    s.push_str("\n## Late\n\n- [ ] 99.1 See [spec] for details\n");
+    let p = plan::parse_str("PLAN.md", &s);
+    assert_eq!(task(&p, "99.1").title, "See spec for details");
+}
+
+#[test]
+fn titles_lose_a_priority_group_and_keep_every_inline_dependency() {
+    let p = plan::parse_str(
+        "PLAN.md",
+        concat!(
+            "## Extra\n\n",
+            "- [ ] 9.0 Base\n",
+            "- [ ] 9.1 Seed tenants（P0）（依赖 9.0）\n",
+            "  - [x] 9.1.1 Fixtures (after 9.1; depends on 9.2) 依赖 9.3 前置 9.4\n",
+            "  - [ ] `9.1.2` owner TBD（可选，P2）\n",
+            "- [ ] 9.2 Two\n- [ ] 9.3 Three\n- [ ] 9.4 Four\n",
+            "- [ ] [P1] no id here: 负责人待定\n",
+        ),
+    );
+    let seed = task(&p, "9.1");
+    assert_eq!(seed.title, "Seed tenants（依赖 9.0）");
+    assert_eq!(seed.priority, Some(Priority(0)));
+    assert_eq!(ids(&p, &seed.deps), vec!["9.0"]);
+    // Four inline dependency texts: three tasks, the parent (`after 9.1`) not being a
+    // dependency of its own subtask.
+    assert_eq!(ids(&p, &task(&p, "9.1.1").deps), vec!["9.2", "9.3", "9.4"]);
+    assert_eq!(task(&p, "9.1.2").title, "owner TBD（可选，P2）");
+    assert_eq!(task(&p, "9.1.2").priority, Some(Priority(2)));
+    let no_id = p.tasks.iter().find(|t| t.derived_id).unwrap();
+    assert_eq!(no_id.priority, Some(Priority(1)));
+    let tbd: Vec<&str> = p.questions.iter().map(|q| q.text.as_str()).collect();
+    assert_eq!(tbd.len(), 2, "{tbd:?}");
+}
+
+#[test]
+fn the_longest_word_a_legend_taught_wins() {
+    let text = "状态图例：⬜ 待开发 / 🔄 待 / ✅ 已完成\n\n| ID | 任务 | 状态 |\n|---|---|---|\n| T1 | a | 待开发 |\n| T2 | b | 待 |\n";
+    let p = plan::parse_str("PLAN.md", text);
+    assert_eq!(task(&p, "T1").status, Status::Pending);
+    assert_eq!(task(&p, "T2").status, Status::InProgress);
+}

@@ -1,52 +1,47 @@
-//! One plan file's block tree → tracks, tasks, checkpoints, questions, criteria and
+//! One plan file's blocks → tracks, tasks, checkpoints, questions, criteria and
 //! declared conflicts, following the conventions of PLAN_FORMAT.md. Cross-references
-//! (dependencies, ranges, subtask blocks) are recorded here and resolved in `resolve`.
+//! (dependencies, ranges, subtask blocks) are recorded in [`Refs`] and resolved in
+//! `resolve` once every file is read.
 
-use super::blocks::{segs_plain, segs_text, Block, Cells, Item, Items, Line, Lines, Rows, Seg};
-use super::lexicon::{self as lx, Field};
+use super::blocks::{segs_plain, segs_text, Block, Cell, Item, Line, Row, Seg};
 use super::model::*;
+use super::vocabulary::{self as vocab, Field};
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-/// References that can only be resolved once every task of the file is known.
+/// References that can only be resolved once every task is known.
 #[derive(Default)]
-pub struct Deferred {
+pub struct Refs {
     /// (task, parent id as written, line): tasks listed under a `**T2.3 子任务**` block.
     pub parents: Vec<(usize, String, u32)>,
-    /// (file, from id, to id, line): `T1.1 → T1.2` means T1.2 depends on T1.1.
-    pub chains: Vec<(usize, String, String, u32)>,
+    /// (file, from id, to id): `T1.1 → T1.2` means T1.2 depends on T1.1.
+    pub chains: Vec<(usize, String, String)>,
     /// Checkpoint items as written: (checkpoint index, first, optional range end).
     pub checkpoint_items: Vec<(usize, String, Option<String>)>,
-    /// Dependencies as written: (task, byte range in `dep_ids`, line). A range of ids
-    /// not yet expanded is written `a~b`.
+    /// Dependencies as written: (task, byte range in `dep_ids`, line). A range of ids not
+    /// expanded by number is written `a~b`.
     pub deps: Vec<(usize, std::ops::Range<usize>, u32)>,
-    /// The text of every dependency id, one buffer for the whole plan.
+    /// The text of every dependency id, end to end (one string, not one per id).
     pub dep_ids: String,
 }
 
-impl Deferred {
+impl Refs {
     /// Record the ids of a dependency text (`5.1.2, 5.1.3`, `2.1.2-4`, `5.2.1~5.2.4`) for
     /// task `t`. Returns how many were found.
     fn push_deps(&mut self, t: usize, text: &str, line: u32) -> usize {
-        let cleaned;
-        let text = if text.contains(['`', '*']) {
-            cleaned = text.replace(['`', '*'], "");
-            cleaned.as_str()
-        } else {
-            text
+        let text = match text.contains(['`', '*']) {
+            true => Cow::Owned(text.replace(['`', '*'], "")),
+            false => Cow::Borrowed(text),
         };
         let mut n = 0;
-        lx::each_id(text, |a, b| {
+        vocab::each_id(&text, |a, b| {
             n += 1;
-            match b {
+            match b.map(|b| vocab::expand_short_end(a, b)) {
                 None => self.push_id(t, a, line),
-                Some(b) => {
-                    let end = lx::expand_short_end(a, b);
-                    match numeric_range(a, &end) {
-                        Some(ids) => ids.iter().for_each(|id| self.push_id(t, id, line)),
-                        None => self.push_id(t, &format!("{a}~{end}"), line),
-                    }
-                }
+                Some(end) => match numeric_range(a, &end) {
+                    Some(ids) => ids.iter().for_each(|id| self.push_id(t, id, line)),
+                    None => self.push_id(t, &format!("{a}~{end}"), line),
+                },
             }
         });
         n
@@ -59,6 +54,7 @@ impl Deferred {
     }
 }
 
+/// What a section's lists hold.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Mode {
     Normal,
@@ -81,7 +77,7 @@ struct Heading {
 #[derive(Clone, PartialEq, Debug)]
 enum HKind {
     Track(usize),
-    /// A plain section; the track is made when its first task appears.
+    /// A plain section; its track is made when its first task appears.
     Section(Option<usize>),
     Task(usize),
     SubtasksOf(String),
@@ -98,43 +94,33 @@ enum Pending {
 
 pub struct FileBuilder<'p> {
     plan: &'p mut Plan,
-    deferred: &'p mut Deferred,
+    refs: &'p mut Refs,
     file: usize,
+    /// The headings enclosing the current block, outermost first.
     stack: Vec<Heading>,
+    /// The track of tasks under no heading.
     file_track: Option<usize>,
     pending: Pending,
-    /// Status words a legend taught (`⬜ 待开发`).
-    legend: HashMap<String, Status>,
+    /// Status words a legend taught (`⬜ 待开发`), lower case.
+    legend: Vec<(String, Status)>,
     /// Track letters of this file → track index (workstream list and headings meet here).
     letters: HashMap<String, usize>,
     seen_content: bool,
-    /// Titles of the current piece's checkbox items worked out ahead (by item index).
-    prepared: Vec<std::cell::Cell<Option<TitleInfo>>>,
 }
 
 impl<'p> FileBuilder<'p> {
-    pub fn new(plan: &'p mut Plan, deferred: &'p mut Deferred, file: usize) -> Self {
+    pub fn new(plan: &'p mut Plan, refs: &'p mut Refs, file: usize) -> Self {
         FileBuilder {
             plan,
-            deferred,
+            refs,
             file,
             stack: Vec::new(),
             file_track: None,
             pending: Pending::None,
-            legend: HashMap::new(),
+            legend: Vec::new(),
             letters: HashMap::new(),
             seen_content: false,
-            prepared: Vec::new(),
         }
-    }
-
-    /// Titles worked out ahead for the blocks handed in next ([`prepare_titles`] of
-    /// their tree; none for blocks read as they come); returns the previous ones.
-    pub fn prepared(
-        &mut self,
-        titles: Vec<std::cell::Cell<Option<TitleInfo>>>,
-    ) -> Vec<std::cell::Cell<Option<TitleInfo>>> {
-        std::mem::replace(&mut self.prepared, titles)
     }
 
     fn span(&self, line: u32) -> Span {
@@ -148,10 +134,10 @@ impl<'p> FileBuilder<'p> {
         self.stack.last().map_or(Mode::Normal, |h| h.mode)
     }
 
-    fn diag(&mut self, severity: Severity, line: u32, message: String) {
+    fn diag(&mut self, line: u32, message: String) {
         let file = self.plan.files[self.file].path.clone();
         self.plan.diagnostics.push(Diagnostic {
-            severity,
+            severity: Severity::Warning,
             file,
             line,
             message,
@@ -160,24 +146,15 @@ impl<'p> FileBuilder<'p> {
 
     /// One top-level block, in document order.
     pub fn block(&mut self, b: &Block) {
-        {
-            let pending = std::mem::replace(&mut self.pending, Pending::None);
-            match *b {
-                Block::Heading { level, line } => self.heading(level, &line),
-                Block::Para { lines } => {
-                    for l in lines {
-                        self.para_line(&l);
-                    }
-                }
-                Block::List { items } => self.list(items, pending),
-                Block::Table { line, head, rows } => self.table(line, head, rows, None),
-                Block::Quote { lines } => self.quote(lines),
-            }
-            self.seen_content |= matches!(
-                b,
-                Block::List { .. } | Block::Table { .. } | Block::Para { .. }
-            );
+        let pending = std::mem::replace(&mut self.pending, Pending::None);
+        match b {
+            Block::Heading { level, line } => self.heading(*level, line),
+            Block::Para(lines) => lines.iter().for_each(|l| self.para_line(l)),
+            Block::List(items) => self.list(items, pending),
+            Block::Table { head, rows } => self.table(head, rows, None),
+            Block::Quote(lines) => self.quote(lines),
         }
+        self.seen_content |= matches!(b, Block::List(_) | Block::Table { .. } | Block::Para(_));
     }
 
     // ---------------------------------------------------------------- headings
@@ -186,7 +163,7 @@ impl<'p> FileBuilder<'p> {
         while self.stack.last().is_some_and(|h| h.level >= level) {
             self.stack.pop();
         }
-        let text = plain(line);
+        let text = line.plain();
         let text = text.trim();
         let section = self.plan.sections.len() as u32;
         self.plan.sections.push(Section {
@@ -197,18 +174,30 @@ impl<'p> FileBuilder<'p> {
         let parent_mode = self.mode();
         let (mode, kind) = if let Some((id, title)) = task_heading(text) {
             let group = self.group_for_new_task();
-            let t = self.new_task(id, title, line.line, TaskForm::Heading, None, group);
-            self.heading_state(t, text);
+            let t = self.new_task(
+                Some(id),
+                title.to_string(),
+                line.line,
+                TaskForm::Heading,
+                None,
+                group,
+            );
+            // A milestone-like state on the heading sets its status when no field does.
+            for g in vocab::trailing_groups(text).1 {
+                if let Some(s) = milestone_state(g.inner) {
+                    self.set_status(t, s);
+                }
+            }
             (Mode::Normal, HKind::Task(t))
         } else if let Some(id) = subtask_block_label(text) {
             (Mode::Normal, HKind::SubtasksOf(id))
-        } else if lx::is_criteria_heading(text) || lx::is_progress_label(text) {
+        } else if vocab::is_criteria_heading(text) || vocab::is_progress_label(text) {
             (Mode::Criteria, HKind::Other)
-        } else if lx::is_questions_heading(text) {
+        } else if vocab::is_questions_heading(text) {
             (Mode::Questions, HKind::Other)
-        } else if lx::is_conflicts_heading(text) {
+        } else if vocab::is_conflicts_heading(text) {
             (Mode::Conflicts, HKind::Other)
-        } else if lx::is_workstreams_heading(text) && {
+        } else if vocab::is_workstreams_heading(text) && {
             // `## 9.1 Workstream 1（P1）` is a track; `## 2. Workstreams` lists them.
             let h = parse_heading(text);
             h.letter.is_none() && h.priority.is_none()
@@ -239,78 +228,68 @@ impl<'p> FileBuilder<'p> {
         if h.letter.is_none() && h.priority.is_none() {
             return None;
         }
-        if let Some(letter) = &h.letter {
-            if let Some(&t) = self.letters.get(letter) {
-                // The workstream list named it first; the heading completes it.
-                let span = self.span(line);
-                let tr = &mut self.plan.tracks[t];
-                if tr.id.is_none() {
-                    tr.id = h.id.clone();
-                }
-                if !h.name.is_empty() {
-                    tr.name = h.name.clone();
-                }
-                tr.priority = h.priority.or(tr.priority);
-                tr.remark = h.remark.clone().or(tr.remark.take());
-                tr.span = span;
-                return Some(t);
+        let span = self.span(line);
+        if let Some(&t) = h.letter.as_ref().and_then(|l| self.letters.get(l)) {
+            // The workstream list named it first; the heading completes it.
+            let tr = &mut self.plan.tracks[t];
+            tr.id = tr.id.take().or(h.id);
+            if !h.name.is_empty() {
+                tr.name = h.name;
             }
+            tr.priority = h.priority.or(tr.priority);
+            tr.remark = h.remark.or(tr.remark.take());
+            tr.span = span;
+            return Some(t);
         }
-        let t = self.plan.tracks.len();
-        self.plan.tracks.push(Track {
-            key: String::new(),
-            letter: h.letter.clone(),
-            id: h.id,
-            name: h.name,
-            priority: h.priority,
-            kind: TrackKind::Track,
-            remark: h.remark,
-            span: self.span(line),
-            tasks: Vec::new(),
-        });
-        if let Some(l) = h.letter {
-            self.letters.insert(l, t);
-        }
+        let t = self.new_track(h.letter, h.id, h.name, h.priority, TrackKind::Track, span);
+        self.plan.tracks[t].remark = h.remark;
         Some(t)
     }
 
-    /// A milestone-like state on a task heading sets its status when no field does.
-    fn heading_state(&mut self, t: usize, text: &str) {
-        let (_, groups) = lx::trailing_groups(text);
-        for g in groups {
-            if let Some((s, _)) = milestone_state(g.inner) {
-                let task = &mut self.plan.tasks[t];
-                task.status = s;
-                task.status_written = true;
-            }
+    fn new_track(
+        &mut self,
+        letter: Option<String>,
+        id: Option<String>,
+        name: String,
+        priority: Option<Priority>,
+        kind: TrackKind,
+        span: Span,
+    ) -> usize {
+        let t = self.plan.tracks.len();
+        if let Some(l) = &letter {
+            self.letters.insert(l.clone(), t);
         }
+        self.plan.tracks.push(Track {
+            key: String::new(),
+            letter,
+            id,
+            name,
+            priority,
+            kind,
+            remark: None,
+            span,
+            tasks: Vec::new(),
+        });
+        t
     }
 
     /// The track a new top-level task joins: the enclosing track heading, else the
     /// nearest section heading, else the file's own group.
     fn group_for_new_task(&mut self) -> usize {
-        for h in self.stack.iter().rev() {
-            if let HKind::Track(t) = h.kind {
-                return t;
-            }
+        if let Some(t) = self.stack.iter().rev().find_map(|h| match h.kind {
+            HKind::Track(t) => Some(t),
+            _ => None,
+        }) {
+            return t;
         }
         for i in (0..self.stack.len()).rev() {
             match self.stack[i].kind {
                 HKind::Section(Some(t)) => return t,
                 HKind::Section(None) => {
                     let h = parse_heading(&self.stack[i].name);
-                    let t = self.plan.tracks.len();
-                    self.plan.tracks.push(Track {
-                        key: String::new(),
-                        letter: None,
-                        id: h.id,
-                        name: h.name,
-                        priority: None,
-                        kind: TrackKind::Section,
-                        remark: h.remark,
-                        span: self.span(self.stack[i].line),
-                        tasks: Vec::new(),
-                    });
+                    let span = self.span(self.stack[i].line);
+                    let t = self.new_track(None, h.id, h.name, None, TrackKind::Section, span);
+                    self.plan.tracks[t].remark = h.remark;
                     self.stack[i].kind = HKind::Section(Some(t));
                     return t;
                 }
@@ -321,24 +300,13 @@ impl<'p> FileBuilder<'p> {
         if let Some(t) = self.file_track {
             return t;
         }
-        let t = self.plan.tracks.len();
         let path = self.plan.files[self.file].path.clone();
-        self.plan.tracks.push(Track {
-            key: String::new(),
-            letter: None,
-            id: None,
-            name: path,
-            priority: None,
-            kind: TrackKind::File,
-            remark: None,
-            span: self.span(1),
-            tasks: Vec::new(),
-        });
+        let t = self.new_track(None, None, path, None, TrackKind::File, self.span(1));
         self.file_track = Some(t);
         t
     }
 
-    /// The task a heading task or subtask block opens, if any encloses us.
+    /// The task a heading task opens, if one encloses us.
     fn enclosing_heading_task(&self) -> Option<usize> {
         self.stack.iter().rev().find_map(|h| match h.kind {
             HKind::Task(t) => Some(t),
@@ -356,12 +324,9 @@ impl<'p> FileBuilder<'p> {
     // ---------------------------------------------------------------- paragraphs
 
     fn para_line(&mut self, line: &Line) {
-        let text = plain(line);
+        let text = line.plain();
         let t = text.trim();
-        if t.is_empty() {
-            return;
-        }
-        if self.checkpoint(line) {
+        if t.is_empty() || self.checkpoint(t, line.line) {
             return;
         }
         if let Some(id) = subtask_block_label(t) {
@@ -370,7 +335,7 @@ impl<'p> FileBuilder<'p> {
         }
         let label = t.trim_end_matches([':', '：']).trim();
         if t.ends_with([':', '：'])
-            && (lx::is_criteria_heading(label) || lx::is_progress_label(label))
+            && (vocab::is_criteria_heading(label) || vocab::is_progress_label(label))
         {
             self.pending = Pending::Criteria(label.to_string());
             return;
@@ -380,21 +345,19 @@ impl<'p> FileBuilder<'p> {
         }
         match self.mode() {
             Mode::Questions => {
-                if t.ends_with(['?', '？']) || lx::has_tbd(t) {
+                if t.ends_with(['?', '？']) || vocab::has_tbd(t) {
                     self.question(t, None, QuestionSource::Section, line.line);
                 }
             }
             Mode::Conflicts => self.declared_conflict(line),
             Mode::Criteria => {}
-            _ => {
-                if self.arrow_chain(t, line.line) {
+            Mode::Normal | Mode::Workstreams => {
+                if self.arrow_chain(t) {
                     return;
                 }
-                if let Some(t_idx) = self.enclosing_heading_task() {
-                    self.task_line(t_idx, line);
-                    return;
-                }
-                if lx::has_tbd(t) {
+                if let Some(task) = self.enclosing_heading_task() {
+                    self.task_line(task, line);
+                } else if vocab::has_tbd(t) {
                     self.question(t, None, QuestionSource::Tbd, line.line);
                 }
             }
@@ -402,34 +365,30 @@ impl<'p> FileBuilder<'p> {
     }
 
     /// `T1.1 → T1.2 → T1.3` in prose: each depends on the one before.
-    fn arrow_chain(&mut self, text: &str, line: u32) -> bool {
+    fn arrow_chain(&mut self, text: &str) -> bool {
         if !text.contains(['→', '⇒']) && !text.contains("->") {
             return false;
         }
-        let parts: Vec<&str> = text.split(['→', '⇒']).flat_map(|p| p.split("->")).collect();
-        let ids: Vec<Option<String>> = parts
-            .iter()
+        let ids: Vec<Option<&str>> = text
+            .split(['→', '⇒'])
+            .flat_map(|p| p.split("->"))
             .map(|p| {
                 let p = p.trim().trim_matches(['`', '*', ' ']);
-                let n = lx::id_len(p)?;
+                let n = vocab::id_len(p)?;
                 // The id must be the whole step, or the step must end with it.
-                let first = &p[..n];
                 let last = p.rsplit([' ', '`', '*']).next().unwrap_or(p);
                 if n == p.len() {
-                    Some(first.to_string())
-                } else if lx::id_len(last) == Some(last.len()) {
-                    Some(last.to_string())
+                    Some(&p[..n])
                 } else {
-                    None
+                    (vocab::id_len(last) == Some(last.len())).then_some(last)
                 }
             })
             .collect();
         let mut found = false;
         for w in ids.windows(2) {
-            if let (Some(a), Some(b)) = (&w[0], &w[1]) {
-                self.deferred
-                    .chains
-                    .push((self.file, a.clone(), b.clone(), line));
+            if let [Some(a), Some(b)] = w {
+                let chain = (self.file, a.to_string(), b.to_string());
+                self.refs.chains.push(chain);
                 found = true;
             }
         }
@@ -442,37 +401,36 @@ impl<'p> FileBuilder<'p> {
         let is_legend = lower.contains("legend")
             || t.contains("图例")
             || ((lower.starts_with("status") || t.starts_with("状态"))
-                && t.matches(['[', '✅', '🚧', '⬜', '🔄', '⏳', '❌']).count() >= 2);
+                && t.chars().filter(|&c| vocab::starts_mark(c)).count() >= 2);
         if !is_legend {
             return false;
         }
         let body = t.split_once([':', '：']).map_or(t, |(_, b)| b);
         for part in body.split(['/', '|', ',', '，', ';', '；', '、']) {
-            if let Some((s, word)) = lx::status_word(part) {
+            if let Some((s, word)) = vocab::status_word(part) {
                 let w = word.trim().to_lowercase();
                 if !w.is_empty() {
-                    self.legend.insert(w, s);
+                    self.legend.retain(|(x, _)| *x != w);
+                    self.legend.push((w, s));
                 }
             }
         }
         true
     }
 
-    fn quote(&mut self, lines: Lines) {
+    fn quote(&mut self, lines: &[Line]) {
         for l in lines {
-            let text = plain(&l);
+            let text = l.plain();
             let t = text.trim();
-            if self.legend_line(t) {
+            if self.legend_line(t) || self.seen_content {
                 continue;
             }
-            if !self.seen_content {
-                if let Some((k, v)) = t.split_once([':', '：']) {
-                    let k = k.trim();
-                    if !k.is_empty() && k.chars().count() <= 24 {
-                        self.plan.files[self.file]
-                            .meta
-                            .push((k.to_string(), v.trim().to_string()));
-                    }
+            // `> 状态：进行中` at the top of the file: metadata.
+            if let Some((k, v)) = t.split_once([':', '：']) {
+                let k = k.trim();
+                if !k.is_empty() && k.chars().count() <= 24 {
+                    let meta = (k.to_string(), v.trim().to_string());
+                    self.plan.files[self.file].meta.push(meta);
                 }
             }
         }
@@ -480,18 +438,15 @@ impl<'p> FileBuilder<'p> {
 
     // ---------------------------------------------------------------- lists
 
-    fn list(&mut self, items: Items, pending: Pending) {
+    fn list(&mut self, items: &[Item], pending: Pending) {
         for item in items {
             match &pending {
-                Pending::Criteria(section) => self.criteria_item(&item, section),
-                Pending::SubtasksOf(id, line) => {
-                    if let Some(t) = self.marked_task(&item, None, true) {
-                        self.deferred.parents.push((t, id.clone(), *line));
-                    } else {
-                        self.top_item(&item);
-                    }
-                }
-                Pending::None => self.top_item(&item),
+                Pending::Criteria(section) => self.criteria_item(item, section),
+                Pending::SubtasksOf(id, line) => match self.marked_task(item, None, true) {
+                    Some(t) => self.refs.parents.push((t, id.clone(), *line)),
+                    None => self.top_item(item),
+                },
+                Pending::None => self.top_item(item),
             }
         }
     }
@@ -501,7 +456,7 @@ impl<'p> FileBuilder<'p> {
             self.nested_top(item);
             return;
         };
-        let text = plain(&first);
+        let text = first.plain();
         match self.mode() {
             Mode::Criteria => {
                 let section = self
@@ -513,21 +468,21 @@ impl<'p> FileBuilder<'p> {
                 return;
             }
             Mode::Questions => {
-                let q: Vec<Cow<str>> = item.lines.iter().map(|l| plain(&l)).collect();
+                let q: Vec<Cow<str>> = item.lines.iter().map(Line::plain).collect();
                 self.question(q.join(" ").trim(), None, QuestionSource::Section, item.line);
                 return;
             }
             Mode::Conflicts => {
-                self.declared_conflict(&first);
+                self.declared_conflict(first);
                 return;
             }
             Mode::Workstreams | Mode::Normal => {}
         }
-        if self.checkpoint(&first) {
+        if self.checkpoint(text.trim(), first.line) {
             return;
         }
         if item.checkbox.is_none() {
-            if let Some((letter, name)) = lx::workstream_entry(&text) {
+            if let Some((letter, name)) = vocab::workstream_entry(&text) {
                 self.workstream(letter, name, item.line);
                 return;
             }
@@ -540,24 +495,18 @@ impl<'p> FileBuilder<'p> {
         let block = self.enclosing_subtask_block();
         if let Some(t) = self.marked_task(item, None, block.is_some()) {
             if let Some((id, line)) = block {
-                self.deferred.parents.push((t, id, line));
+                self.refs.parents.push((t, id, line));
             }
             return;
         }
         let label = text.trim().trim_end_matches([':', '：']).trim();
         if text.trim_end().ends_with([':', '：'])
-            && (lx::is_progress_label(label) || lx::is_criteria_heading(label))
+            && (vocab::is_progress_label(label) || vocab::is_criteria_heading(label))
         {
-            for child in &item.children {
-                if let Block::List { items } = child {
-                    for c in items {
-                        self.criteria_item(&c, label);
-                    }
-                }
-            }
+            self.nested_criteria(item, label);
             return;
         }
-        if lx::has_tbd(&text) {
+        if vocab::has_tbd(&text) {
             self.question(text.trim(), None, QuestionSource::Tbd, item.line);
         }
         self.nested_top(item);
@@ -567,12 +516,8 @@ impl<'p> FileBuilder<'p> {
     fn nested_top(&mut self, item: &Item) {
         for child in &item.children {
             match child {
-                Block::List { items } => {
-                    for c in items {
-                        self.top_item(&c);
-                    }
-                }
-                Block::Table { line, head, rows } => self.table(line, head, rows, None),
+                Block::List(items) => items.iter().for_each(|c| self.top_item(c)),
+                Block::Table { head, rows } => self.table(head, rows, None),
                 _ => {}
             }
         }
@@ -582,31 +527,20 @@ impl<'p> FileBuilder<'p> {
         if self.letters.contains_key(&letter) {
             return;
         }
-        let (base, groups) = lx::trailing_groups(name);
-        let priority = groups.iter().find_map(|g| lx::find_priority(g.inner));
-        let t = self.plan.tracks.len();
-        self.plan.tracks.push(Track {
-            key: String::new(),
-            letter: Some(letter.clone()),
-            id: None,
-            name: base.trim().to_string(),
-            priority,
-            kind: TrackKind::Track,
-            remark: None,
-            span: self.span(line),
-            tasks: Vec::new(),
-        });
-        self.letters.insert(letter, t);
+        let (base, groups) = vocab::trailing_groups(name);
+        let priority = groups.iter().find_map(|g| vocab::find_priority(g.inner));
+        let name = base.trim().to_string();
+        let span = self.span(line);
+        self.new_track(Some(letter), None, name, priority, TrackKind::Track, span);
     }
 
     fn criteria_item(&mut self, item: &Item, section: &str) {
         if let Some(first) = item.lines.first() {
-            let text = plain(&first);
+            let text = first.plain();
             let (status, rest) = match item.checkbox {
-                Some(true) => (Some(Status::Done), &*text),
-                Some(false) => (Some(Status::Pending), &*text),
-                None => match text_marker(&text).or_else(|| lx::status_emoji_prefix(&text)) {
-                    Some((s, rest)) => (Some(s), rest),
+                Some(done) => (Some(checkbox_status(done)), &*text),
+                None => match vocab::status_mark(&text) {
+                    Some((s, rest, _)) => (Some(s), rest),
                     None => (None, &*text),
                 },
             };
@@ -617,17 +551,21 @@ impl<'p> FileBuilder<'p> {
                 span: self.span(item.line),
             });
         }
+        self.nested_criteria(item, section);
+    }
+
+    /// The items of an item's nested lists, as criteria of `section`.
+    fn nested_criteria(&mut self, item: &Item, section: &str) {
         for child in &item.children {
-            if let Block::List { items } = child {
-                for c in items {
-                    self.criteria_item(&c, section);
-                }
+            if let Block::List(items) = child {
+                items.iter().for_each(|c| self.criteria_item(c, section));
             }
         }
     }
 
-    /// An item with a checkbox (or a text marker `[~]`, or a status emoji before an id)
-    /// is a task. With `id_suffices`, an id alone makes it one (under a subtasks label).
+    /// An item with a checkbox (or a box written as text, `[~]`, or a status emoji before
+    /// an id) is a task. With `id_suffices`, an id alone makes it one (under a subtasks
+    /// label).
     fn marked_task(
         &mut self,
         item: &Item,
@@ -636,136 +574,113 @@ impl<'p> FileBuilder<'p> {
     ) -> Option<usize> {
         let first = item.lines.first()?;
         let (status, written) = match item.checkbox {
-            Some(true) => (Status::Done, true),
-            Some(false) => (Status::Pending, true),
+            Some(done) => (checkbox_status(done), true),
             None => {
-                // A text marker or a status emoji (before an id).
-                let marker = may_hold_marker(&first).then(|| {
-                    let text = plain(&first);
-                    text_marker(&text).map(|(s, _)| s).or_else(|| {
-                        lx::status_emoji_prefix(&text)
-                            .filter(|(_, rest)| lx::leading_id(rest).is_some())
-                            .map(|(s, _)| s)
-                    })
-                });
-                match marker.flatten() {
-                    Some(s) => (s, true),
-                    None if id_suffices && lead_id_of(&first).is_some() => (Status::Pending, false),
-                    None => return None,
+                // A mark starts with `[` or is an emoji: other lines (most fields and
+                // notes) need not be joined into one text to know they hold none.
+                let text = match first.first_char() {
+                    Some(c) if c == '[' || !c.is_ascii() => first.plain(),
+                    _ => Cow::Borrowed(""),
+                };
+                match vocab::status_mark(&text) {
+                    Some((s, rest, is_box)) if is_box || vocab::leading_id(rest).is_some() => {
+                        (s, true)
+                    }
+                    _ if id_suffices && id_and_title(first, true).0.is_some() => {
+                        (Status::Pending, false)
+                    }
+                    _ => return None,
                 }
             }
         };
-        let group = match parent {
+        let track = match parent {
             Some(p) => self.plan.tasks[p].track,
             None => self.group_for_new_task(),
         };
-        // Worked out ahead by the reading thread, or here.
-        let info = match item.checkbox {
-            Some(_) => self
-                .prepared
-                .get(item.index as usize)
-                .and_then(|c| c.take()),
-            None => None,
-        };
-        let info = info.unwrap_or_else(|| TitleInfo::of_line(&first, item.checkbox.is_none()));
-        let t = self.new_task_with(info, item.line, TaskForm::ListItem, parent, group);
-        {
-            let task = &mut self.plan.tasks[t];
-            task.status = status;
-            task.status_written = written;
-            if first.struck && !status.is_closed() {
-                task.status = Status::Dropped;
-            }
+        let (id, title) = id_and_title(first, item.checkbox.is_none());
+        let t = self.new_task(id, title, item.line, TaskForm::ListItem, parent, track);
+        let task = &mut self.plan.tasks[t];
+        task.status = status;
+        task.status_written = written;
+        if first.struck && !status.is_closed() {
+            task.status = Status::Dropped;
         }
-        for l in item.lines.skip(1) {
-            self.task_line(t, &l);
+        for l in &item.lines[1..] {
+            self.task_line(t, l);
         }
         for child in &item.children {
             match child {
-                Block::List { items } => {
-                    for c in items {
-                        self.child_item(t, &c);
-                    }
-                }
-                Block::Para { lines } => {
-                    for l in lines {
-                        self.task_line(t, &l);
-                    }
-                }
-                Block::Table { line, head, rows } => self.table(line, head, rows, Some(t)),
+                Block::List(items) => items.iter().for_each(|c| self.child_item(t, c)),
+                Block::Para(lines) => lines.iter().for_each(|l| self.task_line(t, l)),
+                Block::Table { head, rows } => self.table(head, rows, Some(t)),
                 _ => {}
             }
         }
         Some(t)
     }
 
+    /// A new task with its title read: inline dependencies, a priority (in a trailing
+    /// group or leading the title), a TBD.
     fn new_task(
         &mut self,
         id: Option<String>,
-        title: impl Into<String>,
+        mut title: String,
         line: u32,
         form: TaskForm,
         parent: Option<usize>,
         track: usize,
     ) -> usize {
-        let info = TitleInfo::of(id, title.into());
-        self.new_task_with(info, line, form, parent, track)
-    }
-
-    fn new_task_with(
-        &mut self,
-        mut info: TitleInfo,
-        line: u32,
-        form: TaskForm,
-        parent: Option<usize>,
-        track: usize,
-    ) -> usize {
-        let id = info.id.take();
         let t = self.plan.tasks.len();
         let derived = id.is_none();
-        if self.plan.tasks.capacity() == t {
-            // Task is large: grow in big steps rather than copy it around often.
-            self.plan.tasks.reserve(t.max(256));
-        }
-        let mut task = Task::new(
-            TaskId(id.unwrap_or_default()),
-            derived,
-            String::new(),
-            self.span(line),
-            form,
-        );
+        let id = TaskId(id.unwrap_or_default());
+        let mut task = Task::new(id, derived, String::new(), self.span(line), form);
         task.track = track;
         task.parent = parent;
         task.section = self.stack.last().map(|h| h.section);
+        title.truncate(title.trim_end().len());
+        title.drain(..title.len() - title.trim_start().len());
+        for d in vocab::inline_dependency_texts(&title) {
+            self.refs.push_deps(t, d, line);
+        }
+        // A priority in a trailing group (the first one written counts), else `[P0] Fix …`
+        // or `P1: …` at the start.
+        let mut only_priority_group = false;
+        for g in vocab::groups_from_end(&title) {
+            task.priority = vocab::find_priority(g.inner).or(task.priority);
+            only_priority_group |= vocab::priority_token(g.inner).is_some();
+        }
+        if task.priority.is_none() {
+            let s = title.trim_start_matches('[');
+            if let (Some(p), Some(rest)) =
+                (vocab::priority_token(s.get(..2).unwrap_or("")), s.get(2..))
+            {
+                if rest.starts_with([']', ':', ' ', '：']) {
+                    task.priority = Some(p);
+                }
+            }
+        }
+        // A group holding only the priority is not part of the title.
+        let cut = only_priority_group.then(|| {
+            let (_, groups) = vocab::trailing_groups(&title);
+            vocab::without_groups(&title, &groups, |g| vocab::priority_token(g).is_some())
+        });
+        let tbd = vocab::has_tbd(&title);
+        task.title = cut.unwrap_or(title);
+        let tbd = tbd.then(|| format!("{}: {}", display_id(&task), task.title));
         self.plan.tasks.push(task);
         if let Some(p) = parent {
             self.plan.tasks[p].subtasks.push(t);
         }
-        self.apply_title(t, info, line);
+        if let Some(q) = tbd {
+            self.question(&q, Some(t), QuestionSource::Tbd, line);
+        }
         t
     }
 
-    /// Title: inline dependencies, a priority in a trailing group, TBD.
-    fn apply_title(&mut self, t: usize, info: TitleInfo, line: u32) {
-        let deferred = &mut *self.deferred;
-        let source = info.source.as_deref().unwrap_or(&info.title);
-        match info.deps {
-            Some(deps) => {
-                for &(a, b) in deps.iter().take_while(|r| r.1 > 0) {
-                    deferred.push_deps(t, &source[a as usize..b as usize], line);
-                }
-            }
-            None => lx::each_inline_dependency(source, |d| {
-                deferred.push_deps(t, d, line);
-            }),
-        }
+    fn set_status(&mut self, t: usize, s: Status) {
         let task = &mut self.plan.tasks[t];
-        task.priority = info.priority;
-        task.title = info.title;
-        if info.tbd {
-            let text = format!("{}: {}", display_id(task), task.title);
-            self.question(&text, Some(t), QuestionSource::Tbd, line);
-        }
+        task.status = s;
+        task.status_written = true;
     }
 
     /// A nested item of a task: a subtask, a field (maybe continued on nested items), or
@@ -777,40 +692,33 @@ impl<'p> FileBuilder<'p> {
         let Some(first) = item.lines.first() else {
             return;
         };
-        // A field label sits in the first text piece (emphasis is already flattened).
-        // The label is looked for once, in the whole line (as `task_line` would), and
-        // counts here when its colon is inside that first piece.
-        let text = first_text(&first);
-        let whole = first.text();
-        if let Some((field, value, at)) = lx::split_field_at(&whole) {
+        // A field's label sits in the first text piece (emphasis is already flattened):
+        // the colon must be inside it.
+        let text = match first.segs.first() {
+            Some(Seg::Text(s)) => s.as_ref(),
+            _ => "",
+        };
+        if let Some((field, value, at)) = vocab::split_field_at(&first.text()) {
             if at < text.len() {
                 self.field_value(t, field, value, first.line);
-                for l in item.lines.skip(1) {
-                    self.task_line(t, &l);
+                for l in &item.lines[1..] {
+                    self.task_line(t, l);
                 }
                 self.field_children(t, field, item);
                 return;
             }
         }
-        if lx::is_progress_label(text.trim_end_matches([':', '：'])) {
-            for child in &item.children {
-                if let Block::List { items } = child {
-                    for c in items {
-                        self.criteria_item(&c, text.trim_end_matches([':', '：']));
-                    }
-                }
-            }
+        if vocab::is_progress_label(text) {
+            self.nested_criteria(item, text.trim_end_matches([':', '：']));
             return;
         }
         for l in &item.lines {
-            self.task_line(t, &l);
+            self.task_line(t, l);
         }
         // Nested checklists under a plain bullet are still subtasks.
         for child in &item.children {
-            if let Block::List { items } = child {
-                for c in items {
-                    self.child_item(t, &c);
-                }
+            if let Block::List(items) = child {
+                items.iter().for_each(|c| self.child_item(t, c));
             }
         }
     }
@@ -818,18 +726,18 @@ impl<'p> FileBuilder<'p> {
     /// Nested items continuing a field's value.
     fn field_children(&mut self, t: usize, field: Field, item: &Item) {
         for child in &item.children {
-            let Block::List { items } = child else {
+            let Block::List(items) = child else {
                 continue;
             };
             for c in items {
                 match field {
                     Field::Subtasks => {
-                        if self.marked_task(&c, Some(t), true).is_none() {
-                            self.child_item(t, &c);
+                        if self.marked_task(c, Some(t), true).is_none() {
+                            self.child_item(t, c);
                         }
                     }
                     Field::Dod => {
-                        let s = c.lines.first().map(|l| plain(&l)).unwrap_or_default();
+                        let s = c.lines.first().map(Line::plain).unwrap_or_default();
                         let mark = match c.checkbox {
                             Some(true) => "[x] ",
                             Some(false) => "[ ] ",
@@ -839,10 +747,9 @@ impl<'p> FileBuilder<'p> {
                     }
                     _ => {
                         for l in &c.lines {
-                            let line_text = l.text();
-                            self.field_value(t, field, &line_text, l.line);
+                            self.field_value(t, field, &l.text(), l.line);
                         }
-                        self.field_children(t, field, &c);
+                        self.field_children(t, field, c);
                     }
                 }
             }
@@ -851,41 +758,39 @@ impl<'p> FileBuilder<'p> {
 
     /// A continuation line of a task: a field, or a note.
     fn task_line(&mut self, t: usize, line: &Line) {
-        let text = line.text();
-        match lx::split_field(&text) {
-            Some((field, value)) => self.field_value(t, field, value, line.line),
-            None => {
-                let p = plain(line);
-                let p = p.trim();
-                if p.is_empty() {
-                    return;
-                }
-                let deferred = &mut *self.deferred;
-                lx::each_inline_dependency(p, |d| {
-                    deferred.push_deps(t, d, line.line);
-                });
-                if lx::has_tbd(p) {
-                    let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
-                    self.question(&q, Some(t), QuestionSource::Tbd, line.line);
-                }
-                self.plan.tasks[t].notes.push(p.to_string());
-            }
+        if let Some((field, value)) = vocab::split_field(&line.text()) {
+            self.field_value(t, field, value, line.line);
+            return;
         }
+        let p = line.plain();
+        let p = p.trim();
+        if p.is_empty() {
+            return;
+        }
+        for d in vocab::inline_dependency_texts(p) {
+            self.refs.push_deps(t, d, line.line);
+        }
+        if vocab::has_tbd(p) {
+            let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
+            self.question(&q, Some(t), QuestionSource::Tbd, line.line);
+        }
+        self.plan.tasks[t].notes.push(p.to_string());
     }
 
+    /// A field's value, from a `Label: value` line or a table cell.
     fn field_value(&mut self, t: usize, field: Field, value: &str, line: u32) {
-        if lx::has_tbd(value) {
+        let value = value.trim();
+        if vocab::has_tbd(value) {
             let q = format!(
-                "{}: {} {}",
+                "{}: {} {value}",
                 display_id(&self.plan.tasks[t]),
-                field_name(field),
-                value.trim()
+                field_name(field)
             );
             self.question(&q, Some(t), QuestionSource::Tbd, line);
         }
+        let task = &mut self.plan.tasks[t];
         match field {
             Field::TouchPoints | Field::AsBuilt | Field::References => {
-                let task = &mut self.plan.tasks[t];
                 let target = match field {
                     Field::TouchPoints => &mut task.touch_points,
                     Field::AsBuilt => &mut task.as_built,
@@ -894,66 +799,48 @@ impl<'p> FileBuilder<'p> {
                 paths_into(value, line, true, target, &mut task.mentions);
             }
             Field::Depends => {
-                let v = if value.contains('`') {
-                    Cow::Owned(strip_code(value))
-                } else {
-                    Cow::Borrowed(value)
+                let v = match value.contains('`') {
+                    true => Cow::Owned(value.replace('`', "")),
+                    false => Cow::Borrowed(value),
                 };
                 let v = v.trim();
-                if is_none_word(v) {
-                    return;
-                }
-                if self.deferred.push_deps(t, v, line) == 0 {
+                if !vocab::is_none_word(v) && self.refs.push_deps(t, v, line) == 0 {
                     // `Phase 1 完成` and other prose: kept, not resolved.
-                    self.plan.tasks[t].notes.push(format!("depends on: {v}"));
+                    task.notes.push(format!("depends on: {v}"));
                 }
             }
-            Field::Dod => {
-                if !value.trim().is_empty() {
-                    self.plan.tasks[t].dod.push(value.trim().to_string());
-                }
-            }
-            Field::Background => {
-                if !value.trim().is_empty() {
-                    self.plan.tasks[t].background.push(value.trim().to_string());
-                }
-            }
-            Field::Subtasks => {}
+            Field::Dod if !value.is_empty() => task.dod.push(value.to_string()),
+            Field::Background if !value.is_empty() => task.background.push(value.to_string()),
             Field::Status => {
-                let v = strip_code(value);
+                let v = value.replace('`', "");
                 match self.status_text(&v) {
                     Some((s, rest)) => {
                         // `[x] Done (2026-01-02)`: the word after the box says it again.
-                        let rest = match lx::status_word(rest) {
-                            Some((_, r)) => r,
-                            None => rest,
-                        };
-                        let task = &mut self.plan.tasks[t];
-                        task.status = s;
-                        task.status_written = true;
+                        let rest = vocab::status_word(rest).map_or(rest, |(_, r)| r);
                         let rest = rest.trim().trim_start_matches(['-', '—']).trim();
                         if !rest.is_empty() {
-                            task.notes.push(format!("status: {rest}"));
+                            self.plan.tasks[t].notes.push(format!("status: {rest}"));
                         }
+                        self.set_status(t, s);
                     }
                     None if v.trim().is_empty() => {}
                     None => {
                         self.diag(
-                            Severity::Warning,
                             line,
                             format!("unknown status `{}`; read as pending", v.trim()),
                         );
-                        let task = &mut self.plan.tasks[t];
-                        task.status = Status::Pending;
-                        task.status_written = true;
+                        self.set_status(t, Status::Pending);
                     }
                 }
             }
             Field::Priority => {
-                if let Some(p) = lx::find_priority(value) {
-                    self.plan.tasks[t].priority = Some(p);
+                if let Some(p) = vocab::find_priority(value) {
+                    task.priority = Some(p);
                 }
             }
+            // (Id, title and notes are never labels; see `Field`.)
+            Field::Id | Field::Title | Field::Notes => {}
+            Field::Subtasks | Field::Dod | Field::Background => {}
         }
     }
 
@@ -961,46 +848,45 @@ impl<'p> FileBuilder<'p> {
     fn status_text<'s>(&self, text: &'s str) -> Option<(Status, &'s str)> {
         let t = text.trim().trim_matches('*').trim();
         let lower = t.to_lowercase();
-        for (w, s) in &self.legend {
-            if lower.starts_with(w.as_str()) {
-                return Some((*s, t.get(w.len()..).unwrap_or("")));
-            }
+        // The longest word the text starts with, as in the vocabulary.
+        let taught = self
+            .legend
+            .iter()
+            .filter(|(w, _)| lower.starts_with(w.as_str()));
+        match taught.max_by_key(|(w, _)| w.len()) {
+            Some((w, s)) => Some((*s, t.get(w.len()..).unwrap_or(""))),
+            None => vocab::status_word(t),
         }
-        lx::status_word(t)
     }
 
     // ---------------------------------------------------------------- tables
 
-    fn table(&mut self, line: u32, head: Cells, rows: Rows, parent: Option<usize>) {
-        let cols: Vec<Col> = head.iter().map(|c| column_of(&segs_plain(c))).collect();
-        let find = |k: Col| cols.iter().position(|c| *c == k);
-        let Some(id_col) = find(Col::Id) else {
+    /// A table whose header names an id column defines one task per row; its other
+    /// columns are fields, found by [`vocab::field_of`] like field labels.
+    fn table(&mut self, head: &[Cell], rows: &[Row], parent: Option<usize>) {
+        let cols: Vec<Option<Field>> = head
+            .iter()
+            .map(|c| vocab::field_of(&segs_plain(c)))
+            .collect();
+        let col = |f: Field| cols.iter().position(|c| *c == Some(f));
+        let Some(id_col) = col(Field::Id) else {
             // Audit and review tables: no id column, no tasks.
             return;
         };
-        let title_col = find(Col::Title);
-        let status_col = find(Col::Status);
-        let deps_col = find(Col::Depends);
-        let prio_col = find(Col::Priority);
-        let touch_col = find(Col::Touch);
-        let notes_col = find(Col::Notes);
-        let dod_col = find(Col::Dod);
-        let built_col = find(Col::AsBuilt);
-        let _ = line;
+        let title_col = col(Field::Title);
         for row in rows {
             if row.written != head.len() {
-                self.diag(
-                    Severity::Warning,
-                    row.line,
-                    format!(
-                        "malformed table row: {} cells where the header has {}; missing cells read as empty, extra cells ignored",
-                        row.written,
-                        head.len()
-                    ),
+                let msg = format!(
+                    "malformed table row: {} cells where the header has {}; missing cells read as empty, extra cells ignored",
+                    row.written,
+                    head.len()
                 );
+                self.diag(row.line, msg);
             }
-            let cell =
-                |i: Option<usize>| -> &[Seg] { i.and_then(|i| row.cells.get(i)).unwrap_or(&[]) };
+            let cell = |i: Option<usize>| -> &[Seg] {
+                i.and_then(|i| row.cells.get(i))
+                    .map_or(&[], |c| c.as_slice())
+            };
             let id_text = segs_plain(cell(Some(id_col)));
             let id_text = id_text
                 .trim()
@@ -1010,128 +896,147 @@ impl<'p> FileBuilder<'p> {
                 .trim();
             let title_all = segs_text(cell(title_col));
             let mut title_lines = title_all.split('\n');
-            let title = title_lines.next().unwrap_or("").trim().to_string();
+            let title = title_lines.next().unwrap_or("").trim();
             if id_text.is_empty() && title.is_empty() {
                 continue;
             }
             let id = (!id_text.is_empty()).then(|| id_text.to_string());
-            let group = match parent {
+            let track = match parent {
                 Some(p) => self.plan.tasks[p].track,
                 None => self.group_for_new_task(),
             };
-            let t = self.new_task(id, &title, row.line, TaskForm::TableRow, parent, group);
-            for extra in title_lines {
-                if !extra.trim().is_empty() {
-                    self.plan.tasks[t].notes.push(extra.trim().to_string());
-                }
-            }
+            let t = self.new_task(
+                id,
+                title.to_string(),
+                row.line,
+                TaskForm::TableRow,
+                parent,
+                track,
+            );
+            let task = &mut self.plan.tasks[t];
+            task.notes.extend(
+                title_lines
+                    .map(str::trim)
+                    .filter(|l| !l.is_empty())
+                    .map(String::from),
+            );
             // Paths written in the title cell (`file.ts:241-247`) are touch points.
-            let (paths, _) = paths_of(&title_all, row.line, false);
-            self.plan.tasks[t].touch_points.extend(paths);
-            if let Some(sc) = status_col {
-                let st = segs_plain(cell(Some(sc)));
-                let st = st.trim();
-                if !st.is_empty() {
-                    let status = match self.status_text(st) {
-                        Some((s, _)) => s,
-                        None => {
-                            self.diag(
-                                Severity::Warning,
-                                row.line,
-                                format!("unknown status `{st}` in table row; read as pending"),
-                            );
-                            Status::Pending
+            paths_into(
+                &title_all,
+                row.line,
+                false,
+                &mut task.touch_points,
+                &mut Vec::new(),
+            );
+            // The other columns, always in this order (a row's paths, dependencies and
+            // notes come out the same whatever order the columns are in).
+            for f in [
+                Field::Status,
+                Field::Depends,
+                Field::Priority,
+                Field::TouchPoints,
+                Field::AsBuilt,
+                Field::References,
+                Field::Dod,
+                Field::Background,
+                Field::Notes,
+            ] {
+                let Some(segs) = col(f).map(|i| cell(Some(i))) else {
+                    continue;
+                };
+                match f {
+                    Field::Status => self.status_cell(t, segs, row.line),
+                    Field::Depends => {
+                        let v = segs_plain(segs).replace('\n', ",");
+                        self.field_value(t, f, &v, row.line);
+                    }
+                    Field::Priority => {
+                        if let Some(p) = vocab::find_priority(&segs_plain(segs)) {
+                            self.plan.tasks[t].priority = Some(p);
                         }
-                    };
-                    let task = &mut self.plan.tasks[t];
-                    task.status = status;
-                    task.status_written = true;
+                    }
+                    Field::TouchPoints | Field::AsBuilt | Field::References => {
+                        let v = segs_text(segs).replace('\n', "、");
+                        self.field_value(t, f, &v, row.line);
+                    }
+                    Field::Notes => {
+                        for part in segs_text(segs).split('\n') {
+                            self.notes_value(t, part.trim(), row.line);
+                        }
+                    }
+                    _ => {
+                        for part in segs_text(segs).split('\n') {
+                            self.field_value(t, f, part, row.line);
+                        }
+                    }
                 }
-            }
-            if deps_col.is_some() {
-                let d = segs_plain(cell(deps_col));
-                self.field_value(t, Field::Depends, &d.replace('\n', ","), row.line);
-            }
-            if prio_col.is_some() {
-                if let Some(p) = lx::find_priority(&segs_plain(cell(prio_col))) {
-                    self.plan.tasks[t].priority = Some(p);
-                }
-            }
-            if touch_col.is_some() {
-                let v = segs_text(cell(touch_col));
-                self.field_value(t, Field::TouchPoints, &v.replace('\n', "、"), row.line);
-            }
-            if built_col.is_some() {
-                let v = segs_text(cell(built_col));
-                self.field_value(t, Field::AsBuilt, &v.replace('\n', "、"), row.line);
-            }
-            if dod_col.is_some() {
-                let v = segs_text(cell(dod_col));
-                for part in v.split('\n') {
-                    self.field_value(t, Field::Dod, part, row.line);
-                }
-            }
-            if notes_col.is_some() {
-                let v = segs_text(cell(notes_col));
-                self.notes_cell(t, &v, row.line);
             }
         }
     }
 
-    /// Notes cell: `as-built:` spans are entry points, other path spans touch points.
-    fn notes_cell(&mut self, t: usize, text: &str, line: u32) {
-        for part in text.split('\n') {
-            let p = part.trim();
-            if p.is_empty() {
-                continue;
+    fn status_cell(&mut self, t: usize, segs: &[Seg], line: u32) {
+        let st = segs_plain(segs);
+        let st = st.trim();
+        if st.is_empty() {
+            return;
+        }
+        let status = match self.status_text(st) {
+            Some((s, _)) => s,
+            None => {
+                self.diag(
+                    line,
+                    format!("unknown status `{st}` in table row; read as pending"),
+                );
+                Status::Pending
             }
-            if let Some((field, value)) = lx::split_field(p) {
-                let value = value.to_string();
-                self.field_value(t, field, &value, line);
-                continue;
-            }
-            let (paths, mentions) = paths_of(p, line, false);
-            let only_paths =
-                !paths.is_empty() && p.split('`').step_by(2).all(|s| s.trim().is_empty());
-            let task = &mut self.plan.tasks[t];
-            task.touch_points.extend(paths);
-            task.mentions.extend(mentions);
-            let deferred = &mut *self.deferred;
-            lx::each_inline_dependency(p, |d| {
-                deferred.push_deps(t, d, line);
-            });
-            if lx::has_tbd(p) {
-                let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
-                self.question(&q, Some(t), QuestionSource::Tbd, line);
-            }
-            if !only_paths {
-                self.plan.tasks[t].notes.push(p.to_string());
-            }
+        };
+        self.set_status(t, status);
+    }
+
+    /// Notes: fields written inline (`as-built: …`), path spans (touch points),
+    /// inline dependencies and TBDs; the text is kept as a note unless it held only paths.
+    fn notes_value(&mut self, t: usize, p: &str, line: u32) {
+        if p.is_empty() {
+            return;
+        }
+        if let Some((field, value)) = vocab::split_field(p) {
+            return self.field_value(t, field, value, line);
+        }
+        let task = &mut self.plan.tasks[t];
+        let before = task.touch_points.len();
+        paths_into(p, line, false, &mut task.touch_points, &mut task.mentions);
+        let only_paths = task.touch_points.len() > before
+            && p.split('`').step_by(2).all(|s| s.trim().is_empty());
+        for d in vocab::inline_dependency_texts(p) {
+            self.refs.push_deps(t, d, line);
+        }
+        if vocab::has_tbd(p) {
+            let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
+            self.question(&q, Some(t), QuestionSource::Tbd, line);
+        }
+        if !only_paths {
+            self.plan.tasks[t].notes.push(p.to_string());
         }
     }
 
     // ---------------------------------------------------------------- the rest
 
     /// `CP1（beta ready）：完成 5.2.1~5.2.4 + 5.4.1~5.4.3`
-    fn checkpoint(&mut self, line: &Line) -> bool {
-        let text = plain(line);
-        let t = text.trim();
+    fn checkpoint(&mut self, t: &str, line: u32) -> bool {
         let b = t.as_bytes();
-        if !(b.len() > 2
-            && (b[0] == b'C' || b[0] == b'c')
-            && (b[1] == b'P' || b[1] == b'p')
-            && b[2].is_ascii_digit())
-        {
+        if !(b.len() > 2 && b[..2].eq_ignore_ascii_case(b"CP") && b[2].is_ascii_digit()) {
             return false;
         }
-        let n = 2 + t[2..].bytes().take_while(u8::is_ascii_digit).count();
-        let id = t[..n].to_uppercase();
+        let n = 2 + b[2..].iter().take_while(|c| c.is_ascii_digit()).count();
         let rest = &t[n..];
         let Some(colon) = rest.find([':', '：']) else {
             return false;
         };
-        let label_part = rest[..colon].trim();
-        let sep = rest[colon..].chars().next().map_or(1, char::len_utf8);
+        let sep = if rest[colon..].starts_with(':') {
+            1
+        } else {
+            '：'.len_utf8()
+        };
         let mut value = rest[colon + sep..].trim();
         for verb in [
             "完成",
@@ -1148,24 +1053,24 @@ impl<'p> FileBuilder<'p> {
             }
         }
         let cleaned = value.replace(['`', '*'], "");
-        let items = lx::id_list(&cleaned);
+        let items = vocab::id_list(&cleaned);
         if items.is_empty() {
             return false;
         }
-        let label = label_part
-            .trim_matches(['(', ')', '（', '）', ' '])
-            .to_string();
+        let label = rest[..colon]
+            .trim()
+            .trim_matches(['(', ')', '（', '）', ' ']);
         let c = self.plan.checkpoints.len();
         self.plan.checkpoints.push(Checkpoint {
-            id,
-            label: (!label.is_empty()).then_some(label),
+            id: t[..n].to_uppercase(),
+            label: (!label.is_empty()).then(|| label.to_string()),
             task_ids: Vec::new(),
             tasks: Vec::new(),
-            span: self.span(line.line),
+            span: self.span(line),
         });
         for (a, b) in items {
-            let end = b.map(|b| lx::expand_short_end(a, b).into_owned());
-            self.deferred.checkpoint_items.push((c, a.to_string(), end));
+            let end = b.map(|b| vocab::expand_short_end(a, b).into_owned());
+            self.refs.checkpoint_items.push((c, a.to_string(), end));
         }
         true
     }
@@ -1174,20 +1079,15 @@ impl<'p> FileBuilder<'p> {
     fn declared_conflict(&mut self, line: &Line) {
         let text = line.text();
         let head = text.split([':', '：']).next().unwrap_or("");
-        let mut tracks = Vec::new();
         let lower = head.to_ascii_lowercase();
-        let mut from = 0;
-        while let Some(p) = lower[from..].find("track") {
-            let start = from + p + 5;
-            from = start;
-            let rest = head[start..].trim_start();
-            let letters: String = rest
-                .chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '/')
-                .collect();
-            for l in letters.split('/').filter(|l| !l.is_empty()) {
-                tracks.push(l.to_uppercase());
-            }
+        let mut tracks = Vec::new();
+        for (p, _) in lower.match_indices("track") {
+            let letters = head[p + 5..].trim_start();
+            let n = letters
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '/'))
+                .unwrap_or(letters.len());
+            let found = letters[..n].split('/').filter(|l| !l.is_empty());
+            tracks.extend(found.map(str::to_uppercase));
         }
         if tracks.is_empty() {
             return;
@@ -1196,11 +1096,11 @@ impl<'p> FileBuilder<'p> {
             .split('`')
             .skip(1)
             .step_by(2)
-            .filter_map(|s| lx::as_path(s).map(|(p, _)| p))
+            .filter_map(|s| vocab::as_path(s).map(|(p, _)| p))
             .collect();
         self.plan.declared_conflicts.push(DeclaredConflict {
             tracks,
-            text: plain(line).trim().to_string(),
+            text: line.plain().trim().to_string(),
             paths,
             span: self.span(line.line),
         });
@@ -1223,256 +1123,61 @@ impl<'p> FileBuilder<'p> {
 
 // -------------------------------------------------------------------- helpers
 
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-enum Col {
-    Id,
-    Title,
-    Status,
-    Depends,
-    Priority,
-    Touch,
-    Notes,
-    Dod,
-    AsBuilt,
-    Other,
-}
-
-fn column_of(header: &str) -> Col {
-    let h = header.trim().trim_matches('*').trim().to_lowercase();
-    match h.as_str() {
-        "id" | "编号" | "#" | "任务编号" | "task id" | "no." => Col::Id,
-        "task" | "任务" | "名称" | "任务名称" | "title" | "描述" | "问题描述" | "description"
-        | "name" => Col::Title,
-        "status" | "状态" | "state" => Col::Status,
-        "depends" | "dependencies" | "depends on" | "deps" | "依赖" | "前置" | "前置依赖" => {
-            Col::Depends
-        }
-        "priority" | "优先级" | "prio" => Col::Priority,
-        "touch points" | "touch point" | "files" | "涉及文件" | "改动点" | "触点" => {
-            Col::Touch
-        }
-        "notes" | "note" | "备注" | "remarks" | "说明" => Col::Notes,
-        "dod" | "done when" | "验收" | "完成标准" => Col::Dod,
-        "as-built" | "as built" | "实现入口" => Col::AsBuilt,
-        _ => Col::Other,
+fn checkbox_status(done: bool) -> Status {
+    if done {
+        Status::Done
+    } else {
+        Status::Pending
     }
-}
-
-/// Trim a string without reallocating it.
-/// What a list task's first line says on its own, without the builder's state: the id,
-/// the title (a priority-only group cut off), the priority, where the inline dependency
-/// texts are, and whether it holds a TBD. Worked out on the reading thread for items
-/// with a checkbox (see [`prepare_titles`]), or by the builder.
-pub struct TitleInfo {
-    id: Option<String>,
-    title: String,
-    /// The title before a priority group was cut off, when one was.
-    source: Option<String>,
-    priority: Option<Priority>,
-    /// Byte ranges of the inline dependency texts in the source (unused slots end with
-    /// an empty range); `None` when there were more than fit, to be found again.
-    deps: Option<[(u32, u32); 3]>,
-    tbd: bool,
-}
-
-impl TitleInfo {
-    /// A list task's, from its first line (`text_markers`: the item has no checkbox,
-    /// so a `[~]`-style marker may lead the text).
-    fn of_line(first: &Line, text_markers: bool) -> TitleInfo {
-        let (id, title) = id_and_title(first, text_markers);
-        TitleInfo::of(id, title)
-    }
-
-    fn of(id: Option<String>, mut owned: String) -> TitleInfo {
-        trim_in_place(&mut owned);
-        let title = owned.as_str();
-        let (_, groups) = lx::trailing_groups(title);
-        let mut priority = groups.iter().find_map(|g| lx::find_priority(g.inner));
-        // A group holding only the priority is not part of the title.
-        let cut = groups.iter().any(|g| lx::priority_token(g.inner).is_some());
-        let kept =
-            cut.then(|| lx::without_groups(title, &groups, |g| lx::priority_token(g).is_some()));
-        if priority.is_none() {
-            // `[P0] Fix …` or `P1: …` at the start.
-            let s = title.trim_start_matches('[');
-            if let Some(p) = lx::priority_token(s.get(..2).unwrap_or("")) {
-                if s[2..].starts_with([']', ':', ' ', '：']) {
-                    priority = Some(p);
-                }
-            }
-        }
-        let mut deps = Some([(0u32, 0u32); 3]);
-        let mut n = 0;
-        let base = title.as_ptr() as usize;
-        lx::each_inline_dependency(title, |d| {
-            let at = d.as_ptr() as usize - base;
-            match deps.as_mut().and_then(|slots| slots.get_mut(n)) {
-                // (An empty text cannot start with an id, so a stored range is never empty.)
-                Some(slot) => *slot = (at as u32, (at + d.len()) as u32),
-                None => deps = None,
-            }
-            n += 1;
-        });
-        let tbd = lx::has_tbd(title);
-        let (title, source) = match kept {
-            Some(k) => (k, Some(owned)),
-            None => (owned, None),
-        };
-        TitleInfo {
-            id,
-            title,
-            source,
-            priority,
-            deps,
-            tbd,
-        }
-    }
-}
-
-/// [`TitleInfo`] for every item of `tree` with a checkbox, by item index: what the
-/// builder would work out for it as a task. The reading thread calls this on the pieces
-/// it reads, so the builder (the slower of the two) has less to do.
-pub fn prepare_titles(
-    tree: &super::blocks::Tree,
-    out: &mut Vec<std::cell::Cell<Option<TitleInfo>>>,
-) {
-    out.extend(tree.all_items().iter().map(|item| {
-        let info = match (item.checkbox, item.lines.first()) {
-            (Some(_), Some(first)) => Some(TitleInfo::of_line(&first, false)),
-            _ => None,
-        };
-        std::cell::Cell::new(info)
-    }));
-}
-
-fn trim_in_place(s: &mut String) {
-    let end = s.trim_end().len();
-    s.truncate(end);
-    let start = s.len() - s.trim_start().len();
-    if start > 0 {
-        s.drain(..start);
-    }
-}
-
-/// The first text piece of a line (empty when the line starts with code).
-fn first_text<'t>(line: &Line<'t, '_>) -> &'t str {
-    match line.segs.first() {
-        Some(Seg::Text(t)) => t,
-        _ => "",
-    }
-}
-
-fn plain<'t>(line: &Line<'t, '_>) -> Cow<'t, str> {
-    line.plain()
-}
-
-fn strip_code(s: &str) -> String {
-    s.replace('`', "")
-}
-
-fn is_none_word(v: &str) -> bool {
-    let l = v.trim().to_lowercase();
-    matches!(
-        l.as_str(),
-        "" | "-" | "—" | "–" | "无" | "none" | "n/a" | "/"
-    )
-}
-
-/// Whether the line's plain text may start with a text marker or a status emoji: its
-/// first character after spaces is `[` or not ASCII. Other lines (most fields and
-/// notes) need not be joined into one text to know they hold neither.
-fn may_hold_marker(line: &Line) -> bool {
-    for seg in line.segs {
-        if let Some(c) = seg.as_str().trim_start().bytes().next() {
-            return c == b'[' || !c.is_ascii();
-        }
-    }
-    false
-}
-
-/// `[~]`, `[-]`, `[!]` (and `[ ]`/`[x]` when pulldown-cmark did not take them) at the
-/// start of an item.
-fn text_marker(text: &str) -> Option<(Status, &str)> {
-    let t = text.trim_start();
-    let b = t.as_bytes();
-    if b.len() >= 3 && b[0] == b'[' && b[2] == b']' {
-        let s = match b[1] {
-            b'~' => Status::InProgress,
-            b'-' => Status::Dropped,
-            b'!' => Status::Blocked,
-            b'x' | b'X' => Status::Done,
-            b' ' => Status::Pending,
-            _ => return None,
-        };
-        return Some((s, t[3..].trim_start()));
-    }
-    None
 }
 
 /// The id at the start of a task line (a code span, or the start of the text, after any
-/// marker) and the title that follows it, code spans in backticks.
-fn id_and_title(line: &Line, text_markers: bool) -> (Option<String>, String) {
+/// status mark when `marks`) and the title that follows it, code spans in backticks.
+fn id_and_title(line: &Line, marks: bool) -> (Option<String>, String) {
     let segs = &line.segs;
-    let mut i = 0;
-    while let Some(Seg::Text(t)) = segs.get(i) {
-        if t.trim().is_empty() {
-            i += 1;
-        } else {
-            break;
-        }
-    }
+    let mut i = segs
+        .iter()
+        .position(|s| !matches!(s, Seg::Text(t) if t.trim().is_empty()))
+        .unwrap_or(segs.len());
+    let whole_id =
+        |c: &str| (vocab::id_len(c.trim()) == Some(c.trim().len())).then(|| c.trim().to_string());
     let mut id = None;
     let mut title = String::new();
     match segs.get(i) {
         Some(Seg::Text(t)) => {
             let mut rest: &str = t;
-            if text_markers {
-                if let Some((_, r)) = text_marker(rest).or_else(|| lx::status_emoji_prefix(rest)) {
+            if marks {
+                if let Some((_, r, _)) = vocab::status_mark(rest) {
                     rest = r;
                 }
             }
             let rest = rest.trim_start();
-            if let Some((found, r)) = lx::leading_id(rest) {
+            if let Some((found, r)) = vocab::leading_id(rest) {
                 id = Some(found.to_string());
                 title.push_str(r);
             } else if rest.is_empty() {
-                // `- [ ] `T4.6.3.1` 烘烤…`: the id is the code span after the marker.
+                // `- [ ] `T4.6.3.1` 烘烤…`: the id is the code span after the mark.
                 if let Some(Seg::Code(c)) = segs.get(i + 1) {
-                    if lx::id_len(c.trim()) == Some(c.trim().len()) {
-                        id = Some(c.trim().to_string());
-                        i += 1;
-                    }
+                    id = whole_id(c);
+                    i += id.is_some() as usize;
                 }
             } else {
                 title.push_str(rest);
             }
             i += 1;
         }
-        Some(Seg::Code(c)) if lx::id_len(c.trim()) == Some(c.trim().len()) => {
-            id = Some(c.trim().to_string());
-            i += 1;
+        Some(Seg::Code(c)) => {
+            id = whole_id(c);
+            i += id.is_some() as usize;
         }
-        _ => {}
+        None => {}
     }
-    for seg in segs.get(i..).unwrap_or(&[]) {
-        match seg {
-            Seg::Text(t) => title.push_str(t),
-            Seg::Code(c) => {
-                title.push('`');
-                title.push_str(c);
-                title.push('`');
-            }
-        }
-    }
+    title.push_str(&segs_text(segs.get(i..).unwrap_or(&[])));
     if id.is_some() {
         let start = title.len() - title.trim_start_matches([':', '：', '—', '–', ' ']).len();
         title.drain(..start);
     }
     (id, title)
-}
-
-fn lead_id_of(line: &Line) -> Option<String> {
-    id_and_title(line, true).0
 }
 
 /// `2.1.2`..`2.1.4` → every id between, when only the last component differs.
@@ -1489,16 +1194,10 @@ pub fn numeric_range(a: &str, b: &str) -> Option<Vec<String>> {
     Some((x..=y).map(|n| format!("{ha}.{n}")).collect())
 }
 
-/// Paths of a field value: its code spans (a trailing parenthesis is a note). With
-/// `bare_paths`, a value without spans is split into words and path-looking ones kept.
-fn paths_of(value: &str, line: u32, bare_paths: bool) -> (Vec<PathRef>, Vec<String>) {
-    let mut paths = Vec::new();
-    let mut mentions = Vec::new();
-    paths_into(value, line, bare_paths, &mut paths, &mut mentions);
-    (paths, mentions)
-}
-
-/// [`paths_of`], appending to the task's own lists.
+/// Paths of a value: its code spans that name paths (a parenthesis right after a span
+/// is its note); other spans are mentions. Outside spans, words that clearly are paths
+/// (with a `/` or a `:line`) count too; with `bare_paths`, a value without spans is
+/// split into words and every path-looking one kept.
 fn paths_into(
     value: &str,
     line: u32,
@@ -1506,56 +1205,43 @@ fn paths_into(
     paths: &mut Vec<PathRef>,
     mentions: &mut Vec<String>,
 ) {
-    let n_parts = memchr::memchr_iter(b'`', value.as_bytes()).count() + 1;
+    let n_parts = value.matches('`').count() + 1;
     let has_spans = n_parts >= 3;
-    let mut parts = value.split('`').peekable();
-    let mut i = 0;
-    while let Some(part) = parts.next() {
+    let mut parts = value.split('`').enumerate().peekable();
+    while let Some((i, part)) = parts.next() {
         let inside = i % 2 == 1 && i + 1 < n_parts;
-        i += 1;
         if inside {
-            match lx::as_path(part) {
-                Some((path, range)) => {
-                    let after = parts.peek().map_or("", |s| s.trim_start());
-                    let note = if after.starts_with(['(', '（']) {
-                        let close = after.find([')', '）']);
-                        close.map(|c| {
-                            let open_len = after.chars().next().map_or(1, char::len_utf8);
-                            after[open_len..c].trim().to_string()
-                        })
-                    } else {
-                        None
-                    };
-                    paths.push(PathRef {
-                        path,
-                        range,
-                        note,
-                        line,
-                    });
-                }
-                None => mentions.push(part.trim().to_string()),
-            }
+            let Some((path, range)) = vocab::as_path(part) else {
+                mentions.push(part.trim().to_string());
+                continue;
+            };
+            let after = parts.peek().map_or("", |(_, s)| s.trim_start());
+            let note = after
+                .strip_prefix(['(', '（'])
+                .and_then(|a| a.find([')', '）']).map(|c| a[..c].trim().to_string()));
+            paths.push(PathRef {
+                path,
+                range,
+                note,
+                line,
+            });
         } else if !has_spans || !bare_paths {
-            // Outside spans: only words that clearly are paths (with a `/` or `:line`).
-            for word in part.split(|c: char| {
+            let words = part.split(|c: char| {
                 c.is_whitespace()
                     || matches!(
                         c,
                         '、' | ',' | '，' | ';' | '；' | '+' | '（' | '）' | '(' | ')'
                     )
-            }) {
+            });
+            for word in words {
                 let w = word.trim_matches(['.', '。']);
                 let clear = w.contains('/')
                     || w.rsplit_once(':').is_some_and(|(_, r)| {
-                        r.chars().all(|c| c.is_ascii_digit() || c == '-') && !r.is_empty()
+                        !r.is_empty() && r.bytes().all(|c| c.is_ascii_digit() || c == b'-')
                     });
-                let take = if bare_paths && !has_spans {
-                    clear || lx::as_path(w).is_some()
-                } else {
-                    clear
-                };
+                let take = clear || (bare_paths && !has_spans && vocab::as_path(w).is_some());
                 if take && !w.starts_with("http") {
-                    if let Some((path, range)) = lx::as_path(w) {
+                    if let Some((path, range)) = vocab::as_path(w) {
                         paths.push(PathRef {
                             path,
                             range,
@@ -1571,6 +1257,9 @@ fn paths_into(
 
 fn field_name(f: Field) -> &'static str {
     match f {
+        Field::Id => "id",
+        Field::Title => "title",
+        Field::Notes => "notes",
         Field::TouchPoints => "touch points",
         Field::Depends => "depends on",
         Field::Dod => "DoD",
@@ -1592,24 +1281,20 @@ fn display_id(t: &Task) -> String {
 }
 
 /// `## Task 2.4: Title`, `### 3.4 Task 2.4: Title`, `## 任务 2.4：Title`.
-fn task_heading(text: &str) -> Option<(Option<String>, &str)> {
+fn task_heading(text: &str) -> Option<(String, &str)> {
     let lower = text.to_ascii_lowercase();
     for cue in ["task ", "任务 ", "任务"] {
-        let mut from = 0;
-        while let Some(p) = lower[from..].find(cue) {
-            let start = from + p;
-            from = start + cue.len();
+        for (start, _) in lower.match_indices(cue) {
             if start > 0 && lower.as_bytes()[start - 1].is_ascii_alphanumeric() {
                 continue;
             }
             let after = text[start + cue.len()..].trim_start();
-            let n = lx::id_len(after)?;
-            let rest = after[n..].trim_start();
-            if let Some(title) = rest.strip_prefix([':', '：']) {
+            let n = vocab::id_len(after)?;
+            if let Some(title) = after[n..].trim_start().strip_prefix([':', '：']) {
                 // What comes before `Task` must be a section number or nothing.
                 let before = text[..start].trim();
-                if before.is_empty() || lx::id_len(before) == Some(before.len()) {
-                    return Some((Some(after[..n].to_string()), title.trim()));
+                if before.is_empty() || vocab::id_len(before) == Some(before.len()) {
+                    return Some((after[..n].to_string(), title.trim()));
                 }
             }
         }
@@ -1620,71 +1305,58 @@ fn task_heading(text: &str) -> Option<(Option<String>, &str)> {
 /// `**T2.3 子任务**：` or a heading `T2.3 Subtasks`: the id whose subtasks follow.
 fn subtask_block_label(text: &str) -> Option<String> {
     let t = text.trim().trim_end_matches([':', '：']).trim();
-    let n = lx::id_len(t)?;
-    let rest = t[n..].trim().to_lowercase();
-    matches!(
-        rest.as_str(),
-        "子任务" | "subtasks" | "sub-tasks" | "的子任务"
-    )
-    .then(|| t[..n].to_string())
+    let n = vocab::id_len(t)?;
+    let rest = t[n..].trim();
+    let rest = rest.strip_prefix("的").unwrap_or(rest);
+    (vocab::field_of(rest) == Some(Field::Subtasks)).then(|| t[..n].to_string())
 }
 
-/// A milestone state in a heading group: `DONE, 2026-01-05`, `IN_PROGRESS`, `PLANNED`.
-fn milestone_state(group: &str) -> Option<(Status, &str)> {
-    let first = group.split([',', '，', ' ']).next().unwrap_or("");
-    match first.to_ascii_uppercase().as_str() {
-        "DONE" | "COMPLETED" => Some((Status::Done, group)),
-        "IN_PROGRESS" | "WIP" => Some((Status::InProgress, group)),
-        "PLANNED" | "TODO" => Some((Status::Pending, group)),
-        "DROPPED" | "CANCELLED" => Some((Status::Dropped, group)),
-        "BLOCKED" => Some((Status::Blocked, group)),
-        _ => None,
-    }
+/// A milestone state in a heading group: its first word is a status (`DONE, 2026-01-05`,
+/// `IN_PROGRESS`, `已完成`).
+fn milestone_state(group: &str) -> Option<Status> {
+    vocab::status_exact(group.split([',', '，', ' ']).next().unwrap_or(""))
 }
 
 fn is_state_group(g: &str) -> bool {
     milestone_state(g).is_some()
         || g.eq_ignore_ascii_case("TBD")
-        || g.to_ascii_uppercase().starts_with("POST ")
+        || g.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("POST "))
 }
 
-pub struct HeadingParts {
-    pub id: Option<String>,
-    pub letter: Option<String>,
-    pub name: String,
-    pub priority: Option<Priority>,
-    pub remark: Option<String>,
+struct HeadingParts {
+    id: Option<String>,
+    letter: Option<String>,
+    name: String,
+    priority: Option<Priority>,
+    remark: Option<String>,
 }
 
 /// `5.2 Track B — Onboarding（可选，P1）(IN_PROGRESS)` → id, letter, name, priority, remark.
-pub fn parse_heading(text: &str) -> HeadingParts {
+fn parse_heading(text: &str) -> HeadingParts {
     let mut t = text.trim();
     let mut id = None;
-    if let Some(n) = lx::id_len(t) {
-        let cand = &t[..n];
-        if cand.starts_with(|c: char| c.is_ascii_digit()) {
-            id = Some(cand.to_string());
+    if let Some(n) = vocab::id_len(t) {
+        if t.starts_with(|c: char| c.is_ascii_digit()) {
+            id = Some(t[..n].to_string());
             t = t[n..].trim_start_matches(['.', ' ', '、']).trim_start();
         }
     }
     // A status emoji suffix: `M3 Beta ✅ 已完成 (2026-01-05)`.
     let mut remark = None;
-    if let Some(p) = t.find(['✅', '🚧', '❌', '🔄', '⏳', '⬜']) {
-        if p > 0 {
-            remark = Some(t[p..].trim().to_string());
-            t = t[..p].trim_end();
-        }
+    if let Some(p) = t.find(vocab::starts_emoji).filter(|&p| p > 0) {
+        remark = Some(t[p..].trim().to_string());
+        t = t[..p].trim_end();
     }
-    let (_, groups) = lx::trailing_groups(t);
+    let (_, groups) = vocab::trailing_groups(t);
     let mut priority = None;
     for g in &groups {
-        if let Some(p) = lx::find_priority(g.inner) {
+        if let Some(p) = vocab::find_priority(g.inner) {
             priority = priority.or(Some(p));
             // `（可选，P1）`: the words besides the priority are a remark.
             let others: Vec<&str> = g
                 .inner
                 .split([',', '，', ' ', '、'])
-                .filter(|w| !w.is_empty() && lx::priority_token(w).is_none())
+                .filter(|w| !w.is_empty() && vocab::priority_token(w).is_none())
                 .collect();
             if !others.is_empty() {
                 remark = Some(others.join(", "));
@@ -1693,28 +1365,27 @@ pub fn parse_heading(text: &str) -> HeadingParts {
             remark = Some(g.inner.to_string());
         }
     }
-    let kept = lx::without_groups(t, &groups, |g| {
-        lx::find_priority(g).is_some() || is_state_group(g)
+    let kept = vocab::without_groups(t, &groups, |g| {
+        vocab::find_priority(g).is_some() || is_state_group(g)
     });
-    let (letter, name) = match lx::track_letter(&kept) {
+    let (letter, name) = match vocab::track_letter(&kept) {
         Some((letter, before, after)) => {
-            let before = before
-                .trim()
-                .trim_end_matches(['—', '–', '-', ':', '：'])
-                .trim();
             let name = if after.is_empty() {
-                before.to_string()
+                before
+                    .trim()
+                    .trim_end_matches(['—', '–', '-', ':', '：'])
+                    .trim()
             } else {
-                after.to_string()
+                after
             };
-            (Some(letter), name)
+            (Some(letter), name.trim().to_string())
         }
-        None => (None, kept.clone()),
+        None => (None, kept.trim().to_string()),
     };
     HeadingParts {
         id,
         letter,
-        name: name.trim().to_string(),
+        name,
         priority,
         remark,
     }

@@ -1,34 +1,9 @@
 //! After every file is read: derived ids and track keys, subtask blocks, dependencies,
 //! checkpoint ranges, cycles, parent/child state checks, path checks and question ids.
 
-use super::build::{numeric_range, Deferred};
+use super::build::{numeric_range, Refs};
 use super::model::*;
-use std::collections::HashSet;
-use std::hash::{BuildHasherDefault, Hasher};
-
-/// FNV-1a: ids are short strings; SipHash's DoS resistance buys nothing here.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 {
-            0xcbf29ce484222325
-        } else {
-            self.0
-        };
-        for &b in bytes {
-            h ^= b as u64;
-            h = h.wrapping_mul(0x100000001b3);
-        }
-        self.0 = h;
-    }
-}
-
-type HashMap<K, V> = std::collections::HashMap<K, V, BuildHasherDefault<Fnv>>;
+use std::collections::{HashMap, HashSet};
 
 /// The repository's files, to check that touch points exist.
 pub trait FileIndex {
@@ -36,27 +11,28 @@ pub trait FileIndex {
     fn matches(&self, path: &str) -> bool;
 }
 
-pub fn finalize(plan: &mut Plan, deferred: Deferred, files: Option<&dyn FileIndex>) {
-    if !deferred.parents.is_empty() {
-        let per_file = IdIndex::build(plan);
-        attach_subtask_blocks(plan, &deferred, &per_file);
-    }
+pub fn finalize(plan: &mut Plan, refs: Refs, files: Option<&dyn FileIndex>) {
+    // Subtask blocks name their parents by written id: attach them before ids are
+    // derived from parents.
+    let mut ids = IdIndex::build(plan);
+    attach_subtask_blocks(plan, &refs, &ids);
     derive_ids(plan);
-    // The read-only checks of a large plan run on a second thread beside the rest;
-    // their findings are reported in the same order as ever.
-    let big = plan.tasks.len() >= PARALLEL_CHECKS_FROM;
-    let (per_file, paths) = both(big, || IdIndex::build(plan), || paths_found(plan, files));
-    report_duplicates(plan, &per_file.duplicates);
-    resolve_deps(plan, &deferred, &per_file, big);
-    resolve_checkpoints(plan, &deferred, &per_file);
+    ids.add_derived(plan);
+    report_duplicates(plan, &ids.duplicates);
+    resolve_deps(plan, &refs, &ids);
+    resolve_checkpoints(plan, &refs, &ids);
     derive_statuses(plan);
-    let (cycles, disagreements) = both(big, || cycles_found(plan), || disagreements_found(plan));
-    for (sev, span, m) in disagreements.into_iter().chain(cycles).chain(paths) {
+    let found: Vec<Found> = disagreements_found(plan)
+        .into_iter()
+        .chain(cycles_found(plan))
+        .chain(paths_found(plan, files))
+        .collect();
+    for (sev, span, m) in found {
         diag(plan, sev, span, m);
     }
     question_ids(plan);
-    for t in 0..plan.tracks.len() {
-        plan.tracks[t].tasks.clear();
+    for tr in &mut plan.tracks {
+        tr.tasks.clear();
     }
     for t in 0..plan.tasks.len() {
         if plan.tasks[t].parent.is_none() {
@@ -66,59 +42,33 @@ pub fn finalize(plan: &mut Plan, deferred: Deferred, files: Option<&dyn FileInde
     }
 }
 
-/// From this many tasks, checks run two at a time.
-const PARALLEL_CHECKS_FROM: usize = 4_000;
-
-/// A finding of a read-only check: severity, where, message.
+/// A finding of a check: severity, where, message.
 type Found = (Severity, Span, String);
 
-/// `a` and `b`, on two threads when `parallel` (`a` on the second one).
-fn both<A: Send, B>(parallel: bool, a: impl FnOnce() -> A + Send, b: impl FnOnce() -> B) -> (A, B) {
-    if !parallel {
-        return (a(), b());
-    }
-    std::thread::scope(|s| {
-        let h = s.spawn(a);
-        let rb = b();
-        // A panic on the second thread is a bug; carry it over rather than hide it.
-        let ra = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
-        (ra, rb)
-    })
-}
-
-/// Per file: hash of an id key → the first task with that key. Lookups verify the key
-/// (and scan the file on the rare hash collision), so no key strings are copied.
+/// Per file: id key → the first task with that key.
 struct IdIndex {
-    maps: Vec<HashMap<u64, usize>>,
+    files: Vec<HashMap<String, usize>>,
     /// (first, later) tasks sharing an id in one file.
     duplicates: Vec<(usize, usize)>,
 }
 
-fn fnv(s: &str) -> u64 {
-    let mut h = Fnv::default();
-    h.write(s.as_bytes());
-    h.finish()
-}
-
 impl IdIndex {
     fn build(plan: &Plan) -> IdIndex {
-        let mut per_file = vec![0usize; plan.files.len()];
-        for t in &plan.tasks {
-            per_file[t.span.file] += 1;
-        }
-        let mut maps: Vec<HashMap<u64, usize>> = per_file
+        // Sized once: growing a map rehashes every key again.
+        let mut per_file = vec![0; plan.files.len()];
+        plan.tasks.iter().for_each(|t| per_file[t.span.file] += 1);
+        let mut files: Vec<HashMap<String, usize>> = per_file
             .iter()
-            .map(|&n| HashMap::with_capacity_and_hasher(n, Default::default()))
+            .map(|&n| HashMap::with_capacity(n))
             .collect();
         let mut duplicates = Vec::new();
         for (i, t) in plan.tasks.iter().enumerate() {
             if t.id.0.is_empty() {
                 continue;
             }
-            let map: &mut HashMap<u64, usize> = &mut maps[t.span.file];
-            match map.entry(fnv(t.key())) {
+            match files[t.span.file].entry(t.key().to_string()) {
                 std::collections::hash_map::Entry::Occupied(e) => {
-                    if plan.tasks[*e.get()].key() == t.key() && !t.derived_id {
+                    if !t.derived_id {
                         duplicates.push((*e.get(), i));
                     }
                 }
@@ -127,16 +77,19 @@ impl IdIndex {
                 }
             }
         }
-        IdIndex { maps, duplicates }
+        IdIndex { files, duplicates }
     }
 
-    fn get(&self, plan: &Plan, file: usize, key: &str) -> Option<usize> {
-        match self.maps[file].get(&fnv(key)) {
-            Some(&t) if plan.tasks[t].key() == key => Some(t),
-            Some(_) => (0..plan.tasks.len())
-                .find(|&t| plan.tasks[t].span.file == file && plan.tasks[t].key() == key),
-            None => None,
+    /// Derived ids (given after the index was built): never duplicates, as no written
+    /// id has a `#`.
+    fn add_derived(&mut self, plan: &Plan) {
+        for (i, t) in plan.tasks.iter().enumerate().filter(|(_, t)| t.derived_id) {
+            self.files[t.span.file].insert(t.key().to_string(), i);
         }
+    }
+
+    fn get(&self, file: usize, key: &str) -> Option<usize> {
+        self.files.get(file)?.get(key).copied()
     }
 }
 
@@ -150,10 +103,10 @@ fn diag(plan: &mut Plan, sev: Severity, span: Span, message: String) {
     });
 }
 
-fn attach_subtask_blocks(plan: &mut Plan, d: &Deferred, ids: &IdIndex) {
-    for (t, pid, line) in &d.parents {
+fn attach_subtask_blocks(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
+    for (t, pid, line) in &refs.parents {
         let file = plan.tasks[*t].span.file;
-        match ids.get(plan, file, &id_key(pid)) {
+        match ids.get(file, &id_key(pid)) {
             Some(p) if p != *t && !is_ancestor(plan, *t, p) => {
                 plan.tasks[*t].parent = Some(p);
                 let track = plan.tasks[p].track;
@@ -195,7 +148,7 @@ fn set_track(plan: &mut Plan, t: usize, track: usize) {
 fn derive_ids(plan: &mut Plan) {
     // Track keys first so derived ids can use them.
     track_keys(plan);
-    let mut counters: HashMap<(Option<usize>, usize), usize> = HashMap::default();
+    let mut counters: HashMap<(Option<usize>, usize), usize> = HashMap::new();
     for t in 0..plan.tasks.len() {
         if !plan.tasks[t].derived_id {
             continue;
@@ -278,21 +231,20 @@ fn report_duplicates(plan: &mut Plan, found: &[(usize, usize)]) {
 }
 
 /// Look an id up in its own file first, then in every other file when only one has it.
-fn lookup(plan: &Plan, ids: &IdIndex, file: usize, id: &str) -> Option<usize> {
-    // Most ids are already in key form: skip building the key then.
-    let simple = !id.starts_with(['T', 't']) && !id.bytes().any(|b| b.is_ascii_lowercase());
-    let owned;
-    let key: &str = if simple {
-        id
-    } else {
-        owned = id_key(id);
-        &owned
+fn lookup(ids: &IdIndex, file: usize, id: &str) -> Option<usize> {
+    // Most ids are written in their key form already (`5.2.1`, `WP-3`).
+    let is_key = !id.starts_with('T')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'.' || b == b'-');
+    let key = match is_key {
+        true => std::borrow::Cow::Borrowed(id),
+        false => std::borrow::Cow::Owned(id_key(id)),
     };
-    if let Some(t) = ids.get(plan, file, key) {
+    if let Some(t) = ids.get(file, &key) {
         return Some(t);
     }
-    // Not in its own file: another plan file's task, when exactly one file has it.
-    let mut hits = (0..ids.maps.len()).filter_map(|f| ids.get(plan, f, key));
+    let mut hits = (0..ids.files.len()).filter_map(|f| ids.get(f, &key));
     let first = hits.next()?;
     hits.next().is_none().then_some(first)
 }
@@ -332,7 +284,7 @@ fn expand_range(
     line: u32,
 ) -> Vec<usize> {
     let span = Span { file, line };
-    let (ta, tb) = (lookup(plan, ids, file, a), lookup(plan, ids, file, b));
+    let (ta, tb) = (lookup(ids, file, a), lookup(ids, file, b));
     match (ta, tb) {
         (Some(x), Some(y)) => match sibling_range(plan, x, y) {
             Some(r) => r,
@@ -352,7 +304,7 @@ fn expand_range(
             match numeric_range(&id_key(a), &id_key(b)) {
                 Some(list) => {
                     for id in list {
-                        match lookup(plan, ids, file, &id) {
+                        match lookup(ids, file, &id) {
                             Some(t) => out.push(t),
                             None => unknown(plan, span, &id),
                         }
@@ -360,7 +312,7 @@ fn expand_range(
                 }
                 None => {
                     for id in [a, b] {
-                        match lookup(plan, ids, file, id) {
+                        match lookup(ids, file, id) {
                             Some(t) => out.push(t),
                             None => unknown(plan, span, id),
                         }
@@ -381,68 +333,42 @@ fn unknown(plan: &mut Plan, span: Span, id: &str) {
     );
 }
 
-fn resolve_deps(plan: &mut Plan, d: &Deferred, ids: &IdIndex, parallel: bool) {
-    // The lookups only read the plan: a large plan's are made on two threads first,
-    // then applied in order (ranges, which may report, are expanded in the loop).
-    let found = {
-        let plan: &Plan = plan;
-        let look = |deps: &[(usize, std::ops::Range<usize>, u32)]| -> Vec<Option<usize>> {
-            deps.iter()
-                .map(|(t, range, _)| {
-                    let id = &d.dep_ids[range.clone()];
-                    if id.contains('~') {
-                        None
-                    } else {
-                        lookup(plan, ids, plan.tasks[*t].span.file, id)
-                    }
-                })
-                .collect()
-        };
-        let (a, b) = d.deps.split_at(d.deps.len() / 2);
-        let (mut first, second) = both(parallel, || look(a), || look(b));
-        first.extend(second);
-        first
-    };
-    for ((t, range, line), found) in d.deps.iter().zip(found) {
-        let (t, line) = (*t, *line);
-        let id = &d.dep_ids[range.clone()];
+fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
+    for (t, range, line) in &refs.deps {
+        let (t, id, line) = (*t, &refs.dep_ids[range.clone()], *line);
         let file = plan.tasks[t].span.file;
-        let add = |plan: &mut Plan, x: usize| {
+        let found = match id.split_once('~') {
+            Some((a, b)) => expand_range(plan, ids, file, a, b, line),
+            None => match lookup(ids, file, id) {
+                Some(x) => vec![x],
+                None => {
+                    unknown(plan, Span { file, line }, id);
+                    continue;
+                }
+            },
+        };
+        for x in found {
             if x != t && !plan.tasks[t].deps.contains(&x) && !is_ancestor(plan, x, t) {
                 plan.tasks[t].deps.push(x);
             }
-        };
-        match id.split_once('~') {
-            Some((a, b)) => {
-                for x in expand_range(plan, ids, file, a, b, line) {
-                    add(plan, x);
-                }
-            }
-            None => match found {
-                Some(x) => add(plan, x),
-                None => unknown(plan, Span { file, line }, id),
-            },
         }
     }
-    for (file, a, b, _line) in &d.chains {
-        let (x, y) = (lookup(plan, ids, *file, a), lookup(plan, ids, *file, b));
-        match (x, y) {
-            (Some(x), Some(y)) if x != y && !plan.tasks[y].deps.contains(&x) => {
+    for (file, a, b) in &refs.chains {
+        // Arrows in prose between things that are not tasks are not dependencies.
+        if let (Some(x), Some(y)) = (lookup(ids, *file, a), lookup(ids, *file, b)) {
+            if x != y && !plan.tasks[y].deps.contains(&x) {
                 plan.tasks[y].deps.push(x);
-            }
-            _ => {
-                // Arrows in prose between things that are not tasks are not dependencies.
             }
         }
     }
 }
 
-fn resolve_checkpoints(plan: &mut Plan, d: &Deferred, ids: &IdIndex) {
-    for (c, a, b) in &d.checkpoint_items {
+fn resolve_checkpoints(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
+    for (c, a, b) in &refs.checkpoint_items {
         let span = plan.checkpoints[*c].span;
         let found = match b {
             Some(b) => expand_range(plan, ids, span.file, a, b, span.line),
-            None => match lookup(plan, ids, span.file, a) {
+            None => match lookup(ids, span.file, a) {
                 Some(t) => vec![t],
                 None => {
                     diag(
@@ -517,51 +443,29 @@ fn derive_statuses(plan: &mut Plan) {
 
 fn disagreements_found(plan: &Plan) -> Vec<Found> {
     let mut found = Vec::new();
-    for t in 0..plan.tasks.len() {
-        let task = &plan.tasks[t];
-        if !task.status_written
-            || task.subtasks.is_empty()
-            || !matches!(task.status, Status::Done | Status::Pending)
-        {
-            continue;
-        }
-        // Most parents agree with their subtasks: look before building any message.
-        let disagrees = match task.status {
-            Status::Done => task.subtasks.iter().any(|&c| !plan.is_finished(c)),
-            _ => task
-                .subtasks
-                .iter()
-                .any(|&c| matches!(plan.tasks[c].status, Status::Done | Status::InProgress)),
+    for task in plan.tasks.iter().filter(|t| t.status_written) {
+        // A parent marked done with an open subtask, or pending with one under way.
+        let (state, others, advice) = match task.status {
+            Status::Done => ("done", "open", "it counts as open until they are done"),
+            Status::Pending => ("pending", "done or started", "update the parent's checkbox"),
+            _ => continue,
         };
-        if !disagrees {
-            continue;
-        }
-        let open: Vec<String> = task
+        let differs = |c: usize| match task.status {
+            Status::Done => !plan.is_finished(c),
+            _ => matches!(plan.tasks[c].status, Status::Done | Status::InProgress),
+        };
+        let ids: Vec<&str> = task
             .subtasks
             .iter()
-            .filter(|&&c| !plan.is_finished(c))
-            .map(|&c| plan.tasks[c].id.0.clone())
+            .filter(|&&c| differs(c))
+            .map(|&c| plan.tasks[c].id.as_str())
             .collect();
-        let started: Vec<String> = task
-            .subtasks
-            .iter()
-            .filter(|&&c| matches!(plan.tasks[c].status, Status::Done | Status::InProgress))
-            .map(|&c| plan.tasks[c].id.0.clone())
-            .collect();
-        let msg = match task.status {
-            Status::Done if !open.is_empty() => Some(format!(
-                "`{}` is marked done but subtask {} is open; it counts as open until they are done",
+        if !ids.is_empty() {
+            let m = format!(
+                "`{}` is marked {state} but subtask {} is {others}; {advice}",
                 task.id,
-                open.join(", ")
-            )),
-            Status::Pending if !started.is_empty() => Some(format!(
-                "`{}` is marked pending but subtask {} is done or started; update the parent's checkbox",
-                task.id,
-                started.join(", ")
-            )),
-            _ => None,
-        };
-        if let Some(m) = msg {
+                ids.join(", ")
+            );
             found.push((Severity::Warning, task.span, m));
         }
     }

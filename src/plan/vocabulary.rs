@@ -1,0 +1,606 @@
+//! The words and marks of plan files, in English and Chinese: one table of field labels
+//! and column headers ([`FIELDS`]), one table of status marks and words ([`STATUSES`]),
+//! and the shapes of task ids, priorities, dependency phrases and path-looking spans.
+//!
+//! A convention is added as one word in a table: every place a label, header or status
+//! can be written (a `Label: value` line, a table header, a checkbox, a status cell, a
+//! `Status:` field, a legend, a milestone heading) reads the same table, and the tests
+//! in tests/plan_vocabulary.rs walk every word through every such place.
+
+use super::model::{Priority, Status};
+
+/// What a field label or column header stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field {
+    /// Id, title and notes only name table columns: a `Notes: …` line under a task is
+    /// itself a note, and a `Task: …` line is not a second title.
+    Id,
+    Title,
+    Notes,
+    Status,
+    Priority,
+    Depends,
+    TouchPoints,
+    AsBuilt,
+    References,
+    Dod,
+    Background,
+    Subtasks,
+}
+
+/// Field labels and column headers, by field. Compared case-insensitively (ASCII), after
+/// a parenthesised note (`As-built（实现入口）`) is dropped.
+#[rustfmt::skip]
+pub const FIELDS: &[(Field, &[&str])] = &[
+    (Field::Id, &["id", "#", "no.", "task id", "编号", "任务编号"]),
+    (Field::Title, &["task", "title", "name", "description", "任务", "名称", "任务名称", "描述",
+        "问题描述"]),
+    (Field::Notes, &["notes", "note", "remarks", "备注", "说明"]),
+    (Field::Status, &["status", "state", "状态"]),
+    (Field::Priority, &["priority", "prio", "优先级"]),
+    (Field::Depends, &["depends on", "depends", "dependencies", "deps", "blocked by",
+        "依赖", "前置", "前置依赖"]),
+    (Field::TouchPoints, &["touch points", "touch point", "touchpoints", "touches",
+        "files", "涉及文件", "改动点", "触点"]),
+    (Field::AsBuilt, &["as-built", "as built", "implemented in",
+        "implementation entry points", "实现入口"]),
+    (Field::References, &["references", "refs", "参考"]),
+    (Field::Dod, &["dod", "done when", "definition of done", "验收", "完成标准"]),
+    (Field::Background, &["background", "context", "goal", "背景", "目标"]),
+    (Field::Subtasks, &["subtasks", "sub-tasks", "子任务"]),
+];
+
+/// Status marks and words, by status. Boxes (`[~]`) and emoji are marks: they may lead a
+/// list item. Words (`done`, `完成`) are read in status cells, `Status:` fields, legends
+/// and milestone headings, never at the start of a bullet, where they are prose.
+/// Matching is case-insensitive (ASCII); the longest word that matches wins.
+#[rustfmt::skip]
+pub const STATUSES: &[(Status, &[&str])] = &[
+    (Status::Done, &["[x]", "✅", "☑", "☑️", "✔", "✔️", "done", "completed", "complete",
+        "完成", "已完成"]),
+    (Status::InProgress, &["[~]", "🚧", "🔄", "in progress", "in_progress", "in-progress",
+        "wip", "进行中"]),
+    (Status::Pending, &["[ ]", "⏳", "⬜", "todo", "to do", "pending", "planned",
+        "not started", "未开始", "待开发", "待办"]),
+    (Status::Dropped, &["[-]", "❌", "dropped", "cancelled", "canceled", "取消", "废弃"]),
+    (Status::Blocked, &["[!]", "⛔", "blocked", "阻塞"]),
+];
+
+/// Every (word, meaning) of a table.
+fn words<T: Copy>(
+    table: &'static [(T, &'static [&'static str])],
+) -> impl Iterator<Item = (&'static str, T)> {
+    table
+        .iter()
+        .flat_map(|&(m, ws)| ws.iter().map(move |&w| (w, m)))
+}
+
+/// The field a label or column header names (see [`FIELDS`]).
+pub fn field_of(label: &str) -> Option<Field> {
+    let l = label.trim().trim_matches('*').trim();
+    // Drop a parenthesised note: `As-built（实现入口）`.
+    let l = match groups_from_end(l).last() {
+        Some(g) if !l[..g.outer.start].trim_end().is_empty() => l[..g.outer.start].trim_end(),
+        _ => l,
+    };
+    let known = |&&(_, words): &&(Field, &[&str])| words.iter().any(|w| w.eq_ignore_ascii_case(l));
+    FIELDS.iter().find(known).map(|&(f, _)| f)
+}
+
+/// A `Label（note）：value` line of a task, split into its field and value; `None` when
+/// the text before the first colon (ASCII or full-width) names no field a line can set.
+pub fn split_field(text: &str) -> Option<(Field, &str)> {
+    split_field_at(text).map(|(f, v, _)| (f, v))
+}
+
+/// [`split_field`], with the byte offset of the colon in `text`.
+pub fn split_field_at(text: &str) -> Option<(Field, &str, usize)> {
+    let colon = text.find([':', '：'])?;
+    let field = field_of(&text[..colon])?;
+    if matches!(field, Field::Id | Field::Title | Field::Notes) {
+        return None;
+    }
+    let sep = if text[colon..].starts_with(':') {
+        1
+    } else {
+        '：'.len_utf8()
+    };
+    Some((field, text[colon + sep..].trim(), colon))
+}
+
+/// Whether a status row is a mark (a box or an emoji) rather than a word.
+fn is_mark(row: &str) -> bool {
+    !row.starts_with(char::is_alphanumeric)
+}
+
+/// The longest status row `text` starts with (after spaces), among rows `which`
+/// accepts, and the rest of the text. A word must end at a word boundary (`done` but
+/// not `doneness`).
+fn status_row(text: &str, which: impl Fn(&str) -> bool) -> Option<(Status, &str)> {
+    let t = text.trim_start();
+    let mut best: Option<(usize, Status)> = None;
+    for (w, s) in words(STATUSES) {
+        let Some(rest) = strip_prefix_ci(t, w) else {
+            continue;
+        };
+        if !which(w) || best.is_some_and(|(n, _)| n >= w.len()) {
+            continue;
+        }
+        let ascii_word = w.bytes().all(|c| c.is_ascii_alphabetic() || c == b' ');
+        if ascii_word && rest.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        best = Some((w.len(), s));
+    }
+    best.map(|(n, s)| (s, t[n..].trim_start()))
+}
+
+/// A status written as a mark or word at the start of `text` (table cells, `Status:`
+/// fields, legends): the status and the rest of the text.
+pub fn status_word(text: &str) -> Option<(Status, &str)> {
+    status_row(text, |_| true)
+}
+
+/// A status mark leading a list item (`[~] 5.2.1 …`, `✅ 1.1 …`): the status, the rest
+/// of the text, and whether the mark is a box (a box makes a task; an emoji only in
+/// front of an id).
+pub fn status_mark(text: &str) -> Option<(Status, &str, bool)> {
+    let t = text.trim_start();
+    if !t.starts_with(|c: char| c == '[' || !c.is_ascii()) {
+        return None;
+    }
+    status_row(t, is_mark).map(|(s, rest)| (s, rest, t.starts_with('[')))
+}
+
+/// A whole word (`DONE`, `进行中`, `✅`) that is a status: milestone states in heading
+/// groups such as `(DONE, 2026-01-05)`.
+pub fn status_exact(word: &str) -> Option<Status> {
+    words(STATUSES)
+        .find(|(w, _)| w.eq_ignore_ascii_case(word))
+        .map(|(_, s)| s)
+}
+
+/// Whether `c` starts a status mark: `[` or a status emoji.
+pub fn starts_mark(c: char) -> bool {
+    // (Marks start with `[` or a non-ASCII character: most characters are let go at once.)
+    (c == '[' || !c.is_ascii()) && words(STATUSES).any(|(w, _)| w.starts_with(c) && is_mark(w))
+}
+
+/// Whether `c` starts a status emoji (`M3 Beta ✅ 已完成` has a state suffix).
+pub fn starts_emoji(c: char) -> bool {
+    c != '[' && starts_mark(c)
+}
+
+fn strip_prefix_ci<'a>(t: &'a str, w: &str) -> Option<&'a str> {
+    match (t.get(..w.len()), t.get(w.len()..)) {
+        (Some(head), Some(rest)) if head.eq_ignore_ascii_case(w) => Some(rest),
+        _ => None,
+    }
+}
+
+/// The smaller word lists: words in a heading that say what its lists hold (any case,
+/// anywhere in the heading), progress labels, and values meaning "no dependencies".
+#[rustfmt::skip]
+mod word_lists {
+    pub const CRITERIA: &[&str] = &["acceptance", "go/no-go", "go-no-go", "go / no-go", "no-go",
+        "验收", "exit criteria"];
+    pub const QUESTIONS: &[&str] = &["open question", "questions", "open issues", "开放问题",
+        "待决问题", "未决问题", "待确认", "疑问", "问题清单"];
+    pub const CONFLICTS: &[&str] = &["conflict", "shared touch points", "冲突"];
+    pub const WORKSTREAMS: &[&str] = &["workstream", "工作流", "并行轨道"];
+    /// Whole labels (`* **当前进度**:`) that introduce a progress report.
+    pub const PROGRESS: &[&str] = &["当前进度", "进度", "progress", "current progress",
+        "as-built summary", "完成情况"];
+    /// Values meaning "no dependencies".
+    pub const NONE: &[&str] = &["", "-", "—", "–", "无", "none", "n/a", "/"];
+}
+
+fn mentions_any(text: &str, words: &[&str]) -> bool {
+    let l = text.to_lowercase();
+    words.iter().any(|w| l.contains(w))
+}
+
+fn is_any(text: &str, words: &[&str]) -> bool {
+    words.iter().any(|w| w.eq_ignore_ascii_case(text))
+}
+
+/// Sections whose checklists are criteria, not tasks.
+pub fn is_criteria_heading(text: &str) -> bool {
+    mentions_any(text, word_lists::CRITERIA)
+}
+
+/// Labels that introduce a progress report, whose bullets are not tasks.
+pub fn is_progress_label(text: &str) -> bool {
+    is_any(
+        text.trim().trim_end_matches([':', '：']).trim(),
+        word_lists::PROGRESS,
+    )
+}
+
+pub fn is_questions_heading(text: &str) -> bool {
+    mentions_any(text, word_lists::QUESTIONS)
+}
+
+pub fn is_conflicts_heading(text: &str) -> bool {
+    mentions_any(text, word_lists::CONFLICTS)
+}
+
+pub fn is_workstreams_heading(text: &str) -> bool {
+    mentions_any(text, word_lists::WORKSTREAMS)
+}
+
+/// A value meaning "no dependencies" (`-`, `无`, `none`).
+pub fn is_none_word(v: &str) -> bool {
+    is_any(v.trim(), word_lists::NONE)
+}
+
+/// A priority token `P0`–`P3` (optionally bold, as the whole text).
+pub fn priority_token(text: &str) -> Option<Priority> {
+    let t = text.trim().trim_matches('*').trim();
+    match t.as_bytes() {
+        [b'P' | b'p', d @ b'0'..=b'3'] => Some(Priority(d - b'0')),
+        _ => None,
+    }
+}
+
+/// The first `P0`–`P3` standing as a word inside `text`.
+pub fn find_priority(text: &str) -> Option<Priority> {
+    if !text.contains('P') && !text.contains('p') {
+        return None;
+    }
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_' || c == '-' || c == '.'))
+        .find_map(priority_token)
+}
+
+/// A parenthesised group at the end of a title: its byte range (with the brackets) in
+/// the text and its inner text.
+pub struct Group<'a> {
+    pub outer: std::ops::Range<usize>,
+    pub inner: &'a str,
+}
+
+/// Trailing parenthesised groups of a title (`Name（可选，P1）(DONE)`), ASCII or full-width.
+/// Returns the title without them and the groups, in order.
+pub fn trailing_groups(text: &str) -> (&str, Vec<Group<'_>>) {
+    let mut groups: Vec<Group> = groups_from_end(text).collect();
+    groups.reverse();
+    let end = groups.first().map_or(text.trim_end().len(), |g| {
+        text[..g.outer.start].trim_end().len()
+    });
+    (&text[..end], groups)
+}
+
+/// [`trailing_groups`] one by one, the last first.
+pub fn groups_from_end(text: &str) -> impl Iterator<Item = Group<'_>> {
+    let mut end = text.trim_end().len();
+    std::iter::from_fn(move || {
+        let body = text[..end].strip_suffix([')', '）'])?;
+        // (Two searches for one character each run far faster than one for either.)
+        let p = [body.rfind('('), body.rfind('（')]
+            .into_iter()
+            .flatten()
+            .max()?;
+        let opener = if body[p..].starts_with('(') {
+            1
+        } else {
+            '（'.len_utf8()
+        };
+        let group = Group {
+            outer: p..end,
+            inner: body[p + opener..].trim(),
+        };
+        end = text[..p].trim_end().len();
+        Some(group)
+    })
+}
+
+/// The text with the groups for which `cut` says yes removed, everything else verbatim.
+pub fn without_groups(text: &str, groups: &[Group], cut: impl Fn(&str) -> bool) -> String {
+    let mut out = String::new();
+    let mut at = 0;
+    for g in groups {
+        if cut(g.inner) {
+            out.push_str(&text[at..g.outer.start]);
+            at = g.outer.end;
+        }
+    }
+    out.push_str(&text[at..]);
+    out.trim().to_string()
+}
+
+/// A task id at the start of `text`: dotted numbers (`5.2.1`), a bare number followed by
+/// `.`/`:`/`、`, or an upper-case prefix (`T4.6.3`, `WP-3`). Bold and backticks are
+/// already gone. Returns the id and the rest.
+pub fn leading_id(text: &str) -> Option<(&str, &str)> {
+    let t = text.trim_start();
+    let n = id_len(t)?;
+    let (id, rest) = t.split_at(n);
+    let id = id.trim_end_matches('.');
+    // A bare number (`3 retries`) is only an id when punctuation marks it as one.
+    if !id.contains(['.', '-']) && id.starts_with(|c: char| c.is_ascii_digit()) {
+        let r = &t[id.len()..];
+        if !(r.starts_with(['.', ':', '：', '、', ')']) || r.is_empty()) {
+            return None;
+        }
+    }
+    let rest = rest.trim_start_matches(['.', ':', '：', '、', ')', ' ', '\t', '—', '–']);
+    let rest = rest.strip_prefix("- ").unwrap_or(rest).trim_start();
+    Some((id, rest))
+}
+
+/// Length in bytes of an id token at the start of `t` (see [`leading_id`]).
+pub fn id_len(t: &str) -> Option<usize> {
+    let b = t.as_bytes();
+    // Prefix letters: 1–4 ASCII upper case, optional `-`.
+    let prefix = b
+        .iter()
+        .take(5)
+        .take_while(|c| c.is_ascii_uppercase())
+        .count();
+    if prefix > 4 {
+        return None;
+    }
+    let mut i = prefix;
+    if prefix > 0 && b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    let digits_start = i;
+    loop {
+        let s = i;
+        while b.get(i).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+        }
+        if i == s {
+            break;
+        }
+        if b.get(i) == Some(&b'.') && b.get(i + 1).is_some_and(u8::is_ascii_digit) {
+            i += 1;
+            continue;
+        }
+        break;
+    }
+    if i == digits_start {
+        return None;
+    }
+    // An id ends at a word boundary: `5.2.1a` or `T4x` are not ids.
+    if b.get(i)
+        .is_some_and(|c| c.is_ascii_alphanumeric() || *c == b'_')
+    {
+        return None;
+    }
+    // `P0`..`P3` are priorities.
+    if prefix > 0 && priority_token(&t[..i]).is_some() {
+        return None;
+    }
+    Some(i)
+}
+
+/// Every id mentioned in a dependency list: `5.1.2, 5.1.3`, `T5.3.1、T5.3.2`,
+/// ranges `5.2.1~5.2.4` / `5.2.1-5.2.4` / `5.2.1–5.2.4`, short ranges `2.1.2-4`.
+/// A range is `(first, Some(last))`, `last` as written (`4` in `2.1.2-4`; see
+/// [`expand_short_end`]).
+pub fn id_list(text: &str) -> Vec<(&str, Option<&str>)> {
+    let mut out = Vec::new();
+    each_id(text, |a, b| out.push((a, b)));
+    out
+}
+
+/// [`id_list`] without collecting: `f(first, last)` for every item, in order.
+pub fn each_id<'a>(text: &'a str, mut f: impl FnMut(&'a str, Option<&'a str>)) {
+    // The last id is held back until it is known whether a range follows it.
+    let mut held: Option<(&str, Option<&str>)> = None;
+    // Whether a dash since the held id may join it to the next one as a range.
+    let mut range_open = false;
+    let mut i = 0;
+    while let Some(c) = text[i..].chars().next() {
+        let at_boundary = text[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|p| !(p.is_ascii_alphanumeric() || p == '_' || p == '.'));
+        if at_boundary && (c.is_ascii_digit() || c.is_ascii_uppercase()) {
+            if let Some(n) = id_len(&text[i..]) {
+                let id = &text[i..i + n];
+                match &mut held {
+                    Some(h) if range_open => h.1 = Some(id),
+                    _ => {
+                        if let Some((a, b)) = held.replace((id, None)) {
+                            f(a, b);
+                        }
+                    }
+                }
+                range_open = false;
+                i += n;
+                continue;
+            }
+        }
+        if matches!(c, '~' | '～' | '–' | '-' | '—') {
+            // A range joins two ids with nothing but spaces around the dash.
+            let before = text[..i].trim_end();
+            if held.is_some_and(|(a, b)| b.is_none() && before.ends_with(a)) {
+                range_open = true;
+            }
+        } else if !c.is_whitespace() && !matches!(c, '`' | '*') {
+            range_open = false;
+        }
+        i += c.len_utf8();
+    }
+    if let Some((a, b)) = held {
+        f(a, b);
+    }
+}
+
+/// `2.1.2-4` → `2.1.4`; a full id is returned as is.
+pub fn expand_short_end<'a>(first: &str, end: &'a str) -> std::borrow::Cow<'a, str> {
+    if !end.contains('.') && first.contains('.') && end.bytes().all(|c| c.is_ascii_digit()) {
+        if let Some((head, _)) = first.rsplit_once('.') {
+            return std::borrow::Cow::Owned(format!("{head}.{end}"));
+        }
+    }
+    std::borrow::Cow::Borrowed(end)
+}
+
+/// Phrases before the ids a title or value depends on (English ones start a word and
+/// take any case).
+const ASCII_CUES: &[&str] = &["depends on", "depend on", "blocked by", "after"];
+const CJK_CUES: &[&str] = &["依赖", "前置", "需先完成", "需要先完成"];
+
+/// The bytes a cue can start with.
+const CUE_START: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut k = 0;
+    while k < ASCII_CUES.len() {
+        let c = ASCII_CUES[k].as_bytes()[0];
+        t[c.to_ascii_lowercase() as usize] = true;
+        t[c.to_ascii_uppercase() as usize] = true;
+        k += 1;
+    }
+    let mut k = 0;
+    while k < CJK_CUES.len() {
+        t[CJK_CUES[k].as_bytes()[0] as usize] = true;
+        k += 1;
+    }
+    t
+};
+
+/// Inline dependency phrases in a title or value: `（依赖 5.1.2）`, `(depends on 5.1.2,
+/// 5.1.3)`, `after 5.2.1`, `blocked by 3.1`. Returns the id text after each phrase.
+pub fn inline_dependency_texts(text: &str) -> Vec<&str> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    // Only bytes that can start a cue are looked at (titles are long and rarely hold one).
+    while let Some(k) = b[i..].iter().position(|&c| CUE_START[usize::from(c)]) {
+        i += k;
+        let word_start = i == 0 || !b[i - 1].is_ascii_alphanumeric();
+        let cue = if b[i].is_ascii() {
+            ASCII_CUES.iter().find(|c| {
+                word_start
+                    && b.get(i..i + c.len())
+                        .is_some_and(|s| s.eq_ignore_ascii_case(c.as_bytes()))
+            })
+        } else {
+            CJK_CUES.iter().find(|c| b[i..].starts_with(c.as_bytes()))
+        };
+        let Some(cue) = cue else {
+            i += 1;
+            continue;
+        };
+        i += cue.len();
+        let tail = text[i..].trim_start_matches([':', '：', ' ']);
+        // The ids run until a closing parenthesis, a sentence end or a new clause.
+        let stop = tail
+            .find([')', '）', ';', '；', '。', '\n'])
+            .unwrap_or(tail.len());
+        let seg = &tail[..stop];
+        if id_len(seg.trim_start().trim_start_matches(['`', '*'])).is_some() {
+            out.push(seg);
+        }
+    }
+    out
+}
+
+/// Whether a code span names a path (file, directory or glob) rather than a command or
+/// an identifier. Returns the path and an optional `:line` range.
+pub fn as_path(span: &str) -> Option<(String, Option<String>)> {
+    let s = span.trim();
+    // One pass over the bytes: what rules the span out, and where its colons and its last
+    // slash are (non-ASCII spaces are looked for only in non-ASCII spans).
+    let (mut colons, mut last_colon, mut slash, mut glob) = (0, None, None, false);
+    for (i, b) in s.bytes().enumerate() {
+        match b {
+            b'(' | b')' | b'=' | b'<' | b'>' | 0x0b => return None,
+            b if b.is_ascii_whitespace() => return None,
+            b':' => (colons, last_colon) = (colons + 1, Some(i)),
+            b'/' => slash = Some(i),
+            b'*' | b'?' => glob = true,
+            _ => {}
+        }
+    }
+    if s.is_empty() || (!s.is_ascii() && s.contains(char::is_whitespace)) {
+        return None;
+    }
+    // `file.ts:241-247` keeps the range apart.
+    let range_at = last_colon.filter(|&c| {
+        let r = &s[c + 1..];
+        !r.is_empty() && r.bytes().all(|b| b.is_ascii_digit() || b == b'-')
+    });
+    let p = range_at.map_or(s, |c| &s[..c]);
+    // Another colon in the path part: `db:seed`, `mes:trace` — script names, not paths.
+    if colons > usize::from(range_at.is_some()) && !p.starts_with('/') {
+        return None;
+    }
+    // (A range holds no slash: the last slash is in the path part.)
+    let file = slash.map_or(p, |i| &p[i + 1..]);
+    let has_ext = file.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !ext.is_empty()
+            && ext.len() <= 10
+            && ext.bytes().all(|c| c.is_ascii_alphanumeric())
+            && ext.bytes().any(|c| c.is_ascii_alphabetic())
+            && (!stem.is_empty() || file.starts_with('.'))
+    });
+    let dotfile = file.starts_with('.') && file.len() > 1 && !file.starts_with("..");
+    (slash.is_some() || glob || has_ext || dotfile)
+        .then(|| (p.to_string(), range_at.map(|c| s[c + 1..].to_string())))
+}
+
+/// `TBD` standing as a word (or `待定` / `待确认` in Chinese text).
+pub fn has_tbd(text: &str) -> bool {
+    let b = text.as_bytes();
+    let alnum = |i: Option<usize>| {
+        i.and_then(|i| b.get(i))
+            .is_some_and(u8::is_ascii_alphanumeric)
+    };
+    (text.contains('待') && (text.contains("待定") || text.contains("待确认")))
+        || (text.contains("TBD")
+            && text
+                .match_indices("TBD")
+                .any(|(i, _)| !alnum(i.checked_sub(1)) && !alnum(Some(i + 3))))
+}
+
+/// A workstream entry naming a track: `Track A：Billing & Invoices`.
+pub fn workstream_entry(text: &str) -> Option<(String, &str)> {
+    let t = text.trim();
+    let rest = strip_prefix_ci(t, "track ")?.trim_start();
+    let letter_len = rest
+        .find(|c: char| !c.is_ascii_alphanumeric())
+        .unwrap_or(rest.len());
+    if letter_len == 0 || letter_len > 3 {
+        return None;
+    }
+    let (letter, after) = rest.split_at(letter_len);
+    let name = after
+        .trim_start()
+        .strip_prefix([':', '：', '—', '–', '-'])?
+        .trim();
+    Some((letter.to_uppercase(), name))
+}
+
+/// `Track B — Onboarding` inside a heading: the letter, what precedes `Track` and what
+/// follows the letter.
+pub fn track_letter(text: &str) -> Option<(String, &str, &str)> {
+    let lower = text.to_ascii_lowercase();
+    for (start, _) in lower.match_indices("track") {
+        if start > 0 && lower.as_bytes()[start - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let after = &text[start + 5..];
+        let trimmed = after.trim_start();
+        if trimmed.len() == after.len() {
+            continue;
+        }
+        let n = trimmed
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(trimmed.len());
+        let letter = &trimmed[..n];
+        if n == 0 || n > 3 || (n > 2 && !letter.starts_with(|c: char| c.is_ascii_alphabetic())) {
+            continue;
+        }
+        let tail = trimmed[n..].trim_start();
+        let tail = tail
+            .strip_prefix(['—', '–', '-', ':', '：', '·'])
+            .unwrap_or(tail)
+            .trim_start();
+        return Some((letter.to_uppercase(), &text[..start], tail));
+    }
+    None
+}

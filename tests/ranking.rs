@@ -59,3 +59,104 @@ fn a_parent_under_way_stays_in_remaining_with_its_open_subtasks() {
         "the shortlist still offers the subtasks"
     );
 }
+
+fn suggested_order() -> String {
+    std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/suggested_order.md"),
+    )
+    .expect("fixture")
+}
+
+/// The shortlist's ids in order, and each candidate's block of lines.
+fn offered(md: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in md.lines() {
+        if let Some((n, rest)) = line.split_once(". `") {
+            if n.trim().parse::<usize>().is_ok() {
+                let id = rest.split('`').next().unwrap_or("").to_string();
+                out.push((id, String::new()));
+                continue;
+            }
+        }
+        if line.starts_with("   - ") {
+            if let Some(last) = out.last_mut() {
+                last.1.push_str(line);
+                last.1.push('\n');
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn suggested_order_is_a_preference_and_p0_tracks_come_first() {
+    let r = repo_with(&suggested_order());
+    let md = run(&r, &["next", "--explain"]);
+    let got = offered(&md);
+    let ids: Vec<&str> = got.iter().map(|(id, _)| id.as_str()).collect();
+    assert_eq!(ids, ["4.2.1", "4.3.1", "4.3.2", "4.1.1", "4.1.2"], "{md}");
+    assert!(
+        got[0].1.contains("mind: CP1 work while CP0 is open"),
+        "a later checkpoint carries a caution: {}",
+        got[0].1
+    );
+    assert!(
+        got[0]
+            .1
+            .contains("runs in parallel (the plan's workstream list)"),
+        "{}",
+        got[0].1
+    );
+    assert!(
+        !got[3].1.contains("mind: CP"),
+        "CP0 work carries no caution: {}",
+        got[3].1
+    );
+    // Items without an id of their own rank after the numbered tasks.
+    assert!(
+        md.contains("`当前进度-progress-summary#1` 排产模块联调 (`当前进度（Progress summary）`): ranked below the shortlist"),
+        "{md}"
+    );
+    // The numbered review checklist is criteria, not tasks.
+    let v: serde_json::Value =
+        serde_json::from_str(&run(&r, &["--format", "json", "triage"])).expect("json");
+    let ids: Vec<String> = v["tracks"]
+        .as_array()
+        .expect("tracks")
+        .iter()
+        .flat_map(|t| t["remaining"].as_array().cloned().unwrap_or_default())
+        .filter_map(|u| u["id"].as_str().map(str::to_string))
+        .collect();
+    assert!(!ids.iter().any(|i| i == "1" || i == "2"), "{ids:?}");
+    let criteria: Vec<String> = v["criteria"]
+        .as_array()
+        .expect("criteria")
+        .iter()
+        .filter_map(|c| c["text"].as_str().map(str::to_string))
+        .collect();
+    assert!(
+        criteria.contains(&"接口文档齐全".to_string()),
+        "{criteria:?}"
+    );
+}
+
+#[test]
+fn a_gate_stated_in_words_holds_later_work_back() {
+    let plan = suggested_order().replace(
+        "## 建议执行顺序（Checkpoints）",
+        "## Checkpoints（CP0 必须先完成，阻塞 CP1）",
+    );
+    let r = repo_with(&plan);
+    let md = run(&r, &["next", "--explain"]);
+    let ids: Vec<String> = offered(&md).into_iter().map(|(id, _)| id).collect();
+    assert!(
+        !ids.iter()
+            .any(|i| i.starts_with("4.2") || i.starts_with("4.3")),
+        "{md}"
+    );
+    assert_eq!(ids[..2], ["4.1.1".to_string(), "4.1.2".to_string()], "{md}");
+    assert!(
+        md.contains("`4.2.1` Capacity model API (Track B): held by a stated gate: CP1 waits for CP0 (2 open: 4.1.1, 4.1.2)"),
+        "--explain names the rule: {md}"
+    );
+}

@@ -10,7 +10,7 @@ use shortlist::triage::{remaining, DocGlobs};
 
 const PLAN: &str = "# Phase 7 计划
 
-## Checkpoints
+## Checkpoints (blocking: each must finish before the next)
 - CP1（alpha）：完成 7.1.1 + 7.1.2 + 7.2.1
 - CP2（beta）：完成 7.1.3 + 7.2.2~7.2.3
 
@@ -101,7 +101,7 @@ fn blocked_chains_offer_only_their_head() {
     assert!(!offered.contains(&"7.2.2".to_string()));
     let w = why(&plan, &s, "7.1.3");
     assert!(w.contains("blocked by dependency 7.1.1 (pending)"), "{w}");
-    assert!(w.contains("later checkpoint: CP2 waits for CP1"), "{w}");
+    assert!(w.contains("held by a stated gate: CP2 waits for CP1"), "{w}");
     let w = why(&plan, &s, "7.2.2");
     assert!(w.contains("blocked by dependency 7.2.1 (pending)"), "{w}");
 }
@@ -113,7 +113,7 @@ fn later_checkpoints_wait_for_earlier_ones() {
     // 7.2.3 has no dependency of its own, but CP2 waits for CP1.
     let w = why(&plan, &s, "7.2.3");
     assert!(
-        w.starts_with("later checkpoint: CP2 waits for CP1 (3 open: 7.1.1, 7.1.2, 7.2.1)"),
+        w.starts_with("held by a stated gate: CP2 waits for CP1 (3 open: 7.1.1, 7.1.2, 7.2.1)"),
         "{w}"
     );
     // Finish CP1 and CP2's tasks become candidates.

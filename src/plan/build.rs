@@ -269,8 +269,16 @@ impl<'p> FileBuilder<'p> {
             remark: None,
             span,
             tasks: Vec::new(),
+            parallel: false,
         });
         t
+    }
+
+    /// Some enclosing heading's text satisfies `f`.
+    fn under_heading(&self, f: impl Fn(&str) -> bool) -> bool {
+        self.stack
+            .iter()
+            .any(|h| f(&self.plan.sections[h.section as usize].name))
     }
 
     /// The track a new top-level task joins: the enclosing track heading, else the
@@ -531,7 +539,8 @@ impl<'p> FileBuilder<'p> {
         let priority = groups.iter().find_map(|g| vocab::find_priority(g.inner));
         let name = base.trim().to_string();
         let span = self.span(line);
-        self.new_track(Some(letter), None, name, priority, TrackKind::Track, span);
+        let t = self.new_track(Some(letter), None, name, priority, TrackKind::Track, span);
+        self.plan.tracks[t].parallel = self.under_heading(vocab::says_parallel);
     }
 
     fn criteria_item(&mut self, item: &Item, section: &str) {
@@ -874,6 +883,30 @@ impl<'p> FileBuilder<'p> {
             return;
         };
         let title_col = col(Field::Title);
+        if col(Field::Status).is_none() && is_checklist(rows, id_col) {
+            // `| # | 检查项 | 说明 |` numbered 1, 2, 3…: a checklist, not tasks.
+            let section = self
+                .stack
+                .last()
+                .map(|h| self.plan.sections[h.section as usize].name.clone())
+                .unwrap_or_default();
+            for row in rows {
+                let cell = |i: Option<usize>| -> &[Seg] {
+                    i.and_then(|i| row.cells.get(i))
+                        .map_or(&[], |c| c.as_slice())
+                };
+                let text = segs_plain(cell(title_col.or(Some(id_col + 1))));
+                if !text.trim().is_empty() {
+                    self.plan.criteria.push(Criterion {
+                        section: section.clone(),
+                        text: text.trim().to_string(),
+                        status: None,
+                        span: self.span(row.line),
+                    });
+                }
+            }
+            return;
+        }
         for row in rows {
             if row.written != head.len() {
                 let msg = format!(
@@ -1021,7 +1054,8 @@ impl<'p> FileBuilder<'p> {
 
     // ---------------------------------------------------------------- the rest
 
-    /// `CP1（beta ready）：完成 5.2.1~5.2.4 + 5.4.1~5.4.3`
+    /// `CP1（beta ready）：完成 5.2.1~5.2.4 + 5.4.1~5.4.3`; a gate when it, or a heading
+    /// above it, says that what follows waits.
     fn checkpoint(&mut self, t: &str, line: u32) -> bool {
         let b = t.as_bytes();
         if !(b.len() > 2 && b[..2].eq_ignore_ascii_case(b"CP") && b[2].is_ascii_digit()) {
@@ -1061,12 +1095,14 @@ impl<'p> FileBuilder<'p> {
             .trim()
             .trim_matches(['(', ')', '（', '）', ' ']);
         let c = self.plan.checkpoints.len();
+        let gate = vocab::says_it_blocks(t) || self.under_heading(vocab::says_it_blocks);
         self.plan.checkpoints.push(Checkpoint {
             id: t[..n].to_uppercase(),
             label: (!label.is_empty()).then(|| label.to_string()),
             task_ids: Vec::new(),
             tasks: Vec::new(),
             span: self.span(line),
+            gate,
         });
         for (a, b) in items {
             let end = b.map(|b| vocab::expand_short_end(a, b).into_owned());
@@ -1389,4 +1425,25 @@ fn parse_heading(text: &str) -> HeadingParts {
         priority,
         remark,
     }
+}
+
+/// Every id cell of the table is a row number (`1`, `2`, …, or empty).
+fn is_checklist(rows: &[Row], id_col: usize) -> bool {
+    let mut numbered = 0;
+    for row in rows {
+        let id = row
+            .cells
+            .get(id_col)
+            .map(|c| segs_plain(c))
+            .unwrap_or_default();
+        let id = id.trim().trim_matches('*').trim();
+        if id.is_empty() {
+            continue;
+        }
+        if !id.bytes().all(|b| b.is_ascii_digit()) {
+            return false;
+        }
+        numbered += 1;
+    }
+    numbered > 0
 }

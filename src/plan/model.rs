@@ -231,6 +231,8 @@ pub struct Track {
     pub span: Span,
     /// Tasks directly in the track (top-level ones, in plan order).
     pub tasks: Vec<usize>,
+    /// The plan lists it among workstreams it declares parallel.
+    pub parallel: bool,
 }
 
 /// A heading of a plan file, with the heading it sits under.
@@ -249,6 +251,9 @@ pub struct Checkpoint {
     pub task_ids: Vec<String>,
     pub tasks: Vec<usize>,
     pub span: Span,
+    /// The plan says in words that what follows waits for it ("blocks", "must finish
+    /// before", "必须先", "阻塞"). Otherwise checkpoint order is only a preference.
+    pub gate: bool,
 }
 
 /// Where an open question came from.

@@ -188,6 +188,13 @@ mod word_lists {
         "待决问题", "未决问题", "待确认", "疑问", "问题清单"];
     pub const CONFLICTS: &[&str] = &["conflict", "shared touch points", "冲突"];
     pub const WORKSTREAMS: &[&str] = &["workstream", "工作流", "并行轨道"];
+    /// Words that make a checkpoint or phase a gate: what follows waits for it
+    /// (PLAN_FORMAT §6). Without them, order is only a preference.
+    pub const BLOCKING: &[&str] = &["blocking", "blocks ", "blocks all", "must finish before",
+        "must be done before", "must be finished before", "must land first", "must land before",
+        "can begin until", "can start until", "必须先", "阻塞"];
+    /// Words that declare a workstream list's tracks independent.
+    pub const PARALLEL: &[&str] = &["parallel", "并行"];
     /// Whole labels (`* **当前进度**:`) that introduce a progress report.
     pub const PROGRESS: &[&str] = &["当前进度", "进度", "progress", "current progress",
         "as-built summary", "完成情况"];
@@ -227,6 +234,16 @@ pub fn is_conflicts_heading(text: &str) -> bool {
 
 pub fn is_workstreams_heading(text: &str) -> bool {
     mentions_any(text, word_lists::WORKSTREAMS)
+}
+
+/// The text says that what follows waits for it: a gate, not just an order.
+pub fn says_it_blocks(text: &str) -> bool {
+    mentions_any(text, word_lists::BLOCKING)
+}
+
+/// The text declares its tracks parallel (`Workstreams（可并行 Tracks）`).
+pub fn says_parallel(text: &str) -> bool {
+    mentions_any(text, word_lists::PARALLEL)
 }
 
 /// A value meaning "no dependencies" (`-`, `无`, `none`).

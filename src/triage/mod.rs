@@ -62,7 +62,7 @@ pub struct TrackWork {
 pub struct Unit {
     pub task: usize,
     /// What holds it back now: unfinished dependencies (its own and its ancestors') and
-    /// unfinished tasks of earlier checkpoints.
+    /// unfinished tasks of earlier checkpoints the plan calls blocking.
     pub blocked_by: Vec<usize>,
     /// Its own touch points and its open subtasks'.
     pub touch: Vec<String>,
@@ -224,14 +224,39 @@ pub fn blocked_by(plan: &Plan, t: usize) -> Vec<usize> {
         checkpoint = checkpoint.or(plan.tasks[i].checkpoint);
         cur = plan.tasks[i].parent;
     }
+    // Checkpoint order holds work back only where the plan says so in words (a gate);
+    // otherwise it is a preference the shortlist weighs (PLAN_FORMAT §6).
     if let Some(k) = checkpoint {
-        for cp in &plan.checkpoints[..k] {
+        for cp in plan.checkpoints[..k.min(plan.checkpoints.len())]
+            .iter()
+            .filter(|cp| cp.gate)
+        {
             for &x in &cp.tasks {
                 push(x, &mut out);
             }
         }
     }
     out
+}
+
+/// The open tasks of checkpoints before `t`'s own that are not gates: `t` may start,
+/// but the plan would rather they came first.
+pub fn earlier_open(plan: &Plan, t: usize) -> Vec<usize> {
+    let mut cur = Some(t);
+    let mut checkpoint = None;
+    while let (Some(i), None) = (cur, checkpoint) {
+        checkpoint = plan.tasks[i].checkpoint;
+        cur = plan.tasks[i].parent;
+    }
+    let Some(k) = checkpoint else {
+        return Vec::new();
+    };
+    plan.checkpoints[..k.min(plan.checkpoints.len())]
+        .iter()
+        .filter(|cp| !cp.gate)
+        .flat_map(|cp| cp.tasks.iter().copied())
+        .filter(|&x| x != t && !plan.is_finished(x) && !related(plan, x, t))
+        .collect()
 }
 
 /// `a` is an ancestor or descendant of `b`.

@@ -241,7 +241,7 @@ pub fn shortlist(
                 let names: Vec<String> =
                     shown.iter().map(|&b| plan.tasks[b].id.0.clone()).collect();
                 why.push(format!(
-                    "later checkpoint: {cp} waits for {} ({} open: {}{})",
+                    "held by a stated gate: {cp} waits for {} ({} open: {}{})",
                     earlier.join(", "),
                     by_checkpoint.len(),
                     names.join(", "),
@@ -405,6 +405,30 @@ pub fn shortlist(
             reasons.push(format!("checkpoint {} is open", c.id));
         }
         let mut cautions = Vec::new();
+        let earlier = super::earlier_open(plan, e.task);
+        if !earlier.is_empty() {
+            let mut cps: Vec<String> = earlier
+                .iter()
+                .filter_map(|&x| checkpoint_of(plan, x))
+                .filter_map(|c| plan.checkpoints.get(c).map(|c| c.id.clone()))
+                .collect();
+            cps.dedup();
+            let own = plan
+                .checkpoints
+                .get(e.checkpoint)
+                .map_or("its checkpoint".to_string(), |c| c.id.clone());
+            cautions.push(format!(
+                "{own} work while {} is open ({} open there); the plan's order prefers that first",
+                cps.join(", "),
+                earlier.len()
+            ));
+        }
+        if plan.tracks[e.track].parallel {
+            reasons.push(format!(
+                "{} runs in parallel (the plan's workstream list)",
+                track_name(plan, e.track)
+            ));
+        }
         if e.in_flight_overlap.is_empty() {
             if !occupied.is_empty() {
                 reasons.push(format!(

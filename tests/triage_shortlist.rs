@@ -101,7 +101,10 @@ fn blocked_chains_offer_only_their_head() {
     assert!(!offered.contains(&"7.2.2".to_string()));
     let w = why(&plan, &s, "7.1.3");
     assert!(w.contains("blocked by dependency 7.1.1 (pending)"), "{w}");
-    assert!(w.contains("held by a stated gate: CP2 waits for CP1"), "{w}");
+    assert!(
+        w.contains("held by a stated gate: CP2 waits for CP1"),
+        "{w}"
+    );
     let w = why(&plan, &s, "7.2.2");
     assert!(w.contains("blocked by dependency 7.2.1 (pending)"), "{w}");
 }

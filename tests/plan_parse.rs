@@ -718,3 +718,19 @@ fn the_longest_word_a_legend_taught_wins() {
     assert_eq!(task(&p, "T1").status, Status::Pending);
     assert_eq!(task(&p, "T2").status, Status::InProgress);
 }
+
+#[test]
+fn day_numbered_ids_are_whole() {
+    let p = plan::parse_str(
+        "docs/plan.md",
+        "# Plan\n\n## Day 1 — Foundations\n- [ ] **D1-01** (M) Monorepo skeleton · ~0.75h\n- [ ] **D1-02** (M) `.env.example` · ~0.5h\n  - Depends on: D1-01\n- [ ] T5-7 stays a short id\n",
+    );
+    let ids: Vec<&str> = p.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids[..2], ["D1-01", "D1-02"], "{ids:?}");
+    assert_eq!(p.tasks[0].title, "(M) Monorepo skeleton · ~0.75h");
+    assert_eq!(
+        p.tasks[1].deps,
+        vec![0],
+        "the dependency names the whole id"
+    );
+}

@@ -326,7 +326,7 @@ pub fn without_groups(text: &str, groups: &[Group], cut: impl Fn(&str) -> bool) 
 }
 
 /// A task id at the start of `text`: dotted numbers (`5.2.1`), a bare number followed by
-/// `.`/`:`/`、`, or an upper-case prefix (`T4.6.3`, `WP-3`). Bold and backticks are
+/// `.`/`:`/`、`, or an upper-case prefix (`T4.6.3`, `WP-3`, `D1-01`). Bold and backticks are
 /// already gone. Returns the id and the rest.
 pub fn leading_id(text: &str) -> Option<(&str, &str)> {
     let t = text.trim_start();
@@ -378,6 +378,14 @@ pub fn id_len(t: &str) -> Option<usize> {
     }
     if i == digits_start {
         return None;
+    }
+    // A day- or sprint-numbered id: `D1-01`, `S2-14` (a prefix, then two numbers joined by
+    // `-`; two digits after it, so that `T5-7` stays a short range).
+    if prefix > 0 && b.get(i) == Some(&b'-') {
+        let n = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if n >= 2 {
+            i += 1 + n;
+        }
     }
     // An id ends at a word boundary: `5.2.1a` or `T4x` are not ids.
     if b.get(i)

@@ -342,10 +342,10 @@ fn the_chart_is_a_png_of_the_expected_size_with_cjk_names_and_lines() {
         n
     };
     assert!(
-        count(80, 60, w - 270, h - 70) > 2_000,
+        count(80, 60, w - 310, h - 70) > 2_000,
         "lines in the plot area"
     );
-    assert!(count(w - 240, 55, w, 90) > 50, "a legend name");
+    assert!(count(w - 280, 80, w, 110) > 50, "a legend name");
     let out = r.wt_dir.path().join("p.png");
     let run = shortlist(
         r.path(),
@@ -355,4 +355,78 @@ fn the_chart_is_a_png_of_the_expected_size_with_cjk_names_and_lines() {
     assert!(std::fs::read(&out)
         .expect("written")
         .starts_with(b"\x89PNG"));
+}
+
+/// A series of `tracks` tracks (CJK names, one letter shared by two files) over a week
+/// of changes, then a quiet month until now.
+fn many_tracks(tracks: usize) -> Vec<digest::Point> {
+    let day = |d: i64| Utc.timestamp_opt(T0 + d * DAY, 0).single().expect("t");
+    let mut series = Vec::new();
+    for d in 0..7 {
+        let tracks = (0..tracks)
+            .map(|t| {
+                (
+                    format!("Track {t} — 工作流 {t}"),
+                    (d as usize).min(t + 1),
+                    t + 4,
+                )
+            })
+            .collect();
+        series.push(digest::Point { at: day(d), tracks });
+    }
+    let last = series[6].tracks.clone();
+    series.push(digest::Point {
+        at: day(40),
+        tracks: last,
+    });
+    series
+}
+
+#[test]
+fn the_burnup_keeps_six_tracks_and_sums_the_rest() {
+    let b = digest::burnup(&many_tracks(15));
+    insta::assert_snapshot!(
+        "burnup_15_tracks",
+        serde_json::to_string_pretty(&b).expect("json")
+    );
+    assert_eq!(b.tracks.len(), 7);
+    assert_eq!(b.tracks[6].name, "other (9 tracks)");
+    assert_eq!(b.scope.last(), Some(&(0..15).map(|t| t + 4).sum::<usize>()));
+    let one = digest::burnup(&many_tracks(1));
+    assert_eq!(one.tracks.len(), 1);
+    assert_eq!(one.tracks[0].name, "Track 0 — 工作流 0");
+}
+
+#[test]
+fn the_chart_of_fifteen_tracks_stays_within_its_bounds_and_spans_the_data() {
+    for n in [1, 15] {
+        let png_bytes = chart::render("进度 Progress", &many_tracks(n)).expect("png");
+        let out = std::env::temp_dir().join(format!("shortlist-chart-{n}.png"));
+        std::fs::write(&out, &png_bytes).expect("write");
+        let decoder = png::Decoder::new(std::io::Cursor::new(&png_bytes));
+        let mut reader = decoder.read_info().expect("a valid PNG");
+        let (w, h) = (reader.info().width, reader.info().height);
+        let mut buf = vec![0; reader.output_buffer_size()];
+        let frame = reader.next_frame(&mut buf).expect("frame");
+        let px = &buf[..frame.buffer_size()];
+        let ink = |x0: u32, y0: u32, x1: u32, y1: u32| {
+            let mut k = 0;
+            for y in y0..y1 {
+                for x in x0..x1 {
+                    let i = ((y * w + x) * 3) as usize;
+                    if px[i] < 200 || px[i + 1] < 200 || px[i + 2] < 200 {
+                        k += 1;
+                    }
+                }
+            }
+            k
+        };
+        // The legend ends above the bottom edge: nothing drawn in the last rows there.
+        assert_eq!(ink(w - 300, h - 30, w, h), 0, "{n} tracks: the legend fits");
+        // The data is not squeezed into the left edge: the done band reaches the middle.
+        assert!(
+            ink((w - 300) / 2, 60, (w - 300) / 2 + 40, h - 70) > 50,
+            "{n} tracks"
+        );
+    }
 }

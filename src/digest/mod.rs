@@ -211,27 +211,113 @@ pub fn progress_series(versions: &[PlanVersion], working: &Plan, now: DateTime<U
     out
 }
 
-/// (track title, done, total) for the tracks that hold tasks.
+/// (track title, done, total) for the tracks that hold tasks. Titles are unique: two
+/// tracks that share one (the same letter in two files) are told apart by their file.
 pub fn per_track(plan: &Plan) -> Vec<(String, usize, usize)> {
-    let mut out: Vec<(String, usize, usize)> = Vec::new();
-    for (i, _) in plan.tracks.iter().enumerate() {
-        let tasks: Vec<usize> = (0..plan.tasks.len())
-            .filter(|&t| plan.tasks[t].track == i)
-            .collect();
-        if tasks.is_empty() {
-            continue;
-        }
-        let done = tasks.iter().filter(|&&t| plan.is_finished(t)).count();
-        let name = plan.track_title(i);
-        match out.iter_mut().find(|x| x.0 == name) {
-            Some(x) => {
-                x.1 += done;
-                x.2 += tasks.len();
-            }
-            None => out.push((name, done, tasks.len())),
+    let mut counts: Vec<(usize, usize)> = vec![(0, 0); plan.tracks.len()];
+    for (t, task) in plan.tasks.iter().enumerate() {
+        if let Some(c) = counts.get_mut(task.track) {
+            c.1 += 1;
+            c.0 += usize::from(plan.is_finished(t));
         }
     }
+    let titles: Vec<String> = (0..plan.tracks.len())
+        .map(|i| plan.track_title(i))
+        .collect();
+    let mut out = Vec::new();
+    for (i, &(done, total)) in counts.iter().enumerate() {
+        if total == 0 {
+            continue;
+        }
+        let shared = titles
+            .iter()
+            .enumerate()
+            .any(|(j, t)| j != i && *t == titles[i] && counts[j].1 > 0);
+        let name = if shared {
+            format!("{} · {}", titles[i], plan.file_of(plan.tracks[i].span))
+        } else {
+            titles[i].clone()
+        };
+        out.push((name, done, total));
+    }
     out
+}
+
+/// Most tracks drawn on their own in the chart; the others are summed as "other".
+pub const TRACKS_DRAWN: usize = 6;
+
+/// The chart's data: the whole plan's scope and done over time (a burn-up), and per
+/// track the largest [`TRACKS_DRAWN`] by scope, the rest summed as one "other" line.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Burnup {
+    pub at: Vec<DateTime<Utc>>,
+    pub scope: Vec<usize>,
+    pub done: Vec<usize>,
+    pub tracks: Vec<TrackLine>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct TrackLine {
+    pub name: String,
+    /// Done and total at each point (0 where the track did not exist yet).
+    pub done: Vec<usize>,
+    pub total: Vec<usize>,
+}
+
+pub fn burnup(series: &[Point]) -> Burnup {
+    let at: Vec<DateTime<Utc>> = series.iter().map(|p| p.at).collect();
+    let scope = series
+        .iter()
+        .map(|p| p.tracks.iter().map(|t| t.2).sum())
+        .collect();
+    let done = series
+        .iter()
+        .map(|p| p.tracks.iter().map(|t| t.1).sum())
+        .collect();
+    // Tracks by their largest scope, then by name for a stable order.
+    let mut names: Vec<(String, usize)> = Vec::new();
+    for p in series {
+        for (name, _, total) in &p.tracks {
+            match names.iter_mut().find(|(n, _)| n == name) {
+                Some(e) => e.1 = e.1.max(*total),
+                None => names.push((name.clone(), *total)),
+            }
+        }
+    }
+    names.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let line = |pick: &dyn Fn(&str) -> bool, name: String| TrackLine {
+        name,
+        done: series
+            .iter()
+            .map(|p| p.tracks.iter().filter(|t| pick(&t.0)).map(|t| t.1).sum())
+            .collect(),
+        total: series
+            .iter()
+            .map(|p| p.tracks.iter().filter(|t| pick(&t.0)).map(|t| t.2).sum())
+            .collect(),
+    };
+    let shown = names.len().min(if names.len() > TRACKS_DRAWN + 1 {
+        TRACKS_DRAWN
+    } else {
+        names.len()
+    });
+    let mut tracks: Vec<TrackLine> = names[..shown]
+        .iter()
+        .map(|(n, _)| line(&|x: &str| x == n, n.clone()))
+        .collect();
+    if shown < names.len() {
+        let rest: Vec<&String> = names[shown..].iter().map(|(n, _)| n).collect();
+        tracks.push(line(
+            &|x: &str| rest.iter().any(|n| *n == x),
+            format!("other ({} tracks)", rest.len()),
+        ));
+    }
+    Burnup {
+        at,
+        scope,
+        done,
+        tracks,
+    }
 }
 
 /// The events of one kind.

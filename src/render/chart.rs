@@ -1,25 +1,33 @@
-//! The progress chart: done and remaining tasks per track over time, as a PNG (drawn
-//! from the digest's series; decides nothing). Shapes
-//! are drawn with plotters' bitmap backend; text (title, dates, legend, CJK track names)
-//! with ab_glyph from a font file the program loads, so the picture is the same wherever
-//! the font is (`.ci/run` and the Docker image install Noto Sans CJK).
+//! The progress chart: a burn-up of the plan (scope and done over time) with per-track
+//! detail, as a PNG drawn from the digest's series (it decides nothing). Shapes are drawn
+//! with plotters' bitmap backend; text with ab_glyph in fonts found through the system's
+//! font database (fontdb), each glyph in the first font that has it (`.ci/run` and the
+//! Docker image install Noto Sans CJK; `SHORTLIST_FONT` names a font file to prefer).
 
+use crate::digest::{DigestError, Point};
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
 use chrono::{DateTime, Utc};
 use plotters::prelude::*;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-/// Where fonts with CJK glyphs usually are; `SHORTLIST_FONT` names another.
-const FONT_PATHS: &[&str] = &[
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSansCJKsc-Regular.otf",
-    "/usr/share/fonts/noto-cjk/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
-    "/System/Library/Fonts/PingFang.ttc",
+/// Families asked of the system's font database, in order: CJK first (they also cover
+/// Latin), then common sans fonts, then emoji. Every glyph is drawn with the first font
+/// that has it.
+const FAMILIES: &[&str] = &[
+    "Noto Sans CJK SC",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK",
+    "Source Han Sans SC",
+    "WenQuanYi Zen Hei",
+    "PingFang SC",
+    "Microsoft YaHei",
+    "Noto Sans",
+    "DejaVu Sans",
+    "Liberation Sans",
+    "Arial",
+    "Noto Emoji",
+    "Noto Color Emoji",
 ];
-
-use crate::digest::{DigestError, Point};
 
 pub const WIDTH: u32 = 1000;
 pub const HEIGHT: u32 = 500;
@@ -35,246 +43,298 @@ const COLORS: [RGBColor; 8] = [
     RGBColor(127, 127, 127),
 ];
 
-/// Load the first font found; the path it came from.
-pub fn load_font() -> Result<(FontVec, PathBuf), DigestError> {
-    let mut tried = Vec::new();
-    let env = std::env::var("SHORTLIST_FONT").ok();
-    for p in env
-        .iter()
-        .map(String::as_str)
-        .chain(FONT_PATHS.iter().copied())
-    {
-        let path = Path::new(p);
-        tried.push(p.to_string());
-        let Ok(bytes) = std::fs::read(path) else {
-            continue;
-        };
-        // Collections (.ttc): the first face.
-        if let Ok(f) = FontVec::try_from_vec_and_index(bytes, 0) {
-            return Ok((f, path.to_path_buf()));
-        }
-    }
-    Err(DigestError::NoFont {
-        tried: tried.join(", "),
-    })
+/// The fonts text is drawn with, in fallback order.
+pub struct Fonts {
+    fonts: Vec<FontVec>,
+    /// Where each came from (a file, or a family of the font database).
+    pub sources: Vec<String>,
 }
 
-/// Render the series as a PNG of `WIDTH`×`HEIGHT`.
+impl Fonts {
+    /// The first font with a glyph for `c`.
+    fn for_char(&self, c: char) -> Option<&FontVec> {
+        self.fonts.iter().find(|f| f.glyph_id(c).0 != 0)
+    }
+
+    /// Characters of `text` no font can draw.
+    pub fn missing(&self, text: &str) -> Vec<char> {
+        let mut out: Vec<char> = text
+            .chars()
+            .filter(|c| !c.is_whitespace() && self.for_char(*c).is_none())
+            .collect();
+        out.dedup();
+        out
+    }
+}
+
+/// `SHORTLIST_FONT` (a file) first, then the system's fonts of [`FAMILIES`], then any
+/// sans-serif the font database knows.
+pub fn load_fonts() -> Result<Fonts, DigestError> {
+    let mut fonts = Vec::new();
+    let mut sources = Vec::new();
+    if let Ok(p) = std::env::var("SHORTLIST_FONT") {
+        if let Some(f) = std::fs::read(&p)
+            .ok()
+            .and_then(|b| FontVec::try_from_vec_and_index(b, 0).ok())
+        {
+            fonts.push(f);
+            sources.push(p);
+        }
+    }
+    let mut db = fontdb::Database::new();
+    db.load_system_fonts();
+    let mut seen = Vec::new();
+    let families = FAMILIES
+        .iter()
+        .map(|f| fontdb::Family::Name(f))
+        .chain([fontdb::Family::SansSerif]);
+    for family in families {
+        let query = fontdb::Query {
+            families: &[family],
+            ..fontdb::Query::default()
+        };
+        let Some(id) = db.query(&query) else {
+            continue;
+        };
+        if seen.contains(&id) {
+            continue;
+        }
+        seen.push(id);
+        let loaded = db.with_face_data(id, |data, index| {
+            FontVec::try_from_vec_and_index(data.to_vec(), index).ok()
+        });
+        if let Some(Some(f)) = loaded {
+            fonts.push(f);
+            sources.push(
+                db.face(id)
+                    .and_then(|face| face.families.first().map(|(n, _)| n.clone()))
+                    .unwrap_or_default(),
+            );
+        }
+    }
+    if fonts.is_empty() {
+        return Err(DigestError::NoFont {
+            tried: "SHORTLIST_FONT and the system's font database".to_string(),
+        });
+    }
+    Ok(Fonts { fonts, sources })
+}
+
+/// The first font found and where it came from (tests check CJK coverage with it).
+pub fn load_font() -> Result<(FontVec, PathBuf), DigestError> {
+    let fonts = load_fonts()?;
+    let source = fonts.sources.first().cloned().unwrap_or_default();
+    let font = fonts.fonts.into_iter().next().ok_or(DigestError::NoFont {
+        tried: source.clone(),
+    })?;
+    Ok((font, PathBuf::from(source)))
+}
+
+fn short(name: &str, max: usize) -> String {
+    if name.chars().count() <= max {
+        return name.to_string();
+    }
+    let mut s: String = name.chars().take(max - 1).collect();
+    s.push('…');
+    s
+}
+
+/// Render the burn-up of `series` as a PNG of `WIDTH`×`HEIGHT`: the plan's scope and
+/// done over time, and per track (the largest few, the rest as "other") its done count,
+/// with a legend of done/total that stays readable at any number of tracks.
 pub fn render(title: &str, series: &[Point]) -> Result<Vec<u8>, DigestError> {
-    let (font, _) = load_font()?;
+    let fonts = load_fonts()?;
+    let b = crate::digest::burnup(series);
     let (w, h) = (WIDTH, HEIGHT);
     let mut buf = vec![255u8; (w * h * 3) as usize];
-    let names: Vec<String> = {
-        let mut v: Vec<String> = Vec::new();
-        for p in series {
-            for (n, _, _) in &p.tracks {
-                if !v.contains(n) {
-                    v.push(n.clone());
-                }
-            }
-        }
-        v
+    let n = b.at.len();
+    let t0 = b.at.first().map(|t| t.timestamp()).unwrap_or(0);
+    let now = b.at.last().map(|t| t.timestamp()).unwrap_or(1);
+    // The x axis spans the data: on a quiet repository "now" is long after the last
+    // change, and drawing up to today would squeeze every change into the left edge.
+    let last_change = if n >= 2 { b.at[n - 2].timestamp() } else { now };
+    let span = (last_change - t0).max(1);
+    let squeezed = n >= 3 && now - last_change > span / 4;
+    let t1 = if squeezed {
+        last_change + span / 8
+    } else {
+        now.max(t0 + 1)
     };
-    let t0 = series.first().map(|p| p.at.timestamp()).unwrap_or(0);
-    let t1 = series
-        .last()
-        .map(|p| p.at.timestamp())
-        .unwrap_or(1)
-        .max(t0 + 1);
-    // The largest count, rounded up so that the four grid steps are whole numbers.
-    let ymax = series
-        .iter()
-        .flat_map(|p| p.tracks.iter().map(|t| t.2))
-        .max()
-        .unwrap_or(1)
-        .max(1)
-        .div_ceil(4)
-        * 4;
-    // Plot area, leaving room for the title, axes and the legend on the right.
-    let (left, top, right, bottom) = (70i32, 50i32, (w as i32) - 260, (h as i32) - 60);
+    let x_of = |i: usize| -> i64 {
+        if squeezed && i + 1 == n {
+            t1
+        } else {
+            b.at[i].timestamp()
+        }
+    };
+    // Headroom above the scope line, rounded so that the four grid steps are whole.
+    let top_count = b.scope.iter().copied().max().unwrap_or(1).max(1);
+    let ymax = (top_count + top_count / 10 + 1).div_ceil(4) * 4;
+    let (left, top, right, bottom) = (60i32, 50i32, (w as i32) - 300, (h as i32) - 60);
     {
         let root = BitMapBackend::with_buffer(&mut buf, (w, h)).into_drawing_area();
         let map = |t: i64, y: usize| -> (i32, i32) {
-            let x = left + ((t - t0) as f64 / (t1 - t0) as f64 * (right - left) as f64) as i32;
+            let x =
+                left + ((t - t0) as f64 / (t1 - t0).max(1) as f64 * (right - left) as f64) as i32;
             let y = bottom - (y as f64 / ymax as f64 * (bottom - top) as f64) as i32;
             (x, y)
         };
-        let grey = RGBColor(200, 200, 200);
+        let grey = RGBColor(210, 210, 210);
         let e = |e: DrawingAreaErrorKind<_>| DigestError::Chart(e.to_string());
-        // Axes and horizontal grid.
         for k in 0..=4 {
             let y = bottom - (k * (bottom - top) / 4);
             root.draw(&PathElement::new(vec![(left, y), (right, y)], grey))
                 .map_err(e)?;
+        }
+        // Steps: a count holds until the next change.
+        let steps = |v: &[usize]| -> Vec<(i32, i32)> {
+            let mut out: Vec<(i32, i32)> = Vec::new();
+            for (i, &y) in v.iter().enumerate() {
+                let (x, y) = map(x_of(i), y);
+                if let Some(&(_, py)) = out.last() {
+                    out.push((x, py));
+                }
+                out.push((x, y));
+            }
+            out
+        };
+        let done = steps(&b.done);
+        if done.len() > 1 {
+            let mut poly = done.clone();
+            poly.push((done[done.len() - 1].0, bottom));
+            poly.push((done[0].0, bottom));
+            root.draw(&Polygon::new(poly, RGBColor(44, 160, 44).mix(0.25)))
+                .map_err(e)?;
+        }
+        root.draw(&PathElement::new(
+            done,
+            RGBColor(44, 160, 44).stroke_width(3),
+        ))
+        .map_err(e)?;
+        root.draw(&PathElement::new(steps(&b.scope), BLACK.stroke_width(2)))
+            .map_err(e)?;
+        for (i, t) in b.tracks.iter().enumerate() {
+            let c = COLORS[i % COLORS.len()];
+            root.draw(&PathElement::new(steps(&t.done), c.stroke_width(1)))
+                .map_err(e)?;
+            // Legend: a swatch and a bar of done against total.
+            let ly = top + 34 + (i as i32) * 40;
+            let total = t.total.last().copied().unwrap_or(0).max(1);
+            let d = t.done.last().copied().unwrap_or(0);
+            let bar = 200;
+            root.draw(&Rectangle::new(
+                [(right + 20, ly + 22), (right + 20 + bar, ly + 30)],
+                grey.filled(),
+            ))
+            .map_err(e)?;
+            root.draw(&Rectangle::new(
+                [
+                    (right + 20, ly + 22),
+                    (right + 20 + bar * d as i32 / total as i32, ly + 30),
+                ],
+                c.filled(),
+            ))
+            .map_err(e)?;
         }
         root.draw(&PathElement::new(
             vec![(left, top), (left, bottom), (right, bottom)],
             BLACK.stroke_width(2),
         ))
         .map_err(e)?;
-        for (i, name) in names.iter().enumerate() {
-            let c = COLORS[i % COLORS.len()];
-            // A count holds until the next change: steps, not slopes.
-            let pts = |done: bool| -> Vec<(i32, i32)> {
-                let mut out: Vec<(i32, i32)> = Vec::new();
-                for p in series {
-                    let Some(t) = p.tracks.iter().find(|t| &t.0 == name) else {
-                        continue;
-                    };
-                    let v = if done { t.1 } else { t.2 - t.1 };
-                    let (x, y) = map(p.at.timestamp(), v);
-                    if let Some(&(_, py)) = out.last() {
-                        out.push((x, py));
-                    }
-                    out.push((x, y));
-                }
-                out
-            };
-            let done = pts(true);
-            let open = pts(false);
-            // Done: a filled band under a thick line; remaining: a thin line with dots.
-            if done.len() > 1 {
-                let mut poly = done.clone();
-                poly.push((done[done.len() - 1].0, bottom));
-                poly.push((done[0].0, bottom));
-                root.draw(&Polygon::new(poly, c.mix(0.12))).map_err(e)?;
-            }
-            root.draw(&PathElement::new(done.clone(), c.stroke_width(3)))
-                .map_err(e)?;
-            root.draw(&PathElement::new(open.clone(), c.stroke_width(1)))
-                .map_err(e)?;
-            for p in &open {
-                root.draw(&Circle::new(*p, 3, c.filled())).map_err(e)?;
-            }
-            // Legend swatches.
-            let ly = top + 10 + (i as i32) * 48;
-            root.draw(&Rectangle::new(
-                [(right + 20, ly + 24), (right + 44, ly + 28)],
-                c.filled(),
-            ))
-            .map_err(e)?;
-            root.draw(&PathElement::new(
-                vec![(right + 110, ly + 26), (right + 134, ly + 26)],
-                c.stroke_width(1),
-            ))
-            .map_err(e)?;
-        }
         root.present()
             .map_err(|e| DigestError::Chart(e.to_string()))?;
     }
-    // Text.
     let black = [20u8, 20, 20];
-    draw_text(&mut buf, w, h, &font, 22.0, left, 12, title, black);
-    draw_text(&mut buf, w, h, &font, 14.0, 6, top - 4, "tasks", black);
+    let mut text = |size: f32, x: i32, y: i32, s: &str| {
+        draw_text(&mut buf, w, h, &fonts, size, x, y, s, black);
+    };
+    text(22.0, left, 12, title);
+    text(14.0, 6, top - 24, "tasks");
     for k in 0..=4 {
-        let v = ymax * k / 4;
-        let y = bottom - ((k as i32) * (bottom - top) / 4) - 8;
-        draw_text(
-            &mut buf,
-            w,
-            h,
-            &font,
-            13.0,
-            left - 30,
-            y,
-            &v.to_string(),
-            black,
-        );
+        let y = bottom - (k * (bottom - top) / 4) - 8;
+        text(13.0, left - 30, y, &(ymax * k as usize / 4).to_string());
     }
-    let ticks = 4;
-    // Short spans need the time of day to tell the ticks apart.
     let fmt = if t1 - t0 < 4 * 86_400 {
         "%m-%d %H:%M"
     } else {
         "%Y-%m-%d"
     };
-    for k in 0..=ticks {
-        let t = t0 + (t1 - t0) * k as i64 / ticks as i64;
-        let x = left + ((t - t0) as f64 / (t1 - t0) as f64 * (right - left) as f64) as i32;
-        let label = DateTime::<Utc>::from_timestamp(t, 0)
+    let label = |t: i64| {
+        DateTime::<Utc>::from_timestamp(t, 0)
             .map(|d| d.format(fmt).to_string())
-            .unwrap_or_default();
-        draw_text(
-            &mut buf,
-            w,
-            h,
-            &font,
+            .unwrap_or_default()
+    };
+    text(13.0, left - 10, bottom + 8, &label(t0));
+    if squeezed {
+        text(
             13.0,
-            x - 36,
+            right - 110,
             bottom + 8,
-            &label,
-            black,
+            &format!("now ({})", label(now)),
+        );
+        text(
+            13.0,
+            (left + right) / 2 - 40,
+            bottom + 8,
+            &label(last_change),
+        );
+    } else {
+        text(13.0, right - 70, bottom + 8, &label(t1));
+    }
+    text(13.0, left, bottom + 30, "black: scope · green: done");
+    text(15.0, right + 20, top, "Done / total by track");
+    for (i, t) in b.tracks.iter().enumerate() {
+        let ly = top + 34 + (i as i32) * 40;
+        let d = t.done.last().copied().unwrap_or(0);
+        let total = t.total.last().copied().unwrap_or(0);
+        text(
+            13.0,
+            right + 20,
+            ly,
+            &format!("{} {d}/{total}", short(&t.name, 24)),
         );
     }
-    draw_text(
-        &mut buf,
-        w,
-        h,
-        &font,
-        13.0,
-        (left + right) / 2 - 20,
-        bottom + 30,
-        "date",
-        black,
-    );
-    for (i, name) in names.iter().enumerate() {
-        let ly = top + 10 + (i as i32) * 48;
-        let mut shown: String = name.chars().take(26).collect();
-        if name.chars().count() > 26 {
-            shown.push('…');
-        }
-        draw_text(&mut buf, w, h, &font, 14.0, right + 20, ly, &shown, black);
-        draw_text(
-            &mut buf,
-            w,
-            h,
-            &font,
-            12.0,
-            right + 50,
-            ly + 18,
-            "done",
-            black,
-        );
-        draw_text(
-            &mut buf,
-            w,
-            h,
-            &font,
-            12.0,
-            right + 140,
-            ly + 18,
-            "remaining",
-            black,
+    let all: String = b
+        .tracks
+        .iter()
+        .map(|t| t.name.as_str())
+        .chain([title])
+        .collect();
+    let missing = fonts.missing(&all);
+    if !missing.is_empty() {
+        tracing::warn!(
+            "the chart has no font for {:?} (install fonts-noto-cjk, or set SHORTLIST_FONT)",
+            missing.iter().collect::<String>()
         );
     }
     encode_png(&buf, w, h)
 }
 
-/// Draw `text` with its top-left at (x, y), blending coverage into the RGB buffer.
+/// Draw `text` with its top-left at (x, y), each glyph in the first font that has it,
+/// blending coverage into the RGB buffer.
 #[allow(clippy::too_many_arguments)]
 fn draw_text(
     buf: &mut [u8],
     w: u32,
     h: u32,
-    font: &FontVec,
+    fonts: &Fonts,
     px: f32,
     x: i32,
     y: i32,
     text: &str,
     rgb: [u8; 3],
 ) {
-    let scaled = font.as_scaled(PxScale::from(px));
+    let Some(first) = fonts.fonts.first() else {
+        return;
+    };
+    let base = y as f32 + first.as_scaled(PxScale::from(px)).ascent();
     let mut pen = x as f32;
-    let base = y as f32 + scaled.ascent();
-    let mut prev = None;
     for ch in text.chars() {
+        let font = fonts.for_char(ch).unwrap_or(first);
+        let scaled = font.as_scaled(PxScale::from(px));
         let id = scaled.glyph_id(ch);
-        if let Some(p) = prev {
-            pen += scaled.kern(p, id);
-        }
         let glyph = id.with_scale_and_position(PxScale::from(px), ab_glyph::point(pen, base));
         pen += scaled.h_advance(id);
-        prev = Some(id);
         let Some(outlined) = font.outline_glyph(glyph) else {
             continue;
         };

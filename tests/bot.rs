@@ -1493,6 +1493,29 @@ async fn next_is_one_message_and_its_details_answer_the_presser_alone() {
         "{}",
         detail[0].content
     );
+    for (button, says) in [
+        ("more:conflicts", "is doc-only: parallel with anything"),
+        (
+            "more:questions",
+            "Should invoices support multiple languages?",
+        ),
+    ] {
+        assert!(ids.contains(&button), "{ids:?}");
+        let press = b.fake.press(&offer.reply, button, ("703", "dave"), &[]);
+        b.fake.wait_for(button, |r| is_followup(r, &press)).await;
+        let shown: Vec<_> = b
+            .fake
+            .shown()
+            .into_iter()
+            .filter(|m| m.interaction.as_deref() == Some(press.as_str()))
+            .collect();
+        assert!(shown.iter().all(|m| m.ephemeral), "{button}: private");
+        assert!(
+            shown[0].content.contains(says),
+            "{button}: {}",
+            shown[0].content
+        );
+    }
     assert_eq!(b.fake.violations(), Vec::<String>::new());
     assert_eq!(b.fake.pings(), Vec::<String>::new());
 }

@@ -87,11 +87,14 @@ pub fn next_message(t: &Triage, repo: &str) -> Value {
     let mut entries: Vec<Vec<String>> = Vec::new();
     for c in &sl.candidates {
         let task = &plan.tasks[c.task];
-        let tr = &plan.tracks[c.track];
-        let track = match &tr.letter {
-            Some(l) => format!("Track {l} — {}", tr.name),
-            None => tr.name.clone(),
-        };
+        // The track as the plan names it (`Track A — Billing`, `1.6 验证`); the priority
+        // follows separately, the task's own.
+        let mut track = plan.track_title(c.track);
+        if let Some(p) = plan.tracks[c.track].priority {
+            if let Some(cut) = track.strip_suffix(&format!(" ({p})")) {
+                track = cut.to_string();
+            }
+        }
         let prio = plan
             .effective_priority(c.task)
             .map(|p| format!(" · {p}"))
@@ -103,8 +106,15 @@ pub fn next_message(t: &Triage, repo: &str) -> Value {
             task.id,
             short(&task.title, 120)
         )];
-        if let Some(why) = c.reasons.first() {
-            e.push(format!("   {}", short(why, 160)));
+        // One line of why: the reasons that say something, as many as fit.
+        let why: Vec<&str> = c
+            .reasons
+            .iter()
+            .map(String::as_str)
+            .filter(|r| *r != "no priority given")
+            .collect();
+        if !why.is_empty() {
+            e.push(format!("   {}", short(&why.join("; "), 150)));
         }
         if let Some(mind) = c.cautions.first() {
             let more = c.cautions.len() - 1;

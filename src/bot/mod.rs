@@ -7,6 +7,7 @@ pub mod pages;
 pub mod send;
 
 use crate::app::{self, AppError, NextRequest, NoteAsk, Offer, OpenRequest, PickRequest, Session};
+use crate::render::short;
 use crate::render::{self, Medium};
 use chrono::Utc;
 use poise::serenity_prelude as serenity;
@@ -345,16 +346,6 @@ async fn channel_check(ctx: Context<'_>) -> Result<bool, Error> {
         .allowed_mentions(serenity::CreateAllowedMentions::new());
     ctx.send(reply).await?;
     Ok(false)
-}
-
-fn short(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
-    }
 }
 
 /// Whether a member with `roles` may write (decide, note, pick, ask, digest settings).

@@ -4,6 +4,7 @@
 //! font database (fontdb), each glyph in the first font that has it (`.ci/run` and the
 //! Docker image install Noto Sans CJK; `SHORTLIST_FONT` names a font file to prefer).
 
+use super::short;
 use crate::digest::{DigestError, Point};
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
 use chrono::{DateTime, Utc};
@@ -128,15 +129,6 @@ pub fn load_font() -> Result<(FontVec, PathBuf), DigestError> {
         tried: source.clone(),
     })?;
     Ok((font, PathBuf::from(source)))
-}
-
-fn short(name: &str, max: usize) -> String {
-    if name.chars().count() <= max {
-        return name.to_string();
-    }
-    let mut s: String = name.chars().take(max - 1).collect();
-    s.push('…');
-    s
 }
 
 /// Render the burn-up of `series` as a PNG of `WIDTH`×`HEIGHT`: the plan's scope and

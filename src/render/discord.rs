@@ -4,6 +4,7 @@
 //! behind buttons and are answered to the presser alone.
 
 use super::md::{claim_lines, focused_conflict_lines, question_lines, recommended_line};
+use super::short;
 use super::{Medium, View};
 use crate::triage::Triage;
 use serde_json::{json, Value};
@@ -49,16 +50,6 @@ impl Detail {
             Detail::Passed => "Why not others?",
             Detail::Questions => "Questions",
         }
-    }
-}
-
-fn short(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
-        t.push('…');
-        t
     }
 }
 

@@ -128,3 +128,13 @@ pub(crate) fn plural(n: usize, one: &str, many: &str) -> String {
 pub(crate) fn count(n: usize, word: &str) -> String {
     plural(n, word, &format!("{word}s"))
 }
+
+/// `s` cut to at most `max` characters, an ellipsis marking the cut.
+pub fn short(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+    t.push('…');
+    t
+}

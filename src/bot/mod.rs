@@ -123,11 +123,7 @@ fn served<'a>(data: &'a Data, channel: u64, repo: Option<&str>) -> Result<&'a Se
     }
     match here.as_slice() {
         [one] => Ok(one),
-        [] => Err(AppError::UnknownRepo {
-            name: String::new(),
-            known: String::new(),
-        }
-        .into()),
+        [] => Err(AppError::NoRepoHere.into()),
         many => Err(AppError::WhichRepo {
             known: many
                 .iter()

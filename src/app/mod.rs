@@ -82,6 +82,10 @@ pub enum AppError {
         "this channel serves several repositories ({known}): choose one with the `repo` option"
     )]
     WhichRepo { known: String },
+    #[error(
+        "no repository answers in this channel; the config's [[repos]] entries name their channels"
+    )]
+    NoRepoHere,
     #[error("nobody has claimed `{id}`")]
     NotClaimed { id: String },
     #[error("`{id}` is claimed by {by}; only they or a writer can release it")]

@@ -1601,3 +1601,56 @@ async fn one_bot_serves_two_repositories_each_in_its_own_channel() {
     let _ = tx.send(());
     task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_waits_for_an_unreachable_discord_and_still_stops_on_sigterm() {
+    let repo = repo_with(PLAN);
+    let db = repo.wt_dir.path().join("serve.sqlite3");
+    // Nothing listens there: every connection is refused.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let addr = closed.local_addr().expect("addr");
+    drop(closed);
+    let mut child = KillOnDrop(
+        std::process::Command::new(env!("CARGO_BIN_EXE_shortlist"))
+            .args(["--database", db.to_str().expect("utf8"), "serve"])
+            .current_dir(repo.path())
+            .env("DISCORD_TOKEN", TOKEN)
+            .env("SHORTLIST_DISCORD_API", format!("http://{addr}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn serve"),
+    );
+    let mut stderr = child.0.stderr.take().expect("stderr");
+    let drained = std::thread::spawn(move || {
+        let mut err = String::new();
+        let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
+        err
+    });
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(child.0.try_wait().expect("wait").is_none(), "still trying");
+    let sent = Instant::now();
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(killed.success());
+    let status = loop {
+        if let Some(s) = child.0.try_wait().expect("wait") {
+            break s;
+        }
+        assert!(
+            sent.elapsed() < Duration::from_secs(6),
+            "serve did not stop within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let err = drained.join().expect("stderr");
+    assert!(status.success(), "exit {status:?}: {err}");
+    assert!(err.contains("Discord is unreachable"), "{err}");
+    assert!(
+        err.contains("trying again in 1s") && err.contains("trying again in 2s"),
+        "a growing backoff: {err}"
+    );
+    assert!(!err.contains(TOKEN));
+}

@@ -590,3 +590,19 @@ fn a_tbd_left_in_a_finished_task_is_not_a_question() {
         "{texts:?}"
     );
 }
+
+#[test]
+fn a_slug_of_four_byte_letters_still_makes_a_file_name_that_fits() {
+    let topic = "𠀀".repeat(64);
+    let s = slug(&topic);
+    assert!(s.len() <= 200, "{} bytes", s.len());
+    assert!(!s.is_empty());
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = write_new(dir.path(), "2026-11-28_090203", &topic, "text\n").expect("written");
+    let name = path
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .into_owned();
+    assert!(name.len() <= 255, "{} bytes", name.len());
+}

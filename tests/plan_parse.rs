@@ -734,3 +734,27 @@ fn day_numbered_ids_are_whole() {
         "the dependency names the whole id"
     );
 }
+
+#[test]
+fn question_ids_are_never_handed_out_twice() {
+    let text = format!(
+        "# Plan\n\n## Open Questions\n{}- Another question?\n",
+        "- Should invoices support several languages?\n".repeat(6)
+    );
+    let p = plan::parse_str("PLAN.md", &text);
+    let ids: std::collections::BTreeSet<&str> = p.questions.iter().map(|q| q.id.as_str()).collect();
+    assert_eq!(
+        ids.len(),
+        2,
+        "one id per distinct question: {:?}",
+        p.questions
+    );
+    // Every candidate length taken: still a free, short id.
+    let mut used = std::collections::HashSet::new();
+    for _ in 0..20 {
+        let id = plan::question_id("Same text", &used);
+        assert!(!used.contains(&id), "{id} handed out twice");
+        assert!(id.len() <= 10, "{id}");
+        used.insert(id);
+    }
+}

@@ -240,9 +240,25 @@ pub async fn run(
 /// refuses (a bad token, a guild it has no access to) would otherwise stay connected and
 /// answer nothing, which a supervisor cannot tell from a working one.
 async fn register(http: &serenity::Http, guilds: &[u64]) -> Result<(), Error> {
-    let app = http.get_current_application_info().await.map_err(|e| {
-        format!("Discord refused the bot token ({e}); check DISCORD_TOKEN or the token file")
-    })?;
+    // An unreachable Discord is waited for (with a growing backoff, said once per step);
+    // an answer that refuses the token is an error at once.
+    let mut wait = Duration::from_secs(1);
+    let app = loop {
+        match http.get_current_application_info().await {
+            Ok(app) => break app,
+            Err(serenity::Error::Http(e)) if e.status_code().is_some() => {
+                return Err(format!(
+                    "Discord refused the bot token ({e}); check DISCORD_TOKEN or the token file"
+                )
+                .into());
+            }
+            Err(e) => {
+                tracing::warn!("Discord is unreachable ({e}); trying again in {wait:?}");
+                tokio::time::sleep(wait).await;
+                wait = (wait * 2).min(Duration::from_secs(60));
+            }
+        }
+    };
     http.set_application_id(app.id);
     let cmds = poise::builtins::create_application_commands(&commands());
     if guilds.is_empty() {

@@ -76,9 +76,36 @@ pub fn run(ctx: &Ctx) -> Result<Output, CliError> {
         .enable_all()
         .build()
         .map_err(CliError::Runtime)?;
-    rt.block_on(crate::bot::run(settings, shutdown_signal()))
+    rt.block_on(run_until_stopped(settings))
         .map_err(|e| CliError::Bot(e.to_string()))?;
     Ok(Output::ok(String::new()))
+}
+
+/// Serve until SIGINT/SIGTERM. Connected, the bot shuts its shards down cleanly; still
+/// connecting or waiting for an unreachable Discord, it is stopped within 5 s anyway.
+async fn run_until_stopped(settings: crate::bot::Settings) -> Result<(), crate::bot::Error> {
+    let (tx, rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        let _ = tx.send(true);
+    });
+    let stopped = |mut rx: tokio::sync::watch::Receiver<bool>| async move {
+        let _ = rx.wait_for(|stop| *stop).await;
+    };
+    let run = crate::bot::run(settings, stopped(rx.clone()));
+    tokio::pin!(run);
+    tokio::select! {
+        r = &mut run => r,
+        _ = stopped(rx) => {
+            match tokio::time::timeout(std::time::Duration::from_secs(5), run).await {
+                Ok(r) => r,
+                Err(_) => {
+                    tracing::info!("stopped before the connection was up");
+                    Ok(())
+                }
+            }
+        }
+    }
 }
 
 /// The bot token: DISCORD_TOKEN, else the file the config names. Never echoed.

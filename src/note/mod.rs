@@ -36,6 +36,10 @@ pub enum NoteError {
 /// Most characters a slug keeps.
 pub const SLUG_MAX: usize = 64;
 
+/// Most bytes a slug keeps: with the time stamp, a `_NN` suffix and `.md`, the file name
+/// stays well under the 255 bytes file systems allow.
+const SLUG_MAX_BYTES: usize = 200;
+
 /// SPEC §4.1: Unicode letters and digits, `_` and `-` are kept, runs of white space become
 /// `_`, everything else is dropped; at most 64 characters; `note` when nothing is left.
 /// The result never holds a path separator, a dot or a NUL, so it cannot leave a directory.
@@ -44,7 +48,9 @@ pub fn slug(topic: &str) -> String {
     let mut n = 0;
     let mut gap = false;
     for c in topic.chars() {
-        if n >= SLUG_MAX {
+        // Characters and bytes are both bounded: 64 four-byte letters would make a name
+        // longer than file systems allow (255 bytes).
+        if n >= SLUG_MAX || out.len() + usize::from(gap) + c.len_utf8() > SLUG_MAX_BYTES {
             break;
         }
         if c.is_whitespace() {

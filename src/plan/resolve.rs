@@ -574,33 +574,59 @@ pub fn outside_repo(path: &str) -> bool {
     false
 }
 
-/// `Q-` + 4 hex digits of the question's normalised text (longer only on a clash).
+/// `Q-` + 4 hex digits of the question's normalised text (longer only on a clash). The
+/// same question asked twice in the plan is one question: it keeps one id, and the
+/// triage lists it once with each place it was asked.
 fn question_ids(plan: &mut Plan) {
     let mut used: HashSet<String> = HashSet::new();
+    let mut by_text: HashMap<String, String> = HashMap::new();
     for q in &mut plan.questions {
+        let key = normalise(&q.text);
+        if let Some(id) = by_text.get(&key) {
+            q.id = id.clone();
+            continue;
+        }
         q.id = question_id(&q.text, &used);
         used.insert(q.id.clone());
+        by_text.insert(key, q.id.clone());
     }
 }
 
-pub fn question_id(text: &str, used: &HashSet<String>) -> String {
-    let norm: String = text
-        .split_whitespace()
+fn normalise(text: &str) -> String {
+    text.split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-        .to_lowercase();
+        .to_lowercase()
+}
+
+/// A stable id for a question's text that `used` does not hold: `Q-` and 4 hex digits of
+/// its hash, 6 or 8 on a clash, then the hash of the text with a counter (an id is never
+/// handed out twice, and never longer than 8 digits).
+pub fn question_id(text: &str, used: &HashSet<String>) -> String {
+    let norm = normalise(text);
     // FNV-1a, 64 bit: stable across runs and platforms.
-    let mut h: u64 = 0xcbf29ce484222325;
-    for b in norm.bytes() {
-        h ^= b as u64;
-        h = h.wrapping_mul(0x100000001b3);
-    }
-    let hex = format!("{h:016x}");
-    for n in [4, 6, 8, 12, 16] {
+    let fnv = |s: &str, salt: u64| -> String {
+        let mut h: u64 = 0xcbf29ce484222325 ^ salt;
+        for b in s.bytes() {
+            h ^= b as u64;
+            h = h.wrapping_mul(0x100000001b3);
+        }
+        format!("{h:016x}")
+    };
+    let hex = fnv(&norm, 0);
+    for n in [4, 6, 8] {
         let id = format!("Q-{}", &hex[..n]);
         if !used.contains(&id) {
             return id;
         }
     }
-    format!("Q-{hex}")
+    // Every length is taken: `used` is finite, so a counter soon finds a free one.
+    let mut salt = 1u64;
+    loop {
+        let id = format!("Q-{}", &fnv(&norm, salt)[..8]);
+        if !used.contains(&id) {
+            return id;
+        }
+        salt += 1;
+    }
 }

@@ -101,3 +101,36 @@ fn declared_conflicts_keep_the_plans_words() {
         .contains("CI 改动需要先合并"));
     assert!(d[0].span.is_some());
 }
+
+#[test]
+fn overlap_is_quick_on_many_stars_and_misses_nothing_globset_matches() {
+    use shortlist::triage::overlap::overlap;
+    // 24 stars: a recursive match took seconds on this; the walk is linear.
+    let stars = format!("src/{}x.rs", "*".repeat(24));
+    assert_eq!(overlap(&stars, "src/abcdefghijkl"), None);
+    assert!(overlap(&stars, "src/abcdefghijklx.rs").is_some());
+    // Cases the fuzzing campaign found: globset matches one path against both patterns.
+    let braces = "{a,b}/".repeat(7) + "x";
+    for (a, b, path) in [
+        ("[/b]", "b", "b"),
+        ("[!]]", "b", "b"),
+        (braces.as_str(), "b/b/b/b/b/b/b/x", "b/b/b/b/b/b/b/x"),
+    ] {
+        let both = [a, b].iter().all(|p| {
+            globset::GlobBuilder::new(p)
+                .literal_separator(true)
+                .build()
+                .expect("glob")
+                .compile_matcher()
+                .is_match(path)
+        });
+        assert!(both, "globset matches {path} with {a} and {b}");
+        assert!(overlap(a, b).is_some(), "{a} vs {b}: overlap");
+        assert!(overlap(b, a).is_some(), "{b} vs {a}: symmetric");
+    }
+    assert_eq!(
+        overlap("[!]]", "]"),
+        None,
+        "a negated `]` does not match `]`"
+    );
+}

@@ -51,8 +51,45 @@ fn strip_dot_slash(p: &str) -> &str {
     p
 }
 
-/// `a/{b,c}/d` → `a/b/d`, `a/c/d` (nested braces expanded too; at most 64 results).
+/// Most alternatives a brace expansion yields before it is widened instead.
+const BRACE_MAX: usize = 256;
+
+/// `a/{b,c}/d` → `a/b/d`, `a/c/d` (nested braces expanded too). Past [`BRACE_MAX`]
+/// alternatives every brace group is widened to `*` (`**` when it holds a `/`), which
+/// matches a superset: the answer stays conservative instead of silently losing paths.
 fn expand_braces(p: &str) -> Vec<String> {
+    let all = expand_braces_all(p);
+    if all.len() <= BRACE_MAX {
+        return all;
+    }
+    vec![widen_braces(p)]
+}
+
+/// Every top-level brace group replaced by `*`, or `**` when it holds a `/`.
+fn widen_braces(p: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0;
+    let mut slash = false;
+    for c in p.chars() {
+        match c {
+            '{' => {
+                depth += 1;
+                slash = false;
+            }
+            '}' if depth > 0 => {
+                depth -= 1;
+                if depth == 0 {
+                    out.push_str(if slash { "**" } else { "*" });
+                }
+            }
+            _ if depth > 0 => slash |= c == '/',
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn expand_braces_all(p: &str) -> Vec<String> {
     let Some(open) = p.find('{') else {
         return vec![p.to_string()];
     };
@@ -91,19 +128,55 @@ fn expand_braces(p: &str) -> Vec<String> {
     alts.push(&inner[start..]);
     let mut out = Vec::new();
     for a in alts {
-        for rest in expand_braces(&format!("{}{a}{}", &p[..open], &p[close + 1..])) {
-            if out.len() < 64 {
-                out.push(rest);
+        for rest in expand_braces_all(&format!("{}{a}{}", &p[..open], &p[close + 1..])) {
+            // One past the cap is enough to know that it is exceeded.
+            if out.len() > BRACE_MAX {
+                return out;
             }
+            out.push(rest);
         }
     }
     out
 }
 
+/// `p` split at `/`, except inside a `[…]` class (`[/b]` is one segment, as globset
+/// reads it).
+fn split_segments(p: &str) -> Vec<&str> {
+    let b = p.as_bytes();
+    let mut out = Vec::new();
+    let (mut start, mut i) = (0, 0);
+    while i < b.len() {
+        match b[i] {
+            b'[' => {
+                // Skip to the class's end when it has one (its first member may be `]`).
+                let mut k = i + 1;
+                if matches!(b.get(k), Some(b'!' | b'^')) {
+                    k += 1;
+                }
+                match b
+                    .get(k + 1..)
+                    .and_then(|r| r.iter().position(|&c| c == b']'))
+                {
+                    Some(e) => i = k + 1 + e + 1,
+                    None => i += 1,
+                }
+            }
+            b'/' => {
+                out.push(&p[start..i]);
+                i += 1;
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    out.push(&p[start..]);
+    out
+}
+
 fn segments(p: &str) -> Vec<Seg<'_>> {
     let p = strip_dot_slash(p).trim_end_matches('/');
-    let mut out: Vec<Seg> = p
-        .split('/')
+    let mut out: Vec<Seg> = split_segments(p)
+        .into_iter()
         .filter(|s| !s.is_empty() && *s != ".")
         .map(|s| {
             if s == "**" {
@@ -137,48 +210,115 @@ impl Sym for char {
     }
 }
 
-/// Single-segment wildcard match (`*`, `?`, `[abc]`, `[a-z]`, `[!x]`).
-fn seg_match<T: Sym>(pat: &[T], s: &[T]) -> bool {
-    let Some(&p0) = pat.first() else {
-        return s.is_empty();
-    };
-    if p0 == T::of(b'*') {
-        return (0..=s.len()).any(|i| seg_match(&pat[1..], &s[i..]));
-    }
-    if p0 == T::of(b'?') {
-        return !s.is_empty() && seg_match(&pat[1..], &s[1..]);
-    }
-    if p0 == T::of(b'[') {
-        let Some(end) = pat
-            .iter()
-            .skip(2)
-            .position(|&c| c == T::of(b']'))
-            .map(|e| e + 2)
-        else {
-            return !s.is_empty() && s[0] == T::of(b'[') && seg_match(&pat[1..], &s[1..]);
-        };
-        let Some(&c) = s.first() else { return false };
-        let mut set = &pat[1..end];
-        let negate = set
-            .first()
-            .is_some_and(|&x| x == T::of(b'!') || x == T::of(b'^'));
-        if negate {
-            set = &set[1..];
+/// One token of a segment pattern.
+enum Tok<T> {
+    /// `*`: any run of characters.
+    Star,
+    /// `?`: any one character.
+    One,
+    /// `[…]` / `[!…]`: one character of (or not of) the ranges.
+    Class {
+        ranges: Vec<(T, T)>,
+        negate: bool,
+    },
+    Lit(T),
+}
+
+/// A segment pattern as tokens. A class's first member may be `]` (`[]a]`, `[!]]`), as
+/// in globset; a `[` that never closes is a literal.
+fn tokens<T: Sym>(pat: &[T]) -> Vec<Tok<T>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < pat.len() {
+        let c = pat[i];
+        if c == T::of(b'*') {
+            if !matches!(out.last(), Some(Tok::Star)) {
+                out.push(Tok::Star);
+            }
+            i += 1;
+        } else if c == T::of(b'?') {
+            out.push(Tok::One);
+            i += 1;
+        } else if c == T::of(b'[') {
+            let mut k = i + 1;
+            let negate = pat
+                .get(k)
+                .is_some_and(|&x| x == T::of(b'!') || x == T::of(b'^'));
+            if negate {
+                k += 1;
+            }
+            // The first member is taken as is, even `]`.
+            let close = pat
+                .iter()
+                .skip(k + 1)
+                .position(|&x| x == T::of(b']'))
+                .map(|e| e + k + 1);
+            let Some(close) = close.filter(|_| k < pat.len()) else {
+                out.push(Tok::Lit(c));
+                i += 1;
+                continue;
+            };
+            let set = &pat[k..close];
+            let mut ranges = Vec::new();
+            let mut m = 0;
+            while m < set.len() {
+                if m + 2 < set.len() && set[m + 1] == T::of(b'-') {
+                    ranges.push((set[m], set[m + 2]));
+                    m += 3;
+                } else {
+                    ranges.push((set[m], set[m]));
+                    m += 1;
+                }
+            }
+            out.push(Tok::Class { ranges, negate });
+            i = close + 1;
+        } else {
+            out.push(Tok::Lit(c));
+            i += 1;
         }
-        let mut hit = false;
-        let mut i = 0;
-        while i < set.len() {
-            if i + 2 < set.len() && set[i + 1] == T::of(b'-') {
-                hit |= set[i] <= c && c <= set[i + 2];
-                i += 3;
-            } else {
-                hit |= set[i] == c;
+    }
+    out
+}
+
+fn tok_matches<T: Sym>(t: &Tok<T>, c: T) -> bool {
+    match t {
+        Tok::Star => true,
+        Tok::One => true,
+        Tok::Lit(x) => *x == c,
+        Tok::Class { ranges, negate } => {
+            ranges.iter().any(|&(lo, hi)| lo <= c && c <= hi) != *negate
+        }
+    }
+}
+
+/// Single-segment wildcard match (`*`, `?`, `[abc]`, `[a-z]`, `[!x]`) in O(pattern ×
+/// text): the usual greedy walk that backs up to the last `*` on a mismatch (a
+/// recursive match is exponential in the number of stars).
+fn seg_match<T: Sym>(pat: &[T], s: &[T]) -> bool {
+    let toks = tokens(pat);
+    let (mut p, mut i) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while i < s.len() {
+        match toks.get(p) {
+            Some(Tok::Star) => {
+                star = Some((p, i));
+                p += 1;
+            }
+            Some(t) if tok_matches(t, s[i]) => {
+                p += 1;
                 i += 1;
             }
+            _ => match star {
+                Some((sp, si)) => {
+                    p = sp + 1;
+                    i = si + 1;
+                    star = Some((sp, si + 1));
+                }
+                None => return false,
+            },
         }
-        return hit != negate && seg_match(&pat[end + 1..], &s[1..]);
     }
-    !s.is_empty() && s[0] == p0 && seg_match(&pat[1..], &s[1..])
+    toks[p..].iter().all(|t| matches!(t, Tok::Star))
 }
 
 /// The literal text before the first wildcard and after the last one.

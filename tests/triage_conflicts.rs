@@ -134,3 +134,19 @@ fn overlap_is_quick_on_many_stars_and_misses_nothing_globset_matches() {
         "a negated `]` does not match `]`"
     );
 }
+
+#[test]
+fn subtasks_inheriting_their_parents_paths_are_no_conflict_however_many() {
+    let mut text = String::from(
+        "# Plan\n\n## Track A — Core（P0）\n- [~] 1.1 Importer\n  - Touch points：`src/import/*`\n",
+    );
+    for i in 1..=2_000 {
+        text.push_str(&format!("  - [ ] 1.1.{i} Step {i}\n"));
+    }
+    let plan = shortlist::plan::parse_str("PLAN.md", &text);
+    let docs = shortlist::triage::DocGlobs::new(&[]);
+    let rem = shortlist::triage::remaining(&plan, &docs);
+    assert_eq!(rem.tracks[0].units.len(), 2_000);
+    let found = shortlist::triage::conflicts::conflicts(&plan, &rem, &[]);
+    assert!(found.is_empty(), "{} conflicts", found.len());
+}

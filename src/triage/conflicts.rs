@@ -280,9 +280,17 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
             for (xi, x) in units[i].2.iter().enumerate() {
                 near.clear();
                 index.candidates(x, &mut near);
+                // Parts of one task that inherit its touch points are not a conflict:
+                // such pairs are never made (a parent with thousands of open subtasks
+                // would make millions).
+                let siblings = |j: usize| {
+                    units[i].0 == units[j].0
+                        && inherited[i].is_some()
+                        && inherited[i] == inherited[j]
+                };
                 hits.extend(
                     near.iter()
-                        .filter(|&&(j, _)| j as usize > i)
+                        .filter(|&&(j, _)| j as usize > i && !siblings(j as usize))
                         .map(|&(j, yi)| (j, xi as u32, yi)),
                 );
             }
@@ -309,10 +317,6 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
         let (ta, a, _) = &units[i];
         let (tb, b, _) = &units[j];
         if ta == tb {
-            // Parts of one task sharing its touch points are not a conflict.
-            if inherited[i].is_some() && inherited[i] == inherited[j] {
-                continue;
-            }
             out.push(Conflict::new(ConflictKind::InTrack, *ta, *a, found).against(*tb, *b));
             continue;
         }

@@ -160,51 +160,57 @@ pub fn remaining(plan: &Plan, docs: &DocGlobs) -> Remaining {
     }
 }
 
+/// Open tasks in `t`'s tree. The walks over a task's subtree here keep their own stack:
+/// a plan can nest subtasks thousands deep, deeper than a thread's stack allows.
 fn count_open(plan: &Plan, t: usize) -> usize {
-    let own = usize::from(!plan.is_finished(t));
-    own + plan.tasks[t]
-        .subtasks
-        .iter()
-        .map(|&c| count_open(plan, c))
-        .sum::<usize>()
+    let mut n = 0;
+    let mut stack = vec![t];
+    while let Some(x) = stack.pop() {
+        n += usize::from(!plan.is_finished(x));
+        stack.extend(plan.tasks[x].subtasks.iter().copied());
+    }
+    n
 }
 
 /// SPEC §3: a pending parent whose subtasks are all pending is one unit; a parent in
 /// progress (or partly done) contributes its open subtasks instead.
 pub fn actionable_units(plan: &Plan, t: usize) -> Vec<usize> {
-    if plan.is_finished(t) {
-        return Vec::new();
-    }
-    let task = &plan.tasks[t];
-    if task.subtasks.is_empty() {
-        return vec![t];
-    }
     let untouched = |c: usize| {
         let s = plan.tasks[c].status;
         matches!(s, Status::Pending | Status::Blocked) && !any_started(plan, c)
     };
-    let parent_untouched = matches!(task.status, Status::Pending | Status::Blocked);
-    if parent_untouched && task.subtasks.iter().all(|&c| untouched(c)) {
-        return vec![t];
+    let mut out = Vec::new();
+    let mut stack = vec![t];
+    while let Some(x) = stack.pop() {
+        if plan.is_finished(x) {
+            continue;
+        }
+        let task = &plan.tasks[x];
+        let parent_untouched = matches!(task.status, Status::Pending | Status::Blocked);
+        let whole = task.subtasks.is_empty()
+            || (parent_untouched && task.subtasks.iter().all(|&c| untouched(c)))
+            // Every subtask is finished but the parent is not: finishing it is the work.
+            || task.subtasks.iter().all(|&c| plan.is_finished(c));
+        if whole {
+            out.push(x);
+        } else {
+            // In plan order: the first subtask is taken first.
+            stack.extend(task.subtasks.iter().rev().copied());
+        }
     }
-    let units: Vec<usize> = task
-        .subtasks
-        .iter()
-        .flat_map(|&c| actionable_units(plan, c))
-        .collect();
-    if units.is_empty() {
-        // Every subtask is finished but the parent is not: finishing it is the work.
-        vec![t]
-    } else {
-        units
-    }
+    out
 }
 
 /// Some task below `t` is done or in progress.
 fn any_started(plan: &Plan, t: usize) -> bool {
-    plan.tasks[t].subtasks.iter().any(|&c| {
-        matches!(plan.tasks[c].status, Status::Done | Status::InProgress) || any_started(plan, c)
-    })
+    let mut stack: Vec<usize> = plan.tasks[t].subtasks.clone();
+    while let Some(c) = stack.pop() {
+        if matches!(plan.tasks[c].status, Status::Done | Status::InProgress) {
+            return true;
+        }
+        stack.extend(plan.tasks[c].subtasks.iter().copied());
+    }
+    false
 }
 
 /// The unfinished tasks that hold `t` back now.
@@ -279,15 +285,22 @@ fn related(plan: &Plan, a: usize, b: usize) -> bool {
 
 /// Touch points of a unit and everything below it.
 pub fn unit_touch_points(plan: &Plan, t: usize, out: &mut Vec<String>) {
-    for p in &plan.tasks[t].touch_points {
-        if !out.contains(&p.path) {
-            out.push(p.path.clone());
+    let mut stack = vec![t];
+    while let Some(x) = stack.pop() {
+        for p in &plan.tasks[x].touch_points {
+            if !out.contains(&p.path) {
+                out.push(p.path.clone());
+            }
         }
-    }
-    for &c in &plan.tasks[t].subtasks {
-        if !plan.is_finished(c) {
-            unit_touch_points(plan, c, out);
-        }
+        // In plan order, open subtasks only.
+        stack.extend(
+            plan.tasks[x]
+                .subtasks
+                .iter()
+                .rev()
+                .copied()
+                .filter(|&c| !plan.is_finished(c)),
+        );
     }
 }
 

@@ -150,3 +150,50 @@ fn subtasks_inheriting_their_parents_paths_are_no_conflict_however_many() {
     let found = shortlist::triage::conflicts::conflicts(&plan, &rem, &[]);
     assert!(found.is_empty(), "{} conflicts", found.len());
 }
+
+#[test]
+fn many_tasks_on_one_glob_are_one_conflict_not_a_million() {
+    let mut text = String::from("# Plan\n\n## Track A — Core（P0）\n");
+    for i in 1..=1_000 {
+        text.push_str(&format!(
+            "- [ ] 1.{i} Step {i}\n  - Touch points：`src/core/*`\n"
+        ));
+    }
+    text.push_str("\n## Track B — Web（P1）\n");
+    for i in 1..=500 {
+        text.push_str(&format!(
+            "- [ ] 2.{i} Page {i}\n  - Touch points：`src/core/api.rs`\n"
+        ));
+    }
+    let plan = shortlist::plan::parse_str("PLAN.md", &text);
+    let docs = shortlist::triage::DocGlobs::new(&[]);
+    let rem = shortlist::triage::remaining(&plan, &docs);
+    let found = shortlist::triage::conflicts::conflicts(&plan, &rem, &[]);
+    use shortlist::triage::conflicts::ConflictKind;
+    let kinds: Vec<ConflictKind> = found.iter().map(|c| c.kind).collect();
+    assert_eq!(
+        kinds
+            .iter()
+            .filter(|k| **k == ConflictKind::InTrack)
+            .count(),
+        2,
+        "one inside each track"
+    );
+    assert_eq!(
+        kinds.iter().filter(|k| **k == ConflictKind::Tracks).count(),
+        1
+    );
+    let inside_a = found
+        .iter()
+        .find(|c| c.kind == ConflictKind::InTrack && c.left_track == Some(0))
+        .expect("inside A");
+    assert_eq!(
+        inside_a.left_tasks.len() + inside_a.right_tasks.len(),
+        1_000
+    );
+    let between = found
+        .iter()
+        .find(|c| c.kind == ConflictKind::Tracks)
+        .expect("A and B");
+    assert_eq!(between.left_tasks.len() + between.right_tasks.len(), 1_500);
+}

@@ -538,11 +538,18 @@ pub fn recommended_line(plan: &Plan, sl: &Shortlist) -> String {
     format!("Recommended next{prio}: {}.", rec.join(" or "))
 }
 
+/// Up to eight task ids, then how many more.
 fn task_ids(plan: &Plan, v: &[usize]) -> String {
-    v.iter()
+    const SHOWN: usize = 8;
+    let mut out: Vec<String> = v
+        .iter()
+        .take(SHOWN)
         .map(|&t| format!("`{}`", plan.tasks[t].id))
-        .collect::<Vec<_>>()
-        .join(", ")
+        .collect();
+    if v.len() > SHOWN {
+        out.push(format!("{} more", v.len() - SHOWN));
+    }
+    out.join(", ")
 }
 
 fn path_pairs(c: &Conflict) -> String {

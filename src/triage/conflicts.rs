@@ -96,10 +96,16 @@ impl Conflict {
         }
     }
 
-    /// The same conflict with a track and task on the right.
-    fn against(mut self, track: usize, task: usize) -> Conflict {
+    /// The same conflict with these tasks on the left.
+    fn of(mut self, tasks: &[usize]) -> Conflict {
+        self.left_tasks = tasks.to_vec();
+        self
+    }
+
+    /// The same conflict with a track and its tasks on the right.
+    fn against(mut self, track: usize, tasks: &[usize]) -> Conflict {
         self.right_track = Some(track);
-        self.right_tasks = vec![task];
+        self.right_tasks = tasks.to_vec();
         self
     }
 }
@@ -243,6 +249,10 @@ pub fn unit_paths(plan: &Plan, t: usize) -> (Vec<String>, Option<usize>) {
     (touch, from)
 }
 
+/// Units of one track with the same paths: (track, tasks, paths, the parent they
+/// inherit the paths from).
+type Group<'a> = (usize, Vec<usize>, &'a [String], Option<usize>);
+
 /// All conflicts of the remaining work. Doc-only tracks run in parallel with anything
 /// and raise none.
 pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> Vec<Conflict> {
@@ -266,7 +276,24 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
             }
         }
     }
-    let index = index_paths(units.iter().map(|(_, _, t)| t.as_slice()));
+    // Units of one track with the same paths (and the same parent they inherit them
+    // from) are compared once, as a group: a plan where a thousand tasks name one glob
+    // would otherwise make a million pairs that all say the same thing.
+    let mut groups: Vec<Group> = Vec::new();
+    {
+        let mut by_key: HashMap<(usize, &[String], Option<usize>), usize> = HashMap::new();
+        for (k, (track, task, touch)) in units.iter().enumerate() {
+            let key = (*track, touch.as_slice(), inherited[k]);
+            match by_key.get(&key) {
+                Some(&g) => groups[g].1.push(*task),
+                None => {
+                    by_key.insert(key, groups.len());
+                    groups.push((*track, vec![*task], touch.as_slice(), inherited[k]));
+                }
+            }
+        }
+    }
+    let index = index_paths(groups.iter().map(|g| g.2));
     let mut out: Vec<Conflict> = Vec::new();
     // One entry per pair of tracks, gathering tasks and paths.
     let mut between: HashMap<(usize, usize), usize> = HashMap::new();
@@ -275,18 +302,17 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
         let mut hits: Vec<(u32, u32, u32)> = Vec::new();
         let mut found_all = Vec::new();
         for i in range {
-            // (other unit, this unit's path, its path) for every pair that may meet.
+            // (other group, this group's path, its path) for every pair that may meet.
             hits.clear();
-            for (xi, x) in units[i].2.iter().enumerate() {
+            for (xi, x) in groups[i].2.iter().enumerate() {
                 near.clear();
                 index.candidates(x, &mut near);
                 // Parts of one task that inherit its touch points are not a conflict:
-                // such pairs are never made (a parent with thousands of open subtasks
-                // would make millions).
+                // such pairs are never made.
                 let siblings = |j: usize| {
-                    units[i].0 == units[j].0
-                        && inherited[i].is_some()
-                        && inherited[i] == inherited[j]
+                    groups[i].0 == groups[j].0
+                        && groups[i].3.is_some()
+                        && groups[i].3 == groups[j].3
                 };
                 hits.extend(
                     near.iter()
@@ -299,7 +325,7 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
             let mut k = 0;
             while k < hits.len() {
                 let j = hits[k].0 as usize;
-                let (pa, pb) = (&units[i].2, &units[j].2);
+                let (pa, pb) = (groups[i].2, groups[j].2);
                 let mut found = Vec::new();
                 while k < hits.len() && hits[k].0 as usize == j {
                     let (x, y) = (&pa[hits[k].1 as usize], &pb[hits[k].2 as usize]);
@@ -313,25 +339,52 @@ pub fn conflicts(plan: &Plan, remaining: &Remaining, occupied: &[Occupied]) -> V
         }
         found_all
     };
-    for (i, j, found) in in_parallel(units.len(), &touching) {
-        let (ta, a, _) = &units[i];
-        let (tb, b, _) = &units[j];
+    // Tasks of one group touch the same paths: one conflict inside their track (unless
+    // they only inherit one parent's paths).
+    for (track, tasks, touch, from) in &groups {
+        if tasks.len() < 2 || from.is_some() {
+            continue;
+        }
+        let mut found = Vec::new();
+        for x in touch.iter() {
+            add_if_meet(&mut found, x, x);
+        }
+        out.push(
+            Conflict::new(ConflictKind::InTrack, *track, tasks[0], found)
+                .against(*track, &tasks[1..]),
+        );
+    }
+    for (i, j, found) in in_parallel(groups.len(), &touching) {
+        let (ta, a, _, _) = &groups[i];
+        let (tb, b, _, _) = &groups[j];
         if ta == tb {
-            out.push(Conflict::new(ConflictKind::InTrack, *ta, *a, found).against(*tb, *b));
+            out.push(
+                Conflict::new(ConflictKind::InTrack, *ta, a[0], found)
+                    .of(a)
+                    .against(*tb, b),
+            );
             continue;
         }
         match between.get(&(*ta, *tb)) {
             Some(&at) => {
                 let c = &mut out[at];
-                push_unique(&mut c.left_tasks, *a);
-                push_unique(&mut c.right_tasks, *b);
+                for t in a {
+                    push_unique(&mut c.left_tasks, *t);
+                }
+                for t in b {
+                    push_unique(&mut c.right_tasks, *t);
+                }
                 for p in found {
                     push_unique(&mut c.paths, p);
                 }
             }
             None => {
                 between.insert((*ta, *tb), out.len());
-                out.push(Conflict::new(ConflictKind::Tracks, *ta, *a, found).against(*tb, *b))
+                out.push(
+                    Conflict::new(ConflictKind::Tracks, *ta, a[0], found)
+                        .of(a)
+                        .against(*tb, b),
+                );
             }
         }
     }

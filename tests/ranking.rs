@@ -160,3 +160,21 @@ fn a_gate_stated_in_words_holds_later_work_back() {
         "--explain names the rule: {md}"
     );
 }
+
+#[test]
+fn a_phase_the_plan_defers_in_a_quote_is_not_offered() {
+    let plan = "# 计划\n\n## Phase 2 — Desktop（P0）\n- [ ] 2.1 Settings page\n- [ ] 2.2 Log viewer\n\n## Phase 3 — Android 端\n\n> **暂缓**：Android 先不做，等桌面端稳定后再推进。\n\n### 3.1 FFI 抽取\n- [ ] 3.1.1 Generate bindings\n\n## Phase 4 — iOS\n\n> Deferred until the desktop app ships.\n\n- [ ] 4.1 iOS shell\n";
+    let r = repo_with(plan);
+    let md = run(&r, &["next", "--explain"]);
+    let ids: Vec<String> = offered(&md).into_iter().map(|(id, _)| id).collect();
+    assert!(
+        !ids.iter().any(|i| i.starts_with('3') || i.starts_with('4')),
+        "{md}"
+    );
+    assert!(
+        md.contains("`3.1.1` Generate bindings"),
+        "still listed: {md}"
+    );
+    assert!(md.contains("parked in `Phase 3 — Android 端`"), "{md}");
+    assert!(md.contains("parked in `Phase 4 — iOS`"), "{md}");
+}

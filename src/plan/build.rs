@@ -170,6 +170,7 @@ impl<'p> FileBuilder<'p> {
             name: text.to_string(),
             parent: self.stack.last().map(|h| h.section),
             span: self.span(line.line),
+            parked: None,
         });
         let parent_mode = self.mode();
         let (mode, kind) = if let Some((id, title)) = task_heading(text) {
@@ -427,6 +428,14 @@ impl<'p> FileBuilder<'p> {
     }
 
     fn quote(&mut self, lines: &[Line]) {
+        // `> **暂缓**：…` under a heading sets that section aside.
+        if let (Some(h), Some(first)) = (self.stack.last(), lines.first()) {
+            let text = first.plain();
+            if vocab::parks_section(&text) {
+                let section = h.section as usize;
+                self.plan.sections[section].parked = Some(text.trim().to_string());
+            }
+        }
         for l in lines {
             let text = l.plain();
             let t = text.trim();

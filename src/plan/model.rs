@@ -241,6 +241,9 @@ pub struct Section {
     pub name: String,
     pub parent: Option<u32>,
     pub span: Span,
+    /// The plan's own words setting the section aside, from a quote right under its
+    /// heading (`> **暂缓**：…`, `> Deferred until …`).
+    pub parked: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -193,6 +193,9 @@ mod word_lists {
     pub const BLOCKING: &[&str] = &["blocking", "blocks ", "blocks all", "must finish before",
         "must be done before", "must be finished before", "must land first", "must land before",
         "can begin until", "can start until", "必须先", "阻塞"];
+    /// Words that set a section aside when a quote under its heading starts with one.
+    pub const PARKED: &[&str] = &["暂缓", "搁置", "暂停", "deferred", "on hold", "postponed",
+        "parked", "not now"];
     /// Words that declare a workstream list's tracks independent.
     pub const PARALLEL: &[&str] = &["parallel", "并行"];
     /// Whole labels (`* **当前进度**:`) that introduce a progress report.
@@ -239,6 +242,14 @@ pub fn is_workstreams_heading(text: &str) -> bool {
 /// The text says that what follows waits for it: a gate, not just an order.
 pub fn says_it_blocks(text: &str) -> bool {
     mentions_any(text, word_lists::BLOCKING)
+}
+
+/// A quote that sets its section aside: it starts with a parking word (`**暂缓**：…`).
+pub fn parks_section(text: &str) -> bool {
+    let t = text
+        .trim_start_matches(['*', '_', ' ', '【', '['])
+        .to_lowercase();
+    word_lists::PARKED.iter().any(|w| t.starts_with(w))
 }
 
 /// The text declares its tracks parallel (`Workstreams（可并行 Tracks）`).

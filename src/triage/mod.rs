@@ -462,7 +462,8 @@ pub fn parked(plan: &Plan, names: &[String]) -> HashMap<usize, String> {
         let own = names
             .iter()
             .any(|n| names_word(&s.name.to_lowercase(), n))
-            .then(|| s.name.clone());
+            .then(|| s.name.clone())
+            .or_else(|| s.parked.as_ref().map(|_| s.name.clone()));
         by_section.push(inherited.or(own));
     }
     let mut out = HashMap::new();

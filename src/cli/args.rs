@@ -25,7 +25,8 @@ repository root (config `plan`, or --plan).",
     after_help = EXIT_CODES
 )]
 pub struct Cli {
-    /// Repository to read (default: the current directory; the root is found upward).
+    /// Repository to read: a path (default: the current directory; the root is found
+    /// upward) or the name of a `[[repos]]` entry of the config.
     #[arg(long, global = true, value_name = "PATH")]
     pub repo: Option<PathBuf>,
     /// Config file (default: shortlist.toml at the repository root, if present).

@@ -758,3 +758,19 @@ fn question_ids_are_never_handed_out_twice() {
         used.insert(id);
     }
 }
+
+#[test]
+fn a_status_word_in_code_after_the_id_says_more_than_an_empty_box() {
+    let p = plan::parse_str(
+        "docs/plan.md",
+        "# Plan\n\n## Day 3\n- [ ] **D3-02** `WIP` (M) Pydantic output schemas · ~0.75h\n- [ ] **D3-03** `config.py` loader\n",
+    );
+    assert_eq!(p.tasks[0].status, Status::InProgress);
+    assert_eq!(p.tasks[0].title, "(M) Pydantic output schemas · ~0.75h");
+    assert_eq!(
+        p.tasks[1].status,
+        Status::Pending,
+        "code that is no status word stays"
+    );
+    assert_eq!(p.tasks[1].title, "`config.py` loader");
+}

@@ -620,7 +620,19 @@ impl<'p> FileBuilder<'p> {
         let task = &mut self.plan.tasks[t];
         task.status = status;
         task.status_written = written;
-        if first.struck && !status.is_closed() {
+        // `- [ ] **D3-02** `WIP` …`: a status word in code right after the id says more
+        // than the empty box.
+        if item.checkbox == Some(false) {
+            let said = task.title.strip_prefix('`').and_then(|r| r.split_once('`'));
+            if let Some((word, rest)) = said {
+                if let Some(s) = vocab::status_exact(word.trim()).filter(|s| *s != Status::Pending)
+                {
+                    task.status = s;
+                    task.title = rest.trim_start().to_string();
+                }
+            }
+        }
+        if first.struck && !task.status.is_closed() {
             task.status = Status::Dropped;
         }
         for l in &item.lines[1..] {

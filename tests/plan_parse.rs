@@ -774,3 +774,55 @@ fn a_status_word_in_code_after_the_id_says_more_than_an_empty_box() {
     );
     assert_eq!(p.tasks[1].title, "`config.py` loader");
 }
+
+/// Each task depends on the next one and on the first: every task closes a cycle.
+/// The report describes the first cycles, each with a bounded list of names, and
+/// counts the rest, so its size does not grow with the square of the plan.
+#[test]
+fn a_plan_full_of_cycles_gets_a_bounded_report() {
+    let n = 4000;
+    let mut text = String::from("# Fan\n\n## Track A — Cycles (P1)\n");
+    for i in 1..=n {
+        let next = if i == n { 1 } else { i + 1 };
+        text.push_str(&format!(
+            "- [ ] 1.{i} Step {i}\n  - Depends on: 1.{next}, 1.1\n"
+        ));
+    }
+    let p = plan::parse_str("fan.md", &text);
+    let cycles: Vec<&str> = p
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("dependency cycle"))
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(cycles.len(), 25, "24 described and one count: {cycles:?}");
+    assert!(cycles[..24]
+        .iter()
+        .all(|m| m.starts_with("dependency cycle: 1.")));
+    // The walk meets the longest cycle first (1.1 → … → 1.4000 → 1.1): it names
+    // twelve tasks and counts the others.
+    assert!(
+        cycles[0].starts_with("dependency cycle: 1.1 → 1.2 → 1.3 → 1.4 → 1.5 → 1.6 → 1.7 → 1.8 → 1.9 → 1.10 → 1.11 → 1.12 → … 3988 more → 1.1 (lines 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, …)"),
+        "{}",
+        cycles[0]
+    );
+    let long = cycles[..24]
+        .iter()
+        .find(|m| m.contains("more → "))
+        .expect("a long cycle is shortened");
+    assert!(long.contains("… "), "{long}");
+    assert!(
+        cycles[24]
+            .ends_with("more dependency cycles not listed; break the cycles above and check again"),
+        "{}",
+        cycles[24]
+    );
+    let total: usize = p.diagnostics.iter().map(|d| d.message.len()).sum();
+    assert!(total < 20_000, "diagnostic text stays small: {total} bytes");
+    // Every cycle is still an error, so the plan's status says so.
+    assert!(p
+        .diagnostics
+        .iter()
+        .filter(|d| d.message.contains("dependency cycle"))
+        .all(|d| d.severity == Severity::Error));
+}

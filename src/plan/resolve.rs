@@ -472,29 +472,50 @@ fn disagreements_found(plan: &Plan) -> Vec<Found> {
     found
 }
 
-/// Every dependency cycle, reported once, at its first task's line.
+/// At most this many cycles are described; the rest are counted.
+const CYCLES_SHOWN: usize = 24;
+/// A longer cycle names its first tasks and counts the others.
+const CYCLE_NAMES_SHOWN: usize = 12;
+
+/// Every dependency cycle the depth-first walk meets, reported once at its first
+/// task's line. A plan full of cycles (each task depending on the next and on the
+/// first) would otherwise give a report quadratic in its size: the first
+/// [`CYCLES_SHOWN`] are described, each naming at most [`CYCLE_NAMES_SHOWN`] tasks,
+/// and one more line counts the rest. Time is linear in tasks plus dependencies,
+/// plus the text written.
 fn cycles_found(plan: &Plan) -> Vec<Found> {
     let n = plan.tasks.len();
     let mut color = vec![0u8; n]; // 0 new, 1 on stack, 2 done
-    let mut cycles: Vec<Vec<usize>> = Vec::new();
+                                  // Where a task on the stack sits in it, so a back edge finds its cycle at once.
+    let mut at = vec![0usize; n];
+    let mut found = Vec::new();
+    let mut more = 0usize;
+    let mut first_unlisted: Option<Span> = None;
+    // Iterative DFS: (node, next edge index).
+    let mut stack: Vec<(usize, usize)> = Vec::new();
     for start in 0..n {
         if color[start] != 0 {
             continue;
         }
-        // Iterative DFS: (node, next edge index).
-        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        stack.push((start, 0));
         color[start] = 1;
+        at[start] = 0;
         while let Some(&mut (v, ref mut ei)) = stack.last_mut() {
             if let Some(&w) = plan.tasks[v].deps.get(*ei) {
                 *ei += 1;
                 match color[w] {
                     0 => {
                         color[w] = 1;
+                        at[w] = stack.len();
                         stack.push((w, 0));
                     }
+                    1 if found.len() < CYCLES_SHOWN => {
+                        let cycle: Vec<usize> = stack[at[w]..].iter().map(|&(x, _)| x).collect();
+                        found.push(cycle_found(plan, &cycle));
+                    }
                     1 => {
-                        let pos = stack.iter().position(|&(x, _)| x == w).unwrap_or(0);
-                        cycles.push(stack[pos..].iter().map(|&(x, _)| x).collect());
+                        more += 1;
+                        first_unlisted.get_or_insert(plan.tasks[w].span);
                     }
                     _ => {}
                 }
@@ -504,27 +525,42 @@ fn cycles_found(plan: &Plan) -> Vec<Found> {
             }
         }
     }
-    let mut found = Vec::new();
-    for cyc in cycles {
-        // Written in dependency direction: a depends on b depends on … a.
-        let mut names: Vec<String> = cyc.iter().map(|&t| plan.tasks[t].id.0.clone()).collect();
-        names.push(names[0].clone());
-        let span = plan.tasks[cyc[0]].span;
-        let lines: Vec<String> = cyc
-            .iter()
-            .map(|&t| plan.tasks[t].span.line.to_string())
-            .collect();
+    if let Some(span) = first_unlisted {
+        let s = if more == 1 { "" } else { "s" };
         found.push((
             Severity::Error,
             span,
-            format!(
-                "dependency cycle: {} (lines {}); none of these can start, break one dependency",
-                names.join(" → "),
-                lines.join(", ")
-            ),
+            format!("{more} more dependency cycle{s} not listed; break the cycles above and check again"),
         ));
     }
     found
+}
+
+/// One cycle, written in dependency direction: a depends on b depends on … a.
+fn cycle_found(plan: &Plan, cycle: &[usize]) -> Found {
+    let shown = &cycle[..cycle.len().min(CYCLE_NAMES_SHOWN)];
+    let hidden = cycle.len() - shown.len();
+    let mut names: Vec<&str> = shown.iter().map(|&t| plan.tasks[t].id.as_str()).collect();
+    let mut lines: Vec<String> = shown
+        .iter()
+        .map(|&t| plan.tasks[t].span.line.to_string())
+        .collect();
+    let more;
+    if hidden > 0 {
+        more = format!("… {hidden} more");
+        names.push(&more);
+        lines.push("…".to_string());
+    }
+    names.push(plan.tasks[cycle[0]].id.as_str());
+    (
+        Severity::Error,
+        plan.tasks[cycle[0]].span,
+        format!(
+            "dependency cycle: {} (lines {}); none of these can start, break one dependency",
+            names.join(" → "),
+            lines.join(", ")
+        ),
+    )
 }
 
 fn paths_found(plan: &Plan, files: Option<&dyn FileIndex>) -> Vec<Found> {

@@ -373,9 +373,18 @@ impl Plan {
     }
 
     /// The task is finished: it and every subtask below it is done or dropped.
+    /// Walks the subtree with a stack of its own: nesting as deep as the input allows
+    /// must not overflow a thread's stack.
     pub fn is_finished(&self, t: usize) -> bool {
-        let task = &self.tasks[t];
-        task.status.is_closed() && task.subtasks.iter().all(|&c| self.is_finished(c))
+        let mut todo = vec![t];
+        while let Some(t) = todo.pop() {
+            let task = &self.tasks[t];
+            if !task.status.is_closed() {
+                return false;
+            }
+            todo.extend_from_slice(&task.subtasks);
+        }
+        true
     }
 
     /// The task's priority, else its parent's, else its track's.

@@ -46,8 +46,22 @@ fn paths(p: &[PathRef]) -> Vec<String> {
         .collect()
 }
 
+/// Subtasks nest this deep in the JSON; deeper ones are listed, in plan order, among
+/// the subtasks at this depth (each names its `parent`). Readers of the JSON, and its
+/// writer, then never recurse as deep as a hostile plan nests.
+const MAX_JSON_DEPTH: usize = 32;
+
 /// A task and its subtasks; `blocked` holds what holds back each of them.
 fn task_json(plan: &Plan, t: usize, blocked: &HashMap<usize, Vec<usize>>) -> TaskJson {
+    task_json_at(plan, t, blocked, 0)
+}
+
+fn task_json_at(
+    plan: &Plan,
+    t: usize,
+    blocked: &HashMap<usize, Vec<usize>>,
+    depth: usize,
+) -> TaskJson {
     let task: &Task = &plan.tasks[t];
     let ids = |v: &[usize]| v.iter().map(|&d| plan.tasks[d].id.0.clone()).collect();
     let blocked_by = ids(blocked.get(&t).map_or(&[][..], Vec::as_slice));
@@ -71,12 +85,31 @@ fn task_json(plan: &Plan, t: usize, blocked: &HashMap<usize, Vec<usize>>) -> Tas
         derived_id: task.derived_id,
         file: plan.file_of(task.span).to_string(),
         line: task.span.line,
-        subtasks: task
-            .subtasks
-            .iter()
-            .map(|&c| task_json(plan, c, blocked))
-            .collect(),
+        subtasks: match depth + 1 {
+            d if d < MAX_JSON_DEPTH => task
+                .subtasks
+                .iter()
+                .map(|&c| task_json_at(plan, c, blocked, d))
+                .collect(),
+            // The last level lists everything below it; those carry no subtasks.
+            d if d == MAX_JSON_DEPTH => descendants(plan, t)
+                .into_iter()
+                .map(|c| task_json_at(plan, c, blocked, d))
+                .collect(),
+            _ => Vec::new(),
+        },
     }
+}
+
+/// Every task below `t`, in plan order (pre-order), walked with a stack of its own.
+fn descendants(plan: &Plan, t: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut todo: Vec<usize> = plan.tasks[t].subtasks.iter().rev().copied().collect();
+    while let Some(c) = todo.pop() {
+        out.push(c);
+        todo.extend(plan.tasks[c].subtasks.iter().rev());
+    }
+    out
 }
 
 fn unit_json(plan: &Plan, u: &Unit, blocked: &HashMap<usize, Vec<usize>>) -> TaskJson {

@@ -111,12 +111,23 @@ fn write_unit(
     }
 }
 
+/// Deeper subtasks than this are written at this depth (each line still names its
+/// task): a plan nested thousands deep would otherwise give a quadratic answer.
+const MAX_INDENT: usize = 12;
+
+/// The subtasks below `t`, nested by indentation, in plan order.
 fn write_nested(out: &mut String, plan: &Plan, t: usize, indent: usize) {
-    let pad = "  ".repeat(indent);
-    for &c in &plan.tasks[t].subtasks {
+    let mut todo: Vec<(usize, usize)> = plan.tasks[t]
+        .subtasks
+        .iter()
+        .rev()
+        .map(|&c| (c, indent))
+        .collect();
+    while let Some((c, indent)) = todo.pop() {
         let s = &plan.tasks[c];
+        let pad = "  ".repeat(indent.min(MAX_INDENT));
         let _ = writeln!(out, "{pad}- {} {} {}", s.status.checkbox(), s.id, s.title);
-        write_nested(out, plan, c, indent + 1);
+        todo.extend(s.subtasks.iter().rev().map(|&g| (g, indent + 1)));
     }
 }
 

@@ -436,3 +436,77 @@ fn a_configured_repository_is_named_with_repo_name() {
         bad.stderr
     );
 }
+
+/// Run the binary as `shortlist` does, but under `ulimit -s 2048`: a 2 MiB main stack.
+fn shortlist_small_stack(cwd: &std::path::Path, args: &[&str]) -> common::Run {
+    let out = std::process::Command::new("sh")
+        .arg("-c")
+        .arg("ulimit -s 2048 && exec \"$0\" \"$@\"")
+        .arg(env!("CARGO_BIN_EXE_shortlist"))
+        .args(args)
+        .current_dir(cwd)
+        .env_remove("DISCORD_TOKEN")
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("shortlist-test-data"),
+        )
+        .output()
+        .expect("run shortlist");
+    common::Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code().unwrap_or(-1),
+    }
+}
+
+/// A chain of subtask blocks nests 30,000 deep with input linear in the depth. Every
+/// command answers on a 2 MiB stack, and the answers stay linear too: markdown caps
+/// the indentation, JSON caps the nesting and lists deeper subtasks flat.
+#[test]
+fn a_plan_nested_thirty_thousand_deep_is_answered_on_a_small_stack() {
+    let n = 30_000;
+    let mut text = String::from("# Plan\n\n## Track A — Core（P0）\n- [ ] T1 Step 1\n");
+    for i in 1..n {
+        text.push_str(&format!(
+            "\n**T{i} 子任务**：\n- [ ] T{} Step {}\n",
+            i + 1,
+            i + 1
+        ));
+    }
+    let dir = tempfile::tempdir().expect("tmp");
+    std::fs::write(dir.path().join("PLAN.md"), &text).expect("write");
+
+    let run = shortlist_small_stack(dir.path(), &["next"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains(&format!("T{n}")), "{}", run.stdout);
+
+    let run = shortlist_small_stack(dir.path(), &["triage"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains(&format!("T{n} Step {n}")));
+    assert!(
+        run.stdout.len() < 100 * n,
+        "indentation is capped: {} bytes",
+        run.stdout.len()
+    );
+
+    let run = shortlist_small_stack(dir.path(), &["triage", "--format", "json"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // serde_json refuses nesting past 128 levels: reading it is part of the check.
+    let v: Value = serde_json::from_str(&run.stdout).expect("json");
+    // Walk to the deepest nesting and count every task listed.
+    let mut depth = 0;
+    let mut listed = 0;
+    let mut todo: Vec<(&Value, usize)> = vec![(&v["tracks"][0]["remaining"], 0)];
+    while let Some((list, d)) = todo.pop() {
+        for t in list.as_array().expect("array") {
+            listed += 1;
+            depth = depth.max(d);
+            todo.push((&t["subtasks"], d + 1));
+        }
+    }
+    assert_eq!(listed, n, "every task is in the JSON");
+    assert!(depth < 40, "nesting is capped: {depth}");
+
+    let run = shortlist_small_stack(dir.path(), &["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

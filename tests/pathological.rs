@@ -1,0 +1,189 @@
+//! Hostile plans, generated at growing sizes: each doubling of the plan must not
+//! more than about double the work. Work is counted, not timed: the allocations and
+//! the bytes allocated by the thread that parses (and triages), through a counting
+//! allocator. A pass that rescans the whole plan for every task, or a report that
+//! lists every pair, shows up as bytes growing with the square of the size.
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+
+use shortlist::plan::{self, Plan};
+
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+    static BYTES: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count(bytes: usize) {
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+    let _ = BYTES.try_with(|c| c.set(c.get() + bytes as u64));
+}
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count(layout.size());
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count(new_size);
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// (allocations, bytes) made by `f` on this thread.
+fn work<T>(f: impl FnOnce() -> T) -> (u64, u64, T) {
+    let (a0, b0) = (ALLOCS.with(Cell::get), BYTES.with(Cell::get));
+    let out = f();
+    let (a1, b1) = (ALLOCS.with(Cell::get), BYTES.with(Cell::get));
+    (a1 - a0, b1 - b0, out)
+}
+
+/// Parses the plan of size n and of size 2n; the work may grow by at most 2.5×.
+fn grows_linearly(
+    family: &str,
+    n: usize,
+    make: impl Fn(usize) -> String,
+    check: impl Fn(&Plan, usize),
+) {
+    let small = make(n);
+    let big = make(2 * n);
+    let (a1, b1, p1) = work(|| plan::parse_str("PLAN.md", &small));
+    let (a2, b2, p2) = work(|| plan::parse_str("PLAN.md", &big));
+    check(&p1, n);
+    check(&p2, 2 * n);
+    let (ra, rb) = (a2 as f64 / a1 as f64, b2 as f64 / b1 as f64);
+    assert!(
+        ra <= 2.5 && rb <= 2.5,
+        "{family}: from n={n} to 2n the allocations grew {ra:.2}× ({a1} → {a2}) and the bytes {rb:.2}× ({b1} → {b2})"
+    );
+}
+
+fn header() -> String {
+    String::from("# Plan\n\n## Track A — Core（P0）\n")
+}
+
+#[test]
+fn tasks_depending_on_a_range() {
+    grows_linearly(
+        "range dependencies",
+        4_000,
+        |n| {
+            let mut t = header();
+            for i in 1..=n {
+                t.push_str(&format!("- [ ] 1.{i} Step {i}\n  - Depends on: 1.1~1.2\n"));
+            }
+            t
+        },
+        |p, n| {
+            assert_eq!(p.tasks.len(), n);
+            assert_eq!(p.tasks[n - 1].deps, vec![0, 1]);
+        },
+    );
+}
+
+#[test]
+fn one_checkpoint_covering_every_task() {
+    grows_linearly(
+        "one checkpoint over every task",
+        5_000,
+        |n| {
+            let mut t = header();
+            for i in 1..=n {
+                t.push_str(&format!("- [ ] 1.{i} Step {i}\n"));
+            }
+            t.push_str(&format!(
+                "\n## 建议执行顺序（Checkpoints）\n- CP0（全部）：完成 1.1~1.{n}\n"
+            ));
+            t
+        },
+        |p, n| {
+            assert_eq!(p.checkpoints.len(), 1);
+            assert_eq!(p.checkpoints[0].tasks.len(), n);
+        },
+    );
+}
+
+#[test]
+fn a_fan_of_cycles() {
+    grows_linearly(
+        "cycle fan",
+        2_000,
+        |n| {
+            let mut t = header();
+            for i in 1..=n {
+                let next = if i == n { 1 } else { i + 1 };
+                t.push_str(&format!(
+                    "- [ ] 1.{i} Step {i}\n  - Depends on: 1.{next}, 1.1\n"
+                ));
+            }
+            t
+        },
+        |p, _| {
+            let cycles = p
+                .diagnostics
+                .iter()
+                .filter(|d| d.message.contains("dependency cycle"))
+                .count();
+            assert_eq!(cycles, 25);
+        },
+    );
+}
+
+/// A chain of subtask blocks nests each task under the one before: input linear in
+/// the depth.
+fn deep_chain(n: usize) -> String {
+    let mut t = header();
+    t.push_str("- [ ] T1 Step 1\n  - Touch points：`src/a.rs`\n");
+    for i in 1..n {
+        t.push_str(&format!(
+            "\n**T{i} 子任务**：\n- [ ] T{} Step {}\n",
+            i + 1,
+            i + 1
+        ));
+    }
+    t
+}
+
+#[test]
+fn deep_nesting() {
+    grows_linearly("deep nesting", 2_000, deep_chain, |p, n| {
+        assert_eq!(p.tasks.len(), n);
+        assert_eq!(p.tasks[n - 1].parent, Some(n - 2));
+    });
+}
+
+/// The bot parses and triages on tokio's blocking threads, whose stacks are 2 MiB:
+/// nesting as deep as the input allows must not overflow them.
+#[test]
+fn deep_nesting_fits_a_small_stack() {
+    let n = 40_000;
+    let text = deep_chain(n);
+    let handle = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let p = plan::parse_str("PLAN.md", &text);
+            let docs = shortlist::triage::DocGlobs::new(&[]);
+            let rem = shortlist::triage::remaining(&p, &docs);
+            let found = shortlist::triage::conflicts::conflicts(&p, &rem, &[]);
+            (
+                p.tasks.len(),
+                p.tasks[n - 1].parent,
+                rem.tracks.len(),
+                found.len(),
+            )
+        })
+        .expect("thread starts");
+    let (tasks, parent, tracks, conflicts) = handle.join().expect("no stack overflow");
+    assert_eq!(tasks, n);
+    assert_eq!(parent, Some(n - 2));
+    assert_eq!(tracks, 1);
+    assert_eq!(conflicts, 0, "a chain inherits one path: no conflict");
+}

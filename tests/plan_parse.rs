@@ -826,3 +826,22 @@ fn a_plan_full_of_cycles_gets_a_bounded_report() {
         .filter(|d| d.message.contains("dependency cycle"))
         .all(|d| d.severity == Severity::Error));
 }
+
+/// Two subtask blocks that list each other: the first one read attaches, the one that
+/// would close the circle is refused with a warning at its line, and nothing is lost.
+#[test]
+fn subtask_blocks_naming_each_other_in_a_circle() {
+    let text = "# Plan\n\n## Track A — Core（P0）\n\n**T1 子任务**：\n- [ ] T2 Parser\n\n**T2 子任务**：\n- [ ] T1 Reader\n- [ ] T3 Lexer\n";
+    let p = plan::parse_str("PLAN.md", text);
+    let (t1, t2, t3) = (task(&p, "T1"), task(&p, "T2"), task(&p, "T3"));
+    assert_eq!(t2.parent.map(|x| p.tasks[x].id.0.as_str()), Some("T1"));
+    assert_eq!(t1.parent, None, "T1 stays where it was");
+    assert_eq!(t3.parent.map(|x| p.tasks[x].id.0.as_str()), Some("T2"));
+    assert_eq!(
+        diag_lines(
+            &p,
+            "subtask block of `T2` lists `T1`, which `T2` is already below"
+        ),
+        vec![(Severity::Warning, 8)]
+    );
+}

@@ -103,27 +103,117 @@ fn diag(plan: &mut Plan, sev: Severity, span: Span, message: String) {
     });
 }
 
+/// Tasks listed under a `**T2.3 子任务**` block become subtasks of the task it names.
+///
+/// A block that would make a task its own ancestor (blocks naming each other in a
+/// circle) is refused, as if the blocks were attached one by one in plan order and
+/// the one closing the circle were left out. That is worked out on the whole parent
+/// graph at once, so a chain of blocks nested thousands deep costs linear time.
 fn attach_subtask_blocks(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
-    for (t, pid, line) in &refs.parents {
+    let n = plan.tasks.len();
+    // The parent each block proposes, with its place in plan order.
+    let mut proposed: Vec<Option<(usize, usize)>> = vec![None; n];
+    let mut wanted: Vec<(usize, Option<usize>)> = Vec::with_capacity(refs.parents.len());
+    for (i, (t, pid, _)) in refs.parents.iter().enumerate() {
         let file = plan.tasks[*t].span.file;
-        match ids.get(file, &id_key(pid)) {
-            Some(p) if p != *t && !is_ancestor(plan, *t, p) => {
-                plan.tasks[*t].parent = Some(p);
-                let track = plan.tasks[p].track;
-                set_track(plan, *t, track);
-                plan.tasks[p].subtasks.push(*t);
+        let p = ids.get(file, &id_key(pid)).filter(|p| p != t);
+        if let Some(p) = p {
+            proposed[*t] = Some((p, i));
+        }
+        wanted.push((*t, p));
+    }
+    let refused = circles_closed(plan, &proposed);
+    let mut attached = vec![false; n];
+    for (i, (t, p)) in wanted.into_iter().enumerate() {
+        let (_, pid, line) = &refs.parents[i];
+        let file = plan.tasks[t].span.file;
+        let span = Span { file, line: *line };
+        match p {
+            Some(p) if proposed[t] == Some((p, i)) && !refused[i] => {
+                plan.tasks[t].parent = Some(p);
+                plan.tasks[p].subtasks.push(t);
+                attached[t] = true;
             }
-            _ => {
-                let span = Span { file, line: *line };
+            Some(p) if refused[i] => {
+                let (tid, ptid) = (plan.tasks[t].id.0.clone(), plan.tasks[p].id.0.clone());
                 diag(
                     plan,
                     Severity::Warning,
                     span,
-                    format!("subtask block names task `{pid}`, which this file does not define; its tasks are kept as top-level tasks"),
+                    format!("subtask block of `{pid}` lists `{tid}`, which `{ptid}` is already below; `{tid}` is kept where it was"),
                 );
             }
+            Some(_) => {}
+            None => diag(
+                plan,
+                Severity::Warning,
+                span,
+                format!("subtask block names task `{pid}`, which this file does not define; its tasks are kept as top-level tasks"),
+            ),
         }
     }
+    // Attached tasks, and everything below them, take the track of their new root.
+    let mut todo: Vec<(usize, usize, bool)> = (0..n)
+        .filter(|&t| plan.tasks[t].parent.is_none())
+        .map(|t| (t, plan.tasks[t].track, false))
+        .collect();
+    while let Some((t, track, moved)) = todo.pop() {
+        let moved = moved || attached[t];
+        if moved {
+            plan.tasks[t].track = track;
+        }
+        for &c in &plan.tasks[t].subtasks {
+            todo.push((c, track, moved));
+        }
+    }
+}
+
+/// Which proposed parent links (by their place in plan order) would close a circle:
+/// in each circle of the graph "a task's proposed parent, else its parent", the link
+/// proposed last. Each task has one outgoing link, so circles are disjoint and one
+/// walk over the graph finds them all.
+fn circles_closed(plan: &Plan, proposed: &[Option<(usize, usize)>]) -> Vec<bool> {
+    let n = plan.tasks.len();
+    let next = |t: usize| proposed[t].map(|(p, _)| p).or(plan.tasks[t].parent);
+    let mut refused = vec![
+        false;
+        proposed
+            .iter()
+            .flatten()
+            .map(|&(_, i)| i + 1)
+            .max()
+            .unwrap_or(0)
+    ];
+    let mut state = vec![0u8; n]; // 0 unseen, 1 on the current walk, 2 done
+    let mut path = Vec::new();
+    for start in 0..n {
+        let mut t = start;
+        while state[t] == 0 {
+            state[t] = 1;
+            path.push(t);
+            match next(t) {
+                Some(p) => t = p,
+                None => break,
+            }
+        }
+        if state[t] == 1 && next(t).is_some() {
+            // The walk came back to `t`: the circle is the path from `t` on.
+            let from = path.iter().position(|&x| x == t).unwrap_or(0);
+            let last = path[from..]
+                .iter()
+                .filter_map(|&x| proposed[x])
+                .map(|(_, i)| i)
+                .max();
+            if let Some(i) = last {
+                refused[i] = true;
+            }
+        }
+        for &x in &path {
+            state[x] = 2;
+        }
+        path.clear();
+    }
+    refused
 }
 
 fn is_ancestor(plan: &Plan, a: usize, mut b: usize) -> bool {
@@ -134,14 +224,6 @@ fn is_ancestor(plan: &Plan, a: usize, mut b: usize) -> bool {
         b = p;
     }
     false
-}
-
-fn set_track(plan: &mut Plan, t: usize, track: usize) {
-    plan.tasks[t].track = track;
-    for i in 0..plan.tasks[t].subtasks.len() {
-        let c = plan.tasks[t].subtasks[i];
-        set_track(plan, c, track);
-    }
 }
 
 /// Tasks without an id: `<track key>#n` for top-level ones, `<parent id>#n` below.
@@ -413,10 +495,6 @@ fn resolve_checkpoints(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
 /// Tasks with no written state take it from their subtasks.
 fn derive_statuses(plan: &mut Plan) {
     fn derive(plan: &mut Plan, t: usize) {
-        for i in 0..plan.tasks[t].subtasks.len() {
-            let c = plan.tasks[t].subtasks[i];
-            derive(plan, c);
-        }
         let task = &plan.tasks[t];
         if task.status_written || task.subtasks.is_empty() {
             return;
@@ -434,11 +512,30 @@ fn derive_statuses(plan: &mut Plan) {
             Status::Pending
         };
     }
-    for t in 0..plan.tasks.len() {
-        if plan.tasks[t].parent.is_none() {
-            derive(plan, t);
+    for t in children_first(plan) {
+        derive(plan, t);
+    }
+}
+
+/// Every task, each after all of its subtasks (the order a recursive walk would finish
+/// them in), found with a stack of its own: nesting as deep as the input allows must
+/// not overflow a thread's stack.
+fn children_first(plan: &Plan) -> Vec<usize> {
+    let mut order = Vec::with_capacity(plan.tasks.len());
+    let mut todo: Vec<(usize, bool)> = (0..plan.tasks.len())
+        .rev()
+        .filter(|&t| plan.tasks[t].parent.is_none())
+        .map(|t| (t, false))
+        .collect();
+    while let Some((t, expanded)) = todo.pop() {
+        if expanded {
+            order.push(t);
+        } else {
+            todo.push((t, true));
+            todo.extend(plan.tasks[t].subtasks.iter().rev().map(|&c| (c, false)));
         }
     }
+    order
 }
 
 fn disagreements_found(plan: &Plan) -> Vec<Found> {

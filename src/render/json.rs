@@ -53,23 +53,65 @@ const MAX_JSON_DEPTH: usize = 32;
 
 /// A task and its subtasks; `blocked` holds what holds back each of them.
 fn task_json(plan: &Plan, t: usize, blocked: &HashMap<usize, Vec<usize>>) -> TaskJson {
-    task_json_at(plan, t, blocked, 0)
+    let own = Inherited {
+        priority: plan.effective_priority(t),
+        checkpoint: triage::checkpoint_of(plan, t),
+    };
+    task_json_at(plan, t, blocked, 0, own)
 }
 
+/// What a task passes down to its subtasks: its priority (its own, else its
+/// parent's, else its track's) and its checkpoint (likewise). Handing them down
+/// spares every subtask a walk to the root, which on a deeply nested plan is
+/// quadratic.
+#[derive(Clone)]
+struct Inherited {
+    priority: Option<crate::plan::Priority>,
+    checkpoint: Option<String>,
+}
+
+impl Inherited {
+    fn below(&self, plan: &Plan, c: usize) -> Inherited {
+        let task = &plan.tasks[c];
+        Inherited {
+            priority: task.priority.or(self.priority),
+            checkpoint: match task.checkpoint {
+                Some(k) => plan.checkpoints.get(k).map(|cp| cp.id.clone()),
+                None => self.checkpoint.clone(),
+            },
+        }
+    }
+}
+
+/// `own` is the task's own [`Inherited`].
 fn task_json_at(
     plan: &Plan,
     t: usize,
     blocked: &HashMap<usize, Vec<usize>>,
     depth: usize,
+    own: Inherited,
 ) -> TaskJson {
     let task: &Task = &plan.tasks[t];
     let ids = |v: &[usize]| v.iter().map(|&d| plan.tasks[d].id.0.clone()).collect();
     let blocked_by = ids(blocked.get(&t).map_or(&[][..], Vec::as_slice));
+    let subtasks = match depth + 1 {
+        d if d < MAX_JSON_DEPTH => task
+            .subtasks
+            .iter()
+            .map(|&c| task_json_at(plan, c, blocked, d, own.below(plan, c)))
+            .collect(),
+        // The last level lists everything below it; those carry no subtasks.
+        d if d == MAX_JSON_DEPTH => descendants(plan, t, &own)
+            .into_iter()
+            .map(|(c, inherited)| task_json_at(plan, c, blocked, d, inherited))
+            .collect(),
+        _ => Vec::new(),
+    };
     TaskJson {
         id: task.id.0.clone(),
         title: task.title.clone(),
         status: task.status.as_str(),
-        priority: plan.effective_priority(t).map(|p| p.to_string()),
+        priority: own.priority.map(|p| p.to_string()),
         parent: task.parent.map(|p| plan.tasks[p].id.0.clone()),
         parent_title: task.parent.map(|p| plan.tasks[p].title.clone()),
         track: plan.tracks[task.track].key.clone(),
@@ -81,33 +123,33 @@ fn task_json_at(
         mentions: task.mentions.clone(),
         dod: task.dod.clone(),
         notes: task.notes.clone(),
-        checkpoint: triage::checkpoint_of(plan, t),
+        checkpoint: own.checkpoint,
         derived_id: task.derived_id,
         file: plan.file_of(task.span).to_string(),
         line: task.span.line,
-        subtasks: match depth + 1 {
-            d if d < MAX_JSON_DEPTH => task
-                .subtasks
-                .iter()
-                .map(|&c| task_json_at(plan, c, blocked, d))
-                .collect(),
-            // The last level lists everything below it; those carry no subtasks.
-            d if d == MAX_JSON_DEPTH => descendants(plan, t)
-                .into_iter()
-                .map(|c| task_json_at(plan, c, blocked, d))
-                .collect(),
-            _ => Vec::new(),
-        },
+        subtasks,
     }
 }
 
-/// Every task below `t`, in plan order (pre-order), walked with a stack of its own.
-fn descendants(plan: &Plan, t: usize) -> Vec<usize> {
+/// Every task below `t` with what it inherits, in plan order (pre-order), walked with
+/// a stack of its own.
+fn descendants(plan: &Plan, t: usize, own: &Inherited) -> Vec<(usize, Inherited)> {
     let mut out = Vec::new();
-    let mut todo: Vec<usize> = plan.tasks[t].subtasks.iter().rev().copied().collect();
-    while let Some(c) = todo.pop() {
-        out.push(c);
-        todo.extend(plan.tasks[c].subtasks.iter().rev());
+    let mut todo: Vec<(usize, Inherited)> = plan.tasks[t]
+        .subtasks
+        .iter()
+        .rev()
+        .map(|&c| (c, own.below(plan, c)))
+        .collect();
+    while let Some((c, inherited)) = todo.pop() {
+        todo.extend(
+            plan.tasks[c]
+                .subtasks
+                .iter()
+                .rev()
+                .map(|&g| (g, inherited.below(plan, g))),
+        );
+        out.push((c, inherited));
     }
     out
 }

@@ -446,6 +446,9 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
 }
 
 fn resolve_checkpoints(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
+    // (checkpoint, task) pairs already listed: a checkpoint over a range of 50,000
+    // tasks must not search its own list for each one.
+    let mut listed: HashSet<(usize, usize)> = HashSet::new();
     for (c, a, b) in &refs.checkpoint_items {
         let span = plan.checkpoints[*c].span;
         let found = match b {
@@ -469,7 +472,7 @@ fn resolve_checkpoints(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
         for t in found {
             let id = plan.tasks[t].id.0.clone();
             let cp = &mut plan.checkpoints[*c];
-            if !cp.tasks.contains(&t) {
+            if listed.insert((*c, t)) {
                 cp.tasks.push(t);
                 cp.task_ids.push(id);
             }

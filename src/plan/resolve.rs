@@ -337,20 +337,17 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
     for (t, range, line) in &refs.deps {
         let (t, id, line) = (*t, &refs.dep_ids[range.clone()], *line);
         let file = plan.tasks[t].span.file;
-        let found = match id.split_once('~') {
-            Some((a, b)) => expand_range(plan, ids, file, a, b, line),
-            None => match lookup(ids, file, id) {
-                Some(x) => vec![x],
-                None => {
-                    unknown(plan, Span { file, line }, id);
-                    continue;
+        match id.split_once('~') {
+            Some((a, b)) => {
+                for x in expand_range(plan, ids, file, a, b, line) {
+                    add_dep(plan, t, x);
                 }
-            },
-        };
-        for x in found {
-            if x != t && !plan.tasks[t].deps.contains(&x) && !is_ancestor(plan, x, t) {
-                plan.tasks[t].deps.push(x);
             }
+            // (Most dependencies name one task: no vector for it.)
+            None => match lookup(ids, file, id) {
+                Some(x) => add_dep(plan, t, x),
+                None => unknown(plan, Span { file, line }, id),
+            },
         }
     }
     for (file, a, b) in &refs.chains {
@@ -360,6 +357,13 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
                 plan.tasks[y].deps.push(x);
             }
         }
+    }
+}
+
+/// `t` depends on `x`, unless it is itself, already listed, or an ancestor of `t`.
+fn add_dep(plan: &mut Plan, t: usize, x: usize) {
+    if x != t && !plan.tasks[t].deps.contains(&x) && !is_ancestor(plan, x, t) {
+        plan.tasks[t].deps.push(x);
     }
 }
 
@@ -477,12 +481,14 @@ fn cycles_found(plan: &Plan) -> Vec<Found> {
     let n = plan.tasks.len();
     let mut color = vec![0u8; n]; // 0 new, 1 on stack, 2 done
     let mut cycles: Vec<Vec<usize>> = Vec::new();
+    // Iterative DFS: (node, next edge index). One stack for every start (it is empty
+    // again after each), not one allocation per task.
+    let mut stack: Vec<(usize, usize)> = Vec::new();
     for start in 0..n {
         if color[start] != 0 {
             continue;
         }
-        // Iterative DFS: (node, next edge index).
-        let mut stack: Vec<(usize, usize)> = vec![(start, 0)];
+        stack.push((start, 0));
         color[start] = 1;
         while let Some(&mut (v, ref mut ei)) = stack.last_mut() {
             if let Some(&w) = plan.tasks[v].deps.get(*ei) {

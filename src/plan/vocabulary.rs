@@ -118,8 +118,13 @@ fn is_mark(row: &str) -> bool {
 /// not `doneness`).
 fn status_row(text: &str, which: impl Fn(&str) -> bool) -> Option<(Status, &str)> {
     let t = text.trim_start();
+    let first = t.as_bytes().first()?.to_ascii_lowercase();
     let mut best: Option<(usize, Status)> = None;
     for (w, s) in words(STATUSES) {
+        // (Every word is lower case: most are let go at their first byte.)
+        if w.as_bytes()[0] != first {
+            continue;
+        }
         let Some(rest) = strip_prefix_ci(t, w) else {
             continue;
         };

@@ -648,9 +648,10 @@ impl<'p> FileBuilder<'p> {
         task.section = self.stack.last().map(|h| h.section);
         title.truncate(title.trim_end().len());
         title.drain(..title.len() - title.trim_start().len());
-        for d in vocab::inline_dependency_texts(&title) {
-            self.refs.push_deps(t, d, line);
-        }
+        let refs = &mut *self.refs;
+        vocab::each_inline_dependency(&title, |d| {
+            refs.push_deps(t, d, line);
+        });
         // A priority in a trailing group (the first one written counts), else `[P0] Fix …`
         // or `P1: …` at the start.
         let mut only_priority_group = false;
@@ -776,9 +777,10 @@ impl<'p> FileBuilder<'p> {
         if p.is_empty() {
             return;
         }
-        for d in vocab::inline_dependency_texts(p) {
-            self.refs.push_deps(t, d, line.line);
-        }
+        let refs = &mut *self.refs;
+        vocab::each_inline_dependency(p, |d| {
+            refs.push_deps(t, d, line.line);
+        });
         if vocab::has_tbd(p) {
             let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
             self.question(&q, Some(t), QuestionSource::Tbd, line.line);
@@ -1040,9 +1042,10 @@ impl<'p> FileBuilder<'p> {
         paths_into(p, line, false, &mut task.touch_points, &mut task.mentions);
         let only_paths = task.touch_points.len() > before
             && p.split('`').step_by(2).all(|s| s.trim().is_empty());
-        for d in vocab::inline_dependency_texts(p) {
-            self.refs.push_deps(t, d, line);
-        }
+        let refs = &mut *self.refs;
+        vocab::each_inline_dependency(p, |d| {
+            refs.push_deps(t, d, line);
+        });
         if vocab::has_tbd(p) {
             let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
             self.question(&q, Some(t), QuestionSource::Tbd, line);
@@ -1241,7 +1244,8 @@ fn paths_into(
     paths: &mut Vec<PathRef>,
     mentions: &mut Vec<String>,
 ) {
-    let n_parts = value.matches('`').count() + 1;
+    // (Counting bytes is several times faster than a search per backtick.)
+    let n_parts = value.bytes().filter(|&b| b == b'`').count() + 1;
     let has_spans = n_parts >= 3;
     let mut parts = value.split('`').enumerate().peekable();
     while let Some((i, part)) = parts.next() {

@@ -487,8 +487,15 @@ const CUE_START: [bool; 256] = {
 /// Inline dependency phrases in a title or value: `（依赖 5.1.2）`, `(depends on 5.1.2,
 /// 5.1.3)`, `after 5.2.1`, `blocked by 3.1`. Returns the id text after each phrase.
 pub fn inline_dependency_texts(text: &str) -> Vec<&str> {
-    let b = text.as_bytes();
     let mut out = Vec::new();
+    each_inline_dependency(text, |d| out.push(d));
+    out
+}
+
+/// [`inline_dependency_texts`] without collecting: `f(ids)` for every phrase, in order
+/// (most subtask titles hold one, and a vector each was an allocation per task).
+pub fn each_inline_dependency<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
+    let b = text.as_bytes();
     let mut i = 0;
     // Only bytes that can start a cue are looked at (titles are long and rarely hold one).
     while let Some(k) = b[i..].iter().position(|&c| CUE_START[usize::from(c)]) {
@@ -515,10 +522,9 @@ pub fn inline_dependency_texts(text: &str) -> Vec<&str> {
             .unwrap_or(tail.len());
         let seg = &tail[..stop];
         if id_len(seg.trim_start().trim_start_matches(['`', '*'])).is_some() {
-            out.push(seg);
+            f(seg);
         }
     }
-    out
 }
 
 /// Whether a code span names a path (file, directory or glob) rather than a command or

@@ -14,10 +14,12 @@ pub trait FileIndex {
 pub fn finalize(plan: &mut Plan, refs: Refs, files: Option<&dyn FileIndex>) {
     // Subtask blocks name their parents by written id: attach them before ids are
     // derived from parents.
-    let mut ids = IdIndex::build(plan);
+    let written = KeyText::of(plan, false);
+    let mut ids = IdIndex::build(&written);
     attach_subtask_blocks(plan, &refs, &ids);
     derive_ids(plan);
-    ids.add_derived(plan);
+    let derived = KeyText::of(plan, true);
+    ids.add_derived(&derived);
     report_duplicates(plan, &ids.duplicates);
     resolve_deps(plan, &refs, &ids);
     resolve_checkpoints(plan, &refs, &ids);
@@ -39,33 +41,62 @@ pub fn finalize(plan: &mut Plan, refs: Refs, files: Option<&dyn FileIndex>) {
 /// A finding of a check: severity, where, message.
 type Found = (Severity, Span, String);
 
+/// Task keys end to end in one string, with each task's file and range: the index
+/// borrows its keys from here (one allocation, not one per task).
+struct KeyText {
+    text: String,
+    keys: Vec<(usize, usize, std::ops::Range<usize>)>,
+    /// Tasks per file, counting every task (to size the maps once).
+    per_file: Vec<usize>,
+}
+
+impl KeyText {
+    /// The keys of the tasks with a derived id, or of those with a written one.
+    fn of(plan: &Plan, derived: bool) -> KeyText {
+        let mut k = KeyText {
+            text: String::new(),
+            keys: Vec::new(),
+            per_file: vec![0; plan.files.len()],
+        };
+        for (i, t) in plan.tasks.iter().enumerate() {
+            k.per_file[t.span.file] += 1;
+            if t.derived_id == derived && !t.id.0.is_empty() {
+                let start = k.text.len();
+                k.text.push_str(t.key());
+                k.keys.push((i, t.span.file, start..k.text.len()));
+            }
+        }
+        k
+    }
+
+    /// (task, file, key), in plan order.
+    fn iter(&self) -> impl Iterator<Item = (usize, usize, &str)> {
+        self.keys
+            .iter()
+            .map(|(i, f, r)| (*i, *f, &self.text[r.clone()]))
+    }
+}
+
 /// Per file: id key → the first task with that key.
-struct IdIndex {
-    files: Vec<HashMap<String, usize>>,
+struct IdIndex<'k> {
+    files: Vec<HashMap<&'k str, usize>>,
     /// (first, later) tasks sharing an id in one file.
     duplicates: Vec<(usize, usize)>,
 }
 
-impl IdIndex {
-    fn build(plan: &Plan) -> IdIndex {
+impl<'k> IdIndex<'k> {
+    /// The index of written ids.
+    fn build(written: &'k KeyText) -> IdIndex<'k> {
         // Sized once: growing a map rehashes every key again.
-        let mut per_file = vec![0; plan.files.len()];
-        plan.tasks.iter().for_each(|t| per_file[t.span.file] += 1);
-        let mut files: Vec<HashMap<String, usize>> = per_file
+        let mut files: Vec<HashMap<&str, usize>> = written
+            .per_file
             .iter()
             .map(|&n| HashMap::with_capacity(n))
             .collect();
         let mut duplicates = Vec::new();
-        for (i, t) in plan.tasks.iter().enumerate() {
-            if t.id.0.is_empty() {
-                continue;
-            }
-            match files[t.span.file].entry(t.key().to_string()) {
-                std::collections::hash_map::Entry::Occupied(e) => {
-                    if !t.derived_id {
-                        duplicates.push((*e.get(), i));
-                    }
-                }
+        for (i, file, key) in written.iter() {
+            match files[file].entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => duplicates.push((*e.get(), i)),
                 std::collections::hash_map::Entry::Vacant(e) => {
                     e.insert(i);
                 }
@@ -76,9 +107,9 @@ impl IdIndex {
 
     /// Derived ids (given after the index was built): never duplicates, as no written
     /// id has a `#`.
-    fn add_derived(&mut self, plan: &Plan) {
-        for (i, t) in plan.tasks.iter().enumerate().filter(|(_, t)| t.derived_id) {
-            self.files[t.span.file].insert(t.key().to_string(), i);
+    fn add_derived(&mut self, derived: &'k KeyText) {
+        for (i, file, key) in derived.iter() {
+            self.files[file].insert(key, i);
         }
     }
 

@@ -83,7 +83,10 @@ pub fn field_of(label: &str) -> Option<Field> {
         Some(g) if !l[..g.outer.start].trim_end().is_empty() => l[..g.outer.start].trim_end(),
         _ => l,
     };
-    let known = |&&(_, words): &&(Field, &[&str])| words.iter().any(|w| w.eq_ignore_ascii_case(l));
+    // (Every word is lower case: most are let go at their first byte.)
+    let first = l.as_bytes().first()?.to_ascii_lowercase();
+    let is = |w: &&str| w.as_bytes()[0] == first && w.eq_ignore_ascii_case(l);
+    let known = |&&(_, words): &&(Field, &[&str])| words.iter().any(is);
     FIELDS.iter().find(known).map(|&(f, _)| f)
 }
 

@@ -14,11 +14,10 @@ pub trait FileIndex {
 pub fn finalize(plan: &mut Plan, refs: Refs, files: Option<&dyn FileIndex>) {
     // Subtask blocks name their parents by written id: attach them before ids are
     // derived from parents.
-    let written = KeyText::of(plan, false);
+    let written = KeyText::written(plan);
     let mut ids = IdIndex::build(&written);
     attach_subtask_blocks(plan, &refs, &ids);
-    derive_ids(plan);
-    let derived = KeyText::of(plan, true);
+    let derived = derive_ids(plan, &written.derived);
     ids.add_derived(&derived);
     report_duplicates(plan, &ids.duplicates);
     resolve_deps(plan, &refs, &ids);
@@ -27,10 +26,17 @@ pub fn finalize(plan: &mut Plan, refs: Refs, files: Option<&dyn FileIndex>) {
         tr.tasks.clear();
     }
     derive_statuses_and_list_tracks(plan);
-    let found: Vec<Found> = disagreements_found(plan)
+    // One pass over the tasks for both per-task checks (on a large plan every pass
+    // costs a cache miss per task).
+    let (mut disagreements, mut paths) = (Vec::new(), Vec::new());
+    for task in &plan.tasks {
+        disagreement_found(plan, task, &mut disagreements);
+        paths_found(task, files, &mut paths);
+    }
+    let found: Vec<Found> = disagreements
         .into_iter()
         .chain(cycles_found(plan))
-        .chain(paths_found(plan, files))
+        .chain(paths)
         .collect();
     for (sev, span, m) in found {
         diag(plan, sev, span, m);
@@ -43,30 +49,39 @@ type Found = (Severity, Span, String);
 
 /// Task keys end to end in one string, with each task's file and range: the index
 /// borrows its keys from here (one allocation, not one per task).
+#[derive(Default)]
 struct KeyText {
     text: String,
     keys: Vec<(usize, usize, std::ops::Range<usize>)>,
     /// Tasks per file, counting every task (to size the maps once).
     per_file: Vec<usize>,
+    /// The tasks whose id is to be derived, in plan order.
+    derived: Vec<usize>,
 }
 
 impl KeyText {
-    /// The keys of the tasks with a derived id, or of those with a written one.
-    fn of(plan: &Plan, derived: bool) -> KeyText {
+    /// The keys of the tasks with a written id (in the same pass: the tasks per file,
+    /// and the tasks without an id).
+    fn written(plan: &Plan) -> KeyText {
         let mut k = KeyText {
-            text: String::new(),
-            keys: Vec::new(),
             per_file: vec![0; plan.files.len()],
+            ..KeyText::default()
         };
         for (i, t) in plan.tasks.iter().enumerate() {
             k.per_file[t.span.file] += 1;
-            if t.derived_id == derived && !t.id.0.is_empty() {
-                let start = k.text.len();
-                k.text.push_str(t.key());
-                k.keys.push((i, t.span.file, start..k.text.len()));
+            if t.derived_id {
+                k.derived.push(i);
+            } else if !t.id.0.is_empty() {
+                k.push(i, t);
             }
         }
         k
+    }
+
+    fn push(&mut self, i: usize, t: &Task) {
+        let start = self.text.len();
+        self.text.push_str(t.key());
+        self.keys.push((i, t.span.file, start..self.text.len()));
     }
 
     /// (task, file, key), in plan order.
@@ -170,14 +185,13 @@ fn set_track(plan: &mut Plan, t: usize, track: usize) {
 }
 
 /// Tasks without an id: `<track key>#n` for top-level ones, `<parent id>#n` below.
-fn derive_ids(plan: &mut Plan) {
+/// `tasks` are those without an id, in plan order; returns their new keys.
+fn derive_ids(plan: &mut Plan, tasks: &[usize]) -> KeyText {
     // Track keys first so derived ids can use them.
     track_keys(plan);
+    let mut keys = KeyText::default();
     let mut counters: HashMap<(Option<usize>, usize), usize> = HashMap::new();
-    for t in 0..plan.tasks.len() {
-        if !plan.tasks[t].derived_id {
-            continue;
-        }
+    for &t in tasks {
         let parent = plan.tasks[t].parent;
         let track = plan.tasks[t].track;
         let n = counters.entry((parent, track)).or_insert(0);
@@ -187,7 +201,9 @@ fn derive_ids(plan: &mut Plan) {
             None => plan.tracks[track].key.clone(),
         };
         plan.tasks[t].set_id(TaskId(format!("{base}#{n}")));
+        keys.push(t, &plan.tasks[t]);
     }
+    keys
 }
 
 /// Unique keys: the letter, else the numeric id, else a slug of the name; collisions
@@ -474,35 +490,34 @@ fn derive_statuses_and_list_tracks(plan: &mut Plan) {
     }
 }
 
-fn disagreements_found(plan: &Plan) -> Vec<Found> {
-    let mut found = Vec::new();
-    for task in plan.tasks.iter().filter(|t| t.status_written) {
-        // A parent marked done with an open subtask, or pending with one under way.
-        let (state, others, advice) = match task.status {
-            Status::Done => ("done", "open", "it counts as open until they are done"),
-            Status::Pending => ("pending", "done or started", "update the parent's checkbox"),
-            _ => continue,
-        };
-        let differs = |c: usize| match task.status {
-            Status::Done => !plan.is_finished(c),
-            _ => matches!(plan.tasks[c].status, Status::Done | Status::InProgress),
-        };
-        let ids: Vec<&str> = task
-            .subtasks
-            .iter()
-            .filter(|&&c| differs(c))
-            .map(|&c| plan.tasks[c].id.as_str())
-            .collect();
-        if !ids.is_empty() {
-            let m = format!(
-                "`{}` is marked {state} but subtask {} is {others}; {advice}",
-                task.id,
-                ids.join(", ")
-            );
-            found.push((Severity::Warning, task.span, m));
-        }
+/// A parent marked done with an open subtask, or pending with one under way.
+fn disagreement_found(plan: &Plan, task: &Task, found: &mut Vec<Found>) {
+    if !task.status_written {
+        return;
     }
-    found
+    let (state, others, advice) = match task.status {
+        Status::Done => ("done", "open", "it counts as open until they are done"),
+        Status::Pending => ("pending", "done or started", "update the parent's checkbox"),
+        _ => return,
+    };
+    let differs = |c: usize| match task.status {
+        Status::Done => !plan.is_finished(c),
+        _ => matches!(plan.tasks[c].status, Status::Done | Status::InProgress),
+    };
+    let ids: Vec<&str> = task
+        .subtasks
+        .iter()
+        .filter(|&&c| differs(c))
+        .map(|&c| plan.tasks[c].id.as_str())
+        .collect();
+    if !ids.is_empty() {
+        let m = format!(
+            "`{}` is marked {state} but subtask {} is {others}; {advice}",
+            task.id,
+            ids.join(", ")
+        );
+        found.push((Severity::Warning, task.span, m));
+    }
 }
 
 /// Every dependency cycle, reported once, at its first task's line.
@@ -562,28 +577,25 @@ fn cycles_found(plan: &Plan) -> Vec<Found> {
     found
 }
 
-fn paths_found(plan: &Plan, files: Option<&dyn FileIndex>) -> Vec<Found> {
-    let mut found = Vec::new();
-    for t in &plan.tasks {
-        for p in t.touch_points.iter().chain(&t.as_built) {
-            if outside_repo(&p.path) {
+/// Touch points and as-built paths outside the repository, or naming no file in it.
+fn paths_found(t: &Task, files: Option<&dyn FileIndex>, found: &mut Vec<Found>) {
+    for p in t.touch_points.iter().chain(&t.as_built) {
+        if outside_repo(&p.path) {
+            found.push((
+                Severity::Warning,
+                Span { file: t.span.file, line: p.line },
+                format!("path `{}` of `{}` is outside the repository; paths are relative to the repository root", p.path, t.id),
+            ));
+        } else if let Some(ix) = files {
+            if !ix.matches(&p.path) {
                 found.push((
                     Severity::Warning,
                     Span { file: t.span.file, line: p.line },
-                    format!("path `{}` of `{}` is outside the repository; paths are relative to the repository root", p.path, t.id),
+                    format!("path `{}` of `{}` matches no file in the repository (fine if it is still to be written)", p.path, t.id),
                 ));
-            } else if let Some(ix) = files {
-                if !ix.matches(&p.path) {
-                    found.push((
-                        Severity::Warning,
-                        Span { file: t.span.file, line: p.line },
-                        format!("path `{}` of `{}` matches no file in the repository (fine if it is still to be written)", p.path, t.id),
-                    ));
-                }
             }
         }
     }
-    found
 }
 
 pub fn outside_repo(path: &str) -> bool {

@@ -83,10 +83,7 @@ pub fn field_of(label: &str) -> Option<Field> {
         Some(g) if !l[..g.outer.start].trim_end().is_empty() => l[..g.outer.start].trim_end(),
         _ => l,
     };
-    // (Every word is lower case: most are let go at their first byte.)
-    let first = l.as_bytes().first()?.to_ascii_lowercase();
-    let is = |w: &&str| w.as_bytes()[0] == first && w.eq_ignore_ascii_case(l);
-    let known = |&&(_, words): &&(Field, &[&str])| words.iter().any(is);
+    let known = |&&(_, words): &&(Field, &[&str])| words.iter().any(|w| w.eq_ignore_ascii_case(l));
     FIELDS.iter().find(known).map(|&(f, _)| f)
 }
 
@@ -581,11 +578,11 @@ pub fn has_tbd(text: &str) -> bool {
         i.and_then(|i| b.get(i))
             .is_some_and(u8::is_ascii_alphanumeric)
     };
+    // (A search for the byte `T` runs several times faster than one for `TBD`.)
     (text.contains('待') && (text.contains("待定") || text.contains("待确认")))
-        || (text.contains("TBD")
-            && text
-                .match_indices("TBD")
-                .any(|(i, _)| !alnum(i.checked_sub(1)) && !alnum(Some(i + 3))))
+        || text.match_indices('T').any(|(i, _)| {
+            b[i..].starts_with(b"TBD") && !alnum(i.checked_sub(1)) && !alnum(Some(i + 3))
+        })
 }
 
 /// A workstream entry naming a track: `Track A：Billing & Invoices`.

@@ -1,7 +1,7 @@
 //! After every file is read: derived ids and track keys, subtask blocks, dependencies,
 //! checkpoint ranges, cycles, parent/child state checks, path checks and question ids.
 
-use super::build::{numeric_range, Refs};
+use super::build::{numeric_range, KeyText, Refs};
 use super::model::*;
 use std::collections::{HashMap, HashSet};
 
@@ -11,13 +11,12 @@ pub trait FileIndex {
     fn matches(&self, path: &str) -> bool;
 }
 
-pub fn finalize(plan: &mut Plan, refs: Refs, files: Option<&dyn FileIndex>) {
+pub fn finalize(plan: &mut Plan, refs: Refs) {
     // Subtask blocks name their parents by written id: attach them before ids are
     // derived from parents.
-    let written = KeyText::written(plan);
-    let mut ids = IdIndex::build(&written);
+    let mut ids = IdIndex::build(&refs.ids, plan.files.len());
     attach_subtask_blocks(plan, &refs, &ids);
-    let derived = derive_ids(plan, &written.derived);
+    let derived = derive_ids(plan, &refs.ids.derived);
     ids.add_derived(&derived);
     report_duplicates(plan, &ids.duplicates);
     resolve_deps(plan, &refs, &ids);
@@ -26,17 +25,14 @@ pub fn finalize(plan: &mut Plan, refs: Refs, files: Option<&dyn FileIndex>) {
         tr.tasks.clear();
     }
     derive_statuses_and_list_tracks(plan);
-    // One pass over the tasks for both per-task checks (on a large plan every pass
-    // costs a cache miss per task).
-    let (mut disagreements, mut paths) = (Vec::new(), Vec::new());
+    let mut disagreements = Vec::new();
     for task in &plan.tasks {
         disagreement_found(plan, task, &mut disagreements);
-        paths_found(task, files, &mut paths);
     }
     let found: Vec<Found> = disagreements
         .into_iter()
         .chain(cycles_found(plan))
-        .chain(paths)
+        .chain(paths_found(plan, &refs))
         .collect();
     for (sev, span, m) in found {
         diag(plan, sev, span, m);
@@ -47,51 +43,6 @@ pub fn finalize(plan: &mut Plan, refs: Refs, files: Option<&dyn FileIndex>) {
 /// A finding of a check: severity, where, message.
 type Found = (Severity, Span, String);
 
-/// Task keys end to end in one string, with each task's file and range: the index
-/// borrows its keys from here (one allocation, not one per task).
-#[derive(Default)]
-struct KeyText {
-    text: String,
-    keys: Vec<(usize, usize, std::ops::Range<usize>)>,
-    /// Tasks per file, counting every task (to size the maps once).
-    per_file: Vec<usize>,
-    /// The tasks whose id is to be derived, in plan order.
-    derived: Vec<usize>,
-}
-
-impl KeyText {
-    /// The keys of the tasks with a written id (in the same pass: the tasks per file,
-    /// and the tasks without an id).
-    fn written(plan: &Plan) -> KeyText {
-        let mut k = KeyText {
-            per_file: vec![0; plan.files.len()],
-            ..KeyText::default()
-        };
-        for (i, t) in plan.tasks.iter().enumerate() {
-            k.per_file[t.span.file] += 1;
-            if t.derived_id {
-                k.derived.push(i);
-            } else if !t.id.0.is_empty() {
-                k.push(i, t);
-            }
-        }
-        k
-    }
-
-    fn push(&mut self, i: usize, t: &Task) {
-        let start = self.text.len();
-        self.text.push_str(t.key());
-        self.keys.push((i, t.span.file, start..self.text.len()));
-    }
-
-    /// (task, file, key), in plan order.
-    fn iter(&self) -> impl Iterator<Item = (usize, usize, &str)> {
-        self.keys
-            .iter()
-            .map(|(i, f, r)| (*i, *f, &self.text[r.clone()]))
-    }
-}
-
 /// Per file: id key → the first task with that key.
 struct IdIndex<'k> {
     files: Vec<HashMap<&'k str, usize>>,
@@ -101,12 +52,10 @@ struct IdIndex<'k> {
 
 impl<'k> IdIndex<'k> {
     /// The index of written ids.
-    fn build(written: &'k KeyText) -> IdIndex<'k> {
+    fn build(written: &'k KeyText, n_files: usize) -> IdIndex<'k> {
         // Sized once: growing a map rehashes every key again.
-        let mut files: Vec<HashMap<&str, usize>> = written
-            .per_file
-            .iter()
-            .map(|&n| HashMap::with_capacity(n))
+        let mut files: Vec<HashMap<&str, usize>> = (0..n_files)
+            .map(|f| HashMap::with_capacity(written.per_file.get(f).copied().unwrap_or(0)))
             .collect();
         let mut duplicates = Vec::new();
         for (i, file, key) in written.iter() {
@@ -577,25 +526,29 @@ fn cycles_found(plan: &Plan) -> Vec<Found> {
     found
 }
 
-/// Touch points and as-built paths outside the repository, or naming no file in it.
-fn paths_found(t: &Task, files: Option<&dyn FileIndex>, found: &mut Vec<Found>) {
-    for p in t.touch_points.iter().chain(&t.as_built) {
-        if outside_repo(&p.path) {
-            found.push((
-                Severity::Warning,
-                Span { file: t.span.file, line: p.line },
-                format!("path `{}` of `{}` is outside the repository; paths are relative to the repository root", p.path, t.id),
-            ));
-        } else if let Some(ix) = files {
-            if !ix.matches(&p.path) {
-                found.push((
-                    Severity::Warning,
-                    Span { file: t.span.file, line: p.line },
-                    format!("path `{}` of `{}` matches no file in the repository (fine if it is still to be written)", p.path, t.id),
-                ));
-            }
-        }
-    }
+/// Touch points and as-built paths outside the repository, or naming no file in it
+/// (found while the tasks were read), in plan order.
+fn paths_found(plan: &Plan, refs: &Refs) -> Vec<Found> {
+    let mut bad = refs.bad_paths.clone();
+    bad.sort_unstable();
+    bad.iter()
+        .map(|&(t, as_built, i, outside)| {
+            let task = &plan.tasks[t];
+            let p = match as_built {
+                false => &task.touch_points[i],
+                true => &task.as_built[i],
+            };
+            let span = Span {
+                file: task.span.file,
+                line: p.line,
+            };
+            let m = match outside {
+                true => format!("path `{}` of `{}` is outside the repository; paths are relative to the repository root", p.path, task.id),
+                false => format!("path `{}` of `{}` matches no file in the repository (fine if it is still to be written)", p.path, task.id),
+            };
+            (Severity::Warning, span, m)
+        })
+        .collect()
 }
 
 pub fn outside_repo(path: &str) -> bool {

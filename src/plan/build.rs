@@ -703,7 +703,11 @@ impl<'p> FileBuilder<'p> {
         task.parent = parent;
         task.section = self.stack.last().map(|h| h.section);
         title.truncate(title.trim_end().len());
-        title.drain(..title.len() - title.trim_start().len());
+        // (Draining nothing would still move the whole title onto itself.)
+        let lead = title.len() - title.trim_start().len();
+        if lead > 0 {
+            title.drain(..lead);
+        }
         let refs = &mut *self.refs;
         vocab::each_inline_dependency(&title, |d| {
             refs.push_deps(t, d, line);
@@ -1296,7 +1300,9 @@ fn id_and_title(line: &Line, marks: bool) -> (Option<String>, String) {
     title.push_str(&segs_text(segs.get(i..).unwrap_or(&[])));
     if id.is_some() {
         let start = title.len() - title.trim_start_matches([':', '：', '—', '–', ' ']).len();
-        title.drain(..start);
+        if start > 0 {
+            title.drain(..start);
+        }
     }
     (id, title)
 }

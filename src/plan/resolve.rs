@@ -24,12 +24,7 @@ pub fn finalize(plan: &mut Plan, refs: Refs) {
     for tr in &mut plan.tracks {
         tr.tasks.clear();
     }
-    derive_statuses_and_list_tracks(plan);
-    let mut disagreements = Vec::new();
-    for task in &plan.tasks {
-        disagreement_found(plan, task, &mut disagreements);
-    }
-    let found: Vec<Found> = disagreements
+    let found: Vec<Found> = derive_statuses(plan)
         .into_iter()
         .chain(cycles_found(plan))
         .chain(paths_found(plan, &refs))
@@ -404,17 +399,25 @@ fn resolve_checkpoints(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
     }
 }
 
-/// Tasks with no written state take it from their subtasks; each top-level task is
-/// listed in its track (in the same walk: every pass over the tasks costs a cache miss
-/// per task on a large plan).
-fn derive_statuses_and_list_tracks(plan: &mut Plan) {
-    fn derive(plan: &mut Plan, t: usize) {
+/// Tasks with no written state take it from their subtasks. In the same walk (on a large
+/// plan every pass over the tasks costs a cache miss per task): each top-level task is
+/// listed in its track, and written states that disagree with their subtasks are found
+/// (returned in plan order).
+fn derive_statuses(plan: &mut Plan) -> Vec<Found> {
+    fn derive(plan: &mut Plan, t: usize, found: &mut Vec<(usize, Found)>) {
         for i in 0..plan.tasks[t].subtasks.len() {
             let c = plan.tasks[t].subtasks[i];
-            derive(plan, c);
+            derive(plan, c, found);
         }
         let task = &plan.tasks[t];
-        if task.status_written || task.subtasks.is_empty() {
+        if task.status_written {
+            // Every state below it is final now.
+            if let Some(f) = disagreement_found(plan, task) {
+                found.push((t, f));
+            }
+            return;
+        }
+        if task.subtasks.is_empty() {
             return;
         }
         let subs = &task.subtasks;
@@ -430,24 +433,25 @@ fn derive_statuses_and_list_tracks(plan: &mut Plan) {
             Status::Pending
         };
     }
+    let mut found = Vec::new();
     for t in 0..plan.tasks.len() {
         if plan.tasks[t].parent.is_none() {
-            derive(plan, t);
+            derive(plan, t, &mut found);
             let tr = plan.tasks[t].track;
             plan.tracks[tr].tasks.push(t);
         }
     }
+    // (Subtasks were reached before their parents.)
+    found.sort_by_key(|&(t, _)| t);
+    found.into_iter().map(|(_, f)| f).collect()
 }
 
 /// A parent marked done with an open subtask, or pending with one under way.
-fn disagreement_found(plan: &Plan, task: &Task, found: &mut Vec<Found>) {
-    if !task.status_written {
-        return;
-    }
+fn disagreement_found(plan: &Plan, task: &Task) -> Option<Found> {
     let (state, others, advice) = match task.status {
         Status::Done => ("done", "open", "it counts as open until they are done"),
         Status::Pending => ("pending", "done or started", "update the parent's checkbox"),
-        _ => return,
+        _ => return None,
     };
     let differs = |c: usize| match task.status {
         Status::Done => !plan.is_finished(c),
@@ -459,14 +463,15 @@ fn disagreement_found(plan: &Plan, task: &Task, found: &mut Vec<Found>) {
         .filter(|&&c| differs(c))
         .map(|&c| plan.tasks[c].id.as_str())
         .collect();
-    if !ids.is_empty() {
-        let m = format!(
-            "`{}` is marked {state} but subtask {} is {others}; {advice}",
-            task.id,
-            ids.join(", ")
-        );
-        found.push((Severity::Warning, task.span, m));
+    if ids.is_empty() {
+        return None;
     }
+    let m = format!(
+        "`{}` is marked {state} but subtask {} is {others}; {advice}",
+        task.id,
+        ids.join(", ")
+    );
+    Some((Severity::Warning, task.span, m))
 }
 
 /// Every dependency cycle, reported once, at its first task's line.

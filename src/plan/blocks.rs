@@ -241,7 +241,7 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>)) {
     let mut strike = 0usize;
     for (ev, range) in Parser::new_ext(text, opts).into_offset_iter() {
         if skip_depth > 0 {
-            match ev {
+            match &ev {
                 Event::Start(
                     Tag::CodeBlock(_)
                     | Tag::HtmlBlock
@@ -258,14 +258,16 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>)) {
             }
             continue;
         }
-        match ev {
+        // (Matched by reference: moving the tags out of the events cost more than the
+        // matching.)
+        match &ev {
             Event::Start(tag) => match tag {
                 Tag::CodeBlock(_)
                 | Tag::HtmlBlock
                 | Tag::FootnoteDefinition(_)
                 | Tag::MetadataBlock(_) => skip_depth = 1,
                 Tag::Heading { level, .. } => {
-                    heading_level = level as u8;
+                    heading_level = *level as u8;
                     r.lines.clear();
                     r.start_line(range.start);
                 }
@@ -406,7 +408,7 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>)) {
             },
             Event::TaskListMarker(done) => {
                 if let Some(Frame::Item(item)) = r.frames.last_mut() {
-                    item.checkbox = Some(done);
+                    item.checkbox = Some(*done);
                 }
             }
             _ => {}
@@ -496,7 +498,7 @@ impl<'a, E: FnMut(&Block<'a>)> Reader<'a, E> {
     }
 }
 
-fn cow(s: CowStr<'_>) -> Cow<'_, str> {
+fn cow<'a>(s: &CowStr<'a>) -> Cow<'a, str> {
     match s {
         CowStr::Borrowed(b) => Cow::Borrowed(b),
         other => Cow::Owned(other.to_string()),

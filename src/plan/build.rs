@@ -5,6 +5,7 @@
 
 use super::blocks::{segs_plain, segs_text, Block, Cell, Item, Line, Row, Seg};
 use super::model::*;
+use super::resolve::{outside_repo, FileIndex};
 use super::vocabulary::{self as vocab, Field};
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -23,6 +24,53 @@ pub struct Refs {
     pub deps: Vec<(usize, std::ops::Range<usize>, u32)>,
     /// The text of every dependency id, end to end (one string, not one per id).
     pub dep_ids: String,
+    /// The key of every task with a written id, and the tasks to derive one for,
+    /// recorded as tasks are made (on a large plan, reading them all again later costs
+    /// a cache miss per task).
+    pub ids: KeyText,
+    /// Paths outside the repository or naming no file in it, checked as they are read:
+    /// (task, in `as_built` rather than `touch_points`, index there, outside).
+    pub bad_paths: Vec<(usize, bool, usize, bool)>,
+}
+
+/// Task keys end to end in one string, with each task's file and range: the id index
+/// borrows its keys from here (one allocation, not one per task).
+#[derive(Default)]
+pub struct KeyText {
+    text: String,
+    keys: Vec<(usize, usize, std::ops::Range<usize>)>,
+    /// Tasks per file, counting every task (to size the maps once).
+    pub per_file: Vec<usize>,
+    /// The tasks whose id is to be derived, in plan order.
+    pub derived: Vec<usize>,
+}
+
+impl KeyText {
+    /// A new task `i`: its key, or a place among the tasks to derive an id for.
+    fn add_task(&mut self, i: usize, t: &Task) {
+        if self.per_file.len() <= t.span.file {
+            self.per_file.resize(t.span.file + 1, 0);
+        }
+        self.per_file[t.span.file] += 1;
+        if t.derived_id {
+            self.derived.push(i);
+        } else if !t.id.0.is_empty() {
+            self.push(i, t);
+        }
+    }
+
+    pub fn push(&mut self, i: usize, t: &Task) {
+        let start = self.text.len();
+        self.text.push_str(t.key());
+        self.keys.push((i, t.span.file, start..self.text.len()));
+    }
+
+    /// (task, file, key), in plan order.
+    pub fn iter(&self) -> impl Iterator<Item = (usize, usize, &str)> {
+        self.keys
+            .iter()
+            .map(|(i, f, r)| (*i, *f, &self.text[r.clone()]))
+    }
 }
 
 impl Refs {
@@ -95,6 +143,8 @@ enum Pending {
 pub struct FileBuilder<'p> {
     plan: &'p mut Plan,
     refs: &'p mut Refs,
+    /// The repository's files, to check touch points against.
+    files: Option<&'p dyn FileIndex>,
     file: usize,
     /// The headings enclosing the current block, outermost first.
     stack: Vec<Heading>,
@@ -109,10 +159,16 @@ pub struct FileBuilder<'p> {
 }
 
 impl<'p> FileBuilder<'p> {
-    pub fn new(plan: &'p mut Plan, refs: &'p mut Refs, file: usize) -> Self {
+    pub fn new(
+        plan: &'p mut Plan,
+        refs: &'p mut Refs,
+        files: Option<&'p dyn FileIndex>,
+        file: usize,
+    ) -> Self {
         FileBuilder {
             plan,
             refs,
+            files,
             file,
             stack: Vec::new(),
             file_track: None,
@@ -668,10 +724,15 @@ impl<'p> FileBuilder<'p> {
         task.parent = parent;
         task.section = self.stack.last().map(|h| h.section);
         title.truncate(title.trim_end().len());
-        title.drain(..title.len() - title.trim_start().len());
-        for d in vocab::inline_dependency_texts(&title) {
-            self.refs.push_deps(t, d, line);
+        // (Draining nothing would still move the whole title onto itself.)
+        let lead = title.len() - title.trim_start().len();
+        if lead > 0 {
+            title.drain(..lead);
         }
+        let refs = &mut *self.refs;
+        vocab::each_inline_dependency(&title, |d| {
+            refs.push_deps(t, d, line);
+        });
         // A priority in a trailing group (the first one written counts), else `[P0] Fix …`
         // or `P1: …` at the start.
         let mut only_priority_group = false;
@@ -697,6 +758,7 @@ impl<'p> FileBuilder<'p> {
         let tbd = vocab::has_tbd(&title);
         task.title = cut.unwrap_or(title);
         let tbd = tbd.then(|| format!("{}: {}", display_id(&task), task.title));
+        self.refs.ids.add_task(t, &task);
         self.plan.tasks.push(task);
         if let Some(p) = parent {
             self.plan.tasks[p].subtasks.push(t);
@@ -705,6 +767,24 @@ impl<'p> FileBuilder<'p> {
             self.question(&q, Some(t), QuestionSource::Tbd, line);
         }
         t
+    }
+
+    /// Paths just added to a task's touch points (or as-built list) from index `from`
+    /// on, that lie outside the repository or name no file in it: recorded for a
+    /// diagnostic once ids are final (checked now, while the paths are in the cache).
+    fn check_paths(&mut self, t: usize, as_built: bool, from: usize) {
+        let task = &self.plan.tasks[t];
+        let list = if as_built {
+            &task.as_built
+        } else {
+            &task.touch_points
+        };
+        for (i, p) in list.iter().enumerate().skip(from) {
+            let outside = outside_repo(&p.path);
+            if outside || self.files.is_some_and(|ix| !ix.matches(&p.path)) {
+                self.refs.bad_paths.push((t, as_built, i, outside));
+            }
+        }
     }
 
     fn set_status(&mut self, t: usize, s: Status) {
@@ -797,9 +877,10 @@ impl<'p> FileBuilder<'p> {
         if p.is_empty() {
             return;
         }
-        for d in vocab::inline_dependency_texts(p) {
-            self.refs.push_deps(t, d, line.line);
-        }
+        let refs = &mut *self.refs;
+        vocab::each_inline_dependency(p, |d| {
+            refs.push_deps(t, d, line.line);
+        });
         if vocab::has_tbd(p) {
             let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
             self.question(&q, Some(t), QuestionSource::Tbd, line.line);
@@ -826,7 +907,11 @@ impl<'p> FileBuilder<'p> {
                     Field::AsBuilt => &mut task.as_built,
                     _ => &mut task.references,
                 };
+                let before = target.len();
                 paths_into(value, line, true, target, &mut task.mentions);
+                if field != Field::References {
+                    self.check_paths(t, field == Field::AsBuilt, before);
+                }
             }
             Field::Depends => {
                 let v = match value.contains('`') {
@@ -975,6 +1060,7 @@ impl<'p> FileBuilder<'p> {
                     .map(String::from),
             );
             // Paths written in the title cell (`file.ts:241-247`) are touch points.
+            let before = task.touch_points.len();
             paths_into(
                 &title_all,
                 row.line,
@@ -982,6 +1068,7 @@ impl<'p> FileBuilder<'p> {
                 &mut task.touch_points,
                 &mut Vec::new(),
             );
+            self.check_paths(t, false, before);
             // The other columns, always in this order (a row's paths, dependencies and
             // notes come out the same whatever order the columns are in).
             for f in [
@@ -1061,9 +1148,11 @@ impl<'p> FileBuilder<'p> {
         paths_into(p, line, false, &mut task.touch_points, &mut task.mentions);
         let only_paths = task.touch_points.len() > before
             && p.split('`').step_by(2).all(|s| s.trim().is_empty());
-        for d in vocab::inline_dependency_texts(p) {
-            self.refs.push_deps(t, d, line);
-        }
+        self.check_paths(t, false, before);
+        let refs = &mut *self.refs;
+        vocab::each_inline_dependency(p, |d| {
+            refs.push_deps(t, d, line);
+        });
         if vocab::has_tbd(p) {
             let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
             self.question(&q, Some(t), QuestionSource::Tbd, line);
@@ -1232,7 +1321,9 @@ fn id_and_title(line: &Line, marks: bool) -> (Option<String>, String) {
     title.push_str(&segs_text(segs.get(i..).unwrap_or(&[])));
     if id.is_some() {
         let start = title.len() - title.trim_start_matches([':', '：', '—', '–', ' ']).len();
-        title.drain(..start);
+        if start > 0 {
+            title.drain(..start);
+        }
     }
     (id, title)
 }
@@ -1262,7 +1353,8 @@ fn paths_into(
     paths: &mut Vec<PathRef>,
     mentions: &mut Vec<String>,
 ) {
-    let n_parts = value.matches('`').count() + 1;
+    // (Counting bytes is several times faster than a search per backtick.)
+    let n_parts = value.bytes().filter(|&b| b == b'`').count() + 1;
     let has_spans = n_parts >= 3;
     let mut parts = value.split('`').enumerate().peekable();
     while let Some((i, part)) = parts.next() {

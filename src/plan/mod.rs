@@ -42,10 +42,10 @@ pub fn parse(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
         .reserve(texts.iter().map(|t| t.text.len() / 128).sum::<usize>());
     let mut refs = build::Refs::default();
     for (i, t) in texts.iter().enumerate() {
-        let mut b = build::FileBuilder::new(&mut plan, &mut refs, i);
+        let mut b = build::FileBuilder::new(&mut plan, &mut refs, files, i);
         blocks::parse(&t.text, |block| b.block(block));
     }
-    resolve::finalize(&mut plan, refs, files);
+    resolve::finalize(&mut plan, refs);
     plan
 }
 

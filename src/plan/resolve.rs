@@ -1,7 +1,7 @@
 //! After every file is read: derived ids and track keys, subtask blocks, dependencies,
 //! checkpoint ranges, cycles, parent/child state checks, path checks and question ids.
 
-use super::build::{numeric_range, Refs};
+use super::build::{numeric_range, KeyText, Refs};
 use super::model::*;
 use std::collections::{HashMap, HashSet};
 
@@ -11,67 +11,51 @@ pub trait FileIndex {
     fn matches(&self, path: &str) -> bool;
 }
 
-pub fn finalize(plan: &mut Plan, refs: Refs, files: Option<&dyn FileIndex>) {
+pub fn finalize(plan: &mut Plan, refs: Refs) {
     // Subtask blocks name their parents by written id: attach them before ids are
     // derived from parents.
-    let mut ids = IdIndex::build(plan);
+    let mut ids = IdIndex::build(&refs.ids, plan.files.len());
     attach_subtask_blocks(plan, &refs, &ids);
-    derive_ids(plan);
-    ids.add_derived(plan);
+    let derived = derive_ids(plan, &refs.ids.derived);
+    ids.add_derived(&derived);
     report_duplicates(plan, &ids.duplicates);
     resolve_deps(plan, &refs, &ids);
     resolve_checkpoints(plan, &refs, &ids);
-    derive_statuses(plan);
-    let found: Vec<Found> = disagreements_found(plan)
+    for tr in &mut plan.tracks {
+        tr.tasks.clear();
+    }
+    let found: Vec<Found> = derive_statuses(plan)
         .into_iter()
         .chain(cycles_found(plan))
-        .chain(paths_found(plan, files))
+        .chain(paths_found(plan, &refs))
         .collect();
     for (sev, span, m) in found {
         diag(plan, sev, span, m);
     }
     question_ids(plan);
-    for tr in &mut plan.tracks {
-        tr.tasks.clear();
-    }
-    for t in 0..plan.tasks.len() {
-        if plan.tasks[t].parent.is_none() {
-            let tr = plan.tasks[t].track;
-            plan.tracks[tr].tasks.push(t);
-        }
-    }
 }
 
 /// A finding of a check: severity, where, message.
 type Found = (Severity, Span, String);
 
 /// Per file: id key → the first task with that key.
-struct IdIndex {
-    files: Vec<HashMap<String, usize>>,
+struct IdIndex<'k> {
+    files: Vec<HashMap<&'k str, usize>>,
     /// (first, later) tasks sharing an id in one file.
     duplicates: Vec<(usize, usize)>,
 }
 
-impl IdIndex {
-    fn build(plan: &Plan) -> IdIndex {
+impl<'k> IdIndex<'k> {
+    /// The index of written ids.
+    fn build(written: &'k KeyText, n_files: usize) -> IdIndex<'k> {
         // Sized once: growing a map rehashes every key again.
-        let mut per_file = vec![0; plan.files.len()];
-        plan.tasks.iter().for_each(|t| per_file[t.span.file] += 1);
-        let mut files: Vec<HashMap<String, usize>> = per_file
-            .iter()
-            .map(|&n| HashMap::with_capacity(n))
+        let mut files: Vec<HashMap<&str, usize>> = (0..n_files)
+            .map(|f| HashMap::with_capacity(written.per_file.get(f).copied().unwrap_or(0)))
             .collect();
         let mut duplicates = Vec::new();
-        for (i, t) in plan.tasks.iter().enumerate() {
-            if t.id.0.is_empty() {
-                continue;
-            }
-            match files[t.span.file].entry(t.key().to_string()) {
-                std::collections::hash_map::Entry::Occupied(e) => {
-                    if !t.derived_id {
-                        duplicates.push((*e.get(), i));
-                    }
-                }
+        for (i, file, key) in written.iter() {
+            match files[file].entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => duplicates.push((*e.get(), i)),
                 std::collections::hash_map::Entry::Vacant(e) => {
                     e.insert(i);
                 }
@@ -82,9 +66,9 @@ impl IdIndex {
 
     /// Derived ids (given after the index was built): never duplicates, as no written
     /// id has a `#`.
-    fn add_derived(&mut self, plan: &Plan) {
-        for (i, t) in plan.tasks.iter().enumerate().filter(|(_, t)| t.derived_id) {
-            self.files[t.span.file].insert(t.key().to_string(), i);
+    fn add_derived(&mut self, derived: &'k KeyText) {
+        for (i, file, key) in derived.iter() {
+            self.files[file].insert(key, i);
         }
     }
 
@@ -227,14 +211,13 @@ fn is_ancestor(plan: &Plan, a: usize, mut b: usize) -> bool {
 }
 
 /// Tasks without an id: `<track key>#n` for top-level ones, `<parent id>#n` below.
-fn derive_ids(plan: &mut Plan) {
+/// `tasks` are those without an id, in plan order; returns their new keys.
+fn derive_ids(plan: &mut Plan, tasks: &[usize]) -> KeyText {
     // Track keys first so derived ids can use them.
     track_keys(plan);
+    let mut keys = KeyText::default();
     let mut counters: HashMap<(Option<usize>, usize), usize> = HashMap::new();
-    for t in 0..plan.tasks.len() {
-        if !plan.tasks[t].derived_id {
-            continue;
-        }
+    for &t in tasks {
         let parent = plan.tasks[t].parent;
         let track = plan.tasks[t].track;
         let n = counters.entry((parent, track)).or_insert(0);
@@ -244,7 +227,9 @@ fn derive_ids(plan: &mut Plan) {
             None => plan.tracks[track].key.clone(),
         };
         plan.tasks[t].set_id(TaskId(format!("{base}#{n}")));
+        keys.push(t, &plan.tasks[t]);
     }
+    keys
 }
 
 /// Unique keys: the letter, else the numeric id, else a slug of the name; collisions
@@ -419,20 +404,17 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
     for (t, range, line) in &refs.deps {
         let (t, id, line) = (*t, &refs.dep_ids[range.clone()], *line);
         let file = plan.tasks[t].span.file;
-        let found = match id.split_once('~') {
-            Some((a, b)) => expand_range(plan, ids, file, a, b, line),
-            None => match lookup(ids, file, id) {
-                Some(x) => vec![x],
-                None => {
-                    unknown(plan, Span { file, line }, id);
-                    continue;
+        match id.split_once('~') {
+            Some((a, b)) => {
+                for x in expand_range(plan, ids, file, a, b, line) {
+                    add_dep(plan, t, x);
                 }
-            },
-        };
-        for x in found {
-            if x != t && !plan.tasks[t].deps.contains(&x) && !is_ancestor(plan, x, t) {
-                plan.tasks[t].deps.push(x);
             }
+            // (Most dependencies name one task: no vector for it.)
+            None => match lookup(ids, file, id) {
+                Some(x) => add_dep(plan, t, x),
+                None => unknown(plan, Span { file, line }, id),
+            },
         }
     }
     for (file, a, b) in &refs.chains {
@@ -442,6 +424,13 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
                 plan.tasks[y].deps.push(x);
             }
         }
+    }
+}
+
+/// `t` depends on `x`, unless it is itself, already listed, or an ancestor of `t`.
+fn add_dep(plan: &mut Plan, t: usize, x: usize) {
+    if x != t && !plan.tasks[t].deps.contains(&x) && !is_ancestor(plan, x, t) {
+        plan.tasks[t].deps.push(x);
     }
 }
 
@@ -495,11 +484,22 @@ fn resolve_checkpoints(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
     }
 }
 
-/// Tasks with no written state take it from their subtasks.
-fn derive_statuses(plan: &mut Plan) {
-    fn derive(plan: &mut Plan, t: usize) {
+/// Tasks with no written state take it from their subtasks. In the same walk (on a large
+/// plan every pass over the tasks costs a cache miss per task), written states that
+/// disagree with their subtasks are found (returned in plan order). The walk goes
+/// children first from an explicit order: nesting as deep as the input allows must not
+/// overflow a thread's stack.
+fn derive_statuses(plan: &mut Plan) -> Vec<Found> {
+    fn derive(plan: &mut Plan, t: usize, found: &mut Vec<(usize, Found)>) {
         let task = &plan.tasks[t];
-        if task.status_written || task.subtasks.is_empty() {
+        if task.status_written {
+            // Every state below it is final now.
+            if let Some(f) = disagreement_found(plan, task) {
+                found.push((t, f));
+            }
+            return;
+        }
+        if task.subtasks.is_empty() {
             return;
         }
         let subs = &task.subtasks;
@@ -515,14 +515,23 @@ fn derive_statuses(plan: &mut Plan) {
             Status::Pending
         };
     }
+    let mut found = Vec::new();
     for t in children_first(plan) {
-        derive(plan, t);
+        derive(plan, t, &mut found);
     }
+    for t in 0..plan.tasks.len() {
+        if plan.tasks[t].parent.is_none() {
+            let tr = plan.tasks[t].track;
+            plan.tracks[tr].tasks.push(t);
+        }
+    }
+    // (Subtasks were reached before their parents.)
+    found.sort_by_key(|&(t, _)| t);
+    found.into_iter().map(|(_, f)| f).collect()
 }
 
 /// Every task, each after all of its subtasks (the order a recursive walk would finish
-/// them in), found with a stack of its own: nesting as deep as the input allows must
-/// not overflow a thread's stack.
+/// them in), found with a stack of its own.
 fn children_first(plan: &Plan) -> Vec<usize> {
     let mut order = Vec::with_capacity(plan.tasks.len());
     let mut todo: Vec<(usize, bool)> = (0..plan.tasks.len())
@@ -541,35 +550,32 @@ fn children_first(plan: &Plan) -> Vec<usize> {
     order
 }
 
-fn disagreements_found(plan: &Plan) -> Vec<Found> {
-    let mut found = Vec::new();
-    for task in plan.tasks.iter().filter(|t| t.status_written) {
-        // A parent marked done with an open subtask, or pending with one under way.
-        let (state, others, advice) = match task.status {
-            Status::Done => ("done", "open", "it counts as open until they are done"),
-            Status::Pending => ("pending", "done or started", "update the parent's checkbox"),
-            _ => continue,
-        };
-        let differs = |c: usize| match task.status {
-            Status::Done => !plan.is_finished(c),
-            _ => matches!(plan.tasks[c].status, Status::Done | Status::InProgress),
-        };
-        let ids: Vec<&str> = task
-            .subtasks
-            .iter()
-            .filter(|&&c| differs(c))
-            .map(|&c| plan.tasks[c].id.as_str())
-            .collect();
-        if !ids.is_empty() {
-            let m = format!(
-                "`{}` is marked {state} but subtask {} is {others}; {advice}",
-                task.id,
-                ids.join(", ")
-            );
-            found.push((Severity::Warning, task.span, m));
-        }
+/// A parent marked done with an open subtask, or pending with one under way.
+fn disagreement_found(plan: &Plan, task: &Task) -> Option<Found> {
+    let (state, others, advice) = match task.status {
+        Status::Done => ("done", "open", "it counts as open until they are done"),
+        Status::Pending => ("pending", "done or started", "update the parent's checkbox"),
+        _ => return None,
+    };
+    let differs = |c: usize| match task.status {
+        Status::Done => !plan.is_finished(c),
+        _ => matches!(plan.tasks[c].status, Status::Done | Status::InProgress),
+    };
+    let ids: Vec<&str> = task
+        .subtasks
+        .iter()
+        .filter(|&&c| differs(c))
+        .map(|&c| plan.tasks[c].id.as_str())
+        .collect();
+    if ids.is_empty() {
+        return None;
     }
-    found
+    let m = format!(
+        "`{}` is marked {state} but subtask {} is {others}; {advice}",
+        task.id,
+        ids.join(", ")
+    );
+    Some((Severity::Warning, task.span, m))
 }
 
 /// At most this many cycles are described; the rest are counted.
@@ -591,7 +597,8 @@ fn cycles_found(plan: &Plan) -> Vec<Found> {
     let mut found = Vec::new();
     let mut more = 0usize;
     let mut first_unlisted: Option<Span> = None;
-    // Iterative DFS: (node, next edge index).
+    // Iterative DFS: (node, next edge index). One stack for every start (it is empty
+    // again after each), not one allocation per task.
     let mut stack: Vec<(usize, usize)> = Vec::new();
     for start in 0..n {
         if color[start] != 0 {
@@ -663,28 +670,29 @@ fn cycle_found(plan: &Plan, cycle: &[usize]) -> Found {
     )
 }
 
-fn paths_found(plan: &Plan, files: Option<&dyn FileIndex>) -> Vec<Found> {
-    let mut found = Vec::new();
-    for t in &plan.tasks {
-        for p in t.touch_points.iter().chain(&t.as_built) {
-            if outside_repo(&p.path) {
-                found.push((
-                    Severity::Warning,
-                    Span { file: t.span.file, line: p.line },
-                    format!("path `{}` of `{}` is outside the repository; paths are relative to the repository root", p.path, t.id),
-                ));
-            } else if let Some(ix) = files {
-                if !ix.matches(&p.path) {
-                    found.push((
-                        Severity::Warning,
-                        Span { file: t.span.file, line: p.line },
-                        format!("path `{}` of `{}` matches no file in the repository (fine if it is still to be written)", p.path, t.id),
-                    ));
-                }
-            }
-        }
-    }
-    found
+/// Touch points and as-built paths outside the repository, or naming no file in it
+/// (found while the tasks were read), in plan order.
+fn paths_found(plan: &Plan, refs: &Refs) -> Vec<Found> {
+    let mut bad = refs.bad_paths.clone();
+    bad.sort_unstable();
+    bad.iter()
+        .map(|&(t, as_built, i, outside)| {
+            let task = &plan.tasks[t];
+            let p = match as_built {
+                false => &task.touch_points[i],
+                true => &task.as_built[i],
+            };
+            let span = Span {
+                file: task.span.file,
+                line: p.line,
+            };
+            let m = match outside {
+                true => format!("path `{}` of `{}` is outside the repository; paths are relative to the repository root", p.path, task.id),
+                false => format!("path `{}` of `{}` matches no file in the repository (fine if it is still to be written)", p.path, task.id),
+            };
+            (Severity::Warning, span, m)
+        })
+        .collect()
 }
 
 pub fn outside_repo(path: &str) -> bool {

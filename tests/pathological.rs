@@ -187,3 +187,61 @@ fn deep_nesting_fits_a_small_stack() {
     assert_eq!(tracks, 1);
     assert_eq!(conflicts, 0, "a chain inherits one path: no conflict");
 }
+
+/// Parses and triages (remaining work and conflicts) the plan of size n and of size
+/// 2n; the work may grow by at most 2.5×.
+fn triage_grows_linearly(family: &str, n: usize, make: impl Fn(usize) -> String) {
+    let docs = shortlist::triage::DocGlobs::new(&[]);
+    let run = |text: &str| {
+        let p = plan::parse_str("PLAN.md", text);
+        let rem = shortlist::triage::remaining(&p, &docs);
+        let found = shortlist::triage::conflicts::conflicts(&p, &rem, &[]);
+        (rem.tracks.len(), found.len())
+    };
+    let (small, big) = (make(n), make(2 * n));
+    let (a1, b1, r1) = work(|| run(&small));
+    let (a2, b2, r2) = work(|| run(&big));
+    assert_eq!(
+        r1, r2,
+        "{family}: the same tracks and conflicts at either size"
+    );
+    let (ra, rb) = (a2 as f64 / a1 as f64, b2 as f64 / b1 as f64);
+    assert!(
+        ra <= 2.5 && rb <= 2.5,
+        "{family}: from n={n} to 2n the allocations grew {ra:.2}× ({a1} → {a2}) and the bytes {rb:.2}× ({b1} → {b2})"
+    );
+}
+
+/// Four tracks whose tasks all touch overlapping globs: conflicts are grouped, so
+/// their number stays the same however many tasks there are.
+#[test]
+fn tracks_on_overlapping_globs() {
+    triage_grows_linearly("overlapping globs", 400, |n| {
+        let mut t = String::from("# Plan\n");
+        for (k, letter) in ["A", "B", "C", "D"].iter().enumerate() {
+            t.push_str(&format!("\n## Track {letter} — Part {k}（P1）\n"));
+            for i in 1..=n / 4 {
+                t.push_str(&format!(
+                    "- [ ] {}.{i} Step {i}\n  - Touch points：`src/**/*.rs`、`src/m{}/*`\n",
+                    k + 1,
+                    i % 7
+                ));
+            }
+        }
+        t
+    });
+}
+
+/// One task under way with a touch point, and N open subtasks inheriting it.
+#[test]
+fn subtasks_inheriting_a_path() {
+    triage_grows_linearly("inherited paths", 1_000, |n| {
+        let mut t = String::from(
+            "# Plan\n\n## Track A — Core（P0）\n- [~] 1.1 Importer\n  - Touch points：`src/import/*`\n",
+        );
+        for i in 1..=n {
+            t.push_str(&format!("  - [ ] 1.1.{i} Step {i}\n"));
+        }
+        t
+    });
+}

@@ -245,3 +245,24 @@ fn subtasks_inheriting_a_path() {
         t
     });
 }
+
+/// One task depending on a range of 20,000 siblings lists each once, in plan order,
+/// and never itself.
+#[test]
+fn one_task_depending_on_a_long_range() {
+    let n = 20_000;
+    let mut t = String::from("# Plan\n\n## Track A — Core（P0）\n");
+    for i in 1..=n {
+        t.push_str(&format!("- [ ] 1.{i} Step {i}\n"));
+    }
+    t.push_str(&format!(
+        "- [ ] 1.{} Release\n  - Depends on: 1.1~1.{}, 1.5, 1.{}\n",
+        n + 1,
+        n + 1,
+        n
+    ));
+    let p = plan::parse_str("PLAN.md", &t);
+    let last = &p.tasks[n];
+    assert_eq!(last.title, "Release");
+    assert_eq!(last.deps, (0..n).collect::<Vec<_>>());
+}

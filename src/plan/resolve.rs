@@ -406,8 +406,27 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
         let file = plan.tasks[t].span.file;
         match id.split_once('~') {
             Some((a, b)) => {
-                for x in expand_range(plan, ids, file, a, b, line) {
-                    add_dep(plan, t, x);
+                let found = expand_range(plan, ids, file, a, b, line);
+                if found.len() <= 16 {
+                    for x in found {
+                        add_dep(plan, t, x);
+                    }
+                } else {
+                    // A long range: a set of what is listed, not a search of the
+                    // growing list for each task (quadratic on a 10,000-task range).
+                    let mut listed: HashSet<usize> = plan.tasks[t].deps.iter().copied().collect();
+                    let mut above = HashSet::new();
+                    let mut up = plan.tasks[t].parent;
+                    while let Some(p) = up {
+                        above.insert(p);
+                        up = plan.tasks[p].parent;
+                    }
+                    for x in found {
+                        if x != t && !listed.contains(&x) && !above.contains(&x) {
+                            listed.insert(x);
+                            plan.tasks[t].deps.push(x);
+                        }
+                    }
                 }
             }
             // (Most dependencies name one task: no vector for it.)

@@ -58,11 +58,13 @@ const BRACE_MAX: usize = 256;
 /// alternatives every brace group is widened to `*` (`**` when it holds a `/`), which
 /// matches a superset: the answer stays conservative instead of silently losing paths.
 fn expand_braces(p: &str) -> Vec<String> {
-    let all = expand_braces_all(p);
-    if all.len() <= BRACE_MAX {
-        return all;
+    // The work of expanding is bounded too: many small groups (`{,,b}{,"}…`) could
+    // otherwise take exponential time before the count of alternatives tells.
+    let mut budget = 16 * BRACE_MAX;
+    match expand_braces_all(p, &mut budget) {
+        Some(all) if all.len() <= BRACE_MAX => all,
+        _ => vec![widen_braces(p)],
     }
-    vec![widen_braces(p)]
 }
 
 /// Every top-level brace group replaced by `*`, or `**` when it holds a `/`.
@@ -89,9 +91,12 @@ fn widen_braces(p: &str) -> String {
     out
 }
 
-fn expand_braces_all(p: &str) -> Vec<String> {
+/// Every alternative, or `None` once `budget` expansions have been spent or more than
+/// [`BRACE_MAX`] alternatives have been found.
+fn expand_braces_all(p: &str, budget: &mut usize) -> Option<Vec<String>> {
+    *budget = budget.checked_sub(1)?;
     let Some(open) = p.find('{') else {
-        return vec![p.to_string()];
+        return Some(vec![p.to_string()]);
     };
     let mut depth = 0;
     let mut close = None;
@@ -109,7 +114,7 @@ fn expand_braces_all(p: &str) -> Vec<String> {
         }
     }
     let Some(close) = close else {
-        return vec![p.to_string()];
+        return Some(vec![p.to_string()]);
     };
     let inner = &p[open + 1..close];
     let mut alts = Vec::new();
@@ -128,15 +133,15 @@ fn expand_braces_all(p: &str) -> Vec<String> {
     alts.push(&inner[start..]);
     let mut out = Vec::new();
     for a in alts {
-        for rest in expand_braces_all(&format!("{}{a}{}", &p[..open], &p[close + 1..])) {
-            // One past the cap is enough to know that it is exceeded.
-            if out.len() > BRACE_MAX {
-                return out;
+        let rest = format!("{}{a}{}", &p[..open], &p[close + 1..]);
+        for x in expand_braces_all(&rest, budget)? {
+            if out.len() == BRACE_MAX {
+                return None;
             }
-            out.push(rest);
+            out.push(x);
         }
     }
-    out
+    Some(out)
 }
 
 /// `p` split at `/`, except inside a `[…]` class (`[/b]` is one segment, as globset

@@ -98,12 +98,7 @@ pub fn blocked_in(
     // (task, dependencies of it and its ancestors, nearest first; nearest checkpoint)
     let mut stack: Vec<(usize, Rc<Vec<usize>>, Option<usize>)> = Vec::new();
     for r in roots {
-        let (mut deps, mut checkpoint, mut cur) = (Vec::new(), None, Some(r));
-        while let Some(i) = cur {
-            deps.extend_from_slice(&plan.tasks[i].deps);
-            checkpoint = checkpoint.or(plan.tasks[i].checkpoint);
-            cur = plan.tasks[i].parent;
-        }
+        let (deps, checkpoint) = held_from_above(plan, r);
         stack.push((r, Rc::new(deps), checkpoint));
     }
     while let Some((t, deps, checkpoint)) = stack.pop() {
@@ -237,15 +232,20 @@ fn any_started(plan: &Plan, t: usize) -> bool {
 
 /// The unfinished tasks that hold `t` back now.
 pub fn blocked_by(plan: &Plan, t: usize) -> Vec<usize> {
-    let mut deps: Vec<usize> = Vec::new();
-    let mut cur = Some(t);
-    let mut checkpoint = None;
+    let (deps, checkpoint) = held_from_above(plan, t);
+    blocked_from(plan, t, &deps, checkpoint)
+}
+
+/// The dependencies of `t` and its ancestors (nearest first) and its nearest
+/// checkpoint, found by walking up to the root.
+fn held_from_above(plan: &Plan, t: usize) -> (Vec<usize>, Option<usize>) {
+    let (mut deps, mut checkpoint, mut cur) = (Vec::new(), None, Some(t));
     while let Some(i) = cur {
         deps.extend_from_slice(&plan.tasks[i].deps);
         checkpoint = checkpoint.or(plan.tasks[i].checkpoint);
         cur = plan.tasks[i].parent;
     }
-    blocked_from(plan, t, &deps, checkpoint)
+    (deps, checkpoint)
 }
 
 /// What holds `t` back, given the dependencies of it and its ancestors (nearest

@@ -12,6 +12,7 @@ fn parse(c: &mut Criterion) {
     let texts = [shortlist::plan::PlanText {
         path: "docs/plan/phase9.md".into(),
         text: text.clone(),
+        title: None,
     }];
     let plan = shortlist::plan::parse(&texts, None);
     assert_eq!(plan.tasks.len(), 12_500, "5,000 tasks + 7,500 subtasks");

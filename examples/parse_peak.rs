@@ -17,6 +17,7 @@ fn main() {
             Ok(text) => texts.push(shortlist::plan::PlanText {
                 path: path.clone(),
                 text,
+                title: None,
             }),
             Err(e) => {
                 eprintln!("cannot read {path}: {e}");

@@ -15,6 +15,16 @@ pub const DEFAULT_PLAN_GLOBS: &[&str] = &[
     "plan/**/*.md",
     "docs/**/plan/**/*.md",
     "**/plan/*.md",
+    // The spec-driven tools' files (PLAN_FORMAT.md §7).
+    "specs/*/tasks.md",
+    ".kiro/specs/*/tasks.md",
+    "openspec/changes/*/tasks.md",
+    "backlog/tasks/**/*.md",
+    "backlog/completed/**/*.md",
+    ".taskmaster/tasks/tasks.json",
+    "tasks/tasks.json",
+    "**/sprint-status.yaml",
+    ".planning/ROADMAP.md",
 ];
 
 /// Documentation globs: a track touching only these is parallel with anything.

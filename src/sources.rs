@@ -85,9 +85,11 @@ pub fn load(cfg: &Config, files: &RepoFiles) -> Result<PlanSources, SourceError>
         match read_text(&cfg.root, p) {
             Ok((text, diag)) => {
                 diagnostics.extend(diag);
+                let title = spec_title(&cfg.root, p, &text);
                 texts.push(PlanText {
                     path: p.clone(),
                     text,
+                    title,
                 });
             }
             Err(d) => diagnostics.push(d),
@@ -100,6 +102,19 @@ pub fn load(cfg: &Config, files: &RepoFiles) -> Result<PlanSources, SourceError>
         });
     }
     Ok(PlanSources { texts, diagnostics })
+}
+
+/// The title of the spec a spec-tool file belongs to (its `spec.md` or `proposal.md`),
+/// which names its track.
+fn spec_title(root: &Path, path: &str, text: &str) -> Option<String> {
+    let format = plan::format::detect(path, text);
+    let side = plan::format::title_file(path, format)?;
+    let meta = std::fs::metadata(root.join(&side)).ok()?;
+    if meta.len() > 1 << 20 {
+        return None;
+    }
+    let side_text = std::fs::read_to_string(root.join(&side)).ok()?;
+    plan::format::title_of(&side_text)
 }
 
 /// A file's text; invalid UTF-8 is replaced (and reported with its line), so the rest of

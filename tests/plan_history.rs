@@ -155,6 +155,7 @@ fn the_plan_at_a_commit_and_the_uncommitted_edits() {
         &[PlanText {
             path: "PLAN.md".into(),
             text: edited,
+            title: None,
         }],
         None,
     );
@@ -196,6 +197,7 @@ fn open_tasks_whose_code_changed_after_they_were_written_are_marked() {
         &[PlanText {
             path: "PLAN.md".into(),
             text: std::fs::read_to_string(r.path().join("PLAN.md")).expect("read"),
+            title: None,
         }],
         None,
     );
@@ -244,6 +246,7 @@ fn an_edited_plan_is_blamed_against_its_working_text() {
         &[PlanText {
             path: "PLAN.md".into(),
             text: edited.clone(),
+            title: None,
         }],
         None,
     );

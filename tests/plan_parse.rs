@@ -498,6 +498,7 @@ fn touch_points_naming_no_file_are_warned_about_when_the_file_list_is_known() {
         &[plan::PlanText {
             path: "PLAN.md".into(),
             text: text.into(),
+            title: None,
         }],
         Some(&files),
     );
@@ -520,10 +521,12 @@ fn ids_are_per_file_and_references_resolve_in_their_own_file_first() {
     let a = plan::PlanText {
         path: "a.md".into(),
         text: "## Track A (P0)\n- [ ] 1.1 A one\n- [ ] 1.2 A two\n  - Depends on: 1.1\n".into(),
+        title: None,
     };
     let b = plan::PlanText {
         path: "b.md".into(),
         text: "## Track A (P1)\n- [x] 1.1 B one\n- [ ] 1.2 B two（依赖 1.1）\n".into(),
+        title: None,
     };
     let p = plan::parse(&[a, b], None);
     assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
@@ -594,6 +597,7 @@ fn text(path: &str, text: String) -> plan::PlanText {
     plan::PlanText {
         path: path.to_string(),
         text,
+        title: None,
     }
 }
 

@@ -393,6 +393,7 @@ pub(crate) fn worktree_plans(plan: &Plan, state: &RepoState) -> HashMap<String, 
                 Some(PlanText {
                     path: f.path.clone(),
                     text: String::from_utf8_lossy(&bytes).into_owned(),
+                    title: None,
                 })
             })
             .collect();

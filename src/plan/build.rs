@@ -47,7 +47,7 @@ pub struct KeyText {
 
 impl KeyText {
     /// A new task `i`: its key, or a place among the tasks to derive an id for.
-    fn add_task(&mut self, i: usize, t: &Task) {
+    pub fn add_task(&mut self, i: usize, t: &Task) {
         if self.per_file.len() <= t.span.file {
             self.per_file.resize(t.span.file + 1, 0);
         }
@@ -76,7 +76,7 @@ impl KeyText {
 impl Refs {
     /// Record the ids of a dependency text (`5.1.2, 5.1.3`, `2.1.2-4`, `5.2.1~5.2.4`) for
     /// task `t`. Returns how many were found.
-    fn push_deps(&mut self, t: usize, text: &str, line: u32) -> usize {
+    pub fn push_deps(&mut self, t: usize, text: &str, line: u32) -> usize {
         let text = match text.contains(['`', '*']) {
             true => Cow::Owned(text.replace(['`', '*'], "")),
             false => Cow::Borrowed(text),
@@ -95,7 +95,7 @@ impl Refs {
         n
     }
 
-    fn push_id(&mut self, t: usize, id: &str, line: u32) {
+    pub fn push_id(&mut self, t: usize, id: &str, line: u32) {
         let start = self.dep_ids.len();
         self.dep_ids.push_str(id);
         self.deps.push((t, start..self.dep_ids.len(), line));
@@ -114,6 +114,9 @@ enum Mode {
 
 struct Heading {
     level: u8,
+    /// A priority the heading gives the tasks under it, where headings are not tracks
+    /// (a Spec Kit story's `(Priority: P1)`).
+    priority: Option<Priority>,
     mode: Mode,
     kind: HKind,
     name: String,
@@ -156,6 +159,29 @@ pub struct FileBuilder<'p> {
     /// Track letters of this file → track index (workstream list and headings meet here).
     letters: HashMap<String, usize>,
     seen_content: bool,
+    /// The tool that wrote the file.
+    format: Format,
+    /// The track of a spec-tool file: its feature or change directory.
+    dir_track: Option<usize>,
+    /// The phase checkpoint the current heading opened (index into `Plan::checkpoints`).
+    phase: Option<usize>,
+    /// Top-level tasks in order, by the group they follow each other in (a phase, else
+    /// a section); subtasks by parent. Used for the order `[P]` marks imply.
+    sequences: Vec<(SeqKey, Vec<usize>)>,
+    /// Tasks of this file by id key (flat Kiro subtasks find their parents here).
+    ids_here: HashMap<String, usize>,
+    /// `T010-T011 depend on T001-T009` statements: (subjects, objects, line).
+    statements: Vec<(String, String, u32)>,
+    /// Some task of the file carries a parallel mark.
+    any_parallel: bool,
+}
+
+/// What a run of tasks that follow each other is keyed by.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum SeqKey {
+    Phase(usize),
+    Section(Option<u32>),
+    Under(usize),
 }
 
 impl<'p> FileBuilder<'p> {
@@ -164,8 +190,10 @@ impl<'p> FileBuilder<'p> {
         refs: &'p mut Refs,
         files: Option<&'p dyn FileIndex>,
         file: usize,
+        format: Format,
+        title: Option<&str>,
     ) -> Self {
-        FileBuilder {
+        let mut b = FileBuilder {
             plan,
             refs,
             files,
@@ -176,7 +204,106 @@ impl<'p> FileBuilder<'p> {
             legend: Vec::new(),
             letters: HashMap::new(),
             seen_content: false,
+            format,
+            dir_track: None,
+            phase: None,
+            sequences: Vec::new(),
+            ids_here: HashMap::new(),
+            statements: Vec::new(),
+            any_parallel: false,
+        };
+        b.plan.files[file].format = format;
+        if matches!(format, Format::SpecKit | Format::Kiro | Format::OpenSpec) {
+            // The feature (or change) directory is the track, named by its spec's title.
+            let path = b.plan.files[file].path.clone();
+            let dir = super::format::track_dir(&path).unwrap_or(&path).to_string();
+            let name = title.map_or_else(|| dir.clone(), str::to_string);
+            let t = b.new_track(None, None, name, None, TrackKind::Track, b.span(1));
+            b.plan.tracks[t].key = dir;
+            b.dir_track = Some(t);
         }
+        b
+    }
+
+    /// Headings are sections, never tracks: the file's directory is its track.
+    fn dir_format(&self) -> bool {
+        self.dir_track.is_some()
+    }
+
+    /// After the last block: what needs the whole file (the order parallel marks imply,
+    /// dependency statements, an archived change's state).
+    pub fn finish(&mut self) {
+        if self.any_parallel {
+            for (_, seq) in std::mem::take(&mut self.sequences) {
+                // A task without a parallel mark follows every task before it since the
+                // previous such task (and that one); a marked task waits for nothing.
+                let mut run: Vec<usize> = Vec::new();
+                for t in seq {
+                    // Optional work holds nothing back.
+                    if self.plan.tasks[t].optional {
+                        continue;
+                    }
+                    if self.plan.tasks[t].parallel {
+                        run.push(t);
+                        continue;
+                    }
+                    for &d in &run {
+                        if !self.plan.tasks[t].deps.contains(&d) {
+                            self.plan.tasks[t].deps.push(d);
+                        }
+                    }
+                    run.clear();
+                    run.push(t);
+                }
+            }
+        }
+        for (subjects, objects, line) in std::mem::take(&mut self.statements) {
+            let objs = self.ids_of(&objects);
+            for s in self.ids_of(&subjects) {
+                for &o in &objs {
+                    if s != o && !self.plan.tasks[s].deps.contains(&o) {
+                        self.plan.tasks[s].deps.push(o);
+                    }
+                }
+            }
+            if objs.is_empty() {
+                self.diag(
+                    line,
+                    format!("dependency statement names no task of this file: `{objects}`"),
+                );
+            }
+        }
+        if self.format == Format::OpenSpec
+            && super::format::is_archived_change(&self.plan.files[self.file].path)
+        {
+            for task in self.plan.tasks.iter_mut().filter(|t| t.span.file == self.file) {
+                if !task.status.is_closed() {
+                    task.status = Status::Done;
+                    task.notes.push("archived change: finished".into());
+                }
+            }
+        }
+    }
+
+    /// The tasks of this file a statement names (`T001-T009`, `T010, T011`).
+    fn ids_of(&self, text: &str) -> Vec<usize> {
+        let mut out = Vec::new();
+        let cleaned = text.replace(['`', '*'], "");
+        vocab::each_id(&cleaned, |a, b| {
+            let ids = match b {
+                Some(b) => prefixed_range(a, &vocab::expand_short_end(a, b))
+                    .unwrap_or_else(|| vec![a.to_string(), b.to_string()]),
+                None => vec![a.to_string()],
+            };
+            for id in ids {
+                if let Some(&t) = self.ids_here.get(&id_key(&id)) {
+                    if !out.contains(&t) {
+                        out.push(t);
+                    }
+                }
+            }
+        });
+        out
     }
 
     fn span(&self, line: u32) -> Span {
@@ -260,7 +387,10 @@ impl<'p> FileBuilder<'p> {
             h.letter.is_none() && h.priority.is_none()
         } {
             (Mode::Workstreams, HKind::Other)
-        } else if let Some(t) = self.track_heading(text, line.line) {
+        } else if let Some(t) = (!self.dir_format())
+            .then(|| self.track_heading(text, line.line))
+            .flatten()
+        {
             (Mode::Normal, HKind::Track(t))
         } else {
             let mode = match parent_mode {
@@ -269,8 +399,27 @@ impl<'p> FileBuilder<'p> {
             };
             (mode, HKind::Section(None))
         };
+        let mut priority = None;
+        if self.dir_format() {
+            priority = story_priority(text);
+            if let Some(label) = phase_heading(text) {
+                self.phase = Some(self.plan.checkpoints.len());
+                self.plan.checkpoints.push(Checkpoint {
+                    id: label.0,
+                    label: Some(label.1).filter(|l| !l.is_empty()),
+                    task_ids: Vec::new(),
+                    tasks: Vec::new(),
+                    span: self.span(line.line),
+                    gate: vocab::says_it_blocks(text),
+                    scope: Some(self.file),
+                });
+            } else if level <= 2 {
+                self.phase = None;
+            }
+        }
         self.stack.push(Heading {
             level,
+            priority,
             mode,
             kind,
             name: text.to_string(),
@@ -341,6 +490,9 @@ impl<'p> FileBuilder<'p> {
     /// The track a new top-level task joins: the enclosing track heading, else the
     /// nearest section heading, else the file's own group.
     fn group_for_new_task(&mut self) -> usize {
+        if let Some(t) = self.dir_track {
+            return t;
+        }
         if let Some(t) = self.stack.iter().rev().find_map(|h| match h.kind {
             HKind::Track(t) => Some(t),
             _ => None,
@@ -407,6 +559,25 @@ impl<'p> FileBuilder<'p> {
         }
         if self.legend_line(t) {
             return;
+        }
+        if self.dir_format() {
+            if let Some(c) = self.phase {
+                if vocab::says_it_blocks(t) {
+                    self.plan.checkpoints[c].gate = true;
+                }
+            }
+            if self.statement(t, line.line) {
+                return;
+            }
+            if let Some(c) = self.phase {
+                if let Some(rest) = checkpoint_line(t) {
+                    let cp = &mut self.plan.checkpoints[c];
+                    if cp.label.is_none() {
+                        cp.label = Some(rest.to_string());
+                    }
+                    return;
+                }
+            }
         }
         match self.mode() {
             Mode::Questions => {
@@ -579,10 +750,40 @@ impl<'p> FileBuilder<'p> {
             self.nested_criteria(item, label);
             return;
         }
+        if self.dir_format() && self.statement(text.trim(), item.line) {
+            return;
+        }
         if vocab::has_tbd(&text) {
             self.question(text.trim(), None, QuestionSource::Tbd, item.line);
         }
         self.nested_top(item);
+    }
+
+    /// `T010-T011 depend on T001-T009`: a line whose subject is a list of task ids.
+    fn statement(&mut self, text: &str, line: u32) -> bool {
+        let lower = text.to_ascii_lowercase();
+        let Some((at, cue)) = [" depends on ", " depend on ", " depends on:", " depend on:"]
+            .iter()
+            .find_map(|c| lower.find(c).map(|at| (at, c.len())))
+        else {
+            return false;
+        };
+        let subject = text[..at].trim().trim_matches(['*', '`', '-', ' ']);
+        let object = text[at + cue..].trim();
+        // The subject is ids and what joins them, nothing else.
+        let only_ids = subject
+            .split([' ', ',', '、', '，', '-', '–', '—', '~', '&'])
+            .filter(|w| !w.is_empty() && *w != "and")
+            .all(|w| {
+                let w = w.trim_matches(['*', '`']);
+                vocab::id_len(w) == Some(w.len())
+            });
+        if subject.is_empty() || !only_ids {
+            return false;
+        }
+        self.statements
+            .push((subject.to_string(), object.to_string(), line));
+        true
     }
 
     /// A plain bullet: its nested lists are read as if they stood at the top.
@@ -667,12 +868,41 @@ impl<'p> FileBuilder<'p> {
                 }
             }
         };
+        let (id, mut title) = id_and_title(first, item.checkbox.is_none());
+        let mut status = status;
+        let mut parent = parent;
+        let mut marks = Marks::default();
+        if self.dir_format() {
+            marks = take_marks(&mut title, self.format == Format::Kiro);
+            if self.format == Format::Kiro {
+                // `[ ]* 2.3` (or `[ ]\* 2.3`): optional.
+                let raw = first.plain();
+                let after_box = match item.checkbox {
+                    Some(_) => raw.trim_start(),
+                    None => vocab::status_mark(&raw).map_or("", |(_, r, _)| r),
+                };
+                marks.optional |= after_box.trim_start().starts_with('*');
+                // `[-]` is work under way here, not dropped work.
+                if item.checkbox.is_none() && first.plain().trim_start().starts_with("[-]") {
+                    status = Status::InProgress;
+                }
+                // Flat `1.1` beside `1`: a subtask of it.
+                if parent.is_none() {
+                    parent = id
+                        .as_deref()
+                        .and_then(|i| i.rsplit_once('.'))
+                        .and_then(|(head, _)| self.ids_here.get(&id_key(head)).copied());
+                }
+            }
+        }
         let track = match parent {
             Some(p) => self.plan.tasks[p].track,
             None => self.group_for_new_task(),
         };
-        let (id, title) = id_and_title(first, item.checkbox.is_none());
         let t = self.new_task(id, title, item.line, TaskForm::ListItem, parent, track);
+        if self.dir_format() {
+            self.spec_task(t, marks, item.line);
+        }
         let task = &mut self.plan.tasks[t];
         task.status = status;
         task.status_written = written;
@@ -755,6 +985,9 @@ impl<'p> FileBuilder<'p> {
             let (_, groups) = vocab::trailing_groups(&title);
             vocab::without_groups(&title, &groups, |g| vocab::priority_token(g).is_some())
         });
+        if task.priority.is_none() && parent.is_none() {
+            task.priority = self.stack.iter().rev().find_map(|h| h.priority);
+        }
         let tbd = vocab::has_tbd(&title);
         task.title = cut.unwrap_or(title);
         let tbd = tbd.then(|| format!("{}: {}", display_id(&task), task.title));
@@ -773,6 +1006,12 @@ impl<'p> FileBuilder<'p> {
     /// on, that lie outside the repository or name no file in it: recorded for a
     /// diagnostic once ids are final (checked now, while the paths are in the cache).
     fn check_paths(&mut self, t: usize, as_built: bool, from: usize) {
+        self.check_paths_of(t, as_built, from, true);
+    }
+
+    /// [`Self::check_paths`]; without `exist`, only paths outside the repository are
+    /// reported (paths in a spec task's text mostly name files still to be written).
+    fn check_paths_of(&mut self, t: usize, as_built: bool, from: usize, exist: bool) {
         let task = &self.plan.tasks[t];
         let list = if as_built {
             &task.as_built
@@ -781,10 +1020,77 @@ impl<'p> FileBuilder<'p> {
         };
         for (i, p) in list.iter().enumerate().skip(from) {
             let outside = outside_repo(&p.path);
-            if outside || self.files.is_some_and(|ix| !ix.matches(&p.path)) {
+            if outside || (exist && self.files.is_some_and(|ix| !ix.matches(&p.path))) {
                 self.refs.bad_paths.push((t, as_built, i, outside));
             }
         }
+    }
+
+    /// What a spec-tool task says beyond a plain one: its marks, the paths in its text,
+    /// its phase, and its place in the order of its group.
+    fn spec_task(&mut self, t: usize, marks: Marks, line: u32) {
+        self.any_parallel |= marks.parallel;
+        let task = &mut self.plan.tasks[t];
+        task.parallel = marks.parallel;
+        task.optional = marks.optional;
+        if let Some(story) = marks.story {
+            task.extra_mut().story = Some(story);
+        }
+        let before = task.touch_points.len();
+        let mut found = Vec::new();
+        paths_in_text(&task.title, line, &mut found);
+        for mut p in found {
+            if p.path.starts_with('/') {
+                p.path = self.rebase_absolute(&p.path);
+            }
+            let task = &mut self.plan.tasks[t];
+            if !task.touch_points.iter().any(|q| q.path == p.path) {
+                task.touch_points.push(p);
+            }
+        }
+        self.check_paths_of(t, false, before, false);
+        let task = &self.plan.tasks[t];
+        let key = match task.parent {
+            Some(p) => SeqKey::Under(p),
+            None => match self.phase {
+                Some(c) => SeqKey::Phase(c),
+                None => SeqKey::Section(task.section),
+            },
+        };
+        match self.sequences.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, seq)) => seq.push(t),
+            None => self.sequences.push((key, vec![t])),
+        }
+        if let (None, Some(c)) = (task.parent, self.phase) {
+            let id = task.id.0.clone();
+            let cp = &mut self.plan.checkpoints[c];
+            cp.tasks.push(t);
+            cp.task_ids.push(id);
+        }
+        let task = &self.plan.tasks[t];
+        if !task.id.0.is_empty() {
+            self.ids_here.entry(task.key().to_string()).or_insert(t);
+        }
+    }
+
+    /// An absolute path in a spec (`/src/api/routes.rs`, `/home/ana/app/src/x.rs`): the
+    /// shortest tail of it that names files of the repository, else it without the
+    /// leading `/`.
+    fn rebase_absolute(&self, path: &str) -> String {
+        let rel = path.trim_start_matches('/');
+        if let Some(ix) = self.files {
+            let mut tail = rel;
+            loop {
+                if ix.matches(tail) {
+                    return tail.to_string();
+                }
+                match tail.split_once('/') {
+                    Some((_, rest)) if !rest.is_empty() => tail = rest,
+                    _ => break,
+                }
+            }
+        }
+        rel.to_string()
     }
 
     fn set_status(&mut self, t: usize, s: Status) {
@@ -955,6 +1261,14 @@ impl<'p> FileBuilder<'p> {
             }
             // (Id, title and notes are never labels; see `Field`.)
             Field::Id | Field::Title | Field::Notes => {}
+            Field::Requirements => {
+                for r in value.split([',', '、', '，', ';', ' ']) {
+                    let r = r.trim().trim_matches(['_', '*', '`']);
+                    if !r.is_empty() {
+                        task.extra_mut().requirements.push(r.to_string());
+                    }
+                }
+            }
             Field::Subtasks | Field::Dod | Field::Background => {}
         }
     }
@@ -1213,6 +1527,7 @@ impl<'p> FileBuilder<'p> {
             tasks: Vec::new(),
             span: self.span(line),
             gate,
+            scope: None,
         });
         for (a, b) in items {
             let end = b.map(|b| vocab::expand_short_end(a, b).into_owned());
@@ -1297,6 +1612,11 @@ fn id_and_title(line: &Line, marks: bool) -> (Option<String>, String) {
                     rest = r;
                 }
             }
+            // (`[ ]* 2.3`: Kiro's optional mark after the box.)
+            let rest = match marks {
+                true => rest.trim_start().trim_start_matches('*'),
+                false => rest,
+            };
             let rest = rest.trim_start();
             if let Some((found, r)) = vocab::leading_id(rest) {
                 id = Some(found.to_string());
@@ -1418,6 +1738,7 @@ fn field_name(f: Field) -> &'static str {
         Field::Subtasks => "subtasks",
         Field::Status => "status",
         Field::Priority => "priority",
+        Field::Requirements => "requirements",
     }
 }
 
@@ -1559,4 +1880,175 @@ fn is_checklist(rows: &[Row], id_col: usize) -> bool {
         numbered += 1;
     }
     numbered > 0
+}
+
+/// The marks a spec tool writes before a task's title.
+#[derive(Default, Debug)]
+struct Marks {
+    parallel: bool,
+    optional: bool,
+    story: Option<String>,
+}
+
+/// Take `[P]`, `(P)`, a story tag (`[US1]`, `[API]`) and, with `stars`, an optional
+/// mark (`*` after the box or the id) off the start of a title.
+fn take_marks(title: &mut String, stars: bool) -> Marks {
+    let mut m = Marks::default();
+    loop {
+        let t = title.trim_start();
+        let cut = if stars && (t.starts_with('*') || t.starts_with("\\*")) {
+            m.optional = true;
+            t.find('*').map_or(0, |i| i + 1)
+        } else if t.starts_with("[P]") || t.starts_with("(P)") || t.starts_with("（P）") {
+            m.parallel = true;
+            if t.starts_with('（') {
+                "（P）".len()
+            } else {
+                3
+            }
+        } else if let Some(tag) = story_tag(t) {
+            if m.story.is_none() {
+                m.story = Some(tag.to_string());
+            }
+            tag.len() + 2
+        } else {
+            break;
+        };
+        let lead = title.len() - t.len();
+        title.drain(..lead + cut);
+    }
+    let lead = title.len() - title.trim_start().len();
+    title.drain(..lead);
+    m
+}
+
+/// `[US1]`, `[API]`, `[Story-2]` at the start of `t`: a short tag without spaces that is
+/// not a status box.
+fn story_tag(t: &str) -> Option<&str> {
+    let inner = t.strip_prefix('[')?;
+    let end = inner.find(']')?;
+    let tag = &inner[..end];
+    let ok = (2..=16).contains(&tag.len())
+        && tag.starts_with(|c: char| c.is_ascii_alphabetic())
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.');
+    ok.then_some(tag)
+}
+
+/// The priority a story heading gives (`User Story 1 - Export (Priority: P1) 🎯 MVP`).
+fn story_priority(text: &str) -> Option<Priority> {
+    let lower = text.to_ascii_lowercase();
+    let at = lower.find("priority")?;
+    vocab::find_priority(text.get(at + "priority".len()..)?.split([')', '）']).next()?)
+}
+
+/// `Phase 2: Foundational`, `Phase 3.1: Setup`: ("Phase 2", "Foundational").
+fn phase_heading(text: &str) -> Option<(String, String)> {
+    let t = text.trim();
+    let rest = t
+        .get(..6)
+        .filter(|p| p.eq_ignore_ascii_case("phase "))
+        .map(|_| &t[6..])?;
+    let n = rest
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(rest.len());
+    let num = rest[..n].trim_end_matches('.');
+    if num.is_empty() {
+        return None;
+    }
+    let label = rest[n..].trim_start_matches([':', '：', ' ', '-', '—', '–']).trim();
+    Some((format!("Phase {num}"), label.to_string()))
+}
+
+/// `**Checkpoint**: User Story 1 works on its own` → the text after the label.
+fn checkpoint_line(t: &str) -> Option<&str> {
+    let t = t.trim_start_matches(['*', ' ']);
+    t.get(..10).filter(|p| p.eq_ignore_ascii_case("checkpoint"))?;
+    let r = t[10..].trim_start_matches(['*', ' ']);
+    r.strip_prefix([':', '：']).map(|r| r.trim_start_matches(['*', ' ']).trim())
+}
+
+/// `T001`..`T009` (same prefix, same width): every id between, as written.
+fn prefixed_range(a: &str, b: &str) -> Option<Vec<String>> {
+    if let Some(v) = numeric_range(a, b) {
+        return Some(v);
+    }
+    fn split(s: &str) -> Option<(&str, &str)> {
+        let d = s.find(|c: char| c.is_ascii_digit())?;
+        let (p, n) = s.split_at(d);
+        n.bytes().all(|c| c.is_ascii_digit()).then_some((p, n))
+    }
+    let ((pa, na), (pb, nb)) = (split(a)?, split(b)?);
+    if pa != pb {
+        return None;
+    }
+    let (x, y): (u32, u32) = (na.parse().ok()?, nb.parse().ok()?);
+    if x > y || y - x > 500 {
+        return None;
+    }
+    let w = na.len();
+    Some((x..=y).map(|n| format!("{pa}{n:0w$}")).collect())
+}
+
+/// File paths written in a spec task's text: code spans that name paths, and plain
+/// words that clearly are files (a `/` and a file extension, a directory ending in `/`,
+/// a glob).
+fn paths_in_text(text: &str, line: u32, out: &mut Vec<PathRef>) {
+    let n_parts = text.bytes().filter(|&b| b == b'`').count() + 1;
+    for (i, part) in text.split('`').enumerate() {
+        let inside = i % 2 == 1 && i + 1 < n_parts;
+        if inside {
+            if let Some((path, range)) = vocab::as_path(part) {
+                out.push(PathRef {
+                    path,
+                    range,
+                    note: None,
+                    line,
+                });
+            }
+            continue;
+        }
+        for word in part.split(|c: char| {
+            c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '（' | '）' | '，' | '、' | '"' | '\'')
+        }) {
+            let w = word.trim_end_matches(['.', ':', '。', '：']);
+            if w.contains("://") || !file_like(w) {
+                continue;
+            }
+            if let Some((path, range)) = vocab::as_path(w) {
+                out.push(PathRef {
+                    path,
+                    range,
+                    note: None,
+                    line,
+                });
+            }
+        }
+    }
+}
+
+/// A plain word that is a file path: it has a `/` and ends in a file name with an
+/// extension (`src/models/user.py`), or a directory (`src/models/`), or a glob.
+fn file_like(w: &str) -> bool {
+    if !w.contains('/') || w.len() < 3 {
+        return false;
+    }
+    let w = w.split(':').next().unwrap_or(w);
+    if w.ends_with('/') {
+        return w.len() > 1 && w.bytes().filter(|&b| b == b'/').count() >= 1 && !w.starts_with("//");
+    }
+    if w.contains('*') {
+        return true;
+    }
+    let last = w.rsplit('/').next().unwrap_or("");
+    match last.rsplit_once('.') {
+        Some((stem, ext)) => {
+            !stem.is_empty()
+                && (1..=6).contains(&ext.len())
+                && ext.bytes().all(|b| b.is_ascii_alphanumeric())
+                && ext.bytes().any(|b| b.is_ascii_alphabetic())
+        }
+        None => false,
+    }
 }

@@ -8,7 +8,10 @@
 mod blocks;
 mod build;
 mod diff;
+pub mod format;
+mod frontmatter;
 mod model;
+mod taskmaster;
 mod resolve;
 pub mod vocabulary;
 
@@ -21,6 +24,19 @@ pub use resolve::{outside_repo, question_id, FileIndex};
 pub struct PlanText {
     pub path: String,
     pub text: String,
+    /// The title of the spec beside a spec-tool file (`spec.md`, `proposal.md`), which
+    /// names its track; the directory names it otherwise.
+    pub title: Option<String>,
+}
+
+impl PlanText {
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> PlanText {
+        PlanText {
+            path: path.into(),
+            text: text.into(),
+            title: None,
+        }
+    }
 }
 
 /// Parse plan files into one plan. Never fails: what cannot be read becomes a
@@ -32,6 +48,7 @@ pub fn parse(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
             .map(|t| PlanFile {
                 path: t.path.clone(),
                 meta: Vec::new(),
+                format: Format::Markdown,
             })
             .collect(),
         ..Plan::default()
@@ -42,8 +59,19 @@ pub fn parse(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
         .reserve(texts.iter().map(|t| t.text.len() / 128).sum::<usize>());
     let mut refs = build::Refs::default();
     for (i, t) in texts.iter().enumerate() {
-        let mut b = build::FileBuilder::new(&mut plan, &mut refs, files, i);
-        blocks::parse(&t.text, |block| b.block(block));
+        let format = format::detect(&t.path, &t.text);
+        plan.files[i].format = format;
+        match format {
+            Format::BacklogMd => frontmatter::read_backlog(&mut plan, &mut refs, i, &t.text),
+            Format::Bmad => frontmatter::read_bmad(&mut plan, &mut refs, i, &t.text),
+            Format::Taskmaster => taskmaster::read(&mut plan, &mut refs, i, &t.text),
+            _ => {
+                let title = t.title.as_deref();
+                let mut b = build::FileBuilder::new(&mut plan, &mut refs, files, i, format, title);
+                blocks::parse(&t.text, |block| b.block(block));
+                b.finish();
+            }
+        }
     }
     resolve::finalize(&mut plan, refs);
     plan
@@ -51,11 +79,5 @@ pub fn parse(texts: &[PlanText], files: Option<&dyn FileIndex>) -> Plan {
 
 /// Parse one markdown text (tests, benches, and "which files hold open tasks").
 pub fn parse_str(path: &str, text: &str) -> Plan {
-    parse(
-        &[PlanText {
-            path: path.to_string(),
-            text: text.to_string(),
-        }],
-        None,
-    )
+    parse(&[PlanText::new(path, text)], None)
 }

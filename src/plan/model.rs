@@ -110,6 +110,71 @@ pub struct PathRef {
     pub line: u32,
 }
 
+/// The tool a plan file was written with: it decides how the file is read
+/// (PLAN_FORMAT.md §7). Hand-written plans are `Markdown`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    #[default]
+    Markdown,
+    /// GitHub Spec Kit: `specs/NNN-feature/tasks.md`.
+    SpecKit,
+    /// Kiro or cc-sdd: `.kiro/specs/<name>/tasks.md`.
+    Kiro,
+    /// OpenSpec: `openspec/changes/<change>/tasks.md`.
+    OpenSpec,
+    /// Backlog.md: one task per file with YAML front matter.
+    BacklogMd,
+    /// Taskmaster: `tasks.json`, tagged or legacy.
+    Taskmaster,
+    /// BMAD: `sprint-status.yaml`.
+    Bmad,
+    /// GSD: `.planning/ROADMAP.md`.
+    Gsd,
+}
+
+impl Format {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Markdown => "markdown",
+            Format::SpecKit => "spec_kit",
+            Format::Kiro => "kiro",
+            Format::OpenSpec => "openspec",
+            Format::BacklogMd => "backlog_md",
+            Format::Taskmaster => "taskmaster",
+            Format::Bmad => "bmad",
+            Format::Gsd => "gsd",
+        }
+    }
+    /// How people name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Markdown => "markdown plan",
+            Format::SpecKit => "Spec Kit tasks",
+            Format::Kiro => "Kiro spec tasks",
+            Format::OpenSpec => "OpenSpec change tasks",
+            Format::BacklogMd => "Backlog.md task",
+            Format::Taskmaster => "Taskmaster tasks",
+            Format::Bmad => "BMAD sprint status",
+            Format::Gsd => "GSD roadmap",
+        }
+    }
+}
+
+/// What some formats say of a task beyond the common fields (boxed: most tasks of a
+/// hand-written plan have none of it).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskExtra {
+    /// The user story or module tag (`[US1]`, `[API]`).
+    pub story: Option<String>,
+    /// Requirement numbers it serves (`_Requirements: 1.2, 3.4_`).
+    pub requirements: Vec<String>,
+    /// The Taskmaster tag it is filed under.
+    pub tag: Option<String>,
+    pub assignee: Vec<String>,
+    pub labels: Vec<String>,
+}
+
 /// How a task came to be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskForm {
@@ -152,9 +217,20 @@ pub struct Task {
     /// The innermost heading it is written under (index into `Plan::sections`); u32
     /// keeps the task as small as it was (it is moved around a lot while parsing).
     pub section: Option<u32>,
+    /// The plan marks it safe to do alongside its neighbours (`[P]`, `(P)`).
+    pub parallel: bool,
+    /// The plan marks it optional (`[ ]*`, `1.2*`): listed, never ahead of required
+    /// work, and its parent is done without it.
+    pub optional: bool,
+    pub extra: Option<Box<TaskExtra>>,
 }
 
 impl Task {
+    /// The format-specific facts, made on first write.
+    pub fn extra_mut(&mut self) -> &mut TaskExtra {
+        self.extra.get_or_insert_with(Default::default)
+    }
+
     /// How other mentions in the file find this task (`T1.1` and `1.1` alike).
     pub fn key(&self) -> &str {
         self.key.as_deref().unwrap_or(&self.id.0)
@@ -201,6 +277,9 @@ impl Task {
             form,
             checkpoint: None,
             section: None,
+            parallel: false,
+            optional: false,
+            extra: None,
         }
     }
 }
@@ -257,6 +336,9 @@ pub struct Checkpoint {
     /// The plan says in words that what follows waits for it ("blocks", "must finish
     /// before", "必须先", "阻塞"). Otherwise checkpoint order is only a preference.
     pub gate: bool,
+    /// A phase of one file (a Spec Kit phase): its order and gate hold only for the
+    /// tasks of that file (index into `Plan::files`).
+    pub scope: Option<usize>,
 }
 
 /// Where an open question came from.
@@ -322,6 +404,8 @@ pub struct PlanFile {
     pub path: String,
     /// `> 状态：进行中`-style metadata from the top of the file.
     pub meta: Vec<(String, String)>,
+    /// How the file was read.
+    pub format: Format,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -372,7 +456,8 @@ impl Plan {
             .unwrap_or("")
     }
 
-    /// The task is finished: it and every subtask below it is done or dropped.
+    /// The task is finished: it and every required subtask below it is done or
+    /// dropped (an optional subtask left open does not hold its parent back).
     /// Walks the subtree with a stack of its own: nesting as deep as the input allows
     /// must not overflow a thread's stack.
     pub fn is_finished(&self, t: usize) -> bool {
@@ -382,9 +467,34 @@ impl Plan {
             if !task.status.is_closed() {
                 return false;
             }
+            todo.extend(
+                task.subtasks
+                    .iter()
+                    .copied()
+                    .filter(|&c| !self.tasks[c].optional),
+            );
+        }
+        true
+    }
+
+    /// Nothing at all is left in the task's tree, optional work included.
+    pub fn is_all_closed(&self, t: usize) -> bool {
+        let mut todo = vec![t];
+        while let Some(t) = todo.pop() {
+            let task = &self.tasks[t];
+            if !task.status.is_closed() {
+                return false;
+            }
             todo.extend_from_slice(&task.subtasks);
         }
         true
+    }
+
+    /// The format a task's file was read as.
+    pub fn format_of(&self, t: usize) -> Format {
+        self.files
+            .get(self.tasks[t].span.file)
+            .map_or(Format::Markdown, |f| f.format)
     }
 
     /// The task's priority, else its parent's, else its track's.

@@ -100,7 +100,12 @@ fn attach_subtask_blocks(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
     let mut wanted: Vec<(usize, Option<usize>)> = Vec::with_capacity(refs.parents.len());
     for (i, (t, pid, _)) in refs.parents.iter().enumerate() {
         let file = plan.tasks[*t].span.file;
-        let p = ids.get(file, &id_key(pid)).filter(|p| p != t);
+        // One task per file (Backlog.md): the parent is in another file.
+        let p = match plan.files[file].format {
+            Format::BacklogMd => lookup(ids, file, &id_key(pid)),
+            _ => ids.get(file, &id_key(pid)),
+        };
+        let p = p.filter(|p| p != t);
         if let Some(p) = p {
             proposed[*t] = Some((p, i));
         }
@@ -128,6 +133,12 @@ fn attach_subtask_blocks(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
                 );
             }
             Some(_) => {}
+            None if plan.files[file].format == Format::BacklogMd => diag(
+                plan,
+                Severity::Warning,
+                span,
+                format!("parent task `{pid}` is not in the backlog (or more than one task has that id); the task is kept at the top level"),
+            ),
             None => diag(
                 plan,
                 Severity::Warning,
@@ -238,9 +249,10 @@ fn track_keys(plan: &mut Plan) {
     let mut used: HashSet<String> = HashSet::new();
     for i in 0..plan.tracks.len() {
         let tr = &plan.tracks[i];
-        let base = tr
-            .letter
-            .clone()
+        // A reader may name the key itself (a spec directory, a Taskmaster tag).
+        let base = Some(tr.key.clone())
+            .filter(|k| !k.is_empty())
+            .or_else(|| tr.letter.clone())
             .or_else(|| tr.id.clone())
             .unwrap_or_else(|| slug(&tr.name));
         let base = if base.is_empty() {
@@ -489,8 +501,12 @@ fn resolve_checkpoints(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
     // Earlier checkpoints first: by number, then plan order.
     let mut order: Vec<usize> = (0..plan.checkpoints.len()).collect();
     order.sort_by_key(|&c| {
-        let n: u32 = plan.checkpoints[c].id[2..].parse().unwrap_or(u32::MAX);
-        (n, plan.checkpoints[c].span)
+        let cp = &plan.checkpoints[c];
+        let n: u32 = match cp.scope {
+            Some(_) => u32::MAX,
+            None => cp.id.get(2..).and_then(|n| n.parse().ok()).unwrap_or(u32::MAX),
+        };
+        (n, cp.span)
     });
     let cps: Vec<Checkpoint> = order.iter().map(|&c| plan.checkpoints[c].clone()).collect();
     plan.checkpoints = cps;
@@ -522,7 +538,10 @@ fn derive_statuses(plan: &mut Plan) -> Vec<Found> {
             return;
         }
         let subs = &task.subtasks;
-        let all_done = subs.iter().all(|&c| plan.tasks[c].status.is_closed());
+        // An optional subtask left open does not keep its parent open.
+        let all_done = subs
+            .iter()
+            .all(|&c| plan.tasks[c].optional || plan.tasks[c].status.is_closed());
         let any_started = subs
             .iter()
             .any(|&c| matches!(plan.tasks[c].status, Status::Done | Status::InProgress));
@@ -577,7 +596,7 @@ fn disagreement_found(plan: &Plan, task: &Task) -> Option<Found> {
         _ => return None,
     };
     let differs = |c: usize| match task.status {
-        Status::Done => !plan.is_finished(c),
+        Status::Done => !plan.tasks[c].optional && !plan.is_finished(c),
         _ => matches!(plan.tasks[c].status, Status::Done | Status::InProgress),
     };
     let ids: Vec<&str> = task

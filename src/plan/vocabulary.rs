@@ -26,6 +26,8 @@ pub enum Field {
     Dod,
     Background,
     Subtasks,
+    /// Requirement numbers a task serves (Kiro's `_Requirements: 1.2, 3.4_`).
+    Requirements,
 }
 
 /// Field labels and column headers, by field. Compared case-insensitively (ASCII), after
@@ -48,6 +50,7 @@ pub const FIELDS: &[(Field, &[&str])] = &[
     (Field::Dod, &["dod", "done when", "definition of done", "验收", "完成标准"]),
     (Field::Background, &["background", "context", "goal", "背景", "目标"]),
     (Field::Subtasks, &["subtasks", "sub-tasks", "子任务"]),
+    (Field::Requirements, &["requirements", "requirement", "reqs", "需求", "要件"]),
 ];
 
 /// Status marks and words, by status. Boxes (`[~]`) and emoji are marks: they may lead a
@@ -188,7 +191,7 @@ fn strip_prefix_ci<'a>(t: &'a str, w: &str) -> Option<&'a str> {
 #[rustfmt::skip]
 mod word_lists {
     pub const CRITERIA: &[&str] = &["acceptance", "go/no-go", "go-no-go", "go / no-go", "no-go",
-        "验收", "exit criteria"];
+        "验收", "exit criteria", "definition of done"];
     pub const QUESTIONS: &[&str] = &["open question", "questions", "open issues", "开放问题",
         "待决问题", "未决问题", "待确认", "疑问", "问题清单"];
     pub const CONFLICTS: &[&str] = &["conflict", "shared touch points", "冲突"];
@@ -196,7 +199,8 @@ mod word_lists {
     /// Words that make a checkpoint or phase a gate: what follows waits for it
     /// (PLAN_FORMAT §6). Without them, order is only a preference.
     pub const BLOCKING: &[&str] = &["blocking", "blocks ", "blocks all", "must finish before",
-        "must be done before", "must be finished before", "must land first", "must land before",
+        "must complete before", "must be complete before", "must be done before",
+        "must be finished before", "must land first", "must land before",
         "can begin until", "can start until", "必须先", "阻塞"];
     /// Words that set a section aside when a quote under its heading starts with one.
     pub const PARKED: &[&str] = &["暂缓", "搁置", "暂停", "deferred", "on hold", "postponed",
@@ -540,8 +544,44 @@ pub fn each_inline_dependency<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
             .find([')', '）', ';', '；', '。', '\n'])
             .unwrap_or(tail.len());
         let seg = &tail[..stop];
-        if id_len(seg.trim_start().trim_start_matches(['`', '*'])).is_some() {
-            f(seg);
+        let first = seg.trim_start().trim_start_matches(['`', '*']);
+        if let Some(n) = id_len(first) {
+            // `after 8 attempts`: a bare number followed by a word is a quantity.
+            let quantity = first[..n].bytes().all(|b| b.is_ascii_digit())
+                && first[n..].starts_with(' ')
+                && first[n..].trim_start().starts_with(char::is_alphabetic);
+            if !quantity {
+                f(seg);
+            }
+        }
+    }
+    if !text.is_ascii() {
+        each_suffix_dependency(text, &mut f);
+    }
+}
+
+/// Phrases written after the ids a task depends on (`1.2に依存`, `1.1、1.2の完了後`).
+const SUFFIX_CUES: &[&str] = &["に依存", "の完了後", "完成后"];
+
+/// Ids written before a phrase of [`SUFFIX_CUES`]: `f(ids)` for each.
+fn each_suffix_dependency<'a>(text: &'a str, f: &mut impl FnMut(&'a str)) {
+    for cue in SUFFIX_CUES {
+        for (at, _) in text.match_indices(cue) {
+            let before = &text[..at];
+            // Back over ids and what joins them (`1.1、1.2`, `1.1 と 1.2`).
+            let start = before
+                .char_indices()
+                .rev()
+                .take_while(|&(_, c)| {
+                    c.is_ascii_alphanumeric()
+                        || matches!(c, '.' | '-' | ',' | '、' | '，' | ' ' | 'と' | '和' | '`' | '*')
+                })
+                .last()
+                .map_or(at, |(i, _)| i);
+            let seg = before[start..].trim_start_matches([',', '、', '，', ' ', 'と', '和']);
+            if id_len(seg.trim_start_matches(['`', '*'])).is_some() {
+                f(seg);
+            }
         }
     }
 }

@@ -34,6 +34,20 @@ struct TaskJson {
     derived_id: bool,
     file: String,
     line: u32,
+    /// Marked parallel-safe (`[P]`, `(P)`).
+    parallel: bool,
+    /// Marked optional (`[ ]*`).
+    optional: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    story: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    requirements: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tag: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    assignee: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    labels: Vec<String>,
     subtasks: Vec<TaskJson>,
 }
 
@@ -127,6 +141,13 @@ fn task_json_at(
         derived_id: task.derived_id,
         file: plan.file_of(task.span).to_string(),
         line: task.span.line,
+        parallel: task.parallel,
+        optional: task.optional,
+        story: task.extra.as_ref().and_then(|e| e.story.clone()),
+        requirements: task.extra.as_ref().map_or_else(Vec::new, |e| e.requirements.clone()),
+        tag: task.extra.as_ref().and_then(|e| e.tag.clone()),
+        assignee: task.extra.as_ref().map_or_else(Vec::new, |e| e.assignee.clone()),
+        labels: task.extra.as_ref().map_or_else(Vec::new, |e| e.labels.clone()),
         subtasks,
     }
 }
@@ -282,7 +303,9 @@ pub fn triage(v: &View) -> Value {
     let mut doc = json!({
         "schema": TRIAGE_SCHEMA,
         "plan_files": plan.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
-        "plan_meta": plan.files.iter().map(|f| json!({"file": f.path, "meta": f.meta.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "files": files(plan),
+        "plan_meta": plan.files.iter().map(|f| json!({"file": f.path, "format": f.format, "meta": f.meta.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
+        "files": files(plan),
         "open": v.remaining.open,
         "tracks": tracks,
         "checkpoints": checkpoints(plan),
@@ -606,6 +629,23 @@ pub fn track(f: &TrackFacts) -> Value {
     Value::Object(m)
 }
 
+/// Each plan file with the format it was read as and its task count.
+fn files(plan: &Plan) -> Value {
+    Value::Array(
+        plan.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                json!({
+                    "path": f.path,
+                    "format": f.format,
+                    "tasks": plan.tasks.iter().filter(|t| t.span.file == i).count(),
+                })
+            })
+            .collect(),
+    )
+}
+
 /// `shortlist.check/1`.
 pub fn check(plan: &Plan) -> Value {
     let done = (0..plan.tasks.len())
@@ -614,6 +654,7 @@ pub fn check(plan: &Plan) -> Value {
     json!({
         "schema": "shortlist.check/1",
         "plan_files": plan.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
+        "files": files(plan),
         "tracks": plan.tracks.len(),
         "tasks": plan.tasks.len(),
         "finished": done,

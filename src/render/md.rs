@@ -770,6 +770,16 @@ pub fn check(plan: &Plan) -> String {
             let _ = writeln!(out, "{}: {sev}: {}", d.file, d.message);
         }
     }
+    for (i, f) in plan.files.iter().enumerate() {
+        let n = plan.tasks.iter().filter(|t| t.span.file == i).count();
+        let _ = writeln!(
+            out,
+            "{}: read as {} ({})",
+            f.path,
+            f.format.name(),
+            count(n, "task")
+        );
+    }
     let done = (0..plan.tasks.len())
         .filter(|&t| plan.is_finished(t))
         .count();

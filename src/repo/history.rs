@@ -220,6 +220,7 @@ pub fn texts_at(repo: &Repository, paths: &[String], blobs: &[Option<Oid>]) -> V
         texts.push(PlanText {
             path: path.clone(),
             text: String::from_utf8_lossy(blob.content()).into_owned(),
+            title: None,
         });
     }
     texts

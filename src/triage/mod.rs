@@ -199,15 +199,21 @@ pub fn actionable_units(plan: &Plan, t: usize) -> Vec<usize> {
     let mut out = Vec::new();
     let mut stack = vec![t];
     while let Some(x) = stack.pop() {
-        if plan.is_finished(x) {
+        // (Optional work left open under a finished parent is still listed.)
+        if plan.is_all_closed(x) {
             continue;
         }
         let task = &plan.tasks[x];
         let parent_untouched = matches!(task.status, Status::Pending | Status::Blocked);
         let whole = task.subtasks.is_empty()
             || (parent_untouched && task.subtasks.iter().all(|&c| untouched(c)))
-            // Every subtask is finished but the parent is not: finishing it is the work.
-            || task.subtasks.iter().all(|&c| plan.is_finished(c));
+            // Every required subtask is finished but the parent is not: finishing it
+            // is the work.
+            || (!task.status.is_closed()
+                && task
+                    .subtasks
+                    .iter()
+                    .all(|&c| plan.tasks[c].optional || plan.is_finished(c)));
         if whole {
             out.push(x);
         } else {
@@ -263,9 +269,10 @@ fn blocked_from(plan: &Plan, t: usize, deps: &[usize], checkpoint: Option<usize>
     // Checkpoint order holds work back only where the plan says so in words (a gate);
     // otherwise it is a preference the shortlist weighs (PLAN_FORMAT §6).
     if let Some(k) = checkpoint {
+        let file = plan.tasks[t].span.file;
         for cp in plan.checkpoints[..k.min(plan.checkpoints.len())]
             .iter()
-            .filter(|cp| cp.gate)
+            .filter(|cp| cp.gate && cp.scope.is_none_or(|f| f == file))
         {
             for &x in &cp.tasks {
                 push(x, &mut out);
@@ -287,9 +294,10 @@ pub fn earlier_open(plan: &Plan, t: usize) -> Vec<usize> {
     let Some(k) = checkpoint else {
         return Vec::new();
     };
+    let file = plan.tasks[t].span.file;
     plan.checkpoints[..k.min(plan.checkpoints.len())]
         .iter()
-        .filter(|cp| !cp.gate)
+        .filter(|cp| !cp.gate && cp.scope.is_none_or(|f| f == file))
         .flat_map(|cp| cp.tasks.iter().copied())
         .filter(|&x| x != t && !plan.is_finished(x) && !related(plan, x, t))
         .collect()

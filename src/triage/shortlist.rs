@@ -64,6 +64,14 @@ struct Info {
     /// Worktrees in flight whose changed files the unit touches.
     in_flight_overlap: Vec<(String, String, Vec<PathPair>)>,
     checkpoint: usize,
+    /// Where its checkpoint comes in the plan's order: its index, or for a phase of
+    /// one file, its place among that file's phases (features do not wait for each
+    /// other's phases).
+    order: usize,
+    /// Marked optional: after every required unit.
+    optional: bool,
+    /// Marked parallel-safe (`[P]`).
+    parallel: bool,
     /// The item has no id of its own (a progress summary line, say): it ranks after
     /// the numbered tasks of the same priority.
     unnumbered: bool,
@@ -72,13 +80,15 @@ struct Info {
 }
 
 impl Info {
-    /// The ranking, in the order the rules apply: priority, no overlap with work in
-    /// flight, earlier checkpoint, numbered before unnumbered, plan order.
-    fn key(&self) -> (u8, bool, usize, bool, Span) {
+    /// The ranking, in the order the rules apply: required before optional, priority,
+    /// no overlap with work in flight, earlier checkpoint, numbered before unnumbered,
+    /// plan order.
+    fn key(&self) -> (bool, u8, bool, usize, bool, Span) {
         (
+            self.optional,
             self.prio,
             !self.in_flight_overlap.is_empty(),
-            self.checkpoint,
+            self.order,
             self.unnumbered,
             self.span,
         )
@@ -131,6 +141,30 @@ fn open_deps(plan: &Plan, t: usize) -> Vec<usize> {
         cur = plan.tasks[i].parent;
     }
     out
+}
+
+/// The place of checkpoint `c` in the plan's order (see [`Info::order`]).
+fn checkpoint_order(plan: &Plan, c: usize) -> usize {
+    match plan.checkpoints.get(c) {
+        Some(cp) if cp.scope.is_some() => plan.checkpoints[..c]
+            .iter()
+            .filter(|o| o.scope == cp.scope)
+            .count(),
+        Some(_) => c,
+        None => usize::MAX,
+    }
+}
+
+/// It, or a task above it, is marked optional.
+fn is_optional(plan: &Plan, t: usize) -> bool {
+    let mut cur = Some(t);
+    while let Some(i) = cur {
+        if plan.tasks[i].optional {
+            return true;
+        }
+        cur = plan.tasks[i].parent;
+    }
+    false
 }
 
 fn checkpoint_of(plan: &Plan, t: usize) -> Option<usize> {
@@ -266,12 +300,16 @@ pub fn shortlist(
                 });
                 continue;
             }
+            let checkpoint = checkpoint_of(plan, t).unwrap_or(usize::MAX);
             eligible.push(Info {
                 task: t,
                 track: w.track,
                 prio: plan.effective_priority(t).map_or(u8::MAX, |p| p.0),
                 in_flight_overlap,
-                checkpoint: checkpoint_of(plan, t).unwrap_or(usize::MAX),
+                checkpoint,
+                order: checkpoint_order(plan, checkpoint),
+                optional: is_optional(plan, t),
+                parallel: plan.tasks[t].parallel,
                 unnumbered: plan.tasks[t].derived_id,
                 span: plan.tasks[t].span,
                 paths,
@@ -291,6 +329,23 @@ pub fn shortlist(
             break;
         }
         let n = per_track.get(&e.track).copied().unwrap_or(0);
+        // Parallel-safe tasks are offered together only when they touch different files.
+        if e.parallel {
+            let shared = chosen.iter().find(|&&c| {
+                let o = &eligible[c];
+                o.track == e.track && o.parallel && !pairs(&o.paths, &e.paths).is_empty()
+            });
+            if let Some(&c) = shared {
+                refused.insert(
+                    i,
+                    format!(
+                        "parallel-safe, but it touches the same files as `{}`, which is offered",
+                        plan.tasks[eligible[c].task].id
+                    ),
+                );
+                continue;
+            }
+        }
         if n >= sizes.per_track {
             refused.insert(
                 i,
@@ -317,8 +372,10 @@ pub fn shortlist(
     // Spread: at least `min_tracks` tracks when more have eligible work, taking a slot
     // from a track that offers several.
     while tracks.len() < sizes.min_tracks {
-        let Some(next) = (0..eligible.len())
-            .find(|&i| !chosen.contains(&i) && !tracks.contains(&eligible[i].track))
+        // (Optional work never takes a required unit's place.)
+        let Some(next) = (0..eligible.len()).find(|&i| {
+            !chosen.contains(&i) && !tracks.contains(&eligible[i].track) && !eligible[i].optional
+        })
         else {
             break;
         };
@@ -381,7 +438,7 @@ pub fn shortlist(
 
     let best = chosen.first().map(|&i| {
         let k = eligible[i].key();
-        (k.0, k.1)
+        (k.0, k.1, k.2)
     });
     let mut first_of_track: HashSet<usize> = HashSet::new();
     let mut candidates: Vec<Candidate> = Vec::new();
@@ -422,6 +479,12 @@ pub fn shortlist(
                 cps.join(", "),
                 earlier.len()
             ));
+        }
+        if e.optional {
+            reasons.push("optional: offered after the required work".into());
+        }
+        if e.parallel {
+            reasons.push("parallel-safe: the plan marks it so".into());
         }
         if plan.tracks[e.track].parallel {
             reasons.push(format!(
@@ -466,7 +529,7 @@ pub fn shortlist(
             track: e.track,
             reasons,
             cautions,
-            recommended: best == Some((e.prio, !e.in_flight_overlap.is_empty())),
+            recommended: best == Some((e.optional, e.prio, !e.in_flight_overlap.is_empty())),
             touch: e.paths.clone(),
         });
     }
@@ -519,6 +582,10 @@ pub fn shortlist(
                 r
             }
         });
+        let refusal = match e.optional {
+            true => Some("optional: it waits until the required work is offered".to_string()),
+            false => refusal,
+        };
         let mut why = vec![refusal.unwrap_or_else(|| {
             format!(
                 "ranked below the shortlist (full at {}): {}",

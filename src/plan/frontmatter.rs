@@ -1,0 +1,528 @@
+//! Plans kept as YAML: Backlog.md tasks (one task per file, its fields in YAML front
+//! matter, criteria and sub-task headings in the markdown body) and BMAD's
+//! `sprint-status.yaml` (epics and stories with their states). PLAN_FORMAT.md §7.
+
+use super::blocks::{self, Block, Item};
+use super::build::Refs;
+use super::format;
+use super::model::*;
+use super::vocabulary as vocab;
+use yaml_rust2::{Yaml, YamlLoader};
+
+fn diag(plan: &mut Plan, file: usize, severity: Severity, line: u32, message: String) {
+    let path = plan.files[file].path.clone();
+    plan.diagnostics.push(Diagnostic {
+        severity,
+        file: path,
+        line,
+        message,
+    });
+}
+
+/// A scalar as text (`id: 42` is a number in YAML, a name to us).
+fn text_of(y: &Yaml) -> Option<String> {
+    match y {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        Yaml::Integer(i) => Some(i.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// A list, or one value standing for a list of one (`assignee: '@ana'`), or a
+/// comma-separated text.
+fn list_of(y: &Yaml) -> Vec<String> {
+    match y {
+        Yaml::Array(v) => v.iter().filter_map(text_of).collect(),
+        Yaml::String(s) => s
+            .split(',')
+            .map(|p| p.trim().trim_matches(['[', ']', '"', '\'']).trim().to_string())
+            .filter(|p| !p.is_empty())
+            .collect(),
+        other => text_of(other).into_iter().collect(),
+    }
+}
+
+/// YAML nested deeper than this is refused before it is loaded: the loaded tree is
+/// dropped recursively, and front matter never nests more than a few levels.
+const MAX_FLOW_DEPTH: usize = 64;
+
+fn too_deep(yaml: &str) -> bool {
+    let mut depth = 0usize;
+    for b in yaml.bytes() {
+        match b {
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_FLOW_DEPTH {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// One YAML document; an error names its line (1-based, counted from `first_line`).
+fn load(yaml: &str, first_line: u32) -> Result<Yaml, (u32, String)> {
+    if too_deep(yaml) {
+        return Err((first_line, format!("nested more than {MAX_FLOW_DEPTH} levels deep")));
+    }
+    match YamlLoader::load_from_str(yaml) {
+        Ok(mut docs) if !docs.is_empty() => Ok(docs.swap_remove(0)),
+        Ok(_) => Ok(Yaml::Null),
+        Err(e) => {
+            let line = first_line + e.marker().line().saturating_sub(1) as u32;
+            Err((line, e.info().to_string()))
+        }
+    }
+}
+
+/// The line (1-based in the file) where `key:` starts a line of the YAML text that
+/// begins on `first_line`.
+fn line_of(yaml: &str, key: &str, first_line: u32) -> Option<u32> {
+    yaml.lines()
+        .position(|l| {
+            l.strip_prefix(key)
+                .is_some_and(|r| r.trim_start().starts_with(':'))
+        })
+        .map(|i| first_line + i as u32)
+}
+
+/// `---` front matter: (its YAML, the body after it, the body's first line).
+fn split_front_matter(text: &str) -> Option<(&str, &str, u32)> {
+    let t = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let rest = t
+        .strip_prefix("---\n")
+        .or_else(|| t.strip_prefix("---\r\n"))?;
+    let mut at = 0;
+    for (n, line) in rest.split_inclusive('\n').enumerate() {
+        if line.trim_end() == "---" || line.trim_end() == "..." {
+            let body = &rest[at + line.len()..];
+            return Some((&rest[..at], body, n as u32 + 3));
+        }
+        at += line.len();
+    }
+    None
+}
+
+/// `task-12 - Retry-webhooks.md` → (`task-12`, `Retry webhooks`).
+fn from_file_name(path: &str) -> (String, String) {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let stem = name.strip_suffix(".md").unwrap_or(name);
+    match stem.split_once(" - ") {
+        Some((id, title)) => (id.trim().to_string(), title.replace('-', " ").trim().to_string()),
+        None => (stem.to_string(), stem.to_string()),
+    }
+}
+
+/// A Backlog.md status: its own words first, then the plan vocabulary's.
+fn backlog_status(word: &str) -> Option<Status> {
+    let w = word.trim().to_lowercase();
+    let s = match w.as_str() {
+        "to do" | "todo" | "backlog" | "open" | "new" | "ready" => Status::Pending,
+        "in progress" | "doing" | "review" | "in review" | "wip" => Status::InProgress,
+        "done" | "completed" | "complete" | "closed" => Status::Done,
+        "blocked" | "on hold" => Status::Blocked,
+        "cancelled" | "canceled" | "won't do" | "wont do" | "dropped" | "archived" => {
+            Status::Dropped
+        }
+        _ => return vocab::status_exact(&w),
+    };
+    Some(s)
+}
+
+/// `high` / `medium` / `low` (Backlog.md, Taskmaster), or `P0`–`P3`.
+pub fn priority_word(word: &str) -> Option<Priority> {
+    match word.trim().to_ascii_lowercase().as_str() {
+        "critical" | "urgent" | "highest" => Some(Priority(0)),
+        "high" => Some(Priority(1)),
+        "medium" | "normal" => Some(Priority(2)),
+        "low" | "lowest" => Some(Priority(3)),
+        other => vocab::priority_token(other),
+    }
+}
+
+/// The track named `name` that a reader of one-task-per-file plans made already, or a
+/// new one.
+fn track_named(plan: &mut Plan, name: &str, file: usize, format: Format) -> usize {
+    let found = plan.tracks.iter().position(|tr| {
+        tr.name == name
+            && tr.kind == TrackKind::Track
+            && plan.files.get(tr.span.file).is_some_and(|f| f.format == format)
+    });
+    if let Some(t) = found {
+        return t;
+    }
+    plan.tracks.push(Track {
+        key: String::new(),
+        letter: None,
+        id: None,
+        name: name.to_string(),
+        priority: None,
+        kind: TrackKind::Track,
+        remark: None,
+        span: Span { file, line: 1 },
+        tasks: Vec::new(),
+        parallel: false,
+    });
+    plan.tracks.len() - 1
+}
+
+fn push_task(plan: &mut Plan, refs: &mut Refs, task: Task) -> usize {
+    let t = plan.tasks.len();
+    refs.ids.add_task(t, &task);
+    if let Some(p) = task.parent {
+        plan.tasks[p].subtasks.push(t);
+    }
+    plan.tasks.push(task);
+    t
+}
+
+/// One Backlog.md task file.
+pub fn read_backlog(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
+    let path = plan.files[file].path.clone();
+    let span = |line| Span { file, line };
+    let (file_id, file_title) = from_file_name(&path);
+    let Some((yaml, body, body_line)) = split_front_matter(text) else {
+        diag(
+            plan,
+            file,
+            Severity::Error,
+            1,
+            "front matter is not closed: a Backlog.md task starts with `---`, its fields, and `---`; the task is read from the file name".into(),
+        );
+        let mut task = Task::new(TaskId(file_id.to_uppercase()), false, file_title, span(1), TaskForm::Heading);
+        task.track = track_named(plan, "Backlog", file, Format::BacklogMd);
+        push_task(plan, refs, task);
+        return;
+    };
+    let fm = match load(yaml, 2) {
+        Ok(y) => y,
+        Err((line, why)) => {
+            diag(
+                plan,
+                file,
+                Severity::Error,
+                line,
+                format!("front matter is not valid YAML ({why}); the task is read from the file name, its other fields are lost until the YAML is fixed"),
+            );
+            Yaml::Null
+        }
+    };
+    let get = |k: &str| fm[k].clone();
+    let key_line = |k: &str| line_of(yaml, k, 2).unwrap_or(1);
+    let id = text_of(&get("id")).unwrap_or(file_id);
+    let title = text_of(&get("title")).unwrap_or(file_title);
+    let mut task = Task::new(TaskId(id.clone()), false, title, span(key_line("id")), TaskForm::Heading);
+    let completed = format::is_completed_backlog(&path);
+    match text_of(&get("status")) {
+        Some(word) => match backlog_status(&word) {
+            Some(s) => {
+                task.status = s;
+                task.status_written = true;
+            }
+            None => {
+                diag(
+                    plan,
+                    file,
+                    Severity::Warning,
+                    key_line("status"),
+                    format!("unknown status `{word}`; read as pending (known: To Do, In Progress, Done, Blocked, Cancelled)"),
+                );
+                task.notes.push(format!("status: {word}"));
+            }
+        },
+        None if fm.is_null() || completed => {}
+        None => diag(
+            plan,
+            file,
+            Severity::Warning,
+            1,
+            "no `status` in the front matter; read as pending".into(),
+        ),
+    }
+    if completed && !task.status.is_closed() {
+        task.status = Status::Done;
+        task.status_written = true;
+    }
+    task.priority = text_of(&get("priority")).and_then(|p| priority_word(&p));
+    let assignee = list_of(&get("assignee"));
+    let labels = list_of(&get("labels"));
+    if !assignee.is_empty() {
+        task.extra_mut().assignee = assignee;
+    }
+    if !labels.is_empty() {
+        task.extra_mut().labels = labels;
+    }
+    // The track: the milestone, else the epic folder, else the backlog itself (a
+    // sub-task joins its parent's track once it is attached).
+    let epic = path
+        .split_once("backlog/tasks/")
+        .or_else(|| path.split_once("backlog/completed/"))
+        .and_then(|(_, rest)| rest.rsplit_once('/'))
+        .map(|(dir, _)| dir.to_string());
+    let track = text_of(&get("milestone"))
+        .or(epic)
+        .unwrap_or_else(|| "Backlog".to_string());
+    task.track = track_named(plan, &track, file, Format::BacklogMd);
+    let t = push_task(plan, refs, task);
+    for d in list_of(&get("dependencies")) {
+        refs.push_id(t, &d.to_uppercase(), key_line("dependencies"));
+    }
+    let parent = text_of(&get("parent_task_id"))
+        .or_else(|| text_of(&get("parent_task")))
+        .or_else(|| text_of(&get("parent")));
+    if let Some(p) = parent {
+        let line = key_line("parent_task_id");
+        refs.parents.push((t, p.to_uppercase(), line));
+    }
+    backlog_body(plan, refs, t, body, body_line);
+}
+
+/// The body of a Backlog.md task: its description is background, its acceptance and
+/// definition-of-done boxes are criteria, its `### ✅ task-15.1: …` headings are
+/// sub-tasks.
+fn backlog_body(plan: &mut Plan, refs: &mut Refs, t: usize, body: &str, first_line: u32) {
+    let file = plan.tasks[t].span.file;
+    let shift = first_line - 1;
+    let mut section = String::new();
+    blocks::parse(body, |b| match b {
+        Block::Heading { line, .. } => {
+            let text = line.plain().trim().to_string();
+            if let Some((status, id, title)) = subtask_heading(&text) {
+                let mut sub = Task::new(
+                    TaskId(id.to_string()),
+                    false,
+                    title.to_string(),
+                    Span {
+                        file,
+                        line: line.line + shift,
+                    },
+                    TaskForm::Heading,
+                );
+                sub.status = status;
+                sub.status_written = true;
+                sub.parent = Some(t);
+                sub.track = plan.tasks[t].track;
+                push_task(plan, refs, sub);
+                section = "sub-task".into();
+            } else {
+                section = text;
+            }
+        }
+        Block::Para(lines) => {
+            let lower = section.to_ascii_lowercase();
+            for l in lines {
+                let p = l.plain();
+                let p = p.trim();
+                if p.is_empty() {
+                    continue;
+                }
+                if lower.contains("description") {
+                    plan.tasks[t].background.push(p.to_string());
+                } else if lower.contains("implementation") {
+                    plan.tasks[t].notes.push(p.to_string());
+                }
+            }
+        }
+        Block::List(items) => {
+            if vocab::is_criteria_heading(&section) {
+                criteria(plan, &section, items, file, shift);
+            } else if section.to_ascii_lowercase().contains("description") {
+                for it in items {
+                    if let Some(l) = it.lines.first() {
+                        plan.tasks[t].background.push(l.plain().trim().to_string());
+                    }
+                }
+            }
+        }
+        Block::Table { .. } | Block::Quote(_) => {}
+    });
+}
+
+fn criteria(plan: &mut Plan, section: &str, items: &[Item], file: usize, shift: u32) {
+    for it in items {
+        let Some(first) = it.lines.first() else {
+            continue;
+        };
+        let text = first.plain();
+        let (status, rest) = match it.checkbox {
+            Some(done) => (Some(if done { Status::Done } else { Status::Pending }), &*text),
+            None => match vocab::status_mark(&text) {
+                Some((s, rest, _)) => (Some(s), rest),
+                None => (None, &*text),
+            },
+        };
+        plan.criteria.push(Criterion {
+            section: section.to_string(),
+            text: rest.trim().to_string(),
+            status,
+            span: Span {
+                file,
+                line: it.line + shift,
+            },
+        });
+    }
+}
+
+/// `✅ task-152.1: Title`, `task-15.2: Title`, `[x] TASK-3.1 - Title`.
+fn subtask_heading(text: &str) -> Option<(Status, &str, &str)> {
+    let (status, rest) = match vocab::status_mark(text) {
+        Some((s, rest, _)) => (s, rest.trim_start()),
+        None => (Status::Pending, text),
+    };
+    let lower = rest.to_ascii_lowercase();
+    let idlen = lower
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '.'))
+        .unwrap_or(lower.len());
+    let id = rest[..idlen].trim_end_matches('.');
+    // An id like `task-15.1`: letters, a dash, a number, a dotted part.
+    let (prefix, num) = id.split_once('-')?;
+    if prefix.is_empty()
+        || !prefix.bytes().all(|b| b.is_ascii_alphabetic())
+        || !num.contains('.')
+        || !num.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+    {
+        return None;
+    }
+    let title = rest[idlen..].trim_start_matches([':', '：', ' ', '-', '—']).trim();
+    Some((status, id, title))
+}
+
+/// BMAD's `sprint-status.yaml`: `development_status:` maps `epic-N` to the epic's
+/// state and `N-M-slug` to each story's; an epic is a track.
+pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
+    let doc = match load(text, 1) {
+        Ok(y) => y,
+        Err((line, why)) => {
+            diag(
+                plan,
+                file,
+                Severity::Error,
+                line,
+                format!("sprint status is not valid YAML ({why}); nothing in it was read"),
+            );
+            return;
+        }
+    };
+    let Some(status) = doc["development_status"].as_hash() else {
+        diag(
+            plan,
+            file,
+            Severity::Warning,
+            1,
+            "no `development_status:` map: not a BMAD sprint status; nothing in it was read"
+                .into(),
+        );
+        return;
+    };
+    let line = |key: &str| {
+        text.lines()
+            .position(|l| {
+                l.trim_start()
+                    .strip_prefix(key)
+                    .is_some_and(|r| r.starts_with(':'))
+            })
+            .map_or(1, |i| i as u32 + 1)
+    };
+    for (k, v) in status {
+        let (Some(key), Some(state)) = (text_of(k), text_of(v)) else {
+            continue;
+        };
+        let at = line(&key);
+        let epic_num = |rest: &str| rest.split('-').next().unwrap_or("").to_string();
+        if let Some(rest) = key.strip_prefix("epic-") {
+            let n = epic_num(rest);
+            let tr = track_named(plan, &format!("Epic {n}"), file, Format::Bmad);
+            if rest.ends_with("retrospective") {
+                let mut task = Task::new(
+                    TaskId(format!("E{n}-RETRO")),
+                    false,
+                    format!("Epic {n} retrospective"),
+                    Span { file, line: at },
+                    TaskForm::ListItem,
+                );
+                task.track = tr;
+                task.optional = state == "optional";
+                task.status = bmad_status(&state).unwrap_or(Status::Pending);
+                task.status_written = true;
+                push_task(plan, refs, task);
+            } else {
+                plan.tracks[tr].remark = Some(state.clone());
+                plan.tracks[tr].span = Span { file, line: at };
+            }
+            continue;
+        }
+        // `1-2-user-login`: epic 1, story 2.
+        let mut parts = key.splitn(3, '-');
+        let (Some(e), Some(s)) = (parts.next(), parts.next()) else {
+            continue;
+        };
+        if !e.bytes().all(|b| b.is_ascii_digit()) || !s.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let title = parts.next().unwrap_or("").replace('-', " ");
+        let tr = track_named(plan, &format!("Epic {e}"), file, Format::Bmad);
+        let mut task = Task::new(
+            TaskId(format!("{e}.{s}")),
+            false,
+            title,
+            Span { file, line: at },
+            TaskForm::ListItem,
+        );
+        task.track = tr;
+        task.status_written = true;
+        task.status = match bmad_status(&state) {
+            Some(st) => st,
+            None => {
+                diag(
+                    plan,
+                    file,
+                    Severity::Warning,
+                    at,
+                    format!("unknown story state `{state}`; read as pending"),
+                );
+                Status::Pending
+            }
+        };
+        if state != "in-progress" && task.status == Status::InProgress {
+            task.notes.push(format!("status: {state}"));
+        }
+        push_task(plan, refs, task);
+    }
+}
+
+fn bmad_status(state: &str) -> Option<Status> {
+    Some(match state.trim() {
+        "backlog" | "drafted" | "ready-for-dev" | "contexted" | "optional" => Status::Pending,
+        "in-progress" | "review" => Status::InProgress,
+        "done" | "completed" => Status::Done,
+        other => return vocab::status_exact(other),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn front_matter_split() {
+        let (y, body, line) = split_front_matter("---\nid: a\n---\n## D\n").unwrap();
+        assert_eq!(y, "id: a\n");
+        assert_eq!(body, "## D\n");
+        assert_eq!(line, 4);
+        assert!(split_front_matter("id: a\n").is_none());
+    }
+
+    #[test]
+    fn sub_task_headings() {
+        assert_eq!(
+            subtask_heading("✅ task-152.1: Wire the API"),
+            Some((Status::Done, "task-152.1", "Wire the API"))
+        );
+        assert_eq!(subtask_heading("Acceptance Criteria"), None);
+        assert_eq!(subtask_heading("task-7: not a sub-task"), None);
+    }
+}

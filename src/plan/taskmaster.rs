@@ -1,0 +1,337 @@
+//! Taskmaster's `tasks.json`: tagged (`{"master": {"tasks": [...]}, "feature": {...}}`)
+//! or legacy (`{"tasks": [...]}`). A tag is a track; ids are `N`, subtasks `N.M`; in
+//! tags other than the first, ids carry the tag (`feature/3`), since every tag numbers
+//! its tasks from 1. PLAN_FORMAT.md §7.
+
+use super::build::Refs;
+use super::frontmatter::priority_word;
+use super::model::*;
+use serde_json::Value;
+use std::collections::HashMap;
+
+fn diag(plan: &mut Plan, file: usize, severity: Severity, line: u32, message: String) {
+    let path = plan.files[file].path.clone();
+    plan.diagnostics.push(Diagnostic {
+        severity,
+        file: path,
+        line,
+        message,
+    });
+}
+
+/// An id as written: `7`, `"7"`, `"7.1"`.
+fn id_text(v: &Value) -> Option<String> {
+    match v {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => None,
+    }
+}
+
+fn is_task_list(v: &Value) -> bool {
+    v.as_array().is_some_and(|a| {
+        a.iter()
+            .all(|t| t.get("id").is_some() && t.get("title").is_some())
+    })
+}
+
+/// The tag lists of a file in Taskmaster's shape, in the order they are written.
+fn tag_lists<'v>(doc: &'v Value, text: &str) -> Option<Vec<(Option<&'v str>, &'v Vec<Value>)>> {
+    let obj = doc.as_object()?;
+    if let Some(tasks) = obj.get("tasks") {
+        return tasks
+            .as_array()
+            .filter(|_| is_task_list(tasks))
+            .map(|a| vec![(None, a)]);
+    }
+    let mut tags: Vec<(usize, &str, &Vec<Value>)> = Vec::new();
+    for (k, v) in obj {
+        let Some(tasks) = v.get("tasks") else {
+            continue;
+        };
+        if !is_task_list(tasks) {
+            return None;
+        }
+        let at = text.find(&format!("\"{k}\"")).unwrap_or(usize::MAX);
+        tags.push((at, k, tasks.as_array()?));
+    }
+    if tags.is_empty() {
+        return None;
+    }
+    tags.sort_by_key(|(at, k, _)| (*at, *k));
+    Some(tags.into_iter().map(|(_, k, v)| (Some(k), v)).collect())
+}
+
+/// Finds the lines where tasks are written, searching forward for their titles.
+struct Lines<'t> {
+    text: &'t str,
+    at: usize,
+    line: u32,
+}
+
+impl Lines<'_> {
+    /// Move to byte `to` (forward only), counting lines.
+    fn advance(&mut self, to: usize) {
+        if to > self.at {
+            self.line += self.text.as_bytes()[self.at..to]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u32;
+            self.at = to;
+        }
+    }
+
+    /// The line of the next `"title": "<title>"` (or the current line).
+    fn title(&mut self, title: &str) -> u32 {
+        let needle = serde_json::to_string(title).unwrap_or_default();
+        if let Some(i) = self.text[self.at..].find(&needle) {
+            self.advance(self.at + i);
+        }
+        self.line
+    }
+}
+
+fn status_of(word: &str) -> Option<(Status, bool)> {
+    // (state, worth keeping the word as a note)
+    Some(match word.trim().to_ascii_lowercase().as_str() {
+        "pending" | "todo" | "to-do" => (Status::Pending, false),
+        "in-progress" | "in_progress" | "in progress" => (Status::InProgress, false),
+        "review" | "in-review" => (Status::InProgress, true),
+        "done" | "completed" | "complete" => (Status::Done, false),
+        "deferred" => (Status::Blocked, true),
+        "blocked" => (Status::Blocked, false),
+        "cancelled" | "canceled" => (Status::Dropped, false),
+        _ => return None,
+    })
+}
+
+/// One task object (top-level or subtask), made into a task.
+struct Reader<'p> {
+    plan: &'p mut Plan,
+    refs: &'p mut Refs,
+    file: usize,
+}
+
+impl Reader<'_> {
+    fn task(
+        &mut self,
+        v: &Value,
+        id: String,
+        line: u32,
+        track: usize,
+        parent: Option<usize>,
+        tag: Option<&str>,
+    ) -> usize {
+        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let title = s("title").unwrap_or("(untitled)").to_string();
+        let mut task = Task::new(
+            TaskId(id),
+            false,
+            title,
+            Span {
+                file: self.file,
+                line,
+            },
+            TaskForm::ListItem,
+        );
+        task.track = track;
+        task.parent = parent;
+        match s("status") {
+            Some(word) => match status_of(word) {
+                Some((st, note)) => {
+                    task.status = st;
+                    task.status_written = true;
+                    if note {
+                        task.notes.push(format!("status: {word}"));
+                    }
+                }
+                None => {
+                    let path = self.plan.files[self.file].path.clone();
+                    self.plan.diagnostics.push(Diagnostic {
+                        severity: Severity::Warning,
+                        file: path,
+                        line,
+                        message: format!("unknown status `{word}` on task `{}`; read as pending (known: pending, in-progress, review, done, completed, deferred, cancelled, blocked)", task.id),
+                    });
+                    task.notes.push(format!("status: {word}"));
+                }
+            },
+            None => {}
+        }
+        task.priority = s("priority").and_then(priority_word);
+        if let Some(d) = s("description") {
+            task.notes.push(d.to_string());
+        }
+        if let Some(d) = s("details") {
+            task.background.push(d.to_string());
+        }
+        if let Some(d) = s("testStrategy") {
+            task.dod.push(d.to_string());
+        }
+        if let Some(tag) = tag {
+            task.extra_mut().tag = Some(tag.to_string());
+        }
+        if let Some(a) = s("assignee") {
+            task.extra_mut().assignee = vec![a.to_string()];
+        }
+        let t = self.plan.tasks.len();
+        self.refs.ids.add_task(t, &task);
+        if let Some(p) = parent {
+            self.plan.tasks[p].subtasks.push(t);
+        }
+        self.plan.tasks.push(task);
+        t
+    }
+}
+
+/// Read a `tasks.json`.
+pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
+    let doc: Value = match serde_json::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            diag(
+                plan,
+                file,
+                Severity::Error,
+                e.line() as u32,
+                format!(
+                    "not valid JSON at line {}, column {}: {e}; nothing in this file was read",
+                    e.line(),
+                    e.column()
+                ),
+            );
+            return;
+        }
+    };
+    let Some(tags) = tag_lists(&doc, text) else {
+        diag(
+            plan,
+            file,
+            Severity::Warning,
+            0,
+            "not in Taskmaster's shape (a `tasks` list of objects with `id` and `title`, alone or under tags); not read as a plan".into(),
+        );
+        return;
+    };
+    let mut lines = Lines {
+        text,
+        at: 0,
+        line: 1,
+    };
+    let first_tag = tags.first().and_then(|(t, _)| *t);
+    for (tag, list) in tags {
+        if let Some(tag) = tag {
+            if let Some(i) = text[lines.at..].find(&format!("\"{tag}\"")) {
+                lines.advance(lines.at + i);
+            }
+        }
+        let name = tag.unwrap_or("tasks").to_string();
+        let track = plan.tracks.len();
+        plan.tracks.push(Track {
+            key: String::new(),
+            letter: None,
+            id: None,
+            name,
+            priority: None,
+            kind: TrackKind::Track,
+            remark: None,
+            span: Span {
+                file,
+                line: lines.line,
+            },
+            tasks: Vec::new(),
+            parallel: false,
+        });
+        // Ids of other tags than the first carry the tag.
+        let qualify = |id: &str| match tag {
+            Some(t) if Some(t) != first_tag => format!("{t}/{id}"),
+            _ => id.to_string(),
+        };
+        let mut r = Reader {
+            plan: &mut *plan,
+            refs: &mut *refs,
+            file,
+        };
+        // Pass one: the tasks; pass two: their dependencies, which may point forward.
+        let mut by_id: HashMap<String, usize> = HashMap::new();
+        let mut deps: Vec<(usize, Option<String>, &Vec<Value>)> = Vec::new();
+        for v in list {
+            let Some(local) = v.get("id").and_then(id_text) else {
+                continue;
+            };
+            let title = v.get("title").and_then(Value::as_str).unwrap_or("");
+            let line = lines.title(title);
+            let t = r.task(v, qualify(&local), line, track, None, tag);
+            by_id.entry(local.clone()).or_insert(t);
+            if let Some(d) = v.get("dependencies").and_then(Value::as_array) {
+                deps.push((t, None, d));
+            }
+            let subs = v.get("subtasks").and_then(Value::as_array);
+            for sv in subs.into_iter().flatten() {
+                let Some(sid) = sv.get("id").and_then(id_text) else {
+                    continue;
+                };
+                // `"id": 1` inside task 7 is `7.1`; `"id": "7.1"` is written out.
+                let full = match sid.split_once('.') {
+                    Some(_) => sid.clone(),
+                    None => format!("{local}.{sid}"),
+                };
+                let title = sv.get("title").and_then(Value::as_str).unwrap_or("");
+                let line = lines.title(title);
+                let s = r.task(sv, qualify(&full), line, track, Some(t), tag);
+                by_id.entry(full).or_insert(s);
+                if let Some(d) = sv.get("dependencies").and_then(Value::as_array) {
+                    deps.push((s, Some(local.clone()), d));
+                }
+            }
+            // A pending parent whose subtasks have started is under way: its state
+            // comes from them.
+            let task = &plan.tasks[t];
+            if task.status == Status::Pending && !task.subtasks.is_empty() {
+                plan.tasks[t].status_written = false;
+            }
+            r = Reader {
+                plan: &mut *plan,
+                refs: &mut *refs,
+                file,
+            };
+        }
+        for (t, parent, list) in deps {
+            for d in list {
+                let Some(d) = id_text(d) else {
+                    continue;
+                };
+                // In a subtask, a bare number names a sibling.
+                let key = match (&parent, d.contains('.')) {
+                    (Some(p), false) => format!("{p}.{d}"),
+                    _ => d.clone(),
+                };
+                let found = by_id
+                    .get(&key)
+                    .or_else(|| parent.as_ref().and_then(|_| by_id.get(&d)));
+                match found {
+                    Some(&x) if x != t => {
+                        if !plan.tasks[t].deps.contains(&x) {
+                            plan.tasks[t].deps.push(x);
+                        }
+                    }
+                    Some(_) => {}
+                    None => {
+                        let line = plan.tasks[t].span.line;
+                        let id = plan.tasks[t].id.0.clone();
+                        diag(
+                            plan,
+                            file,
+                            Severity::Warning,
+                            line,
+                            format!("task `{id}` depends on `{d}`, which no task of {} has; check for a typo or a removed task", match tag {
+                                Some(t) => format!("tag `{t}`"),
+                                None => "this file".into(),
+                            }),
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -31,6 +31,9 @@ pub struct Refs {
     /// Paths outside the repository or naming no file in it, checked as they are read:
     /// (task, in `as_built` rather than `touch_points`, index there, outside).
     pub bad_paths: Vec<(usize, bool, usize, bool)>,
+    /// Tasks of one-task-per-file plans (Backlog.md) by id key: an id must be unique
+    /// across their files.
+    pub across_files: HashMap<String, usize>,
 }
 
 /// Task keys end to end in one string, with each task's file and range: the id index
@@ -213,13 +216,19 @@ impl<'p> FileBuilder<'p> {
             any_parallel: false,
         };
         b.plan.files[file].format = format;
-        if matches!(format, Format::SpecKit | Format::Kiro | Format::OpenSpec) {
+        if matches!(
+            format,
+            Format::SpecKit | Format::Kiro | Format::OpenSpec | Format::Gsd
+        ) {
             // The feature (or change) directory is the track, named by its spec's title.
             let path = b.plan.files[file].path.clone();
             let dir = super::format::track_dir(&path).unwrap_or(&path).to_string();
             let name = title.map_or_else(|| dir.clone(), str::to_string);
             let t = b.new_track(None, None, name, None, TrackKind::Track, b.span(1));
-            b.plan.tracks[t].key = dir;
+            b.plan.tracks[t].key = match format {
+                Format::Gsd => "roadmap".into(),
+                _ => dir,
+            };
             b.dir_track = Some(t);
         }
         b
@@ -271,6 +280,15 @@ impl<'p> FileBuilder<'p> {
                     line,
                     format!("dependency statement names no task of this file: `{objects}`"),
                 );
+            }
+        }
+        if self.format == Format::Gsd {
+            // A phase's box is ticked when its last plan is done: until then its state
+            // comes from its plans.
+            for task in self.plan.tasks.iter_mut().filter(|t| t.span.file == self.file) {
+                if task.status == Status::Pending && !task.subtasks.is_empty() {
+                    task.status_written = false;
+                }
             }
         }
         if self.format == Format::OpenSpec
@@ -400,7 +418,16 @@ impl<'p> FileBuilder<'p> {
             (mode, HKind::Section(None))
         };
         let mut priority = None;
-        if self.dir_format() {
+        let mut kind = kind;
+        if self.format == Format::Gsd {
+            if level == 1 {
+                if let (Some(t), Some(name)) = (self.dir_track, text.strip_prefix("Roadmap:")) {
+                    self.plan.tracks[t].name = name.trim().to_string();
+                }
+            } else if let Some((label, title)) = phase_heading(text) {
+                kind = HKind::Task(self.gsd_phase(&label, &title, line.line));
+            }
+        } else if self.dir_format() {
             priority = story_priority(text);
             if let Some(label) = phase_heading(text) {
                 self.phase = Some(self.plan.checkpoints.len());
@@ -736,6 +763,15 @@ impl<'p> FileBuilder<'p> {
             self.child_item(parent, item);
             return;
         }
+        // Every Spec Kit task has its `T001` id: a box without one is a checklist item.
+        if self.format == Format::SpecKit && item.checkbox.is_some() {
+            let (id, _) = id_and_title(first, false);
+            if id.is_none() {
+                let section = self.stack.last().map(|h| h.name.clone()).unwrap_or_default();
+                self.criteria_item(item, &section);
+                return;
+            }
+        }
         let block = self.enclosing_subtask_block();
         if let Some(t) = self.marked_task(item, None, block.is_some()) {
             if let Some((id, line)) = block {
@@ -868,7 +904,26 @@ impl<'p> FileBuilder<'p> {
                 }
             }
         };
-        let (id, mut title) = id_and_title(first, item.checkbox.is_none());
+        let (mut id, mut title) = id_and_title(first, item.checkbox.is_none());
+        let mut gsd_note = None;
+        if self.format == Format::Gsd {
+            // `02.1-01:` reads as id `02.1` and a title starting `-01:`.
+            let whole = match &id {
+                Some(i) if title.starts_with('-') => Some(format!("{i}{title}")),
+                Some(_) => None,
+                None => Some(title.clone()),
+            };
+            if let Some((i, rest)) = whole.as_deref().and_then(gsd_id) {
+                id = Some(i);
+                title = rest;
+                // `Phase 2: Ingestion - Reliable intake…`: the name, then what it does.
+                if let Some((name, what)) = title.split_once(" - ") {
+                    let (name, what) = (name.trim().to_string(), what.trim().to_string());
+                    title = name;
+                    gsd_note = Some(what);
+                }
+            }
+        }
         let mut status = status;
         let mut parent = parent;
         let mut marks = Marks::default();
@@ -906,6 +961,9 @@ impl<'p> FileBuilder<'p> {
         let task = &mut self.plan.tasks[t];
         task.status = status;
         task.status_written = written;
+        if let Some(n) = gsd_note {
+            task.notes.push(n);
+        }
         // `- [ ] **D3-02** `WIP` …`: a status word in code right after the id says more
         // than the empty box.
         if item.checkbox == Some(false) {
@@ -1036,19 +1094,9 @@ impl<'p> FileBuilder<'p> {
         if let Some(story) = marks.story {
             task.extra_mut().story = Some(story);
         }
-        let before = task.touch_points.len();
         let mut found = Vec::new();
         paths_in_text(&task.title, line, &mut found);
-        for mut p in found {
-            if p.path.starts_with('/') {
-                p.path = self.rebase_absolute(&p.path);
-            }
-            let task = &mut self.plan.tasks[t];
-            if !task.touch_points.iter().any(|q| q.path == p.path) {
-                task.touch_points.push(p);
-            }
-        }
-        self.check_paths_of(t, false, before, false);
+        self.add_text_paths(t, found);
         let task = &self.plan.tasks[t];
         let key = match task.parent {
             Some(p) => SeqKey::Under(p),
@@ -1071,6 +1119,36 @@ impl<'p> FileBuilder<'p> {
         if !task.id.0.is_empty() {
             self.ids_here.entry(task.key().to_string()).or_insert(t);
         }
+    }
+
+    /// The task of GSD phase `Phase 2` (from the phase list), or a new one when the list
+    /// does not name it.
+    fn gsd_phase(&mut self, label: &str, title: &str, line: u32) -> usize {
+        let num = label.trim_start_matches("Phase ").to_string();
+        if let Some(&t) = self.ids_here.get(&id_key(&num)) {
+            return t;
+        }
+        let track = self.group_for_new_task();
+        let t = self.new_task(Some(num), title.to_string(), line, TaskForm::Heading, None, track);
+        self.spec_task(t, Marks::default(), line);
+        t
+    }
+
+    /// Paths found in a spec task's text, as its touch points (absolute ones made
+    /// relative; only those outside the repository are reported, as the rest may be
+    /// files still to be written).
+    fn add_text_paths(&mut self, t: usize, found: Vec<PathRef>) {
+        let before = self.plan.tasks[t].touch_points.len();
+        for mut p in found {
+            if p.path.starts_with('/') {
+                p.path = self.rebase_absolute(&p.path);
+            }
+            let task = &mut self.plan.tasks[t];
+            if !task.touch_points.iter().any(|q| q.path == p.path) {
+                task.touch_points.push(p);
+            }
+        }
+        self.check_paths_of(t, false, before, false);
     }
 
     /// An absolute path in a spec (`/src/api/routes.rs`, `/home/ana/app/src/x.rs`): the
@@ -1187,6 +1265,13 @@ impl<'p> FileBuilder<'p> {
         vocab::each_inline_dependency(p, |d| {
             refs.push_deps(t, d, line.line);
         });
+        if self.dir_format() {
+            // A spec task's detail lines name the files it works in.
+            let text = line.text();
+            let mut found = Vec::new();
+            paths_in_text(&text, line.line, &mut found);
+            self.add_text_paths(t, found);
+        }
         if vocab::has_tbd(p) {
             let q = format!("{}: {p}", display_id(&self.plan.tasks[t]));
             self.question(&q, Some(t), QuestionSource::Tbd, line.line);
@@ -1959,6 +2044,23 @@ fn phase_heading(text: &str) -> Option<(String, String)> {
     }
     let label = rest[n..].trim_start_matches([':', '：', ' ', '-', '—', '–']).trim();
     Some((format!("Phase {num}"), label.to_string()))
+}
+
+/// GSD's ids: a phase line `Phase 2.1: Title - what` (id `2.1`) or a plan `02-01: Title`.
+fn gsd_id(title: &str) -> Option<(String, String)> {
+    let t = title.trim();
+    if let Some((label, rest)) = phase_heading(t) {
+        return Some((label.trim_start_matches("Phase ").to_string(), rest));
+    }
+    let n = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))?;
+    let (id, rest) = t.split_at(n);
+    let (phase, plan) = id.split_once('-')?;
+    let ok = !phase.is_empty()
+        && !plan.is_empty()
+        && plan.bytes().all(|b| b.is_ascii_digit())
+        && phase.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    let rest = rest.strip_prefix([':', '：'])?;
+    ok.then(|| (id.to_string(), rest.trim().to_string()))
 }
 
 /// `**Checkpoint**: User Story 1 works on its own` → the text after the label.

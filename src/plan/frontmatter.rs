@@ -191,24 +191,22 @@ pub fn read_backlog(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
             file,
             Severity::Error,
             1,
-            "front matter is not closed: a Backlog.md task starts with `---`, its fields, and `---`; the task is read from the file name".into(),
+            format!("no front matter: a Backlog.md task starts with `---`, its fields (id, title, status…) and `---`; `{file_id}` is left out until it has them"),
         );
-        let mut task = Task::new(TaskId(file_id.to_uppercase()), false, file_title, span(1), TaskForm::Heading);
-        task.track = track_named(plan, "Backlog", file, Format::BacklogMd);
-        push_task(plan, refs, task);
         return;
     };
     let fm = match load(yaml, 2) {
         Ok(y) => y,
         Err((line, why)) => {
+            // Its state is unknown: better left out, with the error, than offered.
             diag(
                 plan,
                 file,
                 Severity::Error,
                 line,
-                format!("front matter is not valid YAML ({why}); the task is read from the file name, its other fields are lost until the YAML is fixed"),
+                format!("front matter is not valid YAML ({why}); `{file_id}` ({file_title}) is left out until the YAML is fixed"),
             );
-            Yaml::Null
+            return;
         }
     };
     let get = |k: &str| fm[k].clone();
@@ -268,6 +266,21 @@ pub fn read_backlog(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
         .unwrap_or_else(|| "Backlog".to_string());
     task.track = track_named(plan, &track, file, Format::BacklogMd);
     let t = push_task(plan, refs, task);
+    let key = plan.tasks[t].key().to_string();
+    if let Some(&first) = refs.across_files.get(&key) {
+        let (a, b) = (plan.tasks[first].span, plan.tasks[t].span);
+        let msg = format!(
+            "duplicate task id `{id}`: {}:{} and {}:{} both say it; dependencies on it cannot tell them apart",
+            plan.file_of(a),
+            a.line,
+            plan.file_of(b),
+            b.line
+        );
+        diag(plan, a.file, Severity::Error, a.line, msg.clone());
+        diag(plan, file, Severity::Error, b.line, msg);
+    } else {
+        refs.across_files.insert(key, t);
+    }
     for d in list_of(&get("dependencies")) {
         refs.push_id(t, &d.to_uppercase(), key_line("dependencies"));
     }

@@ -122,6 +122,7 @@ pub enum Format {
     /// Kiro or cc-sdd: `.kiro/specs/<name>/tasks.md`.
     Kiro,
     /// OpenSpec: `openspec/changes/<change>/tasks.md`.
+    #[serde(rename = "openspec")]
     OpenSpec,
     /// Backlog.md: one task per file with YAML front matter.
     BacklogMd,

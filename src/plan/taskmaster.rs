@@ -62,33 +62,64 @@ fn tag_lists<'v>(doc: &'v Value, text: &str) -> Option<Vec<(Option<&'v str>, &'v
     Some(tags.into_iter().map(|(_, k, v)| (Some(k), v)).collect())
 }
 
-/// Finds the lines where tasks are written, searching forward for their titles.
-struct Lines<'t> {
-    text: &'t str,
-    at: usize,
-    line: u32,
-}
-
-impl Lines<'_> {
-    /// Move to byte `to` (forward only), counting lines.
-    fn advance(&mut self, to: usize) {
-        if to > self.at {
-            self.line += self.text.as_bytes()[self.at..to]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count() as u32;
-            self.at = to;
+/// The line of every object in a `tasks` or `subtasks` list, in document order (the
+/// order the reader meets them in): one pass over the text, strings skipped.
+fn task_lines(text: &str) -> Vec<u32> {
+    let b = text.as_bytes();
+    let mut out = Vec::new();
+    let mut line = 1u32;
+    // Open containers: for an array, whether it is a task list.
+    let mut stack: Vec<bool> = Vec::new();
+    let mut last_string = (0, 0);
+    let mut key: Option<(usize, usize)> = None;
+    // A task object opened and its line not yet taken.
+    let mut want = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\n' => line += 1,
+            b'"' => {
+                // A task's line is that of its first key (its `"id"`, as written).
+                if want {
+                    out.push(line);
+                    want = false;
+                }
+                let start = i + 1;
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                last_string = (start, i.min(b.len()));
+            }
+            b':' => key = Some(last_string),
+            b'[' => {
+                let named = key.map(|(s, e)| &b[s..e]);
+                stack.push(matches!(named, Some(b"tasks") | Some(b"subtasks")));
+                key = None;
+            }
+            b'{' => {
+                if want {
+                    out.push(line);
+                }
+                want = stack.last() == Some(&true);
+                stack.push(false);
+                key = None;
+            }
+            b']' | b'}' => {
+                if std::mem::take(&mut want) {
+                    out.push(line);
+                }
+                stack.pop();
+            }
+            b',' => key = None,
+            _ => {}
         }
+        i += 1;
     }
-
-    /// The line of the next `"title": "<title>"` (or the current line).
-    fn title(&mut self, title: &str) -> u32 {
-        let needle = serde_json::to_string(title).unwrap_or_default();
-        if let Some(i) = self.text[self.at..].find(&needle) {
-            self.advance(self.at + i);
-        }
-        self.line
-    }
+    out
 }
 
 fn status_of(word: &str) -> Option<(Status, bool)> {
@@ -189,13 +220,16 @@ pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
     let doc: Value = match serde_json::from_str(text) {
         Ok(v) => v,
         Err(e) => {
+            // (serde_json's message ends with the position, said once here.)
+            let msg = e.to_string();
+            let what = msg.split(" at line ").next().unwrap_or(&msg).to_string();
             diag(
                 plan,
                 file,
                 Severity::Error,
                 e.line() as u32,
                 format!(
-                    "not valid JSON at line {}, column {}: {e}; nothing in this file was read",
+                    "not valid JSON at line {}, column {}: {what}; nothing in this file was read until it is fixed",
                     e.line(),
                     e.column()
                 ),
@@ -213,18 +247,9 @@ pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
         );
         return;
     };
-    let mut lines = Lines {
-        text,
-        at: 0,
-        line: 1,
-    };
+    let mut lines = task_lines(text).into_iter();
     let first_tag = tags.first().and_then(|(t, _)| *t);
     for (tag, list) in tags {
-        if let Some(tag) = tag {
-            if let Some(i) = text[lines.at..].find(&format!("\"{tag}\"")) {
-                lines.advance(lines.at + i);
-            }
-        }
         let name = tag.unwrap_or("tasks").to_string();
         let track = plan.tracks.len();
         plan.tracks.push(Track {
@@ -235,10 +260,7 @@ pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
             priority: None,
             kind: TrackKind::Track,
             remark: None,
-            span: Span {
-                file,
-                line: lines.line,
-            },
+            span: Span { file, line: 0 },
             tasks: Vec::new(),
             parallel: false,
         });
@@ -256,18 +278,28 @@ pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
         let mut by_id: HashMap<String, usize> = HashMap::new();
         let mut deps: Vec<(usize, Option<String>, &Vec<Value>)> = Vec::new();
         for v in list {
+            let line = lines.next().unwrap_or(0);
+            let subs = v.get("subtasks").and_then(Value::as_array);
             let Some(local) = v.get("id").and_then(id_text) else {
+                // (Its subtasks' lines are passed over with it.)
+                for _ in subs.into_iter().flatten().filter(|s| s.is_object()) {
+                    lines.next();
+                }
                 continue;
             };
-            let title = v.get("title").and_then(Value::as_str).unwrap_or("");
-            let line = lines.title(title);
+            if r.plan.tracks[track].span.line == 0 {
+                r.plan.tracks[track].span.line = line;
+            }
             let t = r.task(v, qualify(&local), line, track, None, tag);
             by_id.entry(local.clone()).or_insert(t);
             if let Some(d) = v.get("dependencies").and_then(Value::as_array) {
                 deps.push((t, None, d));
             }
-            let subs = v.get("subtasks").and_then(Value::as_array);
             for sv in subs.into_iter().flatten() {
+                let line = match sv.is_object() {
+                    true => lines.next().unwrap_or(0),
+                    false => continue,
+                };
                 let Some(sid) = sv.get("id").and_then(id_text) else {
                     continue;
                 };
@@ -276,8 +308,6 @@ pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
                     Some(_) => sid.clone(),
                     None => format!("{local}.{sid}"),
                 };
-                let title = sv.get("title").and_then(Value::as_str).unwrap_or("");
-                let line = lines.title(title);
                 let s = r.task(sv, qualify(&full), line, track, Some(t), tag);
                 by_id.entry(full).or_insert(s);
                 if let Some(d) = sv.get("dependencies").and_then(Value::as_array) {

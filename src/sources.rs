@@ -37,8 +37,9 @@ pub fn plan_paths(
         let g = g.trim_start_matches("./");
         if !is_glob(g) {
             if cfg.root.join(g).is_file() {
-                let not_taskmaster =
-                    cfg.plan_globs_default && g.ends_with(".json") && !taskmaster_like(&cfg.root, g);
+                let not_taskmaster = cfg.plan_globs_default
+                    && g.ends_with(".json")
+                    && !taskmaster_like(&cfg.root, g);
                 if !paths.iter().any(|p| p == g) && !not_taskmaster {
                     paths.push(g.to_string());
                 }
@@ -66,7 +67,8 @@ pub fn plan_paths(
             if glob.is_match(f) && !paths.contains(f) {
                 // A `tasks/tasks.json` found by default that is not Taskmaster's (an
                 // editor's task runner, say) is not a plan.
-                if cfg.plan_globs_default && f.ends_with(".json") && !taskmaster_like(&cfg.root, f) {
+                if cfg.plan_globs_default && f.ends_with(".json") && !taskmaster_like(&cfg.root, f)
+                {
                     continue;
                 }
                 paths.push(f.clone());
@@ -89,8 +91,8 @@ pub fn plan_paths(
 fn taskmaster_like(root: &Path, rel: &str) -> bool {
     use std::io::Read;
     let mut head = Vec::new();
-    let read = std::fs::File::open(root.join(rel))
-        .and_then(|f| f.take(64 << 10).read_to_end(&mut head));
+    let read =
+        std::fs::File::open(root.join(rel)).and_then(|f| f.take(64 << 10).read_to_end(&mut head));
     let head = String::from_utf8_lossy(&head);
     read.is_ok() && head.contains("\"tasks\"") && head.contains("\"title\"")
 }

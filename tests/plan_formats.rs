@@ -141,7 +141,11 @@ fn spec_kit_features_are_found_and_read_as_tracks_with_phases_marks_and_paths() 
                 "spec_kit".into(),
                 34
             ),
-            ("specs/002-rate-limits/tasks.md".into(), "spec_kit".into(), 25),
+            (
+                "specs/002-rate-limits/tasks.md".into(),
+                "spec_kit".into(),
+                25
+            ),
         ]
     );
     assert!(p.diagnostics.is_empty(), "{:#?}", warnings(&p));
@@ -179,7 +183,10 @@ fn spec_kit_features_are_found_and_read_as_tracks_with_phases_marks_and_paths() 
     let t012 = p1("T012");
     assert!(t012.parallel);
     assert_eq!(story(t012), Some("US1"));
-    assert_eq!(t012.title, "Streaming CSV writer with RFC 4180 quoting in src/export/csv.rs");
+    assert_eq!(
+        t012.title,
+        "Streaming CSV writer with RFC 4180 quoting in src/export/csv.rs"
+    );
     assert!(!p1("T014").parallel);
     assert_eq!(story(p2("T006")), Some("STORE"));
     assert_eq!(story(p1("T030")), None);
@@ -196,7 +203,10 @@ fn spec_kit_features_are_found_and_read_as_tracks_with_phases_marks_and_paths() 
     assert_eq!(paths(p1("T016")), ["src/api/routes.rs"]);
     assert!(paths(p1("T002")).is_empty());
     assert_eq!(paths(p2("T025")), ["deploy/nginx/api.conf"]);
-    assert_eq!(paths(p1("T034")), ["specs/001-invoice-export/quickstart.md"]);
+    assert_eq!(
+        paths(p1("T034")),
+        ["specs/001-invoice-export/quickstart.md"]
+    );
     // Phases are checkpoints of their own file; the foundational phase is a gate.
     let phases: Vec<(String, bool, usize)> = p
         .checkpoints
@@ -243,23 +253,49 @@ fn spec_kit_triage_offers_what_the_gates_allow_and_sees_conflicts_across_feature
         .as_array()
         .expect("shortlist")
         .iter()
-        .map(|c| format!("{}:{}", c["track"].as_str().unwrap_or(""), c["id"].as_str().unwrap_or("")))
+        .map(|c| {
+            format!(
+                "{}:{}",
+                c["track"].as_str().unwrap_or(""),
+                c["id"].as_str().unwrap_or("")
+            )
+        })
         .collect();
     // 001: only T009 is before the phase-2 gate; 002: the open [P] tests of phase 3.2
     // (different files) side by side.
-    assert!(offered.contains(&"001-invoice-export:T009".to_string()), "{offered:?}");
-    assert!(offered.contains(&"002-rate-limits:T005".to_string()), "{offered:?}");
-    assert!(offered.contains(&"002-rate-limits:T006".to_string()), "{offered:?}");
+    assert!(
+        offered.contains(&"001-invoice-export:T009".to_string()),
+        "{offered:?}"
+    );
+    assert!(
+        offered.contains(&"002-rate-limits:T005".to_string()),
+        "{offered:?}"
+    );
+    assert!(
+        offered.contains(&"002-rate-limits:T006".to_string()),
+        "{offered:?}"
+    );
     assert!(!offered.iter().any(|o| o.ends_with(":T012")), "{offered:?}");
     // The gate is the reason later phases wait.
     let why = serde_json::to_string(&v["not_shortlisted"]).expect("text");
-    assert!(why.contains("held by a stated gate: Phase 3 waits for Phase 2"), "{why}");
+    assert!(
+        why.contains("held by a stated gate: Phase 3 waits for Phase 2"),
+        "{why}"
+    );
     // Features touching one file conflict, whatever their tool.
     let conflicts = serde_json::to_string(&v["conflicts"]).expect("text");
     assert!(conflicts.contains("src/api/routes.rs"), "{conflicts}");
     assert!(conflicts.contains("src/metrics/mod.rs"), "{conflicts}");
     // Per task in the JSON: parallel and story.
-    let t = shortlist(r.path(), &["task", "specs/002-rate-limits/tasks.md:T006", "--format", "json"]);
+    let t = shortlist(
+        r.path(),
+        &[
+            "task",
+            "specs/002-rate-limits/tasks.md:T006",
+            "--format",
+            "json",
+        ],
+    );
     let tv: serde_json::Value = serde_json::from_str(&t.stdout).expect("task json");
     assert_eq!(tv["parallel"], true);
     assert_eq!(tv["story"], "STORE");
@@ -274,8 +310,16 @@ fn kiro_specs_nested_and_flat_with_optional_and_in_progress_marks() {
     assert_eq!(
         found,
         vec![
-            (".kiro/specs/billing-webhooks/tasks.md".into(), "kiro".into(), 15),
-            (".kiro/specs/search-index/tasks.md".into(), "kiro".into(), 11),
+            (
+                ".kiro/specs/billing-webhooks/tasks.md".into(),
+                "kiro".into(),
+                15
+            ),
+            (
+                ".kiro/specs/search-index/tasks.md".into(),
+                "kiro".into(),
+                11
+            ),
         ]
     );
     let b = |id: &str| {
@@ -303,18 +347,28 @@ fn kiro_specs_nested_and_flat_with_optional_and_in_progress_marks() {
         assert_eq!(t.optional, opt, "{} {}", t.id, t.title);
     }
     assert_eq!(b("3.4").title, "Snapshot tests for the delivery log table");
-    assert_eq!(s("1.2").title, "Benchmark indexing throughput on the 2M-document corpus");
+    assert_eq!(
+        s("1.2").title,
+        "Benchmark indexing throughput on the 2M-document corpus"
+    );
     // Nested and flat subtasks find their parents; a `## 2.` heading is no task.
     let par = |t: &Task| t.parent.map(|x| p.tasks[x].id.0.clone());
     assert_eq!(par(b("1.3")), Some("1".into()));
     assert_eq!(par(s("1.1")), Some("1".into()));
     assert_eq!(par(s("3.2")), Some("3".into()));
     assert_eq!(par(s("2.1")), None);
-    assert!(p.find_tasks(".kiro/specs/search-index/tasks.md:2").is_empty());
+    assert!(p
+        .find_tasks(".kiro/specs/search-index/tasks.md:2")
+        .is_empty());
     // `(P)` marks; requirements are references, never dependencies.
     assert!(s("1.1").parallel && s("2.3").parallel && !s("2.2").parallel);
     assert_eq!(s("1.1").title, "Define the document schema and analyzers");
-    let reqs = |t: &Task| t.extra.as_ref().map(|e| e.requirements.clone()).unwrap_or_default();
+    let reqs = |t: &Task| {
+        t.extra
+            .as_ref()
+            .map(|e| e.requirements.clone())
+            .unwrap_or_default()
+    };
     assert_eq!(reqs(b("1.2")), ["1.3", "2.3"]);
     assert_eq!(reqs(s("1.3")), ["1.1", "1.3"]);
     assert!(b("1.3").deps.is_empty());
@@ -328,7 +382,11 @@ fn kiro_specs_nested_and_flat_with_optional_and_in_progress_marks() {
     // flat file is `[ ]` over started children, which is said.
     let w = warnings(&p);
     assert!(!w.iter().any(|m| m.contains("`1` is marked done")), "{w:?}");
-    assert!(w.iter().any(|m| m.contains("search-index/tasks.md:3") && m.contains("marked pending")), "{w:?}");
+    assert!(
+        w.iter()
+            .any(|m| m.contains("search-index/tasks.md:3") && m.contains("marked pending")),
+        "{w:?}"
+    );
     assert!(!w.iter().any(|m| m.contains("unknown task")), "{w:?}");
     assert!(p.is_finished(p.find_tasks(".kiro/specs/billing-webhooks/tasks.md:1")[0]));
 }
@@ -342,12 +400,20 @@ fn kiro_optional_work_never_comes_ahead_of_required_work() {
         .as_array()
         .expect("shortlist")
         .iter()
-        .map(|c| (c["id"].as_str().unwrap_or("").to_string(), c["optional"] == true))
+        .map(|c| {
+            (
+                c["id"].as_str().unwrap_or("").to_string(),
+                c["optional"] == true,
+            )
+        })
         .collect();
     assert!(!offered.is_empty());
     assert!(offered.iter().all(|(_, opt)| !opt), "{offered:?}");
     let passed = serde_json::to_string(&v["not_shortlisted"]).expect("text");
-    assert!(passed.contains("optional: it waits until the required work is offered"), "{passed}");
+    assert!(
+        passed.contains("optional: it waits until the required work is offered"),
+        "{passed}"
+    );
 }
 
 // ------------------------------------------------------------------ OpenSpec
@@ -395,7 +461,9 @@ fn backlog_tasks_come_from_front_matter_and_their_boxes_are_criteria() {
     let (found, p) = read("backlog");
     assert_eq!(found.len(), 10, "{found:?}");
     assert!(found.iter().all(|(_, f, _)| f == "backlog_md"));
-    assert!(found.iter().any(|(p, _, _)| p.starts_with("backlog/completed/")));
+    assert!(found
+        .iter()
+        .any(|(p, _, _)| p.starts_with("backlog/completed/")));
     assert!(!found.iter().any(|(p, _, _)| p.contains("archive")));
     // Ids from the front matter, matched whatever their case.
     assert_eq!(task(&p, "back-40").id.as_str(), "BACK-40");
@@ -408,7 +476,9 @@ fn backlog_tasks_come_from_front_matter_and_their_boxes_are_criteria() {
     let open_criteria_of_7 = p
         .criteria
         .iter()
-        .filter(|c| p.files[c.span.file].path.contains("task-7 -") && c.status == Some(Status::Pending))
+        .filter(|c| {
+            p.files[c.span.file].path.contains("task-7 -") && c.status == Some(Status::Pending)
+        })
         .count();
     assert_eq!(open_criteria_of_7, 1);
     // Priorities, assignees, labels.
@@ -445,7 +515,9 @@ fn backlog_tasks_come_from_front_matter_and_their_boxes_are_criteria() {
     assert!(p.find_tasks("task-21").is_empty());
     let w = warnings(&p);
     assert!(
-        w.iter().any(|m| m.starts_with("backlog/tasks/task-22 - Webhook-delivery-dashboard.md:10:") && m.contains("TASK-9")),
+        w.iter().any(|m| m
+            .starts_with("backlog/tasks/task-22 - Webhook-delivery-dashboard.md:10:")
+            && m.contains("TASK-9")),
         "{w:?}"
     );
 }
@@ -464,11 +536,14 @@ fn backlog_unknown_status_and_duplicate_ids_are_said_with_file_and_line() {
     assert_eq!(p.tasks.len(), 2);
     let w = warnings(&p);
     assert!(
-        w.iter().any(|m| m.starts_with("backlog/tasks/task-1 - One.md:4:") && m.contains("unknown status `Waiting for vendor`")),
+        w.iter()
+            .any(|m| m.starts_with("backlog/tasks/task-1 - One.md:4:")
+                && m.contains("unknown status `Waiting for vendor`")),
         "{w:?}"
     );
     assert!(
-        w.iter().any(|m| m.contains("task-1 - Same.md:2:") && m.contains("task-1")),
+        w.iter()
+            .any(|m| m.contains("task-1 - Same.md:2:") && m.contains("task-1")),
         "{w:?}"
     );
 }
@@ -480,7 +555,11 @@ fn taskmaster_tags_are_tracks_with_sibling_dependencies_and_every_status() {
     let (found, p) = read("taskmaster");
     assert_eq!(
         found,
-        vec![(".taskmaster/tasks/tasks.json".into(), "taskmaster".into(), 22)]
+        vec![(
+            ".taskmaster/tasks/tasks.json".into(),
+            "taskmaster".into(),
+            22
+        )]
     );
     assert!(p.diagnostics.is_empty(), "{:?}", warnings(&p));
     let names: Vec<&str> = p.tracks.iter().map(|t| t.name.as_str()).collect();
@@ -499,7 +578,9 @@ fn taskmaster_tags_are_tracks_with_sibling_dependencies_and_every_status() {
         assert_eq!(task(&p, id).status, st, "{id}");
     }
     assert!(task(&p, "4").notes.contains(&"status: review".to_string()));
-    assert!(task(&p, "6").notes.contains(&"status: deferred".to_string()));
+    assert!(task(&p, "6")
+        .notes
+        .contains(&"status: deferred".to_string()));
     // Subtasks `N.M`; a bare number in their dependencies names a sibling.
     assert_eq!(parent(&p, "3.2"), Some("3".into()));
     assert_eq!(deps(&p, "3.2"), ["3.1"]);
@@ -512,7 +593,10 @@ fn taskmaster_tags_are_tracks_with_sibling_dependencies_and_every_status() {
     assert!(!task(&p, "3").background.is_empty());
     assert!(!task(&p, "3").dod.is_empty());
     assert_eq!(
-        task(&p, "feature-search/2").extra.as_ref().and_then(|e| e.tag.as_deref()),
+        task(&p, "feature-search/2")
+            .extra
+            .as_ref()
+            .and_then(|e| e.tag.as_deref()),
         Some("feature-search")
     );
     // Lines point at the task in the file (its `"id"`).
@@ -524,7 +608,10 @@ fn taskmaster_tags_are_tracks_with_sibling_dependencies_and_every_status() {
 #[test]
 fn taskmaster_legacy_files_and_bad_json_and_other_json() {
     let (found, p) = read("taskmaster-legacy");
-    assert_eq!(found, vec![("tasks/tasks.json".into(), "taskmaster".into(), 7)]);
+    assert_eq!(
+        found,
+        vec![("tasks/tasks.json".into(), "taskmaster".into(), 7)]
+    );
     assert_eq!(deps(&p, "2.2"), ["2.1"]);
     assert_eq!(task(&p, "5").status, Status::Dropped);
 
@@ -532,7 +619,9 @@ fn taskmaster_legacy_files_and_bad_json_and_other_json() {
     let r = repo_of("taskmaster-bad");
     let run = shortlist(r.path(), &["check"]);
     assert!(
-        run.stdout.contains(".taskmaster/tasks/tasks.json:24: error: not valid JSON at line 24, column 9"),
+        run.stdout.contains(
+            ".taskmaster/tasks/tasks.json:24: error: not valid JSON at line 24, column 9"
+        ),
         "{}\n{}",
         run.stdout,
         run.stderr
@@ -541,7 +630,12 @@ fn taskmaster_legacy_files_and_bad_json_and_other_json() {
     // A JSON file that is not Taskmaster's is not a plan found by default.
     let r = repo_of("not-taskmaster");
     let run = shortlist(r.path(), &["check"]);
-    assert!(run.stderr.contains("no plan file found") || run.stdout.contains("no plan file found"), "{}\n{}", run.stdout, run.stderr);
+    assert!(
+        run.stderr.contains("no plan file found") || run.stdout.contains("no plan file found"),
+        "{}\n{}",
+        run.stdout,
+        run.stderr
+    );
     // Named by hand, it is said not to be in Taskmaster's shape.
     let p = parse_files("not-taskmaster", &["tasks/tasks.json".to_string()]);
     assert!(p.tasks.is_empty());
@@ -563,10 +657,14 @@ fn a_large_taskmaster_file_parses_well_under_a_second() {
         tasks.push(serde_json::json!({"id": i, "title": format!("Task {i}"), "status": "pending", "priority": "medium",
             "dependencies": if i > 1 { vec![i - 1] } else { vec![] }, "details": "d".repeat(300), "testStrategy": "t".repeat(100), "subtasks": subs}));
     }
-    let text = serde_json::to_string_pretty(&serde_json::json!({"master": {"tasks": tasks}})).expect("json");
+    let text = serde_json::to_string_pretty(&serde_json::json!({"master": {"tasks": tasks}}))
+        .expect("json");
     assert!(text.len() > 1_500_000, "{}", text.len());
     let start = std::time::Instant::now();
-    let p = plan::parse(&[plan::PlanText::new(".taskmaster/tasks/tasks.json", text)], None);
+    let p = plan::parse(
+        &[plan::PlanText::new(".taskmaster/tasks/tasks.json", text)],
+        None,
+    );
     let took = start.elapsed();
     assert_eq!(p.tasks.len(), 4200);
     assert!(p.diagnostics.is_empty());
@@ -582,17 +680,27 @@ fn bmad_sprint_status_and_gsd_roadmap() {
     let (found, p) = read("bmad");
     assert_eq!(
         found,
-        vec![("docs/sprint-artifacts/sprint-status.yaml".into(), "bmad".into(), 14)]
+        vec![(
+            "docs/sprint-artifacts/sprint-status.yaml".into(),
+            "bmad".into(),
+            14
+        )]
     );
     assert_eq!(task(&p, "1.2").status, Status::InProgress);
     assert_eq!(task(&p, "1.2").title, "email verification");
     assert_eq!(task(&p, "1.1").status, Status::Done);
     assert!(task(&p, "E1-RETRO").optional);
     assert_eq!(track(&p, "2.3"), "Epic 2");
-    assert_eq!(p.tracks[task(&p, "1.1").track].remark.as_deref(), Some("in-progress"));
+    assert_eq!(
+        p.tracks[task(&p, "1.1").track].remark.as_deref(),
+        Some("in-progress")
+    );
 
     let (found, p) = read("gsd");
-    assert_eq!(found, vec![(".planning/ROADMAP.md".into(), "gsd".into(), 13)]);
+    assert_eq!(
+        found,
+        vec![(".planning/ROADMAP.md".into(), "gsd".into(), 13)]
+    );
     assert!(p.diagnostics.is_empty(), "{:?}", warnings(&p));
     assert_eq!(p.tracks.len(), 1);
     assert_eq!(p.tracks[0].name, "Tidewatch");

@@ -64,8 +64,15 @@ fn sample(field: Field) -> (&'static str, fn(&Plan, &str)) {
             assert_eq!(task(p, "1.1").title, "Seed tenants", "{w}")
         }),
         Field::Requirements => ("1.2, 3.4", |p, w| {
-            let reqs = task(p, "1.1").extra.as_ref().map(|e| e.requirements.clone());
-            assert_eq!(reqs, Some(vec!["1.2".to_string(), "3.4".to_string()]), "{w}")
+            let reqs = task(p, "1.1")
+                .extra
+                .as_ref()
+                .map(|e| e.requirements.clone());
+            assert_eq!(
+                reqs,
+                Some(vec!["1.2".to_string(), "3.4".to_string()]),
+                "{w}"
+            )
         }),
         Field::Id | Field::Subtasks => ("", |_, _| {}),
     }

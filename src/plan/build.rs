@@ -285,7 +285,12 @@ impl<'p> FileBuilder<'p> {
         if self.format == Format::Gsd {
             // A phase's box is ticked when its last plan is done: until then its state
             // comes from its plans.
-            for task in self.plan.tasks.iter_mut().filter(|t| t.span.file == self.file) {
+            for task in self
+                .plan
+                .tasks
+                .iter_mut()
+                .filter(|t| t.span.file == self.file)
+            {
                 if task.status == Status::Pending && !task.subtasks.is_empty() {
                     task.status_written = false;
                 }
@@ -294,7 +299,12 @@ impl<'p> FileBuilder<'p> {
         if self.format == Format::OpenSpec
             && super::format::is_archived_change(&self.plan.files[self.file].path)
         {
-            for task in self.plan.tasks.iter_mut().filter(|t| t.span.file == self.file) {
+            for task in self
+                .plan
+                .tasks
+                .iter_mut()
+                .filter(|t| t.span.file == self.file)
+            {
                 if !task.status.is_closed() {
                     task.status = Status::Done;
                     task.notes.push("archived change: finished".into());
@@ -767,7 +777,11 @@ impl<'p> FileBuilder<'p> {
         if self.format == Format::SpecKit && item.checkbox.is_some() {
             let (id, _) = id_and_title(first, false);
             if id.is_none() {
-                let section = self.stack.last().map(|h| h.name.clone()).unwrap_or_default();
+                let section = self
+                    .stack
+                    .last()
+                    .map(|h| h.name.clone())
+                    .unwrap_or_default();
                 self.criteria_item(item, &section);
                 return;
             }
@@ -1129,7 +1143,14 @@ impl<'p> FileBuilder<'p> {
             return t;
         }
         let track = self.group_for_new_task();
-        let t = self.new_task(Some(num), title.to_string(), line, TaskForm::Heading, None, track);
+        let t = self.new_task(
+            Some(num),
+            title.to_string(),
+            line,
+            TaskForm::Heading,
+            None,
+            track,
+        );
         self.spec_task(t, Marks::default(), line);
         t
     }
@@ -1479,6 +1500,7 @@ impl<'p> FileBuilder<'p> {
                 Field::References,
                 Field::Dod,
                 Field::Background,
+                Field::Requirements,
                 Field::Notes,
             ] {
                 let Some(segs) = col(f).map(|i| cell(Some(i))) else {
@@ -2025,7 +2047,11 @@ fn story_tag(t: &str) -> Option<&str> {
 fn story_priority(text: &str) -> Option<Priority> {
     let lower = text.to_ascii_lowercase();
     let at = lower.find("priority")?;
-    vocab::find_priority(text.get(at + "priority".len()..)?.split([')', '）']).next()?)
+    vocab::find_priority(
+        text.get(at + "priority".len()..)?
+            .split([')', '）'])
+            .next()?,
+    )
 }
 
 /// `Phase 2: Foundational`, `Phase 3.1: Setup`: ("Phase 2", "Foundational").
@@ -2042,7 +2068,9 @@ fn phase_heading(text: &str) -> Option<(String, String)> {
     if num.is_empty() {
         return None;
     }
-    let label = rest[n..].trim_start_matches([':', '：', ' ', '-', '—', '–']).trim();
+    let label = rest[n..]
+        .trim_start_matches([':', '：', ' ', '-', '—', '–'])
+        .trim();
     Some((format!("Phase {num}"), label.to_string()))
 }
 
@@ -2066,9 +2094,11 @@ fn gsd_id(title: &str) -> Option<(String, String)> {
 /// `**Checkpoint**: User Story 1 works on its own` → the text after the label.
 fn checkpoint_line(t: &str) -> Option<&str> {
     let t = t.trim_start_matches(['*', ' ']);
-    t.get(..10).filter(|p| p.eq_ignore_ascii_case("checkpoint"))?;
+    t.get(..10)
+        .filter(|p| p.eq_ignore_ascii_case("checkpoint"))?;
     let r = t[10..].trim_start_matches(['*', ' ']);
-    r.strip_prefix([':', '：']).map(|r| r.trim_start_matches(['*', ' ']).trim())
+    r.strip_prefix([':', '：'])
+        .map(|r| r.trim_start_matches(['*', ' ']).trim())
 }
 
 /// `T001`..`T009` (same prefix, same width): every id between, as written.
@@ -2112,7 +2142,11 @@ fn paths_in_text(text: &str, line: u32, out: &mut Vec<PathRef>) {
             continue;
         }
         for word in part.split(|c: char| {
-            c.is_whitespace() || matches!(c, ',' | ';' | '(' | ')' | '（' | '）' | '，' | '、' | '"' | '\'')
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    ',' | ';' | '(' | ')' | '（' | '）' | '，' | '、' | '"' | '\''
+                )
         }) {
             let w = word.trim_end_matches(['.', ':', '。', '：']);
             if w.contains("://") || !file_like(w) {
@@ -2138,7 +2172,9 @@ fn file_like(w: &str) -> bool {
     }
     let w = w.split(':').next().unwrap_or(w);
     if w.ends_with('/') {
-        return w.len() > 1 && w.bytes().filter(|&b| b == b'/').count() >= 1 && !w.starts_with("//");
+        return w.len() > 1
+            && w.bytes().filter(|&b| b == b'/').count() >= 1
+            && !w.starts_with("//");
     }
     if w.contains('*') {
         return true;

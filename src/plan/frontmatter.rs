@@ -36,7 +36,12 @@ fn list_of(y: &Yaml) -> Vec<String> {
         Yaml::Array(v) => v.iter().filter_map(text_of).collect(),
         Yaml::String(s) => s
             .split(',')
-            .map(|p| p.trim().trim_matches(['[', ']', '"', '\'']).trim().to_string())
+            .map(|p| {
+                p.trim()
+                    .trim_matches(['[', ']', '"', '\''])
+                    .trim()
+                    .to_string()
+            })
             .filter(|p| !p.is_empty())
             .collect(),
         other => text_of(other).into_iter().collect(),
@@ -67,7 +72,10 @@ fn too_deep(yaml: &str) -> bool {
 /// One YAML document; an error names its line (1-based, counted from `first_line`).
 fn load(yaml: &str, first_line: u32) -> Result<Yaml, (u32, String)> {
     if too_deep(yaml) {
-        return Err((first_line, format!("nested more than {MAX_FLOW_DEPTH} levels deep")));
+        return Err((
+            first_line,
+            format!("nested more than {MAX_FLOW_DEPTH} levels deep"),
+        ));
     }
     match YamlLoader::load_from_str(yaml) {
         Ok(mut docs) if !docs.is_empty() => Ok(docs.swap_remove(0)),
@@ -112,7 +120,10 @@ fn from_file_name(path: &str) -> (String, String) {
     let name = path.rsplit('/').next().unwrap_or(path);
     let stem = name.strip_suffix(".md").unwrap_or(name);
     match stem.split_once(" - ") {
-        Some((id, title)) => (id.trim().to_string(), title.replace('-', " ").trim().to_string()),
+        Some((id, title)) => (
+            id.trim().to_string(),
+            title.replace('-', " ").trim().to_string(),
+        ),
         None => (stem.to_string(), stem.to_string()),
     }
 }
@@ -150,7 +161,10 @@ fn track_named(plan: &mut Plan, name: &str, file: usize, format: Format) -> usiz
     let found = plan.tracks.iter().position(|tr| {
         tr.name == name
             && tr.kind == TrackKind::Track
-            && plan.files.get(tr.span.file).is_some_and(|f| f.format == format)
+            && plan
+                .files
+                .get(tr.span.file)
+                .is_some_and(|f| f.format == format)
     });
     if let Some(t) = found {
         return t;
@@ -213,7 +227,13 @@ pub fn read_backlog(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
     let key_line = |k: &str| line_of(yaml, k, 2).unwrap_or(1);
     let id = text_of(&get("id")).unwrap_or(file_id);
     let title = text_of(&get("title")).unwrap_or(file_title);
-    let mut task = Task::new(TaskId(id.clone()), false, title, span(key_line("id")), TaskForm::Heading);
+    let mut task = Task::new(
+        TaskId(id.clone()),
+        false,
+        title,
+        span(key_line("id")),
+        TaskForm::Heading,
+    );
     let completed = format::is_completed_backlog(&path);
     match text_of(&get("status")) {
         Some(word) => match backlog_status(&word) {
@@ -362,7 +382,10 @@ fn criteria(plan: &mut Plan, section: &str, items: &[Item], file: usize, shift: 
         };
         let text = first.plain();
         let (status, rest) = match it.checkbox {
-            Some(done) => (Some(if done { Status::Done } else { Status::Pending }), &*text),
+            Some(done) => (
+                Some(if done { Status::Done } else { Status::Pending }),
+                &*text,
+            ),
             None => match vocab::status_mark(&text) {
                 Some((s, rest, _)) => (Some(s), rest),
                 None => (None, &*text),
@@ -400,7 +423,9 @@ fn subtask_heading(text: &str) -> Option<(Status, &str, &str)> {
     {
         return None;
     }
-    let title = rest[idlen..].trim_start_matches([':', '：', ' ', '-', '—']).trim();
+    let title = rest[idlen..]
+        .trim_start_matches([':', '：', ' ', '-', '—'])
+        .trim();
     Some((status, id, title))
 }
 
@@ -426,8 +451,7 @@ pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
             file,
             Severity::Warning,
             1,
-            "no `development_status:` map: not a BMAD sprint status; nothing in it was read"
-                .into(),
+            "no `development_status:` map: not a BMAD sprint status; nothing in it was read".into(),
         );
         return;
     };

@@ -11,8 +11,8 @@ mod diff;
 pub mod format;
 mod frontmatter;
 mod model;
-mod taskmaster;
 mod resolve;
+mod taskmaster;
 pub mod vocabulary;
 
 pub use diff::{diff, EventKind, TaskChange};

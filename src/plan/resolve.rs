@@ -504,7 +504,11 @@ fn resolve_checkpoints(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
         let cp = &plan.checkpoints[c];
         let n: u32 = match cp.scope {
             Some(_) => u32::MAX,
-            None => cp.id.get(2..).and_then(|n| n.parse().ok()).unwrap_or(u32::MAX),
+            None => cp
+                .id
+                .get(2..)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(u32::MAX),
         };
         (n, cp.span)
     });

@@ -153,7 +153,12 @@ impl Reader<'_> {
         parent: Option<usize>,
         tag: Option<&str>,
     ) -> usize {
-        let s = |k: &str| v.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let s = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
         let title = s("title").unwrap_or("(untitled)").to_string();
         let mut task = Task::new(
             TaskId(id),
@@ -167,8 +172,8 @@ impl Reader<'_> {
         );
         task.track = track;
         task.parent = parent;
-        match s("status") {
-            Some(word) => match status_of(word) {
+        if let Some(word) = s("status") {
+            match status_of(word) {
                 Some((st, note)) => {
                     task.status = st;
                     task.status_written = true;
@@ -186,8 +191,7 @@ impl Reader<'_> {
                     });
                     task.notes.push(format!("status: {word}"));
                 }
-            },
-            None => {}
+            }
         }
         task.priority = s("priority").and_then(priority_word);
         if let Some(d) = s("description") {

@@ -574,7 +574,10 @@ fn each_suffix_dependency<'a>(text: &'a str, f: &mut impl FnMut(&'a str)) {
                 .rev()
                 .take_while(|&(_, c)| {
                     c.is_ascii_alphanumeric()
-                        || matches!(c, '.' | '-' | ',' | '、' | '，' | ' ' | 'と' | '和' | '`' | '*')
+                        || matches!(
+                            c,
+                            '.' | '-' | ',' | '、' | '，' | ' ' | 'と' | '和' | '`' | '*'
+                        )
                 })
                 .last()
                 .map_or(at, |(i, _)| i);

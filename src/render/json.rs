@@ -144,10 +144,19 @@ fn task_json_at(
         parallel: task.parallel,
         optional: task.optional,
         story: task.extra.as_ref().and_then(|e| e.story.clone()),
-        requirements: task.extra.as_ref().map_or_else(Vec::new, |e| e.requirements.clone()),
+        requirements: task
+            .extra
+            .as_ref()
+            .map_or_else(Vec::new, |e| e.requirements.clone()),
         tag: task.extra.as_ref().and_then(|e| e.tag.clone()),
-        assignee: task.extra.as_ref().map_or_else(Vec::new, |e| e.assignee.clone()),
-        labels: task.extra.as_ref().map_or_else(Vec::new, |e| e.labels.clone()),
+        assignee: task
+            .extra
+            .as_ref()
+            .map_or_else(Vec::new, |e| e.assignee.clone()),
+        labels: task
+            .extra
+            .as_ref()
+            .map_or_else(Vec::new, |e| e.labels.clone()),
         subtasks,
     }
 }

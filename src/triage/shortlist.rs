@@ -375,8 +375,7 @@ pub fn shortlist(
         // (Optional work never takes a required unit's place.)
         let Some(next) = (0..eligible.len()).find(|&i| {
             !chosen.contains(&i) && !tracks.contains(&eligible[i].track) && !eligible[i].optional
-        })
-        else {
+        }) else {
             break;
         };
         if chosen.len() >= sizes.max_candidates {

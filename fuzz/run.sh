@@ -10,11 +10,22 @@
 set -euo pipefail
 SECS=${1:-1800}
 cd "$(dirname "$0")"
-TARGETS=(plan_bytes plan_structured note_slug glob_overlap config_toml)
+TARGETS=(plan_bytes plan_structured plan_formats note_slug glob_overlap config_toml)
 
 # Seed corpora from the fixtures (kept out of git: corpus/ is generated).
-mkdir -p corpus/plan_bytes corpus/plan_structured corpus/note_slug corpus/glob_overlap corpus/config_toml
+mkdir -p corpus/plan_bytes corpus/plan_structured corpus/plan_formats corpus/note_slug corpus/glob_overlap corpus/config_toml
 cp ../tests/fixtures/*.md corpus/plan_bytes/ 2>/dev/null || true
+# Each spec-tool fixture, with the byte that picks its reader in front.
+n=0
+while IFS= read -r -d '' f; do
+  case $f in
+    */specs/*/tasks.md) pick='\x01' ;; */.kiro/*) pick='\x02' ;; */openspec/*) pick='\x03' ;;
+    */.planning/*) pick='\x05' ;; */backlog/*.md) pick='\x06' ;; *.yaml) pick='\x08' ;;
+    *.json) pick='\x09' ;; *) continue ;;
+  esac
+  { printf "$pick"; cat "$f"; } >"corpus/plan_formats/fixture-$n"
+  n=$((n + 1))
+done < <(find ../tests/fixtures/formats -type f -print0)
 printf 'src/*\nsrc/a.rs\nsrc/a.rs\n' >corpus/glob_overlap/star
 printf '{a,b}/**\n[!x]/c\nb/c\n' >corpus/glob_overlap/brace
 printf 'Sprint 12 — 上线前检查\n' >corpus/note_slug/mixed

@@ -282,7 +282,7 @@ pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
         let mut by_id: HashMap<String, usize> = HashMap::new();
         let mut deps: Vec<(usize, Option<String>, &Vec<Value>)> = Vec::new();
         for v in list {
-            let line = lines.next().unwrap_or(0);
+            let line = lines.next().unwrap_or(1);
             let subs = v.get("subtasks").and_then(Value::as_array);
             let Some(local) = v.get("id").and_then(id_text) else {
                 // (Its subtasks' lines are passed over with it.)
@@ -301,7 +301,7 @@ pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
             }
             for sv in subs.into_iter().flatten() {
                 let line = match sv.is_object() {
-                    true => lines.next().unwrap_or(0),
+                    true => lines.next().unwrap_or(1),
                     false => continue,
                 };
                 let Some(sid) = sv.get("id").and_then(id_text) else {

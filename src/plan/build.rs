@@ -2131,7 +2131,13 @@ fn paths_in_text(text: &str, line: u32, out: &mut Vec<PathRef>) {
     for (i, part) in text.split('`').enumerate() {
         let inside = i % 2 == 1 && i + 1 < n_parts;
         if inside {
-            if let Some((path, range)) = vocab::as_path(part) {
+            // In prose a code span is as often an identifier or a key (`toolbar.*`,
+            // `**…**`) as a path: only file-shaped ones count.
+            let span = part.trim();
+            if !(file_like(span) || bare_file_name(span)) {
+                continue;
+            }
+            if let Some((path, range)) = vocab::as_path(span) {
                 out.push(PathRef {
                     path,
                     range,
@@ -2161,6 +2167,24 @@ fn paths_in_text(text: &str, line: u32, out: &mut Vec<PathRef>) {
                 });
             }
         }
+    }
+}
+
+/// A file name without a directory whose extension is a common source, config or
+/// document one (`schema.rs`, `package.json`); not an identifier (`config.timeout`).
+fn bare_file_name(w: &str) -> bool {
+    const EXT: &[&str] = &[
+        "rs", "py", "ts", "tsx", "js", "jsx", "mjs", "cjs", "go", "java", "kt", "swift", "rb",
+        "php", "cs", "c", "h", "cc", "cpp", "hpp", "vue", "svelte", "css", "scss", "html",
+        "md", "json", "yaml", "yml", "toml", "sql", "sh", "proto", "graphql", "tf", "dart",
+        "ex", "exs", "lua", "mjml", "xml", "ini", "lock", "gradle", "conf",
+    ];
+    if w.contains(['/', '*', '?', ' ', '…']) {
+        return false;
+    }
+    match w.rsplit_once('.') {
+        Some((stem, ext)) => !stem.is_empty() && EXT.contains(&ext.to_ascii_lowercase().as_str()),
+        None => false,
     }
 }
 

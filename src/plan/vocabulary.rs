@@ -567,6 +567,12 @@ const SUFFIX_CUES: &[&str] = &["に依存", "の完了後", "完成后"];
 fn each_suffix_dependency<'a>(text: &'a str, f: &mut impl FnMut(&'a str)) {
     for cue in SUFFIX_CUES {
         for (at, _) in text.match_indices(cue) {
+            // `1.2に依存しない`: does not depend.
+            let after = &text[at + cue.len()..];
+            if after.starts_with("しない") || after.starts_with("せず") || after.starts_with("しません")
+            {
+                continue;
+            }
             let before = &text[..at];
             // Back over ids and what joins them (`1.1、1.2`, `1.1 と 1.2`).
             let start = before

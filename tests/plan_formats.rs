@@ -726,3 +726,24 @@ fn format_detection_by_place_and_by_content() {
     );
     assert_eq!(format::detect("PLAN.md", "- [ ] 1.1 A\n"), Format::Markdown);
 }
+
+#[test]
+fn yaml_errors_are_said_on_a_line_of_the_file() {
+    // Found by the plan_formats fuzz target: control characters and invalid UTF-8 in a
+    // sprint status made the YAML error point past the last line.
+    let bytes = include_bytes!("fixtures/fuzz/sprint-status-bad-bytes.yaml");
+    let text = String::from_utf8_lossy(bytes);
+    let lines = text.split('\n').count() as u32;
+    for path in ["docs/sprint-status.yaml", "backlog/tasks/task-1 - X.md"] {
+        let body = match path.ends_with(".md") {
+            true => format!("---\n{text}\n---\n"),
+            false => text.to_string(),
+        };
+        let n = body.split('\n').count() as u32;
+        let p = plan::parse(&[plan::PlanText::new(path, body)], None);
+        assert!(!p.diagnostics.is_empty(), "{path}");
+        for d in &p.diagnostics {
+            assert!(d.line >= 1 && d.line <= n.max(lines), "{path}: {} > {n}: {}", d.line, d.message);
+        }
+    }
+}

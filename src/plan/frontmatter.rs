@@ -81,8 +81,11 @@ fn load(yaml: &str, first_line: u32) -> Result<Yaml, (u32, String)> {
         Ok(mut docs) if !docs.is_empty() => Ok(docs.swap_remove(0)),
         Ok(_) => Ok(Yaml::Null),
         Err(e) => {
-            let line = first_line + e.marker().line().saturating_sub(1) as u32;
-            Err((line, e.info().to_string()))
+            // (The scanner may place an error past the last line: at the end of the
+            // stream. It is said on the last line.)
+            let last = yaml.split('\n').count().max(1) as u32;
+            let at = (e.marker().line().max(1) as u32).min(last);
+            Err((first_line + at - 1, e.info().to_string()))
         }
     }
 }

@@ -1032,9 +1032,19 @@ impl<'p> FileBuilder<'p> {
             title.drain(..lead);
         }
         let refs = &mut *self.refs;
-        vocab::each_inline_dependency(&title, |d| {
-            refs.push_deps(t, d, line);
-        });
+        if self.format == Format::Gsd {
+            // GSD names phases and `02-01` plans; `#8` there is a pull request.
+            if vocab::inline_dependency_texts(&title).is_empty() {
+            } else {
+                for id in gsd_refs(&title) {
+                    refs.push_id(t, &id, line);
+                }
+            }
+        } else {
+            vocab::each_inline_dependency(&title, |d| {
+                refs.push_deps(t, d, line);
+            });
+        }
         // A priority in a trailing group (the first one written counts), else `[P0] Fix …`
         // or `P1: …` at the start.
         let mut only_priority_group = false;
@@ -1331,7 +1341,16 @@ impl<'p> FileBuilder<'p> {
                     false => Cow::Borrowed(value),
                 };
                 let v = v.trim();
-                if !vocab::is_none_word(v) && self.refs.push_deps(t, v, line) == 0 {
+                if self.format == Format::Gsd {
+                    // `Phase 1 + Phase 2 (PR #8 deps on #1)`: the phases, not the PRs.
+                    let ids = gsd_refs(v);
+                    for id in &ids {
+                        self.refs.push_id(t, id, line);
+                    }
+                    if ids.is_empty() && !vocab::is_none_word(v) {
+                        task.notes.push(format!("depends on: {v}"));
+                    }
+                } else if !vocab::is_none_word(v) && self.refs.push_deps(t, v, line) == 0 {
                     // `Phase 1 完成` and other prose: kept, not resolved.
                     task.notes.push(format!("depends on: {v}"));
                 }
@@ -2026,6 +2045,14 @@ fn take_marks(title: &mut String, stars: bool) -> Marks {
     }
     let lead = title.len() - title.trim_start().len();
     title.drain(..lead);
+    // `T016 Models in `src/models/` [P]`: the mark written last.
+    let t = title.trim_end();
+    if let Some(rest) = t.strip_suffix("[P]").or_else(|| t.strip_suffix("(P)")) {
+        if rest.ends_with(' ') {
+            m.parallel = true;
+            title.truncate(rest.trim_end().len());
+        }
+    }
     m
 }
 
@@ -2080,15 +2107,82 @@ fn gsd_id(title: &str) -> Option<(String, String)> {
     if let Some((label, rest)) = phase_heading(t) {
         return Some((label.trim_start_matches("Phase ").to_string(), rest));
     }
-    let n = t.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))?;
-    let (id, rest) = t.split_at(n);
+    let n = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .unwrap_or(t.len());
+    let id = t[..n].trim_end_matches('-');
     let (phase, plan) = id.split_once('-')?;
     let ok = !phase.is_empty()
         && !plan.is_empty()
         && plan.bytes().all(|b| b.is_ascii_digit())
         && phase.bytes().all(|b| b.is_ascii_digit() || b == b'.');
-    let rest = rest.strip_prefix([':', '：'])?;
+    // `01-01: Title`, `01-01-PLAN.md — Title`.
+    let rest = t[id.len()..].trim_start_matches('-');
+    let rest = rest
+        .strip_prefix("PLAN.md")
+        .or_else(|| rest.strip_prefix("plan.md"))
+        .unwrap_or(rest);
+    let rest = rest.trim_start();
+    let rest = rest
+        .strip_prefix([':', '：'])
+        .or_else(|| rest.strip_prefix('—'))
+        .or_else(|| rest.strip_prefix("- "))
+        .or_else(|| rest.is_empty().then_some(""))?;
     ok.then(|| (id.to_string(), rest.trim().to_string()))
+}
+
+/// What GSD text depends on: phases (`Phase 2.1`; `Phase 1 through Phase 5` is a
+/// range) and plans (`02-01`).
+fn gsd_refs(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut last_phase: Option<(String, usize)> = None;
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        let rest = &text[i..];
+        if rest.starts_with("Phase ") {
+            let num = &rest[6..];
+            let n = num
+                .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+                .unwrap_or(num.len());
+            let id = num[..n].trim_end_matches('.');
+            if !id.is_empty() {
+                // `Phase 1 through Phase 5`, `Phase 1–Phase 5`.
+                let between = last_phase.as_ref().map(|(_, end)| text[*end..i].trim());
+                match (between, &last_phase) {
+                    (Some("through" | "to" | "-" | "–" | "—" | "~"), Some((first, _))) => {
+                        let first = first.clone();
+                        out.retain(|x| *x != first);
+                        out.push(format!("{first}~{id}"));
+                    }
+                    _ => out.push(id.to_string()),
+                }
+                last_phase = Some((id.to_string(), i + 6 + n));
+            }
+            i += 6 + n;
+            continue;
+        }
+        let at_word = i == 0 || !b[i - 1].is_ascii_alphanumeric() && b[i - 1] != b'#';
+        if at_word && b[i].is_ascii_digit() {
+            let n = rest
+                .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+                .unwrap_or(rest.len());
+            let id = rest[..n].trim_end_matches(['-', '.']);
+            if let Some((p, q)) = id.split_once('-') {
+                let plan_like = !p.is_empty()
+                    && !q.is_empty()
+                    && q.bytes().all(|c| c.is_ascii_digit())
+                    && p.bytes().all(|c| c.is_ascii_digit() || c == b'.');
+                if plan_like && !out.iter().any(|x| x == id) {
+                    out.push(id.to_string());
+                }
+            }
+            i += n.max(1);
+            continue;
+        }
+        i += rest.chars().next().map_or(1, char::len_utf8);
+    }
+    out
 }
 
 /// `**Checkpoint**: User Story 1 works on its own` → the text after the label.

@@ -537,7 +537,7 @@ pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
 fn bmad_status(state: &str) -> Option<Status> {
     Some(match state.trim() {
         "backlog" | "drafted" | "ready-for-dev" | "contexted" | "optional" => Status::Pending,
-        "in-progress" | "review" => Status::InProgress,
+        "in-progress" | "review" | "partial" => Status::InProgress,
         "done" | "completed" => Status::Done,
         other => return vocab::status_exact(other),
     })

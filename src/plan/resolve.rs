@@ -442,7 +442,7 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
                 }
             }
             // (Most dependencies name one task: no vector for it.)
-            None => match lookup(ids, file, id) {
+            None => match lookup(ids, file, id).or_else(|| by_number(plan, file, id)) {
                 Some(x) => add_dep(plan, t, x),
                 None => unknown(plan, Span { file, line }, id),
             },
@@ -456,6 +456,31 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
             }
         }
     }
+}
+
+/// In a Backlog.md task, an id written with another prefix than the one it has now
+/// (`task-355.01` for `BACK-355.01`, after the project's prefix changed): the one
+/// Backlog.md task with that number.
+fn by_number(plan: &Plan, file: usize, id: &str) -> Option<usize> {
+    if plan.files[file].format != Format::BacklogMd {
+        return None;
+    }
+    let number = |s: &str| {
+        let n = s.trim_start_matches(|c: char| c.is_ascii_alphabetic()).trim_start_matches('-');
+        (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit() || b == b'.')).then(|| {
+            // `355.01` and `355.1` are one number.
+            n.split('.')
+                .map(|p| p.trim_start_matches('0'))
+                .collect::<Vec<_>>()
+                .join(".")
+        })
+    };
+    let want = number(id)?;
+    let mut found = plan.tasks.iter().enumerate().filter(|(_, t)| {
+        plan.files[t.span.file].format == Format::BacklogMd && number(t.id.as_str()) == Some(want.clone())
+    });
+    let first = found.next()?.0;
+    found.next().is_none().then_some(first)
 }
 
 /// `t` depends on `x`, unless it is itself, already listed, or an ancestor of `t`.

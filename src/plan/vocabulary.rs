@@ -40,7 +40,7 @@ pub const FIELDS: &[(Field, &[&str])] = &[
     (Field::Notes, &["notes", "note", "remarks", "备注", "说明"]),
     (Field::Status, &["status", "state", "状态"]),
     (Field::Priority, &["priority", "prio", "优先级"]),
-    (Field::Depends, &["depends on", "depends", "dependencies", "deps", "blocked by",
+    (Field::Depends, &["depends on", "depends", "dependencies", "dependency", "deps", "blocked by",
         "依赖", "前置", "前置依赖"]),
     (Field::TouchPoints, &["touch points", "touch point", "touchpoints", "touches",
         "files", "涉及文件", "改动点", "触点"]),

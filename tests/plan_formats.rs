@@ -396,23 +396,59 @@ fn kiro_optional_work_never_comes_ahead_of_required_work() {
     let r = repo_of("kiro");
     let run = shortlist(r.path(), &["next", "--format", "json", "--explain"]);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
-    let offered: Vec<(String, bool)> = v["shortlist"]
+    let offered: Vec<String> = v["shortlist"]
         .as_array()
         .expect("shortlist")
         .iter()
         .map(|c| {
-            (
-                c["id"].as_str().unwrap_or("").to_string(),
-                c["optional"] == true,
+            format!(
+                "{}:{}",
+                c["track"].as_str().unwrap_or(""),
+                c["id"].as_str().unwrap_or("")
             )
         })
         .collect();
-    assert!(!offered.is_empty());
-    assert!(offered.iter().all(|(_, opt)| !opt), "{offered:?}");
-    let passed = serde_json::to_string(&v["not_shortlisted"]).expect("text");
+    // Required work is ready in both specs, so no optional task is offered.
     assert!(
-        passed.contains("optional: it waits until the required work is offered"),
-        "{passed}"
+        offered.contains(&"billing-webhooks:2.2".to_string()),
+        "{offered:?}"
+    );
+    assert!(
+        offered.contains(&"search-index:2.1".to_string()),
+        "{offered:?}"
+    );
+    for optional in [
+        "billing-webhooks:1.3",
+        "billing-webhooks:2.3",
+        "billing-webhooks:3.4",
+        "search-index:1.2",
+        "search-index:2.4",
+    ] {
+        assert!(
+            !offered.contains(&optional.to_string()),
+            "{optional} in {offered:?}"
+        );
+    }
+    // And the ones passed over say they are optional.
+    let passed = v["not_shortlisted"].as_array().expect("passed");
+    let why_of = |id: &str, track: &str| {
+        passed
+            .iter()
+            .find(|p| p["id"] == id && p["track"] == track)
+            .map(|p| p["why"].to_string())
+            .unwrap_or_default()
+    };
+    assert!(
+        why_of("1.3", "billing-webhooks").contains("optional"),
+        "{passed:?}"
+    );
+    assert!(
+        why_of("1.2", "search-index").contains("optional"),
+        "{passed:?}"
+    );
+    assert!(
+        !why_of("3", "billing-webhooks").contains("optional"),
+        "{passed:?}"
     );
 }
 
@@ -743,7 +779,12 @@ fn yaml_errors_are_said_on_a_line_of_the_file() {
         let p = plan::parse(&[plan::PlanText::new(path, body)], None);
         assert!(!p.diagnostics.is_empty(), "{path}");
         for d in &p.diagnostics {
-            assert!(d.line >= 1 && d.line <= n.max(lines), "{path}: {} > {n}: {}", d.line, d.message);
+            assert!(
+                d.line >= 1 && d.line <= n.max(lines),
+                "{path}: {} > {n}: {}",
+                d.line,
+                d.message
+            );
         }
     }
 }

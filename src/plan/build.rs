@@ -34,6 +34,8 @@ pub struct Refs {
     /// Tasks of one-task-per-file plans (Backlog.md) by id key: an id must be unique
     /// across their files.
     pub across_files: HashMap<String, usize>,
+    /// Tracks of one-task-per-file plans by name (a milestone, an epic folder).
+    pub named_tracks: HashMap<String, usize>,
 }
 
 /// Task keys end to end in one string, with each task's file and range: the id index
@@ -171,6 +173,10 @@ pub struct FileBuilder<'p> {
     /// Top-level tasks in order, by the group they follow each other in (a phase, else
     /// a section); subtasks by parent. Used for the order `[P]` marks imply.
     sequences: Vec<(SeqKey, Vec<usize>)>,
+    /// Where each group's run is in `sequences`.
+    sequence_of: HashMap<SeqKey, usize>,
+    /// The heading level of the current phase.
+    phase_level: u8,
     /// Tasks of this file by id key (flat Kiro subtasks find their parents here).
     ids_here: HashMap<String, usize>,
     /// `T010-T011 depend on T001-T009` statements: (subjects, objects, line).
@@ -180,7 +186,7 @@ pub struct FileBuilder<'p> {
 }
 
 /// What a run of tasks that follow each other is keyed by.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Hash)]
 enum SeqKey {
     Phase(usize),
     Section(Option<u32>),
@@ -211,6 +217,8 @@ impl<'p> FileBuilder<'p> {
             dir_track: None,
             phase: None,
             sequences: Vec::new(),
+            sequence_of: HashMap::new(),
+            phase_level: 0,
             ids_here: HashMap::new(),
             statements: Vec::new(),
             any_parallel: false,
@@ -242,7 +250,10 @@ impl<'p> FileBuilder<'p> {
     /// After the last block: what needs the whole file (the order parallel marks imply,
     /// dependency statements, an archived change's state).
     pub fn finish(&mut self) {
-        if self.any_parallel {
+        // Spec Kit says what `[P]` means in every file; Kiro and OpenSpec files order
+        // their tasks only when they use the mark.
+        if self.any_parallel || self.format == Format::SpecKit {
+            self.sequence_of.clear();
             for (_, seq) in std::mem::take(&mut self.sequences) {
                 // A task without a parallel mark follows every task before it since the
                 // previous such task (and that one); a marked task waits for nothing.
@@ -256,11 +267,7 @@ impl<'p> FileBuilder<'p> {
                         run.push(t);
                         continue;
                     }
-                    for &d in &run {
-                        if !self.plan.tasks[t].deps.contains(&d) {
-                            self.plan.tasks[t].deps.push(d);
-                        }
-                    }
+                    add_deps(&mut self.plan.tasks[t].deps, &run);
                     run.clear();
                     run.push(t);
                 }
@@ -268,12 +275,23 @@ impl<'p> FileBuilder<'p> {
         }
         for (subjects, objects, line) in std::mem::take(&mut self.statements) {
             let objs = self.ids_of(&objects);
-            for s in self.ids_of(&subjects) {
-                for &o in &objs {
-                    if s != o && !self.plan.tasks[s].deps.contains(&o) {
-                        self.plan.tasks[s].deps.push(o);
-                    }
-                }
+            let subs = self.ids_of(&subjects);
+            // (`T1, …, T5000 depend on T1, …, T5000` in one line would be 25 million
+            // edges: a statement that large is said, not followed.)
+            if subs.len().saturating_mul(objs.len()) > MAX_STATEMENT_EDGES {
+                self.diag(
+                    line,
+                    format!(
+                        "dependency statement names {} × {} tasks; more than {MAX_STATEMENT_EDGES} dependencies in one line are not read",
+                        subs.len(),
+                        objs.len()
+                    ),
+                );
+                continue;
+            }
+            for s in subs {
+                let objs: Vec<usize> = objs.iter().copied().filter(|&o| o != s).collect();
+                add_deps(&mut self.plan.tasks[s].deps, &objs);
             }
             if objs.is_empty() {
                 self.diag(
@@ -316,6 +334,7 @@ impl<'p> FileBuilder<'p> {
     /// The tasks of this file a statement names (`T001-T009`, `T010, T011`).
     fn ids_of(&self, text: &str) -> Vec<usize> {
         let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         let cleaned = text.replace(['`', '*'], "");
         vocab::each_id(&cleaned, |a, b| {
             let ids = match b {
@@ -325,7 +344,7 @@ impl<'p> FileBuilder<'p> {
             };
             for id in ids {
                 if let Some(&t) = self.ids_here.get(&id_key(&id)) {
-                    if !out.contains(&t) {
+                    if seen.insert(t) {
                         out.push(t);
                     }
                 }
@@ -403,6 +422,10 @@ impl<'p> FileBuilder<'p> {
             (Mode::Normal, HKind::Task(t))
         } else if let Some(id) = subtask_block_label(text) {
             (Mode::Normal, HKind::SubtasksOf(id))
+        } else if self.dir_format() && phase_heading(text).is_some() {
+            // `Phase 3: User Story 1 - Resolve sync conflicts`: a phase, whatever its
+            // title's words.
+            (Mode::Normal, HKind::Section(None))
         } else if vocab::is_criteria_heading(text) || vocab::is_progress_label(text) {
             (Mode::Criteria, HKind::Other)
         } else if vocab::is_questions_heading(text) {
@@ -440,6 +463,7 @@ impl<'p> FileBuilder<'p> {
         } else if self.dir_format() {
             priority = story_priority(text);
             if let Some(label) = phase_heading(text) {
+                self.phase_level = level;
                 self.phase = Some(self.plan.checkpoints.len());
                 self.plan.checkpoints.push(Checkpoint {
                     id: label.0,
@@ -450,7 +474,7 @@ impl<'p> FileBuilder<'p> {
                     gate: vocab::says_it_blocks(text),
                     scope: Some(self.file),
                 });
-            } else if level <= 2 {
+            } else if level <= self.phase_level.max(2) {
                 self.phase = None;
             }
         }
@@ -942,7 +966,11 @@ impl<'p> FileBuilder<'p> {
         let mut parent = parent;
         let mut marks = Marks::default();
         if self.dir_format() {
-            marks = take_marks(&mut title, self.format == Format::Kiro);
+            marks = take_marks(
+                &mut title,
+                self.format == Format::Kiro,
+                self.format == Format::SpecKit,
+            );
             if self.format == Format::Kiro {
                 // `[ ]* 2.3` (or `[ ]\* 2.3`): optional.
                 let raw = first.plain();
@@ -1129,9 +1157,12 @@ impl<'p> FileBuilder<'p> {
                 None => SeqKey::Section(task.section),
             },
         };
-        match self.sequences.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, seq)) => seq.push(t),
-            None => self.sequences.push((key, vec![t])),
+        match self.sequence_of.get(&key) {
+            Some(&i) => self.sequences[i].1.push(t),
+            None => {
+                self.sequence_of.insert(key, self.sequences.len());
+                self.sequences.push((key, vec![t]));
+            }
         }
         if let (None, Some(c)) = (task.parent, self.phase) {
             let id = task.id.0.clone();
@@ -1187,9 +1218,11 @@ impl<'p> FileBuilder<'p> {
     /// leading `/`.
     fn rebase_absolute(&self, path: &str) -> String {
         let rel = path.trim_start_matches('/');
-        if let Some(ix) = self.files {
+        // (Each try may scan the repository's files: a few tails of a plain path only.)
+        let plain = !rel.contains(['*', '?', '[', '{']) && rel.len() <= 512;
+        if let (Some(ix), true) = (self.files, plain) {
             let mut tail = rel;
-            loop {
+            for _ in 0..12 {
                 if ix.matches(tail) {
                     return tail.to_string();
                 }
@@ -1387,11 +1420,18 @@ impl<'p> FileBuilder<'p> {
             // (Id, title and notes are never labels; see `Field`.)
             Field::Id | Field::Title | Field::Notes => {}
             Field::Requirements => {
-                for r in value.split([',', '、', '，', ';', ' ']) {
-                    let r = r.trim().trim_matches(['_', '*', '`']);
+                for r in value.split([',', '、', '，', ';', '；']) {
+                    let r = r.trim().trim_matches(['_', '*', '`', ' ']);
                     if !r.is_empty() {
                         task.extra_mut().requirements.push(r.to_string());
                     }
+                }
+                // In a hand-written plan the line is as often prose (`Requirements:
+                // Node 18 and Postgres`): it stays with the task's notes too.
+                if self.dir_track.is_none() && !value.is_empty() {
+                    self.plan.tasks[t]
+                        .notes
+                        .push(format!("requirements: {value}"));
                 }
             }
             Field::Subtasks | Field::Dod | Field::Background => {}
@@ -2008,6 +2048,28 @@ fn is_checklist(rows: &[Row], id_col: usize) -> bool {
     numbered > 0
 }
 
+/// A dependency statement adds at most this many dependencies.
+const MAX_STATEMENT_EDGES: usize = 10_000;
+
+/// Add `more` to `deps`, each once (a set when there are many: a long run of `[P]`
+/// tasks before one without the mark must not cost its square).
+fn add_deps(deps: &mut Vec<usize>, more: &[usize]) {
+    if deps.len() + more.len() <= 32 {
+        for &d in more {
+            if !deps.contains(&d) {
+                deps.push(d);
+            }
+        }
+        return;
+    }
+    let mut have: std::collections::HashSet<usize> = deps.iter().copied().collect();
+    for &d in more {
+        if have.insert(d) {
+            deps.push(d);
+        }
+    }
+}
+
 /// The marks a spec tool writes before a task's title.
 #[derive(Default, Debug)]
 struct Marks {
@@ -2016,35 +2078,37 @@ struct Marks {
     story: Option<String>,
 }
 
-/// Take `[P]`, `(P)`, a story tag (`[US1]`, `[API]`) and, with `stars`, an optional
-/// mark (`*` after the box or the id) off the start of a title.
-fn take_marks(title: &mut String, stars: bool) -> Marks {
+/// Take `[P]`, `(P)`, with `stories` a story tag (`[US1]`, `[API]`) and, with `stars`,
+/// an optional mark (`*` after the box or the id) off the start of a title.
+fn take_marks(title: &mut String, stars: bool, stories: bool) -> Marks {
     let mut m = Marks::default();
+    // (One cut at the end: a title of many marks costs its length, not its square.)
+    let mut at = 0;
     loop {
-        let t = title.trim_start();
-        let cut = if stars && (t.starts_with('*') || t.starts_with("\\*")) {
+        let rest = &title[at..];
+        let t = rest.trim_start();
+        let lead = rest.len() - t.len();
+        let cut = if stars && t.starts_with('*') {
             m.optional = true;
-            t.find('*').map_or(0, |i| i + 1)
-        } else if t.starts_with("[P]") || t.starts_with("(P)") || t.starts_with("（P）") {
+            1
+        } else if t.starts_with("[P]") || t.starts_with("(P)") {
             m.parallel = true;
-            if t.starts_with('（') {
-                "（P）".len()
-            } else {
-                3
-            }
-        } else if let Some(tag) = story_tag(t) {
+            3
+        } else if t.starts_with("（P）") {
+            m.parallel = true;
+            "（P）".len()
+        } else if let Some(tag) = story_tag(t).filter(|_| stories) {
             if m.story.is_none() {
                 m.story = Some(tag.to_string());
             }
             tag.len() + 2
         } else {
+            at += lead;
             break;
         };
-        let lead = title.len() - t.len();
-        title.drain(..lead + cut);
+        at += lead + cut;
     }
-    let lead = title.len() - title.trim_start().len();
-    title.drain(..lead);
+    title.drain(..at);
     // `T016 Models in `src/models/` [P]`: the mark written last.
     let t = title.trim_end();
     if let Some(rest) = t.strip_suffix("[P]").or_else(|| t.strip_suffix("(P)")) {
@@ -2140,8 +2204,7 @@ fn gsd_refs(text: &str) -> Vec<String> {
     let mut i = 0;
     while i < b.len() {
         let rest = &text[i..];
-        if rest.starts_with("Phase ") {
-            let num = &rest[6..];
+        if let Some(num) = rest.strip_prefix("Phase ") {
             let n = num
                 .find(|c: char| !(c.is_ascii_digit() || c == '.'))
                 .unwrap_or(num.len());
@@ -2206,7 +2269,7 @@ fn prefixed_range(a: &str, b: &str) -> Option<Vec<String>> {
         n.bytes().all(|c| c.is_ascii_digit()).then_some((p, n))
     }
     let ((pa, na), (pb, nb)) = (split(a)?, split(b)?);
-    if pa != pb {
+    if pa != pb || na.len() > 9 || nb.len() > 9 {
         return None;
     }
     let (x, y): (u32, u32) = (na.parse().ok()?, nb.parse().ok()?);
@@ -2269,9 +2332,9 @@ fn paths_in_text(text: &str, line: u32, out: &mut Vec<PathRef>) {
 fn bare_file_name(w: &str) -> bool {
     const EXT: &[&str] = &[
         "rs", "py", "ts", "tsx", "js", "jsx", "mjs", "cjs", "go", "java", "kt", "swift", "rb",
-        "php", "cs", "c", "h", "cc", "cpp", "hpp", "vue", "svelte", "css", "scss", "html",
-        "md", "json", "yaml", "yml", "toml", "sql", "sh", "proto", "graphql", "tf", "dart",
-        "ex", "exs", "lua", "mjml", "xml", "ini", "lock", "gradle", "conf",
+        "php", "cs", "c", "h", "cc", "cpp", "hpp", "vue", "svelte", "css", "scss", "html", "md",
+        "json", "yaml", "yml", "toml", "sql", "sh", "proto", "graphql", "tf", "dart", "ex", "exs",
+        "lua", "mjml", "xml", "ini", "lock", "gradle", "conf",
     ];
     if w.contains(['/', '*', '?', ' ', '…']) {
         return false;

@@ -125,7 +125,9 @@ pub fn title_of(text: &str) -> Option<String> {
         "Requirements Document:",
         "Requirements:",
     ] {
-        if t.get(..prefix.len()).is_some_and(|h| h.eq_ignore_ascii_case(prefix)) {
+        if t.get(..prefix.len())
+            .is_some_and(|h| h.eq_ignore_ascii_case(prefix))
+        {
             t = t[prefix.len()..].trim();
             break;
         }
@@ -178,7 +180,10 @@ mod tests {
         );
         assert_eq!(track_dir("specs/001-a/tasks.md"), Some("001-a"));
         // A title shorter than a prefix, or with wide characters where one would end.
-        assert_eq!(title_of("# 变更：限流功能上线准备\n").as_deref(), Some("变更：限流功能上线准备"));
+        assert_eq!(
+            title_of("# 变更：限流功能上线准备\n").as_deref(),
+            Some("变更：限流功能上线准备")
+        );
         assert_eq!(title_of("# Ch\n").as_deref(), Some("Ch"));
     }
 }

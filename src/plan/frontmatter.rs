@@ -48,45 +48,64 @@ fn list_of(y: &Yaml) -> Vec<String> {
     }
 }
 
-/// YAML nested deeper than this is refused before it is loaded: the loaded tree is
-/// dropped recursively, and front matter never nests more than a few levels.
-const MAX_FLOW_DEPTH: usize = 64;
+/// YAML nested deeper than this is refused before it is loaded (the loaded tree is
+/// copied and dropped recursively); front matter and sprint files nest a few levels.
+const MAX_DEPTH: usize = 64;
 
-fn too_deep(yaml: &str) -> bool {
-    let mut depth = 0usize;
-    for b in yaml.bytes() {
-        match b {
-            b'[' | b'{' => {
+/// A plan's YAML holds at most this many nodes.
+const MAX_NODES: usize = 1_000_000;
+
+/// What the loader would build, checked first from the parser's events (no tree): no
+/// aliases (the loader copies the anchored value at every use, so a few hundred bytes
+/// can stand for a billion nodes; neither tool writes them), no deep nesting, and not
+/// too many nodes.
+fn check_shape(yaml: &str) -> Result<(), (usize, String)> {
+    use yaml_rust2::parser::Parser;
+    use yaml_rust2::Event;
+    let mut parser = Parser::new_from_str(yaml);
+    let (mut depth, mut nodes) = (0usize, 0usize);
+    loop {
+        let (event, mark) = parser
+            .next_token()
+            .map_err(|e| (e.marker().line(), e.info().to_string()))?;
+        match event {
+            Event::StreamEnd => return Ok(()),
+            Event::Alias(_) => {
+                return Err((
+                    mark.line(),
+                    "aliases (`*name`) are not read in a plan".into(),
+                ))
+            }
+            Event::SequenceStart(..) | Event::MappingStart(..) => {
                 depth += 1;
-                if depth > MAX_FLOW_DEPTH {
-                    return true;
+                if depth > MAX_DEPTH {
+                    return Err((
+                        mark.line(),
+                        format!("nested more than {MAX_DEPTH} levels deep"),
+                    ));
                 }
             }
-            b']' | b'}' => depth = depth.saturating_sub(1),
+            Event::SequenceEnd | Event::MappingEnd => depth = depth.saturating_sub(1),
             _ => {}
         }
+        nodes += 1;
+        if nodes > MAX_NODES {
+            return Err((mark.line(), format!("more than {MAX_NODES} values")));
+        }
     }
-    false
 }
 
 /// One YAML document; an error names its line (1-based, counted from `first_line`).
 fn load(yaml: &str, first_line: u32) -> Result<Yaml, (u32, String)> {
-    if too_deep(yaml) {
-        return Err((
-            first_line,
-            format!("nested more than {MAX_FLOW_DEPTH} levels deep"),
-        ));
-    }
+    // (The scanner may place an error past the last line: at the end of the stream.
+    // It is said on the last line.)
+    let last = yaml.split('\n').count().max(1);
+    let at = |line: usize| first_line + line.clamp(1, last) as u32 - 1;
+    check_shape(yaml).map_err(|(line, why)| (at(line), why))?;
     match YamlLoader::load_from_str(yaml) {
         Ok(mut docs) if !docs.is_empty() => Ok(docs.swap_remove(0)),
         Ok(_) => Ok(Yaml::Null),
-        Err(e) => {
-            // (The scanner may place an error past the last line: at the end of the
-            // stream. It is said on the last line.)
-            let last = yaml.split('\n').count().max(1) as u32;
-            let at = (e.marker().line().max(1) as u32).min(last);
-            Err((first_line + at - 1, e.info().to_string()))
-        }
+        Err(e) => Err((at(e.marker().line()), e.info().to_string())),
     }
 }
 
@@ -158,18 +177,9 @@ pub fn priority_word(word: &str) -> Option<Priority> {
     }
 }
 
-/// The track named `name` that a reader of one-task-per-file plans made already, or a
-/// new one.
-fn track_named(plan: &mut Plan, name: &str, file: usize, format: Format) -> usize {
-    let found = plan.tracks.iter().position(|tr| {
-        tr.name == name
-            && tr.kind == TrackKind::Track
-            && plan
-                .files
-                .get(tr.span.file)
-                .is_some_and(|f| f.format == format)
-    });
-    if let Some(t) = found {
+/// The track named `name` that the Backlog.md reader made already, or a new one.
+fn track_named(plan: &mut Plan, refs: &mut Refs, name: &str, file: usize) -> usize {
+    if let Some(&t) = refs.named_tracks.get(name) {
         return t;
     }
     plan.tracks.push(Track {
@@ -184,7 +194,9 @@ fn track_named(plan: &mut Plan, name: &str, file: usize, format: Format) -> usiz
         tasks: Vec::new(),
         parallel: false,
     });
-    plan.tracks.len() - 1
+    let t = plan.tracks.len() - 1;
+    refs.named_tracks.insert(name.to_string(), t);
+    t
 }
 
 fn push_task(plan: &mut Plan, refs: &mut Refs, task: Task) -> usize {
@@ -287,34 +299,43 @@ pub fn read_backlog(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
     let track = text_of(&get("milestone"))
         .or(epic)
         .unwrap_or_else(|| "Backlog".to_string());
-    task.track = track_named(plan, &track, file, Format::BacklogMd);
+    task.track = track_named(plan, refs, &track, file);
     let t = push_task(plan, refs, task);
-    let key = plan.tasks[t].key().to_string();
-    if let Some(&first) = refs.across_files.get(&key) {
-        let (a, b) = (plan.tasks[first].span, plan.tasks[t].span);
-        let msg = format!(
-            "duplicate task id `{id}`: {}:{} and {}:{} both say it; dependencies on it cannot tell them apart",
-            plan.file_of(a),
-            a.line,
-            plan.file_of(b),
-            b.line
-        );
-        diag(plan, a.file, Severity::Error, a.line, msg.clone());
-        diag(plan, file, Severity::Error, b.line, msg);
-    } else {
-        refs.across_files.insert(key, t);
-    }
+    unique_across_files(plan, refs, t);
     for d in list_of(&get("dependencies")) {
         refs.push_id(t, &d.to_uppercase(), key_line("dependencies"));
     }
-    let parent = text_of(&get("parent_task_id"))
-        .or_else(|| text_of(&get("parent_task")))
-        .or_else(|| text_of(&get("parent")));
-    if let Some(p) = parent {
-        let line = key_line("parent_task_id");
+    let parent = ["parent_task_id", "parent_task", "parent"]
+        .into_iter()
+        .find_map(|k| text_of(&get(k)).map(|p| (p, key_line(k))));
+    if let Some((p, line)) = parent {
         refs.parents.push((t, p.to_uppercase(), line));
     }
     backlog_body(plan, refs, t, body, body_line);
+}
+
+/// A Backlog.md id is unique across the backlog's files: a second task with it is an
+/// error at both places.
+fn unique_across_files(plan: &mut Plan, refs: &mut Refs, t: usize) {
+    let key = plan.tasks[t].key().to_string();
+    match refs.across_files.get(&key) {
+        Some(&first) => {
+            let (a, b) = (plan.tasks[first].span, plan.tasks[t].span);
+            let msg = format!(
+                "duplicate task id `{}`: {}:{} and {}:{} both say it; dependencies on it cannot tell them apart",
+                plan.tasks[t].id,
+                plan.file_of(a),
+                a.line,
+                plan.file_of(b),
+                b.line
+            );
+            diag(plan, a.file, Severity::Error, a.line, msg.clone());
+            diag(plan, b.file, Severity::Error, b.line, msg);
+        }
+        None => {
+            refs.across_files.insert(key, t);
+        }
+    }
 }
 
 /// The body of a Backlog.md task: its description is background, its acceptance and
@@ -342,7 +363,8 @@ fn backlog_body(plan: &mut Plan, refs: &mut Refs, t: usize, body: &str, first_li
                 sub.status_written = true;
                 sub.parent = Some(t);
                 sub.track = plan.tasks[t].track;
-                push_task(plan, refs, sub);
+                let s = push_task(plan, refs, sub);
+                unique_across_files(plan, refs, s);
                 section = "sub-task".into();
             } else {
                 section = text;
@@ -364,7 +386,8 @@ fn backlog_body(plan: &mut Plan, refs: &mut Refs, t: usize, body: &str, first_li
             }
         }
         Block::List(items) => {
-            if vocab::is_criteria_heading(&section) {
+            let dod = section.to_ascii_lowercase().contains("definition of done");
+            if vocab::is_criteria_heading(&section) || dod {
                 criteria(plan, &section, items, file, shift);
             } else if section.to_ascii_lowercase().contains("description") {
                 for it in items {
@@ -458,14 +481,33 @@ pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
         );
         return;
     };
-    let line = |key: &str| {
-        text.lines()
-            .position(|l| {
-                l.trim_start()
-                    .strip_prefix(key)
-                    .is_some_and(|r| r.starts_with(':'))
-            })
-            .map_or(1, |i| i as u32 + 1)
+    // Each key's line, in one pass (quoted keys too: `"1-1-x": done`).
+    let mut lines: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    for (i, l) in text.lines().enumerate() {
+        if let Some((k, _)) = l.trim_start().split_once(':') {
+            let k = k.trim().trim_matches(['"', '\'']);
+            lines.entry(k).or_insert(i as u32 + 1);
+        }
+    }
+    let line = |key: &str| lines.get(key).copied().unwrap_or(1);
+    // This file's epics (another sprint file's `Epic 1` is another epic).
+    let mut epics: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut epic_track = |plan: &mut Plan, n: &str| {
+        *epics.entry(n.to_string()).or_insert_with(|| {
+            plan.tracks.push(Track {
+                key: String::new(),
+                letter: None,
+                id: None,
+                name: format!("Epic {n}"),
+                priority: None,
+                kind: TrackKind::Track,
+                remark: None,
+                span: Span { file, line: 1 },
+                tasks: Vec::new(),
+                parallel: false,
+            });
+            plan.tracks.len() - 1
+        })
     };
     for (k, v) in status {
         let (Some(key), Some(state)) = (text_of(k), text_of(v)) else {
@@ -475,7 +517,10 @@ pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
         let epic_num = |rest: &str| rest.split('-').next().unwrap_or("").to_string();
         if let Some(rest) = key.strip_prefix("epic-") {
             let n = epic_num(rest);
-            let tr = track_named(plan, &format!("Epic {n}"), file, Format::Bmad);
+            if n.is_empty() || !n.bytes().all(|b| b.is_ascii_digit()) {
+                continue;
+            }
+            let tr = epic_track(plan, &n);
             if rest.ends_with("retrospective") {
                 let mut task = Task::new(
                     TaskId(format!("E{n}-RETRO")),
@@ -500,11 +545,12 @@ pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
         let (Some(e), Some(s)) = (parts.next(), parts.next()) else {
             continue;
         };
-        if !e.bytes().all(|b| b.is_ascii_digit()) || !s.bytes().all(|b| b.is_ascii_digit()) {
+        let number = |x: &str| !x.is_empty() && x.bytes().all(|b| b.is_ascii_digit());
+        if !number(e) || !number(s) {
             continue;
         }
         let title = parts.next().unwrap_or("").replace('-', " ");
-        let tr = track_named(plan, &format!("Epic {e}"), file, Format::Bmad);
+        let tr = epic_track(plan, e);
         let mut task = Task::new(
             TaskId(format!("{e}.{s}")),
             false,

@@ -491,6 +491,17 @@ impl Plan {
         true
     }
 
+    /// How many tasks each file holds (by index into `files`).
+    pub fn tasks_per_file(&self) -> Vec<usize> {
+        let mut n = vec![0; self.files.len()];
+        for t in &self.tasks {
+            if let Some(c) = n.get_mut(t.span.file) {
+                *c += 1;
+            }
+        }
+        n
+    }
+
     /// The format a task's file was read as.
     pub fn format_of(&self, t: usize) -> Format {
         self.files

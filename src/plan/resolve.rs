@@ -14,7 +14,8 @@ pub trait FileIndex {
 pub fn finalize(plan: &mut Plan, refs: Refs) {
     // Subtask blocks name their parents by written id: attach them before ids are
     // derived from parents.
-    let mut ids = IdIndex::build(&refs.ids, plan.files.len());
+    let formats: Vec<Format> = plan.files.iter().map(|f| f.format).collect();
+    let mut ids = IdIndex::build(&refs.ids, &formats);
     attach_subtask_blocks(plan, &refs, &ids);
     let derived = derive_ids(plan, &refs.ids.derived);
     ids.add_derived(&derived);
@@ -43,11 +44,24 @@ struct IdIndex<'k> {
     files: Vec<HashMap<&'k str, usize>>,
     /// (first, later) tasks sharing an id in one file.
     duplicates: Vec<(usize, usize)>,
+    /// Each file's format: a mention looks in other files of its own format only, and
+    /// only hand-written plans and Backlog.md look beyond their file at all (a spec
+    /// tool's `2.1` means its own feature's task).
+    formats: Vec<Format>,
+    /// Across the files of a format that looks beyond its file: key → (how many files
+    /// have it, the first task with it). Only made when there is more than one file.
+    across: HashMap<(Format, &'k str), (usize, usize)>,
+}
+
+/// Mentions in files of this format may name tasks of other files.
+fn crosses_files(f: Format) -> bool {
+    matches!(f, Format::Markdown | Format::BacklogMd)
 }
 
 impl<'k> IdIndex<'k> {
     /// The index of written ids.
-    fn build(written: &'k KeyText, n_files: usize) -> IdIndex<'k> {
+    fn build(written: &'k KeyText, plan_formats: &[Format]) -> IdIndex<'k> {
+        let n_files = plan_formats.len();
         // Sized once: growing a map rehashes every key again.
         let mut files: Vec<HashMap<&str, usize>> = (0..n_files)
             .map(|f| HashMap::with_capacity(written.per_file.get(f).copied().unwrap_or(0)))
@@ -61,7 +75,25 @@ impl<'k> IdIndex<'k> {
                 }
             }
         }
-        IdIndex { files, duplicates }
+        let formats: Vec<Format> = plan_formats.to_vec();
+        let mut ix = IdIndex {
+            files,
+            duplicates,
+            formats,
+            across: HashMap::new(),
+        };
+        if n_files > 1 {
+            for f in 0..n_files {
+                if !crosses_files(ix.formats[f]) {
+                    continue;
+                }
+                for (&k, &t) in &ix.files[f] {
+                    let e = ix.across.entry((ix.formats[f], k)).or_insert((0, t));
+                    e.0 += 1;
+                }
+            }
+        }
+        ix
     }
 
     /// Derived ids (given after the index was built): never duplicates, as no written
@@ -69,6 +101,11 @@ impl<'k> IdIndex<'k> {
     fn add_derived(&mut self, derived: &'k KeyText) {
         for (i, file, key) in derived.iter() {
             self.files[file].insert(key, i);
+            let format = self.formats[file];
+            if self.files.len() > 1 && crosses_files(format) {
+                let e = self.across.entry((format, key)).or_insert((0, i));
+                e.0 += 1;
+            }
         }
     }
 
@@ -323,9 +360,12 @@ fn lookup(ids: &IdIndex, file: usize, id: &str) -> Option<usize> {
     if let Some(t) = ids.get(file, &key) {
         return Some(t);
     }
-    let mut hits = (0..ids.files.len()).filter_map(|f| ids.get(f, &key));
-    let first = hits.next()?;
-    hits.next().is_none().then_some(first)
+    // Another file of the same format, when exactly one has it.
+    let format = *ids.formats.get(file)?;
+    match ids.across.get(&(format, &*key)) {
+        Some(&(1, t)) => Some(t),
+        _ => None,
+    }
 }
 
 /// Siblings from `a` to `b` in plan order, or `None` when they are not siblings.
@@ -413,6 +453,8 @@ fn unknown(plan: &mut Plan, span: Span, id: &str) {
 }
 
 fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
+    // (Made on the first Backlog.md id not found as written.)
+    let mut numbers: Option<HashMap<String, (usize, usize)>> = None;
     for (t, range, line) in &refs.deps {
         let (t, id, line) = (*t, &refs.dep_ids[range.clone()], *line);
         let file = plan.tasks[t].span.file;
@@ -442,7 +484,15 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
                 }
             }
             // (Most dependencies name one task: no vector for it.)
-            None => match lookup(ids, file, id).or_else(|| by_number(plan, file, id)) {
+            None => match lookup(ids, file, id).or_else(|| {
+                let by_number = numbers.get_or_insert_with(|| backlog_numbers(plan));
+                let n =
+                    backlog_number(id).filter(|_| plan.files[file].format == Format::BacklogMd)?;
+                match by_number.get(&n) {
+                    Some(&(1, t)) => Some(t),
+                    _ => None,
+                }
+            }) {
                 Some(x) => add_dep(plan, t, x),
                 None => unknown(plan, Span { file, line }, id),
             },
@@ -458,29 +508,37 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
     }
 }
 
-/// In a Backlog.md task, an id written with another prefix than the one it has now
-/// (`task-355.01` for `BACK-355.01`, after the project's prefix changed): the one
-/// Backlog.md task with that number.
-fn by_number(plan: &Plan, file: usize, id: &str) -> Option<usize> {
-    if plan.files[file].format != Format::BacklogMd {
-        return None;
+/// The number of a Backlog.md id without its prefix (`BACK-355.02` → `355.2`).
+fn backlog_number(id: &str) -> Option<String> {
+    let n = id
+        .trim_start_matches(|c: char| c.is_ascii_alphabetic())
+        .trim_start_matches('-');
+    let ok = !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit() || b == b'.');
+    // `355.01` and `355.1` are one number.
+    ok.then(|| {
+        n.split('.')
+            .map(|p| match p.trim_start_matches('0') {
+                "" => "0",
+                q => q,
+            })
+            .collect::<Vec<_>>()
+            .join(".")
+    })
+}
+
+/// Backlog.md tasks by number: (how many have it, the first). An id written with
+/// another prefix than the one it has now (`task-355.01` for `BACK-355.01`, after the
+/// project's prefix changed) finds the one task with its number.
+fn backlog_numbers(plan: &Plan) -> HashMap<String, (usize, usize)> {
+    let mut out: HashMap<String, (usize, usize)> = HashMap::new();
+    for (i, t) in plan.tasks.iter().enumerate() {
+        if plan.files[t.span.file].format == Format::BacklogMd {
+            if let Some(n) = backlog_number(t.id.as_str()) {
+                out.entry(n).or_insert((0, i)).0 += 1;
+            }
+        }
     }
-    let number = |s: &str| {
-        let n = s.trim_start_matches(|c: char| c.is_ascii_alphabetic()).trim_start_matches('-');
-        (!n.is_empty() && n.bytes().all(|b| b.is_ascii_digit() || b == b'.')).then(|| {
-            // `355.01` and `355.1` are one number.
-            n.split('.')
-                .map(|p| p.trim_start_matches('0'))
-                .collect::<Vec<_>>()
-                .join(".")
-        })
-    };
-    let want = number(id)?;
-    let mut found = plan.tasks.iter().enumerate().filter(|(_, t)| {
-        plan.files[t.span.file].format == Format::BacklogMd && number(t.id.as_str()) == Some(want.clone())
-    });
-    let first = found.next()?.0;
-    found.next().is_none().then_some(first)
+    out
 }
 
 /// `t` depends on `x`, unless it is itself, already listed, or an ancestor of `t`.

@@ -35,8 +35,12 @@ fn is_task_list(v: &Value) -> bool {
     })
 }
 
-/// The tag lists of a file in Taskmaster's shape, in the order they are written.
-fn tag_lists<'v>(doc: &'v Value, text: &str) -> Option<Vec<(Option<&'v str>, &'v Vec<Value>)>> {
+/// The tag lists of a file in Taskmaster's shape, in the order they are written
+/// (`root_keys`).
+fn tag_lists<'v>(
+    doc: &'v Value,
+    root_keys: &[&str],
+) -> Option<Vec<(Option<&'v str>, &'v Vec<Value>)>> {
     let obj = doc.as_object()?;
     if let Some(tasks) = obj.get("tasks") {
         return tasks
@@ -52,7 +56,7 @@ fn tag_lists<'v>(doc: &'v Value, text: &str) -> Option<Vec<(Option<&'v str>, &'v
         if !is_task_list(tasks) {
             return None;
         }
-        let at = text.find(&format!("\"{k}\"")).unwrap_or(usize::MAX);
+        let at = root_keys.iter().position(|r| r == k).unwrap_or(usize::MAX);
         tags.push((at, k, tasks.as_array()?));
     }
     if tags.is_empty() {
@@ -62,14 +66,30 @@ fn tag_lists<'v>(doc: &'v Value, text: &str) -> Option<Vec<(Option<&'v str>, &'v
     Some(tags.into_iter().map(|(_, k, v)| (Some(k), v)).collect())
 }
 
-/// The line of every object in a `tasks` or `subtasks` list, in document order (the
-/// order the reader meets them in): one pass over the text, strings skipped.
-fn task_lines(text: &str) -> Vec<u32> {
+/// What the line finder is inside.
+#[derive(Clone, Copy, PartialEq)]
+enum In {
+    Root,
+    /// A tag's object (or any other value of the root).
+    Tag,
+    Task,
+    Subtask,
+    Other,
+    Tasks,
+    Subtasks,
+    OtherList,
+}
+
+/// The text's layout, from one pass over it (strings skipped): the line of every task
+/// and subtask the reader visits, in the order it visits them (each one's first key,
+/// its `"id"` as written), and the root's keys in written order (serde_json's map
+/// iterates them sorted; the tags are taken in the file's order).
+fn layout(text: &str) -> (Vec<u32>, Vec<&str>) {
     let b = text.as_bytes();
-    let mut out = Vec::new();
+    let mut lines = Vec::new();
+    let mut root_keys = Vec::new();
     let mut line = 1u32;
-    // Open containers: for an array, whether it is a task list.
-    let mut stack: Vec<bool> = Vec::new();
+    let mut stack: Vec<In> = Vec::new();
     let mut last_string = (0, 0);
     let mut key: Option<(usize, usize)> = None;
     // A task object opened and its line not yet taken.
@@ -79,9 +99,8 @@ fn task_lines(text: &str) -> Vec<u32> {
         match b[i] {
             b'\n' => line += 1,
             b'"' => {
-                // A task's line is that of its first key (its `"id"`, as written).
                 if want {
-                    out.push(line);
+                    lines.push(line);
                     want = false;
                 }
                 let start = i + 1;
@@ -89,28 +108,46 @@ fn task_lines(text: &str) -> Vec<u32> {
                 while i < b.len() && b[i] != b'"' {
                     if b[i] == b'\\' {
                         i += 1;
+                    } else if b[i] == b'\n' {
+                        line += 1;
                     }
                     i += 1;
                 }
                 last_string = (start, i.min(b.len()));
             }
-            b':' => key = Some(last_string),
+            b':' => {
+                key = Some(last_string);
+                if stack.last() == Some(&In::Root) {
+                    root_keys.push(&text[last_string.0..last_string.1]);
+                }
+            }
             b'[' => {
-                let named = key.map(|(s, e)| &b[s..e]);
-                stack.push(matches!(named, Some(b"tasks") | Some(b"subtasks")));
-                key = None;
+                let named = key.take().map(|(s, e)| &b[s..e]);
+                let list = match (stack.last(), named) {
+                    (Some(In::Root | In::Tag), Some(b"tasks")) => In::Tasks,
+                    (Some(In::Task), Some(b"subtasks")) => In::Subtasks,
+                    _ => In::OtherList,
+                };
+                stack.push(list);
             }
             b'{' => {
-                if want {
-                    out.push(line);
+                if std::mem::take(&mut want) {
+                    lines.push(line);
                 }
-                want = stack.last() == Some(&true);
-                stack.push(false);
+                let inside = match stack.last() {
+                    None => In::Root,
+                    Some(In::Root) => In::Tag,
+                    Some(In::Tasks) => In::Task,
+                    Some(In::Subtasks) => In::Subtask,
+                    Some(_) => In::Other,
+                };
+                want = matches!(inside, In::Task | In::Subtask);
+                stack.push(inside);
                 key = None;
             }
             b']' | b'}' => {
                 if std::mem::take(&mut want) {
-                    out.push(line);
+                    lines.push(line);
                 }
                 stack.pop();
             }
@@ -119,7 +156,7 @@ fn task_lines(text: &str) -> Vec<u32> {
         }
         i += 1;
     }
-    out
+    (lines, root_keys)
 }
 
 fn status_of(word: &str) -> Option<(Status, bool)> {
@@ -241,7 +278,8 @@ pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
             return;
         }
     };
-    let Some(tags) = tag_lists(&doc, text) else {
+    let (lines, root_keys) = layout(text);
+    let Some(tags) = tag_lists(&doc, &root_keys) else {
         diag(
             plan,
             file,
@@ -251,7 +289,7 @@ pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
         );
         return;
     };
-    let mut lines = task_lines(text).into_iter();
+    let mut lines = lines.into_iter();
     let first_tag = tags.first().and_then(|(t, _)| *t);
     for (tag, list) in tags {
         let name = tag.unwrap_or("tasks").to_string();

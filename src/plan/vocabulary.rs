@@ -191,7 +191,7 @@ fn strip_prefix_ci<'a>(t: &'a str, w: &str) -> Option<&'a str> {
 #[rustfmt::skip]
 mod word_lists {
     pub const CRITERIA: &[&str] = &["acceptance", "go/no-go", "go-no-go", "go / no-go", "no-go",
-        "验收", "exit criteria", "definition of done"];
+        "验收", "exit criteria"];
     pub const QUESTIONS: &[&str] = &["open question", "questions", "open issues", "开放问题",
         "待决问题", "未决问题", "待确认", "疑问", "问题清单"];
     pub const CONFLICTS: &[&str] = &["conflict", "shared touch points", "冲突"];
@@ -546,10 +546,21 @@ pub fn each_inline_dependency<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
         let seg = &tail[..stop];
         let first = seg.trim_start().trim_start_matches(['`', '*']);
         if let Some(n) = id_len(first) {
-            // `after 8 attempts`: a bare number followed by a word is a quantity.
-            let quantity = first[..n].bytes().all(|b| b.is_ascii_digit())
+            // `after 8 attempts`: after a bare number, a word (not a joiner) makes it a
+            // quantity. (Only after `after`: `depends on 3 and 4` names tasks.)
+            let next = first[n..].trim_start();
+            let word = next
+                .split(|c: char| !c.is_ascii_alphabetic())
+                .next()
+                .unwrap_or("");
+            let quantity = *cue == "after"
+                && first[..n].bytes().all(|b| b.is_ascii_digit())
                 && first[n..].starts_with(' ')
-                && first[n..].trim_start().starts_with(char::is_alphabetic);
+                && !word.is_empty()
+                && !matches!(
+                    word,
+                    "and" | "or" | "is" | "are" | "has" | "lands" | "ships"
+                );
             if !quantity {
                 f(seg);
             }
@@ -561,7 +572,7 @@ pub fn each_inline_dependency<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
 }
 
 /// Phrases written after the ids a task depends on (`1.2に依存`, `1.1、1.2の完了後`).
-const SUFFIX_CUES: &[&str] = &["に依存", "の完了後", "完成后"];
+const SUFFIX_CUES: &[&str] = &["に依存", "の完了後"];
 
 /// Ids written before a phrase of [`SUFFIX_CUES`]: `f(ids)` for each.
 fn each_suffix_dependency<'a>(text: &'a str, f: &mut impl FnMut(&'a str)) {
@@ -569,7 +580,9 @@ fn each_suffix_dependency<'a>(text: &'a str, f: &mut impl FnMut(&'a str)) {
         for (at, _) in text.match_indices(cue) {
             // `1.2に依存しない`: does not depend.
             let after = &text[at + cue.len()..];
-            if after.starts_with("しない") || after.starts_with("せず") || after.starts_with("しません")
+            if after.starts_with("しない")
+                || after.starts_with("せず")
+                || after.starts_with("しません")
             {
                 continue;
             }
@@ -578,8 +591,10 @@ fn each_suffix_dependency<'a>(text: &'a str, f: &mut impl FnMut(&'a str)) {
             let start = before
                 .char_indices()
                 .rev()
+                // (Only what ids are made of: `indexer 1.2に依存` stops before `indexer`.)
                 .take_while(|&(_, c)| {
-                    c.is_ascii_alphanumeric()
+                    c.is_ascii_digit()
+                        || c.is_ascii_uppercase()
                         || matches!(
                             c,
                             '.' | '-' | ',' | '、' | '，' | ' ' | 'と' | '和' | '`' | '*'

@@ -314,7 +314,6 @@ pub fn triage(v: &View) -> Value {
         "plan_files": plan.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),
         "files": files(plan),
         "plan_meta": plan.files.iter().map(|f| json!({"file": f.path, "format": f.format, "meta": f.meta.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
-        "files": files(plan),
         "open": v.remaining.open,
         "tracks": tracks,
         "checkpoints": checkpoints(plan),
@@ -640,17 +639,12 @@ pub fn track(f: &TrackFacts) -> Value {
 
 /// Each plan file with the format it was read as and its task count.
 fn files(plan: &Plan) -> Value {
+    let counts = plan.tasks_per_file();
     Value::Array(
         plan.files
             .iter()
-            .enumerate()
-            .map(|(i, f)| {
-                json!({
-                    "path": f.path,
-                    "format": f.format,
-                    "tasks": plan.tasks.iter().filter(|t| t.span.file == i).count(),
-                })
-            })
+            .zip(counts)
+            .map(|(f, n)| json!({"path": f.path, "format": f.format, "tasks": n}))
             .collect(),
     )
 }

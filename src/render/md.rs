@@ -770,8 +770,7 @@ pub fn check(plan: &Plan) -> String {
             let _ = writeln!(out, "{}: {sev}: {}", d.file, d.message);
         }
     }
-    for (i, f) in plan.files.iter().enumerate() {
-        let n = plan.tasks.iter().filter(|t| t.span.file == i).count();
+    for (f, n) in plan.files.iter().zip(plan.tasks_per_file()) {
         let _ = writeln!(
             out,
             "{}: read as {} ({})",

@@ -146,11 +146,12 @@ fn open_deps(plan: &Plan, t: usize) -> Vec<usize> {
 /// The place of checkpoint `c` in the plan's order (see [`Info::order`]).
 fn checkpoint_order(plan: &Plan, c: usize) -> usize {
     match plan.checkpoints.get(c) {
-        Some(cp) if cp.scope.is_some() => plan.checkpoints[..c]
+        // Its place among the checkpoints of its scope (a file's phases, or the plan's
+        // own checkpoints), so that the two kinds rank alike.
+        Some(cp) => plan.checkpoints[..c]
             .iter()
             .filter(|o| o.scope == cp.scope)
             .count(),
-        Some(_) => c,
         None => usize::MAX,
     }
 }
@@ -581,9 +582,11 @@ pub fn shortlist(
                 r
             }
         });
-        let refusal = match e.optional {
-            true => Some("optional: it waits until the required work is offered".to_string()),
-            false => refusal,
+        // An optional unit says so, with the other reason when there is one.
+        let refusal = match (e.optional, refusal) {
+            (true, Some(r)) => Some(format!("optional, and {r}")),
+            (true, None) => Some("optional: it waits until the required work is offered".into()),
+            (false, r) => r,
         };
         let mut why = vec![refusal.unwrap_or_else(|| {
             format!(

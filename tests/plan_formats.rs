@@ -755,12 +755,25 @@ fn format_detection_by_place_and_by_content() {
     assert_eq!(format::detect("specs/001-x/tasks.md", ""), Format::SpecKit);
     // Named with --plan somewhere else: the content says it.
     let sk = "## Phase 1: Setup\n- [ ] T001 Create x\n- [ ] T002 [P] y\n- [ ] T003 z\n";
-    assert_eq!(format::detect("docs/feature-tasks.md", sk), Format::SpecKit);
+    assert_eq!(format::detect("docs/feature/tasks.md", sk), Format::SpecKit);
     assert_eq!(
-        format::detect("notes/x.md", "- [ ] 1. A\n  - _Requirements: 1.1_\n"),
+        format::detect("notes/tasks.md", "- [ ] 1. A\n  - _Requirements: 1.1_\n"),
         Format::Kiro
     );
     assert_eq!(format::detect("PLAN.md", "- [ ] 1.1 A\n"), Format::Markdown);
+    // A hand-written plan keeps its reader whatever it holds: Spec Kit-like lines, a
+    // front matter with an id and a status, a file under a `backlog/` directory.
+    assert_eq!(format::detect("PLAN.md", sk), Format::Markdown);
+    let fm = "---\nid: plan\ntitle: Plan\nstatus: draft\n---\n- [ ] 1.1 A\n";
+    assert_eq!(format::detect("docs/plan/q3.md", fm), Format::Markdown);
+    assert_eq!(
+        format::detect("docs/backlog/ideas.md", fm),
+        Format::Markdown
+    );
+    assert_eq!(
+        format::detect("backlog/tasks/task-1 - A.md", fm),
+        Format::BacklogMd
+    );
 }
 
 #[test]

@@ -23,7 +23,10 @@ pub fn detect(path: &str, text: &str) -> Format {
     if !name.ends_with(".md") && !name.ends_with(".markdown") {
         return Format::Markdown;
     }
-    if under(&["backlog"]) && starts_with_front_matter(text) {
+    let backlog_dir = ["tasks", "completed", "drafts", "archive"]
+        .iter()
+        .any(|d| under(&["backlog", d]));
+    if backlog_dir && starts_with_front_matter(text) {
         return Format::BacklogMd;
     }
     if name == "tasks.md" {
@@ -40,15 +43,15 @@ pub fn detect(path: &str, text: &str) -> Format {
     if name == "roadmap.md" && under(&[".planning"]) {
         return Format::Gsd;
     }
-    // Named elsewhere with --plan: what the text holds.
-    if starts_with_front_matter(text) && front_matter_names_a_task(text) {
-        return Format::BacklogMd;
-    }
-    if looks_like_spec_kit(text) {
-        return Format::SpecKit;
-    }
-    if text.contains("_Requirements:") || text.contains("_Requirements_:") {
-        return Format::Kiro;
+    // A `tasks.md` elsewhere (named with --plan, or the root's): what the text holds.
+    // Any other name is a hand-written plan, whatever its words.
+    if name == "tasks.md" {
+        if looks_like_spec_kit(text) {
+            return Format::SpecKit;
+        }
+        if text.contains("_Requirements:") || text.contains("_Requirements_:") {
+            return Format::Kiro;
+        }
     }
     Format::Markdown
 }
@@ -57,12 +60,6 @@ pub fn detect(path: &str, text: &str) -> Format {
 pub fn starts_with_front_matter(text: &str) -> bool {
     let t = text.strip_prefix('\u{feff}').unwrap_or(text);
     t.starts_with("---\n") || t.starts_with("---\r\n")
-}
-
-fn front_matter_names_a_task(text: &str) -> bool {
-    let head: String = text.lines().skip(1).take(40).collect::<Vec<_>>().join("\n");
-    let has = |k: &str| head.lines().any(|l| l.starts_with(k));
-    has("id:") && has("title:") && has("status:")
 }
 
 /// Spec Kit's marks: `- [ ] T001 [P]` task lines under `## Phase` headings.

@@ -266,3 +266,164 @@ fn one_task_depending_on_a_long_range() {
     assert_eq!(last.title, "Release");
     assert_eq!(last.deps, (0..n).collect::<Vec<_>>());
 }
+
+// ------------------------------------------------------------ the spec tools' readers
+
+/// [`grows_linearly`] over several files read by their formats' readers.
+fn files_grow_linearly(
+    family: &str,
+    n: usize,
+    make: impl Fn(usize) -> Vec<plan::PlanText>,
+    check: impl Fn(&Plan, usize),
+) {
+    let (small, big) = (make(n), make(2 * n));
+    let (a1, b1, p1) = work(|| plan::parse(&small, None));
+    let (a2, b2, p2) = work(|| plan::parse(&big, None));
+    check(&p1, n);
+    check(&p2, 2 * n);
+    let (ra, rb) = (a2 as f64 / a1 as f64, b2 as f64 / b1 as f64);
+    assert!(
+        ra <= 2.5 && rb <= 2.5,
+        "{family}: from n={n} to 2n the allocations grew {ra:.2}× ({a1} → {a2}) and the bytes {rb:.2}× ({b1} → {b2})"
+    );
+}
+
+#[test]
+fn spec_kit_parallel_run_before_one_sequential_task() {
+    // n `[P]` tasks, then one without the mark: it follows all n, once each.
+    files_grow_linearly(
+        "spec kit [P] run",
+        4_000,
+        |n| {
+            let mut t = String::from("## Phase 1: Setup\n");
+            for i in 1..=n {
+                t.push_str(&format!("- [ ] T{i:05} [P] part {i} in src/p{i}.rs\n"));
+            }
+            t.push_str(&format!("- [ ] T{:05} Join them in src/join.rs\n", n + 1));
+            vec![plan::PlanText::new("specs/001-x/tasks.md", t)]
+        },
+        |p, n| {
+            let last = p.tasks.last().expect("tasks");
+            assert_eq!(last.deps.len(), n);
+            assert!(p.tasks[0].deps.is_empty());
+        },
+    );
+}
+
+#[test]
+fn spec_kit_dependency_statements_are_bounded() {
+    // One statement naming every task on both sides would be n² edges: refused with a
+    // diagnostic past the cap; smaller statements are followed.
+    let n = 3_000;
+    let mut t = String::from("## Phase 1: Setup\n");
+    for i in 1..=n {
+        t.push_str(&format!("- [ ] T{i:05} [P] task {i}\n"));
+    }
+    let all: Vec<String> = (1..=n).map(|i| format!("T{i:05}")).collect();
+    let all = all.join(", ");
+    t.push_str(&format!("\n## Dependencies\n- {all} depend on {all}\n"));
+    t.push_str("- T00010-T00012 depend on T00001-T00003\n");
+    let (_, bytes, p) = work(|| plan::parse_str("specs/001-x/tasks.md", &t));
+    assert!(p.diagnostics.iter().any(|d| d
+        .message
+        .contains("more than 10000 dependencies in one line")));
+    let t10 = &p.tasks[p.find_tasks("T00010")[0]];
+    assert_eq!(t10.deps.len(), 3);
+    assert!(bytes < 64 << 20, "{bytes} bytes");
+}
+
+#[test]
+fn taskmaster_tasks_and_backlog_files() {
+    files_grow_linearly(
+        "taskmaster",
+        2_000,
+        |n| {
+            let tasks: Vec<String> = (1..=n)
+                .map(|i| {
+                    format!(
+                        "{{\"id\": {i}, \"title\": \"Task {i}\", \"status\": \"pending\", \"dependencies\": [{}], \"subtasks\": [{{\"id\": 1, \"title\": \"S\", \"dependencies\": []}}, {{\"id\": 2, \"title\": \"T\", \"dependencies\": [1]}}]}}",
+                        i.max(2) - 1
+                    )
+                })
+                .collect();
+            let text = format!("{{\"master\": {{\"tasks\": [\n{}\n]}}}}", tasks.join(",\n"));
+            vec![plan::PlanText::new(".taskmaster/tasks/tasks.json", text)]
+        },
+        |p, n| assert_eq!(p.tasks.len(), 3 * n),
+    );
+    // One file per task, each depending on the one before, each in a milestone of its
+    // own, each naming a parent that does not exist.
+    files_grow_linearly(
+        "backlog files",
+        1_000,
+        |n| {
+            (1..=n)
+                .map(|i| {
+                    let text = format!(
+                        "---\nid: task-{i}\ntitle: T{i}\nstatus: To Do\nmilestone: m{i}\ndependencies: [task-{}, back-{i}]\nparent_task_id: task-0\n---\n## Acceptance Criteria\n- [ ] #1 works\n",
+                        i.max(2) - 1
+                    );
+                    plan::PlanText::new(format!("backlog/tasks/task-{i} - T.md"), text)
+                })
+                .collect()
+        },
+        |p, n| {
+            assert_eq!(p.tasks.len(), n);
+            assert_eq!(p.criteria.len(), n);
+        },
+    );
+    files_grow_linearly(
+        "bmad stories",
+        4_000,
+        |n| {
+            let mut t = String::from("development_status:\n");
+            for i in 1..=n {
+                t.push_str(&format!("  epic-{i}: backlog\n  {i}-1-story: review\n"));
+            }
+            vec![plan::PlanText::new("sprint-status.yaml", t)]
+        },
+        |p, n| assert_eq!(p.tasks.len(), n),
+    );
+}
+
+#[test]
+fn yaml_aliases_and_deep_nesting_are_refused_before_loading() {
+    // Ten anchors, each a list of ten aliases of the one before: a billion nodes once
+    // loaded. Refused from the parser's events, with the line, in little memory.
+    let mut y = String::from("development_status:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..10 {
+        let p = i - 1;
+        y.push_str(&format!(
+            "  a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n"
+        ));
+    }
+    let (_, bytes, p) = work(|| plan::parse_str("sprint-status.yaml", &y));
+    assert!(p.tasks.is_empty());
+    let d = &p.diagnostics[0];
+    assert!(d.message.contains("aliases"), "{}", d.message);
+    assert_eq!(d.line, 3);
+    assert!(bytes < 4 << 20, "{bytes} bytes");
+    // Nesting 100,000 deep on one line, in front matter.
+    let deep = format!(
+        "---\nid: t-1\nx: {}y{}\n---\n",
+        "[".repeat(100_000),
+        "]".repeat(100_000)
+    );
+    let (_, _, p) = work(|| plan::parse_str("backlog/tasks/t-1 - X.md", &deep));
+    assert!(p.tasks.is_empty());
+    // (The scanner's own limit says it first here; block nesting meets ours.)
+    let m = &p.diagnostics[0].message;
+    assert!(
+        m.contains("recursion limit") || m.contains("nested more than 64"),
+        "{m}"
+    );
+    let mut block = String::from("---\nid: t-2\nx:\n");
+    for depth in 0..100 {
+        block.push_str(&format!("{}- \n", "  ".repeat(depth)));
+    }
+    block.push_str("---\n");
+    let p = plan::parse_str("backlog/tasks/t-2 - X.md", &block);
+    assert!(p.tasks.is_empty());
+    let m = &p.diagnostics[0].message;
+    assert!(m.contains("nested more than 64"), "{m}");
+}

@@ -26,7 +26,8 @@ pub fn detect(path: &str, text: &str) -> Format {
     let backlog_dir = ["tasks", "completed", "drafts", "archive"]
         .iter()
         .any(|d| under(&["backlog", d]));
-    if backlog_dir && starts_with_front_matter(text) {
+    // (Without front matter too: the reader says what is missing.)
+    if backlog_dir {
         return Format::BacklogMd;
     }
     if name == "tasks.md" {

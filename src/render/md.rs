@@ -785,11 +785,11 @@ pub fn check(plan: &Plan) -> String {
     let errors = plan.error_count();
     let _ = writeln!(
         out,
-        "{} plan file{}: {} tracks, {} tasks ({} open, {} finished), {} checkpoint{}, {} open question{}; {} error{}, {} warning{}",
+        "{} plan file{}: {}, {} ({} open, {} finished), {} checkpoint{}, {} open question{}; {} error{}, {} warning{}",
         plan.files.len(),
         if plan.files.len() == 1 { "" } else { "s" },
-        plan.tracks.len(),
-        plan.tasks.len(),
+        count(plan.tracks.len(), "track"),
+        count(plan.tasks.len(), "task"),
         plan.tasks.len() - done,
         done,
         plan.checkpoints.len(),

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every fuzz target for SECONDS seconds each (default 1800), seeded from
+# Runs every fuzz target for SECONDS seconds each (default 1800) or RUNS executions
+# (default 10^6), whichever comes first, seeded from
 # tests/fixtures and with the plan dictionary, then prints the executions and any
 # crash found (crash inputs are left in fuzz/artifacts/<target>/).
 #
@@ -10,10 +11,12 @@
 set -euo pipefail
 SECS=${1:-1800}
 cd "$(dirname "$0")"
-TARGETS=(plan_bytes plan_structured plan_formats note_slug glob_overlap config_toml)
+TARGETS=(plan_bytes plan_structured plan_formats plan_frontmatter plan_taskmaster note_slug glob_overlap
+  config_toml)
 
 # Seed corpora from the fixtures (kept out of git: corpus/ is generated).
-mkdir -p corpus/plan_bytes corpus/plan_structured corpus/plan_formats corpus/note_slug corpus/glob_overlap corpus/config_toml
+mkdir -p corpus/plan_bytes corpus/plan_structured corpus/plan_formats corpus/plan_frontmatter \
+  corpus/plan_taskmaster corpus/note_slug corpus/glob_overlap corpus/config_toml
 cp ../tests/fixtures/*.md corpus/plan_bytes/ 2>/dev/null || true
 # Each spec-tool fixture, with the byte that picks its reader in front.
 n=0
@@ -26,6 +29,9 @@ while IFS= read -r -d '' f; do
   { printf "$pick"; cat "$f"; } >"corpus/plan_formats/fixture-$n"
   n=$((n + 1))
 done < <(find ../tests/fixtures/formats -type f -print0)
+find ../tests/fixtures/formats \( -path '*backlog*' -name '*.md' -o -name '*.yaml' \) \
+  -exec cp {} corpus/plan_frontmatter/ \;
+find ../tests/fixtures/formats -name '*.json' -exec sh -c 'cp "$1" "corpus/plan_taskmaster/$(echo "$1" | tr / _)"' _ {} \;
 printf 'src/*\nsrc/a.rs\nsrc/a.rs\n' >corpus/glob_overlap/star
 printf '{a,b}/**\n[!x]/c\nb/c\n' >corpus/glob_overlap/brace
 printf 'Sprint 12 — 上线前检查\n' >corpus/note_slug/mixed
@@ -45,10 +51,10 @@ for t in "${TARGETS[@]}"; do
   [[ $t == plan_* ]] && dict=(-dict=plan.dict)
   mkdir -p "artifacts/$t"
   if [[ -n ${STABLE:-} ]]; then
-    "$BIN/$t" "corpus/$t" "${dict[@]}" -max_total_time="$SECS" -artifact_prefix="artifacts/$t/" \
+    "$BIN/$t" "corpus/$t" "${dict[@]}" -max_total_time="$SECS" -runs="${RUNS:-1000000}" -artifact_prefix="artifacts/$t/" \
       -print_final_stats=1 2>"artifacts/$t.log" || true
   else
-    cargo +nightly fuzz run "$t" "corpus/$t" -- "${dict[@]}" -max_total_time="$SECS" \
+    cargo +nightly fuzz run "$t" "corpus/$t" -- "${dict[@]}" -max_total_time="$SECS" -runs="${RUNS:-1000000}" \
       -print_final_stats=1 2>"artifacts/$t.log" || true
   fi
   echo "$t: $(grep -m1 'stat::number_of_executed_units' "artifacts/$t.log" || echo 'no stats') crashes: $(find "artifacts/$t" -type f | wc -l)"

@@ -1072,6 +1072,11 @@ impl<'p> FileBuilder<'p> {
             vocab::each_inline_dependency(&title, |d| {
                 refs.push_deps(t, d, line);
             });
+            if self.dir_track.is_some() {
+                vocab::each_suffix_dependency(&title, |d| {
+                    refs.push_deps(t, d, line);
+                });
+            }
         }
         // A priority in a trailing group (the first one written counts), else `[P0] Fix …`
         // or `P1: …` at the start.
@@ -1329,6 +1334,11 @@ impl<'p> FileBuilder<'p> {
         vocab::each_inline_dependency(p, |d| {
             refs.push_deps(t, d, line.line);
         });
+        if self.dir_track.is_some() {
+            vocab::each_suffix_dependency(p, |d| {
+                refs.push_deps(t, d, line.line);
+            });
+        }
         if self.dir_format() {
             // A spec task's detail lines name the files it works in.
             let text = line.text();

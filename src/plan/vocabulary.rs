@@ -566,16 +566,18 @@ pub fn each_inline_dependency<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
             }
         }
     }
-    if !text.is_ascii() {
-        each_suffix_dependency(text, &mut f);
-    }
 }
 
 /// Phrases written after the ids a task depends on (`1.2に依存`, `1.1、1.2の完了後`).
 const SUFFIX_CUES: &[&str] = &["に依存", "の完了後"];
 
-/// Ids written before a phrase of [`SUFFIX_CUES`]: `f(ids)` for each.
-fn each_suffix_dependency<'a>(text: &'a str, f: &mut impl FnMut(&'a str)) {
+/// Ids written before a phrase of [`SUFFIX_CUES`]: `f(ids)` for each. (Read in the
+/// spec tools' files, where Kiro writes them; hand-written plans use the cues before
+/// the ids.)
+pub fn each_suffix_dependency<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
+    if text.is_ascii() {
+        return;
+    }
     for cue in SUFFIX_CUES {
         for (at, _) in text.match_indices(cue) {
             // `1.2に依存しない`: does not depend.

@@ -248,16 +248,6 @@ fn circles_closed(plan: &Plan, proposed: &[Option<(usize, usize)>]) -> Vec<bool>
     refused
 }
 
-fn is_ancestor(plan: &Plan, a: usize, mut b: usize) -> bool {
-    while let Some(p) = plan.tasks[b].parent {
-        if p == a {
-            return true;
-        }
-        b = p;
-    }
-    false
-}
-
 /// Tasks without an id: `<track key>#n` for top-level ones, `<parent id>#n` below.
 /// `tasks` are those without an id, in plan order; returns their new keys.
 fn derive_ids(plan: &mut Plan, tasks: &[usize]) -> KeyText {
@@ -455,32 +445,15 @@ fn unknown(plan: &mut Plan, span: Span, id: &str) {
 fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
     // (Made on the first Backlog.md id not found as written.)
     let mut numbers: Option<HashMap<String, (usize, usize)>> = None;
+    let mut adder = Deps::default();
     for (t, range, line) in &refs.deps {
         let (t, id, line) = (*t, &refs.dep_ids[range.clone()], *line);
         let file = plan.tasks[t].span.file;
         match id.split_once('~') {
             Some((a, b)) => {
                 let found = expand_range(plan, ids, file, a, b, line);
-                if found.len() <= 16 {
-                    for x in found {
-                        add_dep(plan, t, x);
-                    }
-                } else {
-                    // A long range: a set of what is listed, not a search of the
-                    // growing list for each task (quadratic on a 10,000-task range).
-                    let mut listed: HashSet<usize> = plan.tasks[t].deps.iter().copied().collect();
-                    let mut above = HashSet::new();
-                    let mut up = plan.tasks[t].parent;
-                    while let Some(p) = up {
-                        above.insert(p);
-                        up = plan.tasks[p].parent;
-                    }
-                    for x in found {
-                        if x != t && !listed.contains(&x) && !above.contains(&x) {
-                            listed.insert(x);
-                            plan.tasks[t].deps.push(x);
-                        }
-                    }
+                for x in found {
+                    adder.add(plan, t, x);
                 }
             }
             // (Most dependencies name one task: no vector for it.)
@@ -493,7 +466,7 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
                     _ => None,
                 }
             }) {
-                Some(x) => add_dep(plan, t, x),
+                Some(x) => adder.add(plan, t, x),
                 None => unknown(plan, Span { file, line }, id),
             },
         }
@@ -541,9 +514,84 @@ fn backlog_numbers(plan: &Plan) -> HashMap<String, (usize, usize)> {
     out
 }
 
-/// `t` depends on `x`, unless it is itself, already listed, or an ancestor of `t`.
-fn add_dep(plan: &mut Plan, t: usize, x: usize) {
-    if x != t && !plan.tasks[t].deps.contains(&x) && !is_ancestor(plan, x, t) {
+/// Pre- and post-order numbers of the task forest: `a` is above `b` when `b`'s span
+/// lies inside `a`'s. One walk, made on the first question that needs it; then each
+/// question is two comparisons, however deep the plan nests.
+struct Ancestry {
+    pre: Vec<u32>,
+    post: Vec<u32>,
+}
+
+impl Ancestry {
+    fn of(plan: &Plan) -> Ancestry {
+        let n = plan.tasks.len();
+        let (mut pre, mut post) = (vec![0u32; n], vec![0u32; n]);
+        let mut clock = 0u32;
+        let mut todo: Vec<(usize, bool)> = (0..n)
+            .rev()
+            .filter(|&t| plan.tasks[t].parent.is_none())
+            .map(|t| (t, false))
+            .collect();
+        while let Some((t, done)) = todo.pop() {
+            clock += 1;
+            if done {
+                post[t] = clock;
+            } else {
+                pre[t] = clock;
+                todo.push((t, true));
+                todo.extend(plan.tasks[t].subtasks.iter().rev().map(|&c| (c, false)));
+            }
+        }
+        Ancestry { pre, post }
+    }
+
+    fn above(&self, a: usize, b: usize) -> bool {
+        a != b && self.pre[a] < self.pre[b] && self.post[b] < self.post[a]
+    }
+}
+
+/// Adds dependencies once each, never on the task itself or on a task above it.
+#[derive(Default)]
+struct Deps {
+    tree: Option<Ancestry>,
+    /// The dependencies of tasks that have many, as sets (a task listing 20,000 ids
+    /// must not search its growing list for each).
+    many: HashMap<usize, HashSet<usize>>,
+}
+
+impl Deps {
+    /// `x` is an ancestor of `t`.
+    fn above(&mut self, plan: &Plan, x: usize, t: usize) -> bool {
+        match plan.tasks[t].parent {
+            None => false,
+            Some(p) if p == x => true,
+            Some(_) => self
+                .tree
+                .get_or_insert_with(|| Ancestry::of(plan))
+                .above(x, t),
+        }
+    }
+
+    /// `t` depends on `x`, unless it is itself, already listed, or an ancestor of `t`.
+    fn add(&mut self, plan: &mut Plan, t: usize, x: usize) {
+        if x == t {
+            return;
+        }
+        let deps = &plan.tasks[t].deps;
+        let listed = match self.many.get_mut(&t) {
+            Some(set) => set.contains(&x),
+            None if deps.len() < 32 => deps.contains(&x),
+            None => {
+                let set: HashSet<usize> = deps.iter().copied().collect();
+                self.many.entry(t).or_insert(set).contains(&x)
+            }
+        };
+        if listed || self.above(plan, x, t) {
+            return;
+        }
+        if let Some(set) = self.many.get_mut(&t) {
+            set.insert(x);
+        }
         plan.tasks[t].deps.push(x);
     }
 }

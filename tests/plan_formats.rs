@@ -801,3 +801,34 @@ fn yaml_errors_are_said_on_a_line_of_the_file() {
         }
     }
 }
+
+#[test]
+fn spec_kit_variations_seen_in_real_files() {
+    let text = "\
+## Phase 1: Setup
+ - [X] T001 Create the project in app/main.swift
+- [X] T002 Configure CI
+  - [X] T002a Configure push triggers in `.github/workflows/build.yml`
+  - [ ] T002b Cache dependencies
+- [ ] T003 Models in `src/models/` [P]
+- [ ] T004 Services in src/services/api.ts
+  - Dependency: T001–T002
+
+## Notes
+- [P] tasks = different files, no dependencies
+";
+    let p = plan::parse_str("specs/002-release/tasks.md", text);
+    let ids: Vec<&str> = p.tasks.iter().map(|t| t.id.as_str()).collect();
+    assert_eq!(ids, ["T001", "T002", "T002a", "T002b", "T003", "T004"]);
+    // A leading space before the bullet, letter-suffixed subtasks, a trailing [P].
+    assert_eq!(task(&p, "T001").status, Status::Done);
+    assert_eq!(parent(&p, "T002b"), Some("T002".into()));
+    let t3 = task(&p, "T003");
+    assert!(t3.parallel);
+    assert_eq!(t3.title, "Models in `src/models/`");
+    assert_eq!(paths(t3), ["src/models/"]);
+    // A `Dependency:` line with an en-dash range (T001, T002), and the phase's order
+    // (after T002 and the [P] T003).
+    assert_eq!(deps(&p, "T004"), ["T001", "T002", "T003"]);
+    assert!(p.criteria.is_empty(), "{:?}", p.criteria);
+}

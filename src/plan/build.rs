@@ -962,6 +962,13 @@ impl<'p> FileBuilder<'p> {
                 }
             }
         }
+        if self.format == Format::SpecKit && id.is_none() {
+            // `T002a`: a task inserted after T002.
+            if let Some((i, rest)) = lettered_id(&title) {
+                id = Some(i);
+                title = rest;
+            }
+        }
         let mut status = status;
         let mut parent = parent;
         let mut marks = Marks::default();
@@ -2173,6 +2180,19 @@ fn phase_heading(text: &str) -> Option<(String, String)> {
         .trim_start_matches([':', '：', ' ', '-', '—', '–'])
         .trim();
     Some((format!("Phase {num}"), label.to_string()))
+}
+
+/// `T002a Title`: a Spec Kit id with a letter after its number.
+fn lettered_id(title: &str) -> Option<(String, String)> {
+    let t = title.trim_start();
+    let b = t.as_bytes();
+    let digits = b.iter().skip(1).take_while(|c| c.is_ascii_digit()).count();
+    let end = 1 + digits + 1;
+    let ok = b.first() == Some(&b'T')
+        && digits > 0
+        && b.get(end - 1).is_some_and(u8::is_ascii_lowercase)
+        && b.get(end).is_none_or(|c| !c.is_ascii_alphanumeric());
+    ok.then(|| (t[..end].to_string(), t[end..].trim_start().to_string()))
 }
 
 /// GSD's ids: a phase line `Phase 2.1: Title - what` (id `2.1`) or a plan `02-01: Title`.

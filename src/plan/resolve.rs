@@ -578,15 +578,19 @@ impl Deps {
             return;
         }
         let deps = &plan.tasks[t].deps;
-        let listed = match self.many.get_mut(&t) {
-            Some(set) => set.contains(&x),
-            None if deps.len() < 32 => deps.contains(&x),
-            None => {
-                let set: HashSet<usize> = deps.iter().copied().collect();
-                self.many.entry(t).or_insert(set).contains(&x)
+        // (Most tasks have a few: a search of the list, no hashing.)
+        if deps.len() < 32 {
+            if deps.contains(&x) || self.above(plan, x, t) {
+                return;
             }
-        };
-        if listed || self.above(plan, x, t) {
+            plan.tasks[t].deps.push(x);
+            return;
+        }
+        let set = self
+            .many
+            .entry(t)
+            .or_insert_with(|| deps.iter().copied().collect());
+        if set.contains(&x) || self.above(plan, x, t) {
             return;
         }
         if let Some(set) = self.many.get_mut(&t) {

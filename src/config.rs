@@ -183,6 +183,10 @@ pub struct FileConfig {
     /// Which notes (file-name globs in the notes directory) are triage notes whose open
     /// questions count, besides those shortlist wrote (default `*triage*`).
     pub question_notes: Option<Vec<String>>,
+    /// Whether the bot watches the repository through file notifications (default
+    /// true). Turn it off where notifications miss changes, as on network filesystems:
+    /// the bot then scans for every command.
+    pub watch: Option<bool>,
     #[serde(default)]
     pub shortlist: Option<ShortlistSizes>,
     #[serde(default)]
@@ -243,6 +247,8 @@ pub struct Config {
     pub shortlist: ShortlistSizes,
     pub discord: DiscordConfig,
     pub digest: DigestConfig,
+    /// The bot watches the repository (see [`FileConfig::watch`]).
+    pub watch: bool,
 }
 
 impl FileConfig {
@@ -352,6 +358,7 @@ impl Config {
             shortlist: file.shortlist.unwrap_or_default(),
             discord: file.discord.unwrap_or_default(),
             digest: file.digest.unwrap_or_default(),
+            watch: file.watch.unwrap_or(true),
         }
     }
 

@@ -1213,6 +1213,32 @@ async fn the_kept_session_sees_what_changed_between_commands() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_watching_bot_answers_again_without_a_scan_and_sees_each_change() {
+    let repo = repo_with(PLAN);
+    let base = repo.git.head().expect("head").target().expect("oid");
+    let wt = repo.add_worktree("wt-tax", "feat/6.1.2-tax", base);
+    let root = wt.workdir().expect("workdir").to_path_buf();
+    common::write_at(&root, "apps/server/src/billing/tax.ts", "export {}\n");
+    let b = start(repo, &[]).await;
+    let first = bot_answer(&b.fake, "worktrees", json!([])).await;
+    assert!(first.contains("`wt-tax`"), "{first}");
+    // Nothing changed: the same answer (from what the session holds).
+    let again = bot_answer(&b.fake, "worktrees", json!([])).await;
+    assert_eq!(flight_facts(&first), flight_facts(&again));
+    // One more file in the worktree, just before the command: in its answer.
+    common::write_at(&root, "apps/server/src/billing/rates.ts", "export {}\n");
+    let after = bot_answer(&b.fake, "worktrees", json!([])).await;
+    assert!(
+        after.contains("rates.ts") || after.contains("2 untracked"),
+        "{after}"
+    );
+    assert_ne!(first, after);
+    // The status says nothing of a watch that failed.
+    let status = bot_answer(&b.fake, "status", json!([])).await;
+    assert!(!status.contains("Not watching"), "{status}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_pick_in_chat_claims_the_task_until_its_claimer_releases_it() {
     let b = start(repo_with(PLAN), &["planner"]).await;
     let offer = shortlist_posted(&b.fake, &["801"]).await;

@@ -25,6 +25,7 @@ pub fn status(s: &mut Session) -> Result<Status, AppError> {
 /// Every worktree, in flight or safe to remove, with the tasks each is doing and the
 /// conflicts with work in flight. A plan that cannot be read only leaves the tasks out.
 pub fn worktrees(s: &mut Session) -> Result<Flight, AppError> {
+    s.begin();
     s.scanner()?;
     let (state, files) = s.scan()?;
     let Some(state) = state else {

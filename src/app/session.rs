@@ -27,6 +27,9 @@ pub struct Options {
     pub predict_merges: bool,
     /// Keep worktree repositories open between scans (a long-lived session does).
     pub keep_open: bool,
+    /// Watch the repository through file notifications and answer from what the
+    /// session holds while nothing changed (the bot's sessions do).
+    pub watch: bool,
 }
 
 impl Default for Options {
@@ -35,6 +38,7 @@ impl Default for Options {
             refresh_index: true,
             predict_merges: true,
             keep_open: false,
+            watch: false,
         }
     }
 }
@@ -67,6 +71,24 @@ pub struct Session {
     timings: Vec<(String, f64)>,
     /// The plan the last request read.
     latest_plan: Option<Arc<Plan>>,
+    /// The repository watch of a session opened with `Options::watch`.
+    watch: Option<repo::Watch>,
+    /// Why the session scans on every request although it was asked to watch (said
+    /// once in the log, and by `status`).
+    watch_off: Option<String>,
+    /// What the last reads found, answered again while the watch says nothing changed.
+    held: Held,
+}
+
+/// What a watching session holds from its last reads.
+#[derive(Default)]
+struct Held {
+    files: Option<RepoFiles>,
+    state: Option<RepoState>,
+    plan: Option<Arc<Plan>>,
+    /// The repository report and predicted merges made from `state` and `plan`.
+    report: Option<(RepoReport, HashMap<String, Plan>)>,
+    prediction: Option<merge::Prediction>,
 }
 
 /// What a request reads of the repository besides the plan.
@@ -102,7 +124,71 @@ impl Session {
             store: None,
             timings: Vec::new(),
             latest_plan: None,
+            watch: None,
+            watch_off: None,
+            held: Held::default(),
         })
+    }
+
+    /// Whether what the session holds is still true: the watch saw nothing change since
+    /// it was read (and a change made just before this call is seen). Anything else
+    /// (no watch, a change, a watch that cannot tell) drops what is held.
+    fn still_true(&mut self) -> bool {
+        let Some(w) = self.watch.as_mut() else {
+            self.held = Held::default();
+            return false;
+        };
+        match w.changes() {
+            repo::Changes::Nothing => true,
+            repo::Changes::Some(_) => {
+                self.held = Held::default();
+                false
+            }
+            repo::Changes::Unknown(why) => {
+                tracing::warn!("repository watch: {why}; scanning");
+                self.held = Held::default();
+                false
+            }
+        }
+    }
+
+    /// After a scan: watch the worktrees it found (the first scan starts the watch).
+    fn watch_worktrees(&mut self, state: &RepoState) {
+        if !self.options.watch || self.watch_off.is_some() {
+            return;
+        }
+        if !self.config.watch {
+            tracing::info!("repository watch turned off in the config: every request scans");
+            self.watch_off = Some("`watch = false` in the config".into());
+            return;
+        }
+        let roots: Vec<PathBuf> = state
+            .worktrees
+            .iter()
+            .filter(|w| w.exists)
+            .map(|w| PathBuf::from(&w.path))
+            .collect();
+        let result = match (self.watch.as_mut(), self.scanner.as_ref()) {
+            (Some(w), _) => w.follow(&roots),
+            (None, Some(s)) => repo::Watch::start(&roots, s.repository().commondir()).map(|w| {
+                self.watch = Some(w);
+            }),
+            (None, None) => Ok(()),
+        };
+        if let Err(why) = result {
+            tracing::warn!("repository watch unavailable ({why}): every request scans");
+            self.watch = None;
+            self.held = Held::default();
+            self.watch_off = Some(why);
+        }
+    }
+
+    /// Why a watching session scans on every request, if it does.
+    pub fn watch_unavailable(&self) -> Option<&str> {
+        self.options
+            .watch
+            .then_some(self.watch_off.as_deref())
+            .flatten()
     }
 
     pub fn config(&self) -> &Config {
@@ -125,6 +211,11 @@ impl Session {
     /// The plan the last request read, if any (for autocomplete).
     pub fn latest_plan(&self) -> Option<Arc<Plan>> {
         self.latest_plan.clone()
+    }
+
+    /// A new request: its timings start empty.
+    pub(crate) fn begin(&mut self) {
+        self.timings.clear();
     }
 
     fn phase(&mut self, name: &str, since: Instant) {
@@ -180,20 +271,36 @@ impl Session {
     /// The repository's files as they are now (one status read of the checkout, which
     /// the next scan reuses).
     pub(crate) fn files(&mut self) -> Result<RepoFiles, AppError> {
-        let refresh = self.options.refresh_index;
-        match self.scanner.as_mut() {
+        if self.held.files.is_some() && self.still_true() {
+            if let Some(files) = &self.held.files {
+                return Ok(files.clone());
+            }
+        }
+        let refresh = self.options.refresh_index && !self.options.watch;
+        let files = match self.scanner.as_mut() {
             Some(s) => {
                 s.forget_reads();
-                Ok(s.files(refresh)?)
+                s.files(refresh)?
             }
-            None => Ok(repo::list_files(&self.config.root)?),
+            None => repo::list_files(&self.config.root)?,
+        };
+        if self.watch.is_some() {
+            self.held.files = Some(files.clone());
         }
+        Ok(files)
     }
 
     /// Read and parse the plan from `files`.
     pub(crate) fn read_plan(&mut self, files: &RepoFiles) -> Result<Arc<Plan>, AppError> {
+        // (What is held was read from the files as they still are.)
+        if let Some(plan) = &self.held.plan {
+            return Ok(plan.clone());
+        }
         let started = Instant::now();
         let plan = Arc::new(read_plan(&self.config, files)?);
+        if self.held.files.is_some() {
+            self.held.plan = Some(plan.clone());
+        }
         self.phase("plan", started);
         self.latest_plan = Some(plan.clone());
         Ok(plan)
@@ -209,7 +316,17 @@ impl Session {
     /// Scan the checkout and every worktree, then list the files from that same status
     /// read (the working tree is walked once). `None` for a plain directory.
     pub(crate) fn scan(&mut self) -> Result<(Option<RepoState>, RepoFiles), AppError> {
-        let opts = self.scan_options(None);
+        if self.held.state.is_some() && self.still_true() {
+            if let (Some(state), Some(files)) = (&self.held.state, &self.held.files) {
+                self.timings
+                    .push(("repository scan: nothing changed (watched)".into(), 0.0));
+                return Ok((Some(state.clone()), files.clone()));
+            }
+        }
+        let mut opts = self.scan_options(None);
+        // A watching session writes nothing into the indexes: its own writes would
+        // read as changes.
+        opts.refresh_index &= !self.options.watch;
         let started = Instant::now();
         let out = match self.scanner.as_mut() {
             Some(s) => {
@@ -221,6 +338,16 @@ impl Session {
             None => (None, repo::list_files(&self.config.root)?),
         };
         self.phase("repository scan", started);
+        if let Some(state) = &out.0 {
+            self.watch_worktrees(state);
+            if self.watch.is_some() {
+                self.held = Held {
+                    files: Some(out.1.clone()),
+                    state: Some(state.clone()),
+                    ..Held::default()
+                };
+            }
+        }
         if let Some(state) = &out.0 {
             self.timings
                 .extend(state.phases.iter().map(|p| (p.name.clone(), p.ms)));
@@ -242,8 +369,14 @@ impl Session {
         if !self.options.predict_merges {
             return merge::Prediction::default();
         }
+        if let Some(p) = &self.held.prediction {
+            return p.clone();
+        }
         let started = Instant::now();
         let p = merge::predict(&self.config.root, state);
+        if self.held.state.is_some() {
+            self.held.prediction = Some(p.clone());
+        }
         self.phase(
             &format!("merge prediction ({} pairs)", p.merged_pairs),
             started,
@@ -268,24 +401,38 @@ impl Session {
             }
         };
         let started = Instant::now();
-        let repo = match (state, depth) {
-            (Some(mut state), Depth::Repository) => {
-                let paths: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
-                let scanner = self.scanner()?;
-                state.checkout.plan_modified = scanner.plan_modified(&paths);
-                self.report(state, &plan, &files)?
-            }
-            (_, Depth::Repository) => RepoReport {
-                unavailable: self.no_repo.clone(),
-                ..RepoReport::default()
-            },
-            (_, Depth::Plan) => RepoReport::default(),
+        let held = match (&self.held.report, &state) {
+            (Some(r), Some(_)) if depth == Depth::Repository => Some(r.clone()),
+            _ => None,
         };
-        let worktree_plans = repo
-            .state
-            .as_ref()
-            .map(|s| worktree_plans(&plan, s))
-            .unwrap_or_default();
+        let (repo, worktree_plans) = match held {
+            Some(r) => r,
+            None => {
+                let repo = match (state, depth) {
+                    (Some(mut state), Depth::Repository) => {
+                        let paths: Vec<String> =
+                            plan.files.iter().map(|f| f.path.clone()).collect();
+                        let scanner = self.scanner()?;
+                        state.checkout.plan_modified = scanner.plan_modified(&paths);
+                        self.report(state, &plan, &files)?
+                    }
+                    (_, Depth::Repository) => RepoReport {
+                        unavailable: self.no_repo.clone(),
+                        ..RepoReport::default()
+                    },
+                    (_, Depth::Plan) => RepoReport::default(),
+                };
+                let worktree_plans = repo
+                    .state
+                    .as_ref()
+                    .map(|s| worktree_plans(&plan, s))
+                    .unwrap_or_default();
+                if self.held.state.is_some() && repo.state.is_some() {
+                    self.held.report = Some((repo.clone(), worktree_plans.clone()));
+                }
+                (repo, worktree_plans)
+            }
+        };
         let prediction = match &repo.state {
             Some(state) => self.predict(state),
             None => merge::Prediction::default(),

@@ -169,6 +169,7 @@ pub async fn run(
     for r in &settings.repos {
         let mut open = r.open.clone();
         open.options.keep_open = true;
+        open.options.watch = true;
         let session = tokio::task::spawn_blocking(move || Session::open(&open))
             .await
             .map_err(|e| format!("the work stopped: {e}"))?
@@ -736,10 +737,14 @@ async fn status(
     repo: Option<String>,
 ) -> Result<(), Error> {
     answer_with(ctx, repo, move |s| {
-        Ok(render::repo::status_md(
-            &app::status(s)?.checkout,
-            Medium::Chat,
-        ))
+        let mut text = render::repo::status_md(&app::status(s)?.checkout, Medium::Chat);
+        // A session that cannot watch scans on every command: said here.
+        if let Some(why) = s.watch_unavailable() {
+            text.push_str(&format!(
+                "\n_Not watching the repository ({why}): every command scans it._\n"
+            ));
+        }
+        Ok(text)
     })
     .await
 }

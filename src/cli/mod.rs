@@ -109,6 +109,7 @@ impl Ctx<'_> {
             refresh_index: !self.cli.no_index_refresh,
             predict_merges: !self.cli.no_merge_prediction,
             keep_open: false,
+            watch: false,
         }
     }
 

@@ -8,6 +8,7 @@ use crate::config::Config;
 pub fn run(ctx: &Ctx) -> Result<Output, CliError> {
     let mut open = ctx.open_request()?;
     open.options.keep_open = true;
+    open.options.watch = true;
     // Several `[[repos]]` in the config (and no --repo): one bot serves them all.
     let entries = if ctx.cli.repo.is_none() {
         crate::app::repo_entries(ctx.cli.config.as_deref())?

@@ -7,9 +7,11 @@ pub mod history;
 pub mod merge;
 pub mod staleness;
 mod state;
+mod watch;
 
 pub use files::{find_root, list_files, RepoFiles};
 pub use state::*;
+pub use watch::{Changes, Watch};
 
 use std::path::PathBuf;
 

@@ -1,0 +1,194 @@
+//! A watching session (the bot's) answers from what it holds while nothing changed,
+//! and never from stale state: each kind of change made on disk just before a request
+//! is in that request's answer. A session that scans every time gives the same
+//! answers.
+
+mod common;
+
+use common::{commit_in, write_at, Repo};
+use shortlist::app::{self, OpenRequest, Options, Session};
+use shortlist::repo::{RepoState, Worktree, WorktreeState};
+
+fn session(r: &Repo, watch: bool) -> Session {
+    Session::open(&OpenRequest {
+        repo: Some(r.path().to_path_buf()),
+        database: Some(r.path().join(".git/no-database.sqlite")),
+        options: Options {
+            keep_open: watch,
+            watch,
+            refresh_index: false,
+            ..Options::default()
+        },
+        ..OpenRequest::default()
+    })
+    .expect("session")
+}
+
+/// A repository with a plan, on `main`, and a linked worktree `wt-a` on `feat/a`.
+fn repo() -> Repo {
+    let r = Repo::new();
+    r.write(
+        "PLAN.md",
+        "# Plan\n\n## Track A — Core（P0）\n- [ ] 1.1 Parser\n  - Touch points：`src/a.rs`\n- [ ] 1.2 Writer\n  - Touch points：`src/b.rs`\n",
+    );
+    r.write("src/a.rs", "fn a() {}\n");
+    r.write("src/b.rs", "fn b() {}\n");
+    let base = r.commit_all("plan");
+    r.add_worktree("wt-a", "feat/a", base);
+    r
+}
+
+fn state(s: &mut Session) -> RepoState {
+    app::worktrees(s).expect("worktrees").state
+}
+
+fn wt<'a>(st: &'a RepoState, name: &str) -> &'a Worktree {
+    st.worktrees
+        .iter()
+        .find(|w| w.name == name)
+        .unwrap_or_else(|| panic!("worktree {name}"))
+}
+
+fn answered_from_watch(s: &Session) -> bool {
+    s.timings()
+        .iter()
+        .any(|(name, _)| name.contains("nothing changed (watched)"))
+}
+
+/// What a user reads of the state (timings and scan times left out).
+fn shown(st: &RepoState) -> Vec<String> {
+    st.worktrees
+        .iter()
+        .map(|w| {
+            format!(
+                "{} {:?} {:?} dirty={} ahead={:?} behind={:?} changed={:?} counts={:?}/{:?}/{:?}",
+                w.name,
+                w.state,
+                w.head.branch,
+                w.dirty,
+                w.ahead,
+                w.behind,
+                w.changed_files,
+                w.counts.staged,
+                w.counts.unstaged,
+                w.counts.untracked
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn a_watching_session_answers_from_what_it_holds_until_something_changes() {
+    let r = repo();
+    let mut s = session(&r, true);
+    let first = state(&mut s);
+    assert!(!answered_from_watch(&s));
+    // Nothing changed: answered without a scan, the same answer.
+    let again = state(&mut s);
+    assert!(answered_from_watch(&s), "{:?}", s.timings());
+    assert_eq!(shown(&first), shown(&again));
+    assert!(s.watch_unavailable().is_none());
+
+    // An edit in the linked worktree, just before the request.
+    write_at(&r.wt_path("wt-a"), "src/a.rs", "fn a() { 1 }\n");
+    let st = state(&mut s);
+    assert!(!answered_from_watch(&s));
+    assert!(wt(&st, "wt-a").dirty);
+    assert_eq!(wt(&st, "wt-a").changed_files, ["src/a.rs"]);
+
+    // A new untracked file in the main checkout.
+    r.write("notes.txt", "x\n");
+    let st = state(&mut s);
+    assert!(!answered_from_watch(&s));
+    assert_eq!(wt(&st, "main").counts.untracked, 1);
+
+    // A commit in the linked worktree.
+    let git = git2::Repository::open(r.wt_path("wt-a")).expect("open wt");
+    commit_in(&git, "parser", "Bob", 1_767_000_100);
+    let st = state(&mut s);
+    assert_eq!(wt(&st, "wt-a").ahead, Some(1));
+    assert!(!wt(&st, "wt-a").dirty);
+
+    // A branch switch in the linked worktree.
+    {
+        let head = git.head().expect("head").peel_to_commit().expect("commit");
+        git.branch("feat/b", &head, false).expect("branch");
+        git.set_head("refs/heads/feat/b").expect("switch");
+    }
+    let st = state(&mut s);
+    assert_eq!(wt(&st, "wt-a").head.branch.as_deref(), Some("feat/b"));
+
+    // Still nothing new: from the watch again.
+    let st2 = state(&mut s);
+    assert!(answered_from_watch(&s));
+    assert_eq!(shown(&st), shown(&st2));
+
+    // The worktree removed from disk.
+    drop(git);
+    std::fs::remove_dir_all(r.wt_path("wt-a")).expect("remove worktree");
+    let st = state(&mut s);
+    assert_eq!(wt(&st, "wt-a").state, WorktreeState::Missing);
+}
+
+#[test]
+fn a_plan_edit_is_in_the_next_triage_of_a_watching_session() {
+    let r = repo();
+    let mut s = session(&r, true);
+    let t = app::triage(&mut s).expect("triage");
+    assert_eq!(t.plan.tasks.len(), 2);
+    let t = app::triage(&mut s).expect("triage");
+    assert!(answered_from_watch(&s));
+    assert_eq!(t.plan.tasks.len(), 2);
+    r.write(
+        "PLAN.md",
+        "# Plan\n\n## Track A — Core（P0）\n- [x] 1.1 Parser\n- [ ] 1.2 Writer\n- [ ] 1.3 Docs\n",
+    );
+    let t = app::triage(&mut s).expect("triage");
+    assert!(!answered_from_watch(&s));
+    assert_eq!(t.plan.tasks.len(), 3);
+    assert!(t.plan.is_finished(t.plan.find_tasks("1.1")[0]));
+}
+
+#[test]
+fn watching_and_scanning_sessions_give_the_same_answers() {
+    let r = repo();
+    let mut watching = session(&r, true);
+    let mut scanning = session(&r, false);
+    let steps: Vec<Box<dyn Fn(&Repo)>> = vec![
+        Box::new(|_| {}),
+        Box::new(|r| write_at(&r.wt_path("wt-a"), "src/b.rs", "fn b() { 2 }\n")),
+        Box::new(|r| {
+            r.write("src/c.rs", "fn c() {}\n");
+        }),
+        Box::new(|r| {
+            let git = git2::Repository::open(r.wt_path("wt-a")).expect("open");
+            commit_in(&git, "writer", "Ann", 1_767_000_200);
+        }),
+        Box::new(|_| {}),
+    ];
+    for (i, step) in steps.iter().enumerate() {
+        step(&r);
+        let a = state(&mut watching);
+        let b = state(&mut scanning);
+        assert_eq!(shown(&a), shown(&b), "step {i}");
+        let ta = app::triage(&mut watching).expect("triage");
+        let tb = app::triage(&mut scanning).expect("triage");
+        assert_eq!(ta.remaining.open, tb.remaining.open, "step {i}");
+        assert_eq!(ta.in_flight.len(), tb.in_flight.len(), "step {i}");
+    }
+}
+
+#[test]
+fn with_watching_turned_off_every_request_scans_and_says_why() {
+    let r = repo();
+    r.write("shortlist.toml", "watch = false\n");
+    r.commit_all("config");
+    let mut s = session(&r, true);
+    let first = state(&mut s);
+    let again = state(&mut s);
+    assert!(!answered_from_watch(&s));
+    assert_eq!(shown(&first), shown(&again));
+    assert_eq!(s.watch_unavailable(), Some("`watch = false` in the config"));
+    write_at(&r.wt_path("wt-a"), "src/a.rs", "fn a() { 3 }\n");
+    assert!(wt(&state(&mut s), "wt-a").dirty);
+}

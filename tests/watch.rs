@@ -9,6 +9,9 @@ use common::{commit_in, write_at, Repo};
 use shortlist::app::{self, OpenRequest, Options, Session};
 use shortlist::repo::{RepoState, Worktree, WorktreeState};
 
+/// A change made on disk between two requests.
+type Step = Box<dyn Fn(&Repo)>;
+
 fn session(r: &Repo, watch: bool) -> Session {
     Session::open(&OpenRequest {
         repo: Some(r.path().to_path_buf()),
@@ -154,7 +157,7 @@ fn watching_and_scanning_sessions_give_the_same_answers() {
     let r = repo();
     let mut watching = session(&r, true);
     let mut scanning = session(&r, false);
-    let steps: Vec<Box<dyn Fn(&Repo)>> = vec![
+    let steps: Vec<Step> = vec![
         Box::new(|_| {}),
         Box::new(|r| write_at(&r.wt_path("wt-a"), "src/b.rs", "fn b() { 2 }\n")),
         Box::new(|r| {

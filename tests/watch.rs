@@ -52,6 +52,13 @@ fn wt<'a>(st: &'a RepoState, name: &str) -> &'a Worktree {
         .unwrap_or_else(|| panic!("worktree {name}"))
 }
 
+/// The last request read again only what changed, keeping `n` worktrees.
+fn kept_worktrees(s: &Session, n: usize) -> bool {
+    s.timings()
+        .iter()
+        .any(|(name, _)| name.contains(&format!("{n} worktree(s) unchanged, kept")))
+}
+
 fn answered_from_watch(s: &Session) -> bool {
     s.timings()
         .iter()
@@ -92,10 +99,11 @@ fn a_watching_session_answers_from_what_it_holds_until_something_changes() {
     assert_eq!(shown(&first), shown(&again));
     assert!(s.watch_unavailable().is_none());
 
-    // An edit in the linked worktree, just before the request.
+    // An edit in the linked worktree, just before the request: only it is read again.
     write_at(&r.wt_path("wt-a"), "src/a.rs", "fn a() { 1 }\n");
     let st = state(&mut s);
     assert!(!answered_from_watch(&s));
+    assert!(kept_worktrees(&s, 1), "{:?}", s.timings());
     assert!(wt(&st, "wt-a").dirty);
     assert_eq!(wt(&st, "wt-a").changed_files, ["src/a.rs"]);
 
@@ -163,9 +171,21 @@ fn watching_and_scanning_sessions_give_the_same_answers() {
         Box::new(|r| {
             r.write("src/c.rs", "fn c() {}\n");
         }),
+        // Staged in the checkout: only its index changes.
+        Box::new(|r| {
+            let mut index = r.git.index().expect("index");
+            index
+                .add_path(std::path::Path::new("src/c.rs"))
+                .expect("add");
+            index.write().expect("write index");
+        }),
         Box::new(|r| {
             let git = git2::Repository::open(r.wt_path("wt-a")).expect("open");
             commit_in(&git, "writer", "Ann", 1_767_000_200);
+        }),
+        // An edit in the checkout after a commit elsewhere.
+        Box::new(|r| {
+            r.write("src/a.rs", "fn a() { 4 }\n");
         }),
         Box::new(|_| {}),
     ];

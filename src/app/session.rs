@@ -13,7 +13,7 @@ use crate::repo::{self, merge, staleness, Areas, RepoFiles, RepoReport, RepoStat
 use crate::sources;
 use crate::store::{Store, StoreError};
 use crate::triage::Snapshot;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -80,6 +80,74 @@ pub struct Session {
     held: Held,
 }
 
+/// What the watch says of what a session holds.
+enum Fresh {
+    /// All of it still holds.
+    All,
+    /// Only these worktrees (canonical paths) are as they were.
+    Partly(HashSet<PathBuf>),
+    Not,
+}
+
+/// The worktrees of `state` (canonical paths) that none of `paths` is in. A path in
+/// the git directory names its worktree (`worktrees/<name>/…`, the checkout's own
+/// `HEAD` and `index`); objects and logs change nothing by themselves; any other git
+/// file (refs, config) may change every worktree.
+fn unchanged_worktrees(
+    state: &RepoState,
+    scanner: &repo::Scanner,
+    paths: &[PathBuf],
+) -> HashSet<PathBuf> {
+    let common = repo::Scanner::key_of(scanner.repository().commondir());
+    let trees: Vec<(PathBuf, &str, bool)> = state
+        .worktrees
+        .iter()
+        .filter(|w| w.exists)
+        .map(|w| {
+            (
+                repo::Scanner::key_of(Path::new(&w.path)),
+                w.name.as_str(),
+                w.main,
+            )
+        })
+        .collect();
+    let mut dirty: HashSet<&PathBuf> = HashSet::new();
+    for p in paths {
+        if let Ok(rest) = p.strip_prefix(&common) {
+            let mut parts = rest.components().map(|c| c.as_os_str().to_string_lossy());
+            let first = parts.next();
+            let hit = match first.as_deref() {
+                Some("objects" | "logs") => continue,
+                Some("HEAD" | "index" | "index.lock") => trees.iter().find(|t| t.2),
+                Some("worktrees") => match parts.next() {
+                    Some(name) => trees.iter().find(|t| t.1 == name),
+                    None => None,
+                },
+                _ => None,
+            };
+            match hit {
+                Some(t) => dirty.insert(&t.0),
+                None => return HashSet::new(),
+            };
+            continue;
+        }
+        // The deepest worktree holding the path (a linked one may sit inside another).
+        let holder = trees
+            .iter()
+            .filter(|t| p.starts_with(&t.0))
+            .max_by_key(|t| t.0.as_os_str().len());
+        match holder {
+            Some(t) => dirty.insert(&t.0),
+            None => return HashSet::new(),
+        };
+    }
+    trees
+        .iter()
+        .filter(|t| !dirty.contains(&t.0))
+        .map(|t| t.0.clone())
+        .collect()
+}
+
 /// What a watching session holds from its last reads.
 #[derive(Default)]
 struct Held {
@@ -130,24 +198,32 @@ impl Session {
         })
     }
 
-    /// Whether what the session holds is still true: the watch saw nothing change since
-    /// it was read (and a change made just before this call is seen). Anything else
-    /// (no watch, a change, a watch that cannot tell) drops what is held.
-    fn still_true(&mut self) -> bool {
+    /// How much of what the session holds is still true, as the watch saw it (a change
+    /// made just before this call is seen). A change or a watch that cannot tell drops
+    /// what is held, but for the worktrees a change did not touch.
+    fn freshness(&mut self) -> Fresh {
         let Some(w) = self.watch.as_mut() else {
             self.held = Held::default();
-            return false;
+            return Fresh::Not;
         };
         match w.changes() {
-            repo::Changes::Nothing => true,
-            repo::Changes::Some(_) => {
+            repo::Changes::Nothing => Fresh::All,
+            repo::Changes::Some(paths) => {
+                let unchanged = match (&self.held.state, &self.scanner) {
+                    (Some(state), Some(s)) => unchanged_worktrees(state, s, &paths),
+                    _ => HashSet::new(),
+                };
                 self.held = Held::default();
-                false
+                if unchanged.is_empty() {
+                    Fresh::Not
+                } else {
+                    Fresh::Partly(unchanged)
+                }
             }
             repo::Changes::Unknown(why) => {
                 tracing::warn!("repository watch: {why}; scanning");
                 self.held = Held::default();
-                false
+                Fresh::Not
             }
         }
     }
@@ -271,7 +347,7 @@ impl Session {
     /// The repository's files as they are now (one status read of the checkout, which
     /// the next scan reuses).
     pub(crate) fn files(&mut self) -> Result<RepoFiles, AppError> {
-        if self.held.files.is_some() && self.still_true() {
+        if self.held.files.is_some() && matches!(self.freshness(), Fresh::All) {
             if let Some(files) = &self.held.files {
                 return Ok(files.clone());
             }
@@ -316,11 +392,18 @@ impl Session {
     /// Scan the checkout and every worktree, then list the files from that same status
     /// read (the working tree is walked once). `None` for a plain directory.
     pub(crate) fn scan(&mut self) -> Result<(Option<RepoState>, RepoFiles), AppError> {
-        if self.held.state.is_some() && self.still_true() {
-            if let (Some(state), Some(files)) = (&self.held.state, &self.held.files) {
-                self.timings
-                    .push(("repository scan: nothing changed (watched)".into(), 0.0));
-                return Ok((Some(state.clone()), files.clone()));
+        let mut unchanged = HashSet::new();
+        if self.held.state.is_some() {
+            match self.freshness() {
+                Fresh::All => {
+                    if let (Some(state), Some(files)) = (&self.held.state, &self.held.files) {
+                        self.timings
+                            .push(("repository scan: nothing changed (watched)".into(), 0.0));
+                        return Ok((Some(state.clone()), files.clone()));
+                    }
+                }
+                Fresh::Partly(keep) => unchanged = keep,
+                Fresh::Not => {}
             }
         }
         let mut opts = self.scan_options(None);
@@ -331,13 +414,22 @@ impl Session {
         let out = match self.scanner.as_mut() {
             Some(s) => {
                 s.forget_reads();
-                let state = s.scan(&opts);
+                // Worktrees the watch saw no change in keep what the last scan read.
+                let state = match unchanged.is_empty() {
+                    true => s.scan(&opts),
+                    false => s.rescan(&opts, &unchanged),
+                };
                 let files = s.files(opts.refresh_index)?;
                 (Some(state), files)
             }
             None => (None, repo::list_files(&self.config.root)?),
         };
         self.phase("repository scan", started);
+        if !unchanged.is_empty() {
+            let n = unchanged.len();
+            self.timings
+                .push((format!("  {n} worktree(s) unchanged, kept (watched)"), 0.0));
+        }
         if let Some(state) = &out.0 {
             self.watch_worktrees(state);
             if self.watch.is_some() {

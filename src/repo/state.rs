@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset, TimeZone};
 use git2::{BranchType, ErrorCode, Oid, Repository, Status, StatusOptions, WorktreeLockStatus};
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -304,6 +304,10 @@ pub struct Scanner {
     /// The checkout's status as the last scan read it, for [`Scanner::files`] and
     /// [`Scanner::plan_modified`] after that scan.
     last_scan_read: Option<StatusRead>,
+    /// The last scan's results, by worktree (canonical path), and its read of the
+    /// checkout: what [`Scanner::rescan`] keeps for the worktrees that did not change.
+    kept: HashMap<PathBuf, Worktree>,
+    kept_read: Option<StatusRead>,
 }
 
 fn canon(p: &Path) -> PathBuf {
@@ -376,6 +380,8 @@ impl Scanner {
             worktrees: HashMap::new(),
             checkout_read: None,
             last_scan_read: None,
+            kept: HashMap::new(),
+            kept_read: None,
         })
     }
 
@@ -479,6 +485,22 @@ impl Scanner {
 
     /// Scan the checkout and every worktree.
     pub fn scan(&mut self, opts: &ScanOptions) -> RepoState {
+        self.scan_keeping(opts, &HashSet::new())
+    }
+
+    /// Scan again, reading only the worktrees not in `unchanged` (canonical paths): the
+    /// others keep what the last scan read of them. The worktree list, HEADs, base and
+    /// checkout's branch are read again in any case (they cost little).
+    pub fn rescan(&mut self, opts: &ScanOptions, unchanged: &HashSet<PathBuf>) -> RepoState {
+        self.scan_keeping(opts, unchanged)
+    }
+
+    /// The canonical path the scanner knows a worktree by.
+    pub fn key_of(path: &Path) -> PathBuf {
+        canon(path)
+    }
+
+    fn scan_keeping(&mut self, opts: &ScanOptions, unchanged: &HashSet<PathBuf>) -> RepoState {
         let mut phases = Vec::new();
         let mut problems = Vec::new();
         let t1 = Instant::now();
@@ -507,9 +529,24 @@ impl Scanner {
         // Open (or reuse) each existing worktree's repository.
         let t2 = Instant::now();
         let mut jobs: Vec<Job> = Vec::new();
+        let mut kept = std::mem::take(&mut self.kept);
         for entry in list {
             let key = canon(&entry.path);
             let is_current = key == self.root;
+            // Unchanged since the last scan: what it read stands.
+            if !is_current && entry.exists && unchanged.contains(&key) {
+                if let Some(w) = kept.remove(&key) {
+                    let repo = self.worktrees.remove(&key).map(Ok);
+                    jobs.push(Job {
+                        entry,
+                        key,
+                        current: false,
+                        repo,
+                        result: Some(w),
+                    });
+                    continue;
+                }
+            }
             let repo = if is_current || !entry.exists {
                 None
             } else if let Some(r) = self.worktrees.remove(&key) {
@@ -539,7 +576,7 @@ impl Scanner {
         for job in jobs.iter_mut() {
             if job.current {
                 current = Some(job);
-            } else {
+            } else if job.result.is_none() {
                 queue.push(job);
             }
         }
@@ -552,7 +589,11 @@ impl Scanner {
                 None => break,
             }
         };
-        let pre = self.checkout_read.take();
+        let mut pre = self.checkout_read.take();
+        // The checkout unchanged: its last read stands.
+        if pre.is_none() && unchanged.contains(&self.root) {
+            pre = self.kept_read.clone().map(Ok);
+        }
         self.last_scan_read = None;
         let repo = &self.repo;
         let root = &self.root;
@@ -575,6 +616,7 @@ impl Scanner {
             drain();
             checkout
         });
+        self.kept_read = kept_read.clone();
         self.last_scan_read = kept_read;
         phases.push(Phase {
             name: "checkout status".into(),
@@ -588,9 +630,12 @@ impl Scanner {
         let mut worktrees = Vec::new();
         for job in jobs {
             if let Some(Ok(r)) = job.repo {
-                self.worktrees.insert(job.key, r);
+                self.worktrees.insert(job.key.clone(), r);
             }
             if let Some(w) = job.result {
+                if w.exists {
+                    self.kept.insert(job.key, w.clone());
+                }
                 worktrees.push(w);
             }
         }

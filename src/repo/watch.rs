@@ -16,6 +16,9 @@ use std::time::{Duration, Instant};
 /// Cookie files start with this (and are never a change themselves).
 const COOKIE: &str = ".shortlist-cookie-";
 
+/// Past this many changed paths, telling which worktrees they are in is not worth it.
+const MAX_PATHS: usize = 4096;
+
 /// How long a cookie may take to come back before the watch is not trusted.
 const COOKIE_WAIT: Duration = Duration::from_secs(2);
 
@@ -24,7 +27,7 @@ const COOKIE_WAIT: Duration = Duration::from_secs(2);
 pub enum Changes {
     /// Nothing: what was read last is still true.
     Nothing,
-    /// Something changed under these watched roots.
+    /// These paths changed (files, directories, git files), each once.
     Some(Vec<PathBuf>),
     /// The watch cannot tell (notifications lost, overflowed or too slow): scan.
     Unknown(String),
@@ -137,10 +140,11 @@ impl Watch {
                         continue;
                     }
                     for p in event.paths.iter().filter(|p| !is_cookie(p)) {
-                        match self.roots.iter().rev().find(|r| p.starts_with(r)) {
-                            Some(r) => changed.insert(r.clone()),
-                            None => changed.insert(p.clone()),
-                        };
+                        if changed.len() < MAX_PATHS {
+                            changed.insert(p.clone());
+                        } else {
+                            unknown = Some(format!("more than {MAX_PATHS} paths changed"));
+                        }
                     }
                 }
                 Ok(Err(e)) => unknown = Some(format!("notification error: {e}")),

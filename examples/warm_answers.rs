@@ -1,0 +1,88 @@
+//! How long a watching session (the bot's) takes to answer, against a session that
+//! scans every time, in one run: `cargo run --release --example warm_answers -- REPO
+//! [ROUNDS] [WORKTREE_FILE]`. Each round asks for the triage; the watching session is
+//! asked three ways: nothing changed, after one file changed in one worktree
+//! (`WORKTREE_FILE`, a path to append to), and the scanning session every time.
+//! Prints p50 and p95 in milliseconds.
+
+use shortlist::app::{self, OpenRequest, Options, Session};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Instant;
+
+fn session(repo: &PathBuf, watch: bool) -> Session {
+    Session::open(&OpenRequest {
+        repo: Some(repo.clone()),
+        database: Some(std::env::temp_dir().join("warm-answers-none.sqlite")),
+        options: Options {
+            keep_open: true,
+            watch,
+            refresh_index: false,
+            ..Options::default()
+        },
+        ..OpenRequest::default()
+    })
+    .expect("session")
+}
+
+fn ms(f: impl FnOnce()) -> f64 {
+    let t = Instant::now();
+    f();
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+fn pct(v: &mut [f64], p: f64) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i]
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let repo = PathBuf::from(args.first().expect("REPO"));
+    let rounds: usize = args.get(1).and_then(|n| n.parse().ok()).unwrap_or(50);
+    let touch = args.get(2).map(PathBuf::from);
+    let mut watching = session(&repo, true);
+    let mut scanning = session(&repo, false);
+    let first = ms(|| {
+        app::triage(&mut watching).expect("triage");
+    });
+    let (mut same, mut changed, mut cold) = (Vec::new(), Vec::new(), Vec::new());
+    for i in 0..rounds {
+        same.push(ms(|| {
+            app::triage(&mut watching).expect("triage");
+        }));
+        if let Some(f) = &touch {
+            let mut file = std::fs::OpenOptions::new()
+                .append(true)
+                .open(f)
+                .expect("worktree file");
+            writeln!(file, "// {i}").expect("append");
+            drop(file);
+            changed.push(ms(|| {
+                app::triage(&mut watching).expect("triage");
+            }));
+        }
+        cold.push(ms(|| {
+            app::triage(&mut scanning).expect("triage");
+        }));
+    }
+    println!("first answer of the watching session: {first:.1} ms");
+    println!(
+        "nothing changed (watching): p50 {:.1} ms, p95 {:.1} ms",
+        pct(&mut same, 0.5),
+        pct(&mut same, 0.95)
+    );
+    if !changed.is_empty() {
+        println!(
+            "one file changed in one worktree (watching): p50 {:.1} ms, p95 {:.1} ms",
+            pct(&mut changed, 0.5),
+            pct(&mut changed, 0.95)
+        );
+    }
+    println!(
+        "scanning session, every time: p50 {:.1} ms, p95 {:.1} ms",
+        pct(&mut cold, 0.5),
+        pct(&mut cold, 0.95)
+    );
+}

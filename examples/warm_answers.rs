@@ -7,12 +7,12 @@
 
 use shortlist::app::{self, OpenRequest, Options, Session};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-fn session(repo: &PathBuf, watch: bool) -> Session {
+fn session(repo: &Path, watch: bool) -> Session {
     Session::open(&OpenRequest {
-        repo: Some(repo.clone()),
+        repo: Some(repo.to_path_buf()),
         database: Some(std::env::temp_dir().join("warm-answers-none.sqlite")),
         options: Options {
             keep_open: true,

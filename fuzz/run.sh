@@ -31,7 +31,8 @@ while IFS= read -r -d '' f; do
 done < <(find ../tests/fixtures/formats -type f -print0)
 find ../tests/fixtures/formats \( -path '*backlog*' -name '*.md' -o -name '*.yaml' \) \
   -exec cp {} corpus/plan_frontmatter/ \;
-find ../tests/fixtures/formats -name '*.json' -exec sh -c 'cp "$1" "corpus/plan_taskmaster/$(echo "$1" | tr / _)"' _ {} \;
+find ../tests/fixtures/formats -name '*.json' \
+  -exec sh -c 'cp "$1" "corpus/plan_taskmaster/$(echo "$1" | tr / _ | sed "s/^[._]*//")"' _ {} \;
 printf 'src/*\nsrc/a.rs\nsrc/a.rs\n' >corpus/glob_overlap/star
 printf '{a,b}/**\n[!x]/c\nb/c\n' >corpus/glob_overlap/brace
 printf 'Sprint 12 — 上线前检查\n' >corpus/note_slug/mixed

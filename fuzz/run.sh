@@ -11,12 +11,12 @@
 set -euo pipefail
 SECS=${1:-1800}
 cd "$(dirname "$0")"
-TARGETS=(plan_bytes plan_structured plan_formats plan_frontmatter plan_taskmaster note_slug glob_overlap
-  config_toml)
+TARGETS=(plan_bytes plan_structured plan_formats plan_frontmatter plan_taskmaster triage note_slug
+  glob_overlap config_toml)
 
 # Seed corpora from the fixtures (kept out of git: corpus/ is generated).
 mkdir -p corpus/plan_bytes corpus/plan_structured corpus/plan_formats corpus/plan_frontmatter \
-  corpus/plan_taskmaster corpus/note_slug corpus/glob_overlap corpus/config_toml
+  corpus/plan_taskmaster corpus/triage corpus/note_slug corpus/glob_overlap corpus/config_toml
 cp ../tests/fixtures/*.md corpus/plan_bytes/ 2>/dev/null || true
 # Each spec-tool fixture, with the byte that picks its reader in front.
 n=0
@@ -27,6 +27,7 @@ while IFS= read -r -d '' f; do
     *.json) pick='\x09' ;; *) continue ;;
   esac
   { printf "$pick"; cat "$f"; } >"corpus/plan_formats/fixture-$n"
+  cp "corpus/plan_formats/fixture-$n" "corpus/triage/fixture-$n"
   n=$((n + 1))
 done < <(find ../tests/fixtures/formats -type f -print0)
 find ../tests/fixtures/formats \( -path '*backlog*' -name '*.md' -o -name '*.yaml' \) \
@@ -49,7 +50,7 @@ if [[ -n ${STABLE:-} ]]; then
 fi
 for t in "${TARGETS[@]}"; do
   dict=()
-  [[ $t == plan_* ]] && dict=(-dict=plan.dict)
+  [[ $t == plan_* || $t == triage ]] && dict=(-dict=plan.dict)
   mkdir -p "artifacts/$t"
   if [[ -n ${STABLE:-} ]]; then
     "$BIN/$t" "corpus/$t" "${dict[@]}" -max_total_time="$SECS" -runs="${RUNS:-1000000}" -artifact_prefix="artifacts/$t/" \

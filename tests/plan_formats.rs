@@ -84,6 +84,22 @@ fn read(name: &str) -> (Vec<(String, String, u64)>, Plan) {
     (found, plan)
 }
 
+/// The candidates of a `next --format json` answer, as `track:id`.
+fn offered(v: &serde_json::Value) -> Vec<String> {
+    v["shortlist"]
+        .as_array()
+        .expect("shortlist")
+        .iter()
+        .map(|c| {
+            format!(
+                "{}:{}",
+                c["track"].as_str().unwrap_or(""),
+                c["id"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
+
 fn task<'p>(p: &'p Plan, id: &str) -> &'p Task {
     let found = p.find_tasks(id);
     assert_eq!(
@@ -249,18 +265,7 @@ fn spec_kit_triage_offers_what_the_gates_allow_and_sees_conflicts_across_feature
     let r = repo_of("speckit");
     let run = shortlist(r.path(), &["next", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
-    let offered: Vec<String> = v["shortlist"]
-        .as_array()
-        .expect("shortlist")
-        .iter()
-        .map(|c| {
-            format!(
-                "{}:{}",
-                c["track"].as_str().unwrap_or(""),
-                c["id"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
+    let offered = offered(&v);
     // 001: only T009 is before the phase-2 gate; 002: the open [P] tests of phase 3.2
     // (different files) side by side.
     assert!(
@@ -396,18 +401,7 @@ fn kiro_optional_work_never_comes_ahead_of_required_work() {
     let r = repo_of("kiro");
     let run = shortlist(r.path(), &["next", "--format", "json", "--explain"]);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("json");
-    let offered: Vec<String> = v["shortlist"]
-        .as_array()
-        .expect("shortlist")
-        .iter()
-        .map(|c| {
-            format!(
-                "{}:{}",
-                c["track"].as_str().unwrap_or(""),
-                c["id"].as_str().unwrap_or("")
-            )
-        })
-        .collect();
+    let offered = offered(&v);
     // Required work is ready in both specs, so no optional task is offered.
     assert!(
         offered.contains(&"billing-webhooks:2.2".to_string()),

@@ -584,6 +584,14 @@ impl<'p> FileBuilder<'p> {
         t
     }
 
+    /// The innermost heading's text (a checklist's section).
+    fn heading_name(&self) -> String {
+        self.stack
+            .last()
+            .map(|h| h.name.clone())
+            .unwrap_or_default()
+    }
+
     /// The task a heading task opens, if one encloses us.
     fn enclosing_heading_task(&self) -> Option<usize> {
         self.stack.iter().rev().find_map(|h| match h.kind {
@@ -764,12 +772,7 @@ impl<'p> FileBuilder<'p> {
         let text = first.plain();
         match self.mode() {
             Mode::Criteria => {
-                let section = self
-                    .stack
-                    .last()
-                    .map(|h| h.name.clone())
-                    .unwrap_or_default();
-                self.criteria_item(item, &section);
+                self.criteria_item(item, &self.heading_name());
                 return;
             }
             Mode::Questions => {
@@ -801,12 +804,7 @@ impl<'p> FileBuilder<'p> {
         if self.format == Format::SpecKit && item.checkbox.is_some() {
             let (id, _) = id_and_title(first, false);
             if id.is_none() {
-                let section = self
-                    .stack
-                    .last()
-                    .map(|h| h.name.clone())
-                    .unwrap_or_default();
-                self.criteria_item(item, &section);
+                self.criteria_item(item, &self.heading_name());
                 return;
             }
         }

@@ -177,16 +177,13 @@ pub fn priority_word(word: &str) -> Option<Priority> {
     }
 }
 
-/// The track named `name` that the Backlog.md reader made already, or a new one.
-fn track_named(plan: &mut Plan, refs: &mut Refs, name: &str, file: usize) -> usize {
-    if let Some(&t) = refs.named_tracks.get(name) {
-        return t;
-    }
+/// A new track named `name`, first seen in `file`.
+fn new_track(plan: &mut Plan, name: String, file: usize) -> usize {
     plan.tracks.push(Track {
         key: String::new(),
         letter: None,
         id: None,
-        name: name.to_string(),
+        name,
         priority: None,
         kind: TrackKind::Track,
         remark: None,
@@ -194,7 +191,15 @@ fn track_named(plan: &mut Plan, refs: &mut Refs, name: &str, file: usize) -> usi
         tasks: Vec::new(),
         parallel: false,
     });
-    let t = plan.tracks.len() - 1;
+    plan.tracks.len() - 1
+}
+
+/// The track named `name` that the Backlog.md reader made already, or a new one.
+fn track_named(plan: &mut Plan, refs: &mut Refs, name: &str, file: usize) -> usize {
+    if let Some(&t) = refs.named_tracks.get(name) {
+        return t;
+    }
+    let t = new_track(plan, name.to_string(), file);
     refs.named_tracks.insert(name.to_string(), t);
     t
 }
@@ -493,21 +498,9 @@ pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
     // This file's epics (another sprint file's `Epic 1` is another epic).
     let mut epics: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     let mut epic_track = |plan: &mut Plan, n: &str| {
-        *epics.entry(n.to_string()).or_insert_with(|| {
-            plan.tracks.push(Track {
-                key: String::new(),
-                letter: None,
-                id: None,
-                name: format!("Epic {n}"),
-                priority: None,
-                kind: TrackKind::Track,
-                remark: None,
-                span: Span { file, line: 1 },
-                tasks: Vec::new(),
-                parallel: false,
-            });
-            plan.tracks.len() - 1
-        })
+        *epics
+            .entry(n.to_string())
+            .or_insert_with(|| new_track(plan, format!("Epic {n}"), file))
     };
     for (k, v) in status {
         let (Some(key), Some(state)) = (text_of(k), text_of(v)) else {
@@ -595,7 +588,7 @@ mod tests {
 
     #[test]
     fn front_matter_split() {
-        let (y, body, line) = split_front_matter("---\nid: a\n---\n## D\n").unwrap();
+        let (y, body, line) = split_front_matter("---\nid: a\n---\n## D\n").expect("split"); // ok: test
         assert_eq!(y, "id: a\n");
         assert_eq!(body, "## D\n");
         assert_eq!(line, 4);

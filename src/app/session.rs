@@ -220,8 +220,17 @@ impl Session {
                     Fresh::Partly(unchanged)
                 }
             }
+            repo::Changes::Stalled(why) => {
+                // Notifications that stall (a network filesystem, say) would cost the
+                // wait on every command: the session stops watching, and says so.
+                tracing::warn!("repository watch: {why}; every request scans from now on");
+                self.watch = None;
+                self.watch_off = Some(why);
+                self.held = Held::default();
+                Fresh::Not
+            }
             repo::Changes::Unknown(why) => {
-                tracing::warn!("repository watch: {why}; scanning");
+                tracing::warn!("repository watch: {why}; scanning this time");
                 self.held = Held::default();
                 Fresh::Not
             }

@@ -29,8 +29,11 @@ pub enum Changes {
     Nothing,
     /// These paths changed (files, directories, git files), each once.
     Some(Vec<PathBuf>),
-    /// The watch cannot tell (notifications lost, overflowed or too slow): scan.
+    /// The watch cannot tell this time (notifications overflowed or failed): scan.
     Unknown(String),
+    /// Notifications stopped coming (a network filesystem, a dead watcher): the watch
+    /// cannot be trusted any more.
+    Stalled(String),
 }
 
 pub struct Watch {
@@ -125,6 +128,7 @@ impl Watch {
         let deadline = Instant::now() + COOKIE_WAIT;
         let mut changed: BTreeSet<PathBuf> = BTreeSet::new();
         let mut unknown = None;
+        let mut stalled = None;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.events.recv_timeout(left) {
@@ -149,23 +153,24 @@ impl Watch {
                 }
                 Ok(Err(e)) => unknown = Some(format!("notification error: {e}")),
                 Err(RecvTimeoutError::Timeout) => {
-                    unknown = Some(format!(
+                    stalled = Some(format!(
                         "file notifications did not come back within {} s",
                         COOKIE_WAIT.as_secs()
                     ));
                     break;
                 }
                 Err(RecvTimeoutError::Disconnected) => {
-                    unknown = Some("file notifications stopped".into());
+                    stalled = Some("file notifications stopped".into());
                     break;
                 }
             }
         }
         let _ = std::fs::remove_file(&cookie);
-        match (unknown, changed.is_empty()) {
-            (Some(why), _) => Changes::Unknown(why),
-            (None, true) => Changes::Nothing,
-            (None, false) => Changes::Some(changed.into_iter().collect()),
+        match (stalled, unknown, changed.is_empty()) {
+            (Some(why), _, _) => Changes::Stalled(why),
+            (None, Some(why), _) => Changes::Unknown(why),
+            (None, None, true) => Changes::Nothing,
+            (None, None, false) => Changes::Some(changed.into_iter().collect()),
         }
     }
 }

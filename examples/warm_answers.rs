@@ -1,8 +1,9 @@
 //! How long a watching session (the bot's) takes to answer, against a session that
 //! scans every time, in one run: `cargo run --release --example warm_answers -- REPO
 //! [ROUNDS] [WORKTREE_FILE]`. Each round asks for the triage; the watching session is
-//! asked three ways: nothing changed, after one file changed in one worktree
-//! (`WORKTREE_FILE`, a path to append to), and the scanning session every time.
+//! asked with nothing changed (right after the scanning session read every file, and
+//! again), after one file changed in one worktree (`WORKTREE_FILE`, a path to append
+//! to), and the scanning session every time.
 //! Prints p50 and p95 in milliseconds.
 
 use shortlist::app::{self, OpenRequest, Options, Session};
@@ -48,7 +49,13 @@ fn main() {
         app::triage(&mut watching).expect("triage");
     });
     let (mut same, mut changed, mut cold) = (Vec::new(), Vec::new(), Vec::new());
+    let mut after_reads = Vec::new();
     for i in 0..rounds {
+        // Right after another process read the whole repository (the scanning session
+        // below, in the round before): the watch drains its file-open notifications.
+        after_reads.push(ms(|| {
+            app::triage(&mut watching).expect("triage");
+        }));
         same.push(ms(|| {
             app::triage(&mut watching).expect("triage");
         }));
@@ -67,11 +74,21 @@ fn main() {
             app::triage(&mut scanning).expect("triage");
         }));
     }
+    // Where an answer with nothing changed goes (the session's own phases).
+    app::triage(&mut watching).expect("triage");
+    for (phase, ms) in watching.timings() {
+        println!("  nothing changed, phase {phase}: {ms:.1} ms");
+    }
     println!("first answer of the watching session: {first:.1} ms");
     println!(
         "nothing changed (watching): p50 {:.1} ms, p95 {:.1} ms",
         pct(&mut same, 0.5),
         pct(&mut same, 0.95)
+    );
+    println!(
+        "nothing changed, right after another process read every file (watching): p50 {:.1} ms, p95 {:.1} ms",
+        pct(&mut after_reads, 0.5),
+        pct(&mut after_reads, 0.95)
     );
     if !changed.is_empty() {
         println!(

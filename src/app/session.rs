@@ -206,7 +206,10 @@ impl Session {
             self.held = Held::default();
             return Fresh::Not;
         };
-        match w.changes() {
+        let started = Instant::now();
+        let changes = w.changes();
+        self.phase("watch check", started);
+        match changes {
             repo::Changes::Nothing => Fresh::All,
             repo::Changes::Some(paths) => {
                 let unchanged = match (&self.held.state, &self.scanner) {

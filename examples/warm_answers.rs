@@ -80,26 +80,19 @@ fn main() {
         println!("  nothing changed, phase {phase}: {ms:.1} ms");
     }
     println!("first answer of the watching session: {first:.1} ms");
-    println!(
-        "nothing changed (watching): p50 {:.1} ms, p95 {:.1} ms",
-        pct(&mut same, 0.5),
-        pct(&mut same, 0.95)
-    );
-    println!(
-        "nothing changed, right after another process read every file (watching): p50 {:.1} ms, p95 {:.1} ms",
-        pct(&mut after_reads, 0.5),
-        pct(&mut after_reads, 0.95)
-    );
-    if !changed.is_empty() {
-        println!(
-            "one file changed in one worktree (watching): p50 {:.1} ms, p95 {:.1} ms",
-            pct(&mut changed, 0.5),
-            pct(&mut changed, 0.95)
-        );
+    let rows = [
+        ("nothing changed (watching)", same),
+        (
+            "nothing changed, right after another process read every file (watching)",
+            after_reads,
+        ),
+        ("one file changed in one worktree (watching)", changed),
+        ("scanning session, every time", cold),
+    ];
+    for (what, mut times) in rows {
+        if !times.is_empty() {
+            let (p50, p95) = (pct(&mut times, 0.5), pct(&mut times, 0.95));
+            println!("{what}: p50 {p50:.1} ms, p95 {p95:.1} ms");
+        }
     }
-    println!(
-        "scanning session, every time: p50 {:.1} ms, p95 {:.1} ms",
-        pct(&mut cold, 0.5),
-        pct(&mut cold, 0.95)
-    );
 }

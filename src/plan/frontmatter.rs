@@ -9,7 +9,9 @@ use super::model::*;
 use super::vocabulary as vocab;
 use yaml_rust2::{Yaml, YamlLoader};
 
-fn diag(plan: &mut Plan, file: usize, severity: Severity, line: u32, message: String) {
+/// A diagnostic on line `line` of plan file `file` (the readers of YAML and JSON
+/// share it).
+pub(super) fn diag(plan: &mut Plan, file: usize, severity: Severity, line: u32, message: String) {
     let path = plan.files[file].path.clone();
     plan.diagnostics.push(Diagnostic {
         severity,
@@ -178,7 +180,7 @@ pub fn priority_word(word: &str) -> Option<Priority> {
 }
 
 /// A new track named `name`, first seen in `file`.
-fn new_track(plan: &mut Plan, name: String, file: usize) -> usize {
+pub(super) fn new_track(plan: &mut Plan, name: String, file: usize) -> usize {
     plan.tracks.push(Track {
         key: String::new(),
         letter: None,
@@ -204,7 +206,7 @@ fn track_named(plan: &mut Plan, refs: &mut Refs, name: &str, file: usize) -> usi
     t
 }
 
-fn push_task(plan: &mut Plan, refs: &mut Refs, task: Task) -> usize {
+pub(super) fn push_task(plan: &mut Plan, refs: &mut Refs, task: Task) -> usize {
     let t = plan.tasks.len();
     refs.ids.add_task(t, &task);
     if let Some(p) = task.parent {

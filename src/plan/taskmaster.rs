@@ -4,20 +4,10 @@
 //! its tasks from 1. PLAN_FORMAT.md §7.
 
 use super::build::Refs;
-use super::frontmatter::priority_word;
+use super::frontmatter::{diag, new_track, priority_word, push_task};
 use super::model::*;
 use serde_json::Value;
 use std::collections::HashMap;
-
-fn diag(plan: &mut Plan, file: usize, severity: Severity, line: u32, message: String) {
-    let path = plan.files[file].path.clone();
-    plan.diagnostics.push(Diagnostic {
-        severity,
-        file: path,
-        line,
-        message,
-    });
-}
 
 /// An id as written: `7`, `"7"`, `"7.1"`.
 fn id_text(v: &Value) -> Option<String> {
@@ -219,13 +209,13 @@ impl Reader<'_> {
                     }
                 }
                 None => {
-                    let path = self.plan.files[self.file].path.clone();
-                    self.plan.diagnostics.push(Diagnostic {
-                        severity: Severity::Warning,
-                        file: path,
+                    diag(
+                        self.plan,
+                        self.file,
+                        Severity::Warning,
                         line,
-                        message: format!("unknown status `{word}` on task `{}`; read as pending (known: pending, in-progress, review, done, completed, deferred, cancelled, blocked)", task.id),
-                    });
+                        format!("unknown status `{word}` on task `{}`; read as pending (known: pending, in-progress, review, done, completed, deferred, cancelled, blocked)", task.id),
+                    );
                     task.notes.push(format!("status: {word}"));
                 }
             }
@@ -246,13 +236,7 @@ impl Reader<'_> {
         if let Some(a) = s("assignee") {
             task.extra_mut().assignee = vec![a.to_string()];
         }
-        let t = self.plan.tasks.len();
-        self.refs.ids.add_task(t, &task);
-        if let Some(p) = parent {
-            self.plan.tasks[p].subtasks.push(t);
-        }
-        self.plan.tasks.push(task);
-        t
+        push_task(self.plan, self.refs, task)
     }
 }
 
@@ -292,20 +276,9 @@ pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
     let mut lines = lines.into_iter();
     let first_tag = tags.first().and_then(|(t, _)| *t);
     for (tag, list) in tags {
-        let name = tag.unwrap_or("tasks").to_string();
-        let track = plan.tracks.len();
-        plan.tracks.push(Track {
-            key: String::new(),
-            letter: None,
-            id: None,
-            name,
-            priority: None,
-            kind: TrackKind::Track,
-            remark: None,
-            span: Span { file, line: 0 },
-            tasks: Vec::new(),
-            parallel: false,
-        });
+        let track = new_track(plan, tag.unwrap_or("tasks").to_string(), file);
+        // (Its line is its first task's, set below.)
+        plan.tracks[track].span.line = 0;
         // Ids of other tags than the first carry the tag.
         let qualify = |id: &str| match tag {
             Some(t) if Some(t) != first_tag => format!("{t}/{id}"),

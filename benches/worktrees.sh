@@ -41,17 +41,18 @@ git_status_all() {
   for wt in $(worktree_paths "$1"); do git -C "$wt" status --porcelain >/dev/null; done
 }
 
-# Seven git processes per worktree, as the hand-written scan does.
+# The hand procedure, as the issue that set the targets lists it: `git worktree list`
+# (worktree_paths), then seven git processes per worktree.
 reference_script() {
   local base=main
   for wt in $(worktree_paths "$1"); do
-    git -C "$wt" rev-parse --abbrev-ref HEAD >/dev/null
+    git -C "$wt" rev-parse --verify "$base" >/dev/null
+    git -C "$wt" diff --name-only --cached >/dev/null
+    git -C "$wt" diff --name-only >/dev/null
+    git -C "$wt" diff --name-only "$base...HEAD" >/dev/null
     git -C "$wt" status --porcelain >/dev/null
-    git -C "$wt" rev-list --count "$base..HEAD" >/dev/null
-    git -C "$wt" rev-list --count "HEAD..$base" >/dev/null
-    local mb; mb=$(git -C "$wt" merge-base HEAD "$base")
-    git -C "$wt" diff --name-only "$mb" HEAD >/dev/null
-    git -C "$wt" log -1 --format='%s%x09%ci' >/dev/null
+    git -C "$wt" rev-list --left-right --count "$base...HEAD" >/dev/null
+    git -C "$wt" log -1 >/dev/null
   done
 }
 

@@ -5,8 +5,11 @@ mod common;
 
 use common::{commit_in, shortlist, write_at, Repo};
 use serde_json::Value;
-use shortlist::repo::{Areas, Counts, ScanError, ScanOptions, Scanner, WorktreeState};
+use shortlist::repo::{
+    Areas, Counts, RepoState, ScanError, ScanOptions, Scanner, StatusReader, WorktreeState,
+};
 use std::collections::BTreeMap;
+use std::path::Path;
 
 const DAY: i64 = 86_400;
 const T0: i64 = 1_790_000_000; // 2026-09-21
@@ -21,6 +24,47 @@ fn opts() -> ScanOptions {
         plan_paths: vec!["docs/plan/phase5.md".to_string()],
         ..ScanOptions::default()
     }
+}
+
+/// Scan `root` with the walking status reader, then again with libgit2's full status on a
+/// fresh scanner, and require the same answer (timings aside): every fixture here pins
+/// both readers.
+fn scan(root: &Path, o: &ScanOptions) -> RepoState {
+    let walked = Scanner::open(root).expect("open").scan(o);
+    let full = Scanner::open(root).expect("open").scan(&ScanOptions {
+        status: StatusReader::Libgit2,
+        ..o.clone()
+    });
+    assert_eq!(
+        answer(&walked),
+        answer(&full),
+        "the two status readers disagree"
+    );
+    // The walk really read the readable ones (a corrupt index goes to libgit2, which
+    // says what is wrong).
+    for w in walked
+        .worktrees
+        .iter()
+        .filter(|w| w.exists && w.error.is_none())
+    {
+        let repo = git2::Repository::open(&w.path).expect("open worktree");
+        assert!(
+            shortlist::repo::status::read(&repo, false).is_some(),
+            "the walk handed {} to libgit2",
+            w.path
+        );
+    }
+    walked
+}
+
+/// A scan's answer without its timings.
+fn answer(s: &RepoState) -> Value {
+    let mut v = serde_json::to_value(s).expect("json");
+    v.as_object_mut().expect("object").remove("phases");
+    for w in v["worktrees"].as_array_mut().expect("worktrees") {
+        w.as_object_mut().expect("worktree").remove("scan_ms");
+    }
+    v
 }
 
 /// main with two commits; worktrees: dirty, ahead, merged (through a merge commit),
@@ -107,8 +151,7 @@ fn team_repo() -> Repo {
 #[test]
 fn worktrees_are_classified_with_their_facts() {
     let r = team_repo();
-    let mut scanner = Scanner::open(r.path()).expect("open");
-    let s = scanner.scan(&opts());
+    let s = scan(r.path(), &opts());
     assert_eq!(s.base.as_ref().map(|b| b.name.as_str()), Some("main"));
     let names: Vec<&str> = s.worktrees.iter().map(|w| w.name.as_str()).collect();
     assert_eq!(
@@ -229,8 +272,7 @@ fn a_second_scan_on_the_open_scanner_sees_new_changes() {
 #[test]
 fn scanning_from_a_linked_worktree_marks_it_current_and_main_as_other() {
     let r = team_repo();
-    let mut scanner = Scanner::open(&r.wt_path("wt-ahead")).expect("open");
-    let s = scanner.scan(&opts());
+    let s = scan(&r.wt_path("wt-ahead"), &opts());
     let cur: Vec<&str> = s
         .worktrees
         .iter()
@@ -339,8 +381,7 @@ fn detached_head_is_named_by_its_short_sha() {
     r.write("a.txt", "a\n");
     let c = commit_in(&r.git, "one", "Ada", T0);
     r.git.set_head_detached(c).expect("detach");
-    let mut scanner = Scanner::open(r.path()).expect("open");
-    let s = scanner.scan(&opts());
+    let s = scan(r.path(), &opts());
     assert_eq!(s.checkout.head.branch, None);
     assert_eq!(
         s.checkout.head.detached_at.as_deref(),
@@ -356,8 +397,7 @@ fn detached_head_is_named_by_its_short_sha() {
 fn a_repository_without_commits_reports_an_unborn_branch() {
     let r = Repo::new();
     r.write("PLAN.md", "# Plan\n- [ ] 1.1 First\n");
-    let mut scanner = Scanner::open(r.path()).expect("open");
-    let s = scanner.scan(&opts());
+    let s = scan(r.path(), &opts());
     assert!(s.checkout.head.unborn);
     assert_eq!(s.checkout.head.branch.as_deref(), Some("main"));
     assert_eq!(s.checkout.counts.untracked, 1);
@@ -410,8 +450,7 @@ fn missing_base_ref_is_said_and_the_scan_goes_on() {
     write_at(&r.wt_path("wt"), "b.txt", "b\n");
     let mut o = opts();
     o.base_ref = Some("release/9".to_string());
-    let mut scanner = Scanner::open(r.path()).expect("open");
-    let s = scanner.scan(&o);
+    let s = scan(r.path(), &o);
     assert!(s.base.is_none());
     assert!(
         s.problems[0].contains("base ref `release/9`"),
@@ -452,8 +491,7 @@ fn a_corrupt_index_in_one_worktree_does_not_stop_the_others() {
     r.add_worktree("wt-ok", "feat/ok", c);
     write_at(&r.wt_path("wt-ok"), "new.txt", "n\n");
     std::fs::write(bad.path().join("index"), b"DIRC garbage").expect("corrupt");
-    let mut scanner = Scanner::open(r.path()).expect("open");
-    let s = scanner.scan(&opts());
+    let s = scan(r.path(), &opts());
     let bad = s
         .worktrees
         .iter()
@@ -564,8 +602,7 @@ fn an_unreadable_worktree_is_reported_and_the_rest_still_scanned() {
         "gitdir: /nonexistent/elsewhere\n",
     )
     .expect("break");
-    let mut scanner = Scanner::open(r.path()).expect("open");
-    let s = scanner.scan(&opts());
+    let s = scan(r.path(), &opts());
     let broken = s
         .worktrees
         .iter()
@@ -627,8 +664,159 @@ fn a_submodule_does_not_disturb_the_scan() {
     r.git
         .commit(Some("HEAD"), &sig, &sig, "add submodule", &tree, &[&parent])
         .expect("commit");
-    let mut scanner = Scanner::open(r.path()).expect("open");
-    let s = scanner.scan(&opts());
+    let s = scan(r.path(), &opts());
     assert!(s.checkout.problems.is_empty(), "{:?}", s.checkout.problems);
     assert_eq!(s.checkout.counts, Counts::default());
+}
+
+/// Every kind of change a worktree can hold at once, read by both status readers: the
+/// walk must give libgit2's answer path for path, including where it hands a file to
+/// libgit2 (stat data changed, content the same or not).
+#[test]
+#[cfg(unix)]
+fn the_walking_status_reader_agrees_with_libgit2_on_every_kind_of_change() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let r = Repo::new();
+    r.write(".gitignore", "target/\n*.log\n!keep.log\nbuild\n");
+    r.write("docs/.gitignore", "draft*\n");
+    r.write("docs/readme.md", "# 说明\n");
+    r.write("src/a.rs", "fn a() {}\n");
+    r.write("src/b.rs", "fn b() {}\n");
+    r.write("src/c.rs", "fn c() {}\n");
+    r.write("src/d.rs", "fn d() {}\n");
+    r.write("src/deep/x/y/z.rs", "fn z() {}\n");
+    r.write("中文/计划.md", "- [ ] 任务\n");
+    r.write("with space.txt", "spaces\n");
+    r.write("tests/kept.rs", "#[test] fn t() {}\n");
+    for i in 0..40 {
+        r.write(&format!("lib/m{}/f{i}.rs", i % 7), format!("// {i}\n"));
+    }
+    symlink("src/a.rs", r.path().join("link")).expect("symlink");
+    let c1 = commit_in(&r.git, "Initial", "Ada", T0);
+    let linked = r.add_worktree("wt-side", "feat/side", c1);
+    r.add_worktree("wt-clean", "feat/clean", c1);
+
+    // Unstaged: an edit, a same-size edit with the old mtime put back (only the ctime
+    // tells), a touch that changes nothing, a mode change, a whole directory deleted, an
+    // edited file with a Chinese name, a retargeted symlink, a file become a symlink.
+    r.write("src/a.rs", "fn a() { todo!() }\n");
+    let b = r.path().join("src/b.rs");
+    let mtime = std::fs::metadata(&b)
+        .and_then(|m| m.modified())
+        .expect("mtime");
+    std::fs::write(&b, "fn B() {}\n").expect("write");
+    std::fs::File::options()
+        .write(true)
+        .open(&b)
+        .and_then(|f| f.set_modified(mtime))
+        .expect("set mtime");
+    let c = r.path().join("src/c.rs");
+    std::fs::File::options()
+        .write(true)
+        .open(&c)
+        .and_then(|f| {
+            f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        })
+        .expect("touch");
+    let readme = r.path().join("docs/readme.md");
+    std::fs::set_permissions(&readme, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    std::fs::remove_dir_all(r.path().join("src/deep")).expect("rm");
+    r.write("中文/计划.md", "- [x] 任务\n");
+    std::fs::remove_file(r.path().join("link")).expect("rm link");
+    symlink("src/b.rs", r.path().join("link")).expect("symlink");
+    std::fs::remove_file(r.path().join("src/d.rs")).expect("rm d");
+    symlink("a.rs", r.path().join("src/d.rs")).expect("symlink");
+
+    // Staged: a deletion whose file is still on disk (untracked, then), a new file edited
+    // again, a new file deleted again, a staged edit of a file in a big directory.
+    let mut idx = r.git.index().expect("index");
+    idx.remove_path(Path::new("with space.txt"))
+        .expect("unstage");
+    r.write("src/new.rs", "fn new() {}\n");
+    idx.add_path(Path::new("src/new.rs")).expect("add");
+    r.write("src/gone.rs", "fn gone() {}\n");
+    idx.add_path(Path::new("src/gone.rs")).expect("add");
+    r.write("lib/m3/f3.rs", "// three\n");
+    idx.add_path(Path::new("lib/m3/f3.rs")).expect("add");
+    idx.write().expect("write index");
+    r.write("src/new.rs", "fn new() { 1 }\n");
+    std::fs::remove_file(r.path().join("src/gone.rs")).expect("rm");
+
+    // Untracked, ignored or not: a log ignored and one let back in, ignored directories,
+    // a nested ignore, an empty directory, a directory of ignored files only.
+    r.write("notes/todo.md", "todo\n");
+    r.write("app.log", "x\n");
+    r.write("keep.log", "x\n");
+    r.write("target/debug/out", "bin\n");
+    r.write("build/out.o", "o\n");
+    r.write("docs/draft-1.md", "draft\n");
+    r.write("docs/final.md", "final\n");
+    r.write("logs/a.log", "a\n");
+    std::fs::create_dir_all(r.path().join("empty/inner")).expect("mkdir");
+    r.write("中文/新文件.md", "新\n");
+
+    // The linked worktree: a staged edit under one directory, an untracked file.
+    let sp = r.wt_path("wt-side");
+    write_at(&sp, "lib/m1/f1.rs", "// one, staged\n");
+    let mut sidx = linked.index().expect("index");
+    sidx.add_path(Path::new("lib/m1/f1.rs")).expect("add");
+    sidx.write().expect("write");
+    write_at(&sp, "lib/m1/f8.rs", "// new, untracked\n");
+    write_at(&sp, "tests/kept.rs", "#[test] fn t() { assert!(true) }\n");
+
+    let o = ScanOptions {
+        refresh_index: false,
+        ..ScanOptions::default()
+    };
+    let s = scan(r.path(), &o);
+    let main = s.worktrees.iter().find(|w| w.main).expect("main");
+    let mut dirty = main.dirty_files.clone();
+    dirty.sort();
+    assert_eq!(
+        dirty,
+        [
+            "docs/final.md",
+            "docs/readme.md",
+            "keep.log",
+            "lib/m3/f3.rs",
+            "link",
+            "notes/todo.md",
+            "src/a.rs",
+            "src/b.rs",
+            "src/d.rs",
+            "src/deep/x/y/z.rs",
+            "src/gone.rs",
+            "src/new.rs",
+            "with space.txt",
+            "中文/新文件.md",
+            "中文/计划.md",
+        ]
+    );
+    assert_eq!(
+        main.counts,
+        Counts {
+            staged: 3,
+            unstaged: 9,
+            untracked: 5,
+            conflicted: 0
+        }
+    );
+    let side = s
+        .worktrees
+        .iter()
+        .find(|w| w.name == "wt-side")
+        .expect("side");
+    assert_eq!(
+        side.dirty_files,
+        ["lib/m1/f1.rs", "lib/m1/f8.rs", "tests/kept.rs"]
+    );
+    let clean = s
+        .worktrees
+        .iter()
+        .find(|w| w.name == "wt-clean")
+        .expect("clean");
+    assert!(clean.dirty_files.is_empty());
+
+    // Again with the index refreshed by the libgit2 pass: still the same answer.
+    scan(r.path(), &ScanOptions::default());
 }

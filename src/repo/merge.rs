@@ -219,18 +219,8 @@ fn changed_since(repo: &Repository, head: Oid, base: Oid) -> Result<BTreeSet<Str
     if old.id() == new.id() {
         return Ok(BTreeSet::new());
     }
-    let diff = repo
-        .diff_tree_to_tree(Some(&old), Some(&new), None)
-        .map_err(msg)?;
-    let mut out = BTreeSet::new();
-    for d in diff.deltas() {
-        for f in [d.old_file(), d.new_file()] {
-            if let Some(p) = f.path() {
-                out.insert(p.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    Ok(out)
+    let paths = super::trees::changed_paths(repo, Some(&old), Some(&new)).map_err(msg)?;
+    Ok(paths.into_iter().collect())
 }
 
 type Entry = Option<(Oid, FileMode)>;

@@ -7,6 +7,8 @@ pub mod history;
 pub mod merge;
 pub mod staleness;
 mod state;
+pub mod status;
+mod trees;
 mod watch;
 
 pub use files::{find_root, list_files, RepoFiles};

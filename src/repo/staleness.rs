@@ -191,13 +191,8 @@ pub fn find(
         let parent = c.parent(0).ok();
         let new_tree = c.tree().ok();
         let old_tree = parent.as_ref().and_then(|p| p.tree().ok());
-        if let Ok(diff) = repo.diff_tree_to_tree(old_tree.as_ref(), new_tree.as_ref(), None) {
-            let mut changed: Vec<String> = Vec::new();
-            for d in diff.deltas() {
-                if let Some(p) = d.new_file().path().or(d.old_file().path()) {
-                    changed.push(p.to_string_lossy().into_owned());
-                }
-            }
+        if let Ok(changed) = super::trees::changed_paths(repo, old_tree.as_ref(), new_tree.as_ref())
+        {
             for (wi, w) in wants.iter().enumerate() {
                 let Some((when, wrote, _)) = w.written else {
                     continue;

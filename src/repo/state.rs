@@ -267,6 +267,20 @@ pub struct ScanOptions {
     /// Keep each worktree's `Repository` open for the next scan (the bot does; a one-shot
     /// command does not, so that memory is given back as soon as a worktree is done).
     pub keep_open: bool,
+    /// How each worktree's status is read.
+    pub status: StatusReader,
+}
+
+/// How a worktree's status is read. Both give the same answer; the walk does less work
+/// and hands to libgit2 whatever it does not model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StatusReader {
+    /// One walk of the directories, stat'ing each file from its directory's handle; the
+    /// index's cached tree ids limit the HEAD comparison to what changed.
+    #[default]
+    Walk,
+    /// libgit2's full status.
+    Libgit2,
 }
 
 impl Default for ScanOptions {
@@ -278,6 +292,7 @@ impl Default for ScanOptions {
             refresh_index: true,
             threads: std::thread::available_parallelism().map_or(2, |n| n.get()),
             keep_open: true,
+            status: StatusReader::default(),
         }
     }
 }
@@ -397,7 +412,10 @@ impl Scanner {
         // keep it for the next scan.
         let (read, for_next_scan) = match &self.last_scan_read {
             Some(r) => (Ok(r.clone()), false),
-            None => (read_status(&self.repo, refresh_index), true),
+            None => (
+                read_status(&self.repo, refresh_index, StatusReader::default()),
+                true,
+            ),
         };
         let status = read.as_ref().map_err(|e| err(e.0.clone()))?;
         let index = self
@@ -854,7 +872,11 @@ fn index_locked(repo: &Repository) -> bool {
     repo.path().join("index.lock").exists()
 }
 
-fn read_status(repo: &Repository, refresh: bool) -> Result<StatusRead, GitError> {
+fn read_status(
+    repo: &Repository,
+    refresh: bool,
+    reader: StatusReader,
+) -> Result<StatusRead, GitError> {
     let locked = index_locked(repo);
     let mut problem = None;
     if locked {
@@ -862,6 +884,11 @@ fn read_status(repo: &Repository, refresh: bool) -> Result<StatusRead, GitError>
             "the index is locked ({} exists: another git process is running, or one crashed); status read without refreshing it",
             repo.path().join("index.lock").display()
         ));
+    }
+    if reader == StatusReader::Walk {
+        if let Some(paths) = super::status::read(repo, refresh && !locked) {
+            return Ok(from_paths(paths, problem));
+        }
     }
     let mut opts = StatusOptions::new();
     opts.include_untracked(true)
@@ -927,6 +954,33 @@ fn read_status(repo: &Repository, refresh: bool) -> Result<StatusRead, GitError>
     })
 }
 
+/// The walk's paths as libgit2's status list would count them: one entry per path, an
+/// untracked path only untracked (even when HEAD has it and the index does not).
+fn from_paths(p: super::status::Paths, problem: Option<String>) -> StatusRead {
+    let untracked: HashSet<&str> = p.untracked.iter().map(String::as_str).collect();
+    let staged: Vec<&String> = p
+        .staged
+        .iter()
+        .filter(|s| !untracked.contains(s.as_str()))
+        .collect();
+    let mut changed: Vec<String> = staged.iter().map(|s| s.to_string()).collect();
+    changed.extend(p.unstaged.iter().cloned());
+    changed.sort();
+    changed.dedup();
+    StatusRead {
+        counts: Counts {
+            staged: staged.len(),
+            unstaged: p.unstaged.len(),
+            untracked: p.untracked.len(),
+            conflicted: 0,
+        },
+        changed,
+        untracked: p.untracked,
+        deleted: p.deleted,
+        problem,
+    }
+}
+
 fn upstream_of(repo: &Repository, head: &Head) -> Option<Upstream> {
     let name = head.branch.as_ref()?;
     let local = repo.find_branch(name, BranchType::Local).ok()?;
@@ -971,7 +1025,7 @@ fn checkout_status(
         ..CheckoutStatus::default()
     };
     let mut kept = None;
-    match pre.unwrap_or_else(|| read_status(repo, opts.refresh_index)) {
+    match pre.unwrap_or_else(|| read_status(repo, opts.refresh_index, opts.status)) {
         Ok(s) => {
             out.counts = s.counts.clone();
             out.untracked_total = s.untracked.len();
@@ -1005,7 +1059,7 @@ fn scan_worktree(
     let mut files: BTreeSet<String> = BTreeSet::new();
     let status = match pre {
         Some(s) => Ok(s),
-        None => read_status(repo, opts.refresh_index),
+        None => read_status(repo, opts.refresh_index, opts.status),
     };
     match status {
         Ok(s) => {
@@ -1110,20 +1164,7 @@ fn committed_since_base(repo: &Repository, head: Oid, base: Oid) -> Result<Vec<S
         .find_commit(head)
         .and_then(|c| c.tree())
         .map_err(GitError::from)?;
-    let diff = repo
-        .diff_tree_to_tree(Some(&old), Some(&new), None)
-        .map_err(GitError::from)?;
-    let mut out = Vec::new();
-    for d in diff.deltas() {
-        for f in [d.old_file(), d.new_file()] {
-            if let Some(p) = f.path() {
-                out.push(p.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
+    super::trees::changed_paths(repo, Some(&old), Some(&new)).map_err(GitError::from)
 }
 
 /// Whether `target` lies on the first-parent line of `tip` (so the base reached it

@@ -9,7 +9,7 @@ fn main() {
     let runs: usize = args.next().and_then(|r| r.parse().ok()).unwrap_or(5).max(1);
     let repo = git2::Repository::open(&path).expect("open");
     let t = Instant::now();
-    let walked = status::read(&repo, false);
+    let walked = status::read(&repo, false, false);
     println!(
         "walk: {} ({:.1} ms)",
         match &walked {

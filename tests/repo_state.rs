@@ -49,7 +49,7 @@ fn scan(root: &Path, o: &ScanOptions) -> RepoState {
     {
         let repo = git2::Repository::open(&w.path).expect("open worktree");
         assert!(
-            shortlist::repo::status::read(&repo, false).is_some(),
+            shortlist::repo::status::read(&repo, false, false).is_some(),
             "the walk handed {} to libgit2",
             w.path
         );
@@ -675,6 +675,8 @@ fn a_submodule_does_not_disturb_the_scan() {
 #[test]
 #[cfg(unix)]
 fn the_walking_status_reader_agrees_with_libgit2_on_every_kind_of_change() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::{symlink, PermissionsExt};
     let r = Repo::new();
     r.write(".gitignore", "target/\n*.log\n!keep.log\nbuild\n");
@@ -692,6 +694,9 @@ fn the_walking_status_reader_agrees_with_libgit2_on_every_kind_of_change() {
         r.write(&format!("lib/m{}/f{i}.rs", i % 7), format!("// {i}\n"));
     }
     symlink("src/a.rs", r.path().join("link")).expect("symlink");
+    // A name that is not UTF-8 (Latin-1 é), touched later: read unchanged.
+    let latin1 = r.path().join(OsStr::from_bytes(b"caf\xe9.txt"));
+    std::fs::write(&latin1, "café\n").expect("write latin-1 name");
     let c1 = commit_in(&r.git, "Initial", "Ada", T0);
     let linked = r.add_worktree("wt-side", "feat/side", c1);
     r.add_worktree("wt-clean", "feat/clean", c1);
@@ -716,6 +721,13 @@ fn the_walking_status_reader_agrees_with_libgit2_on_every_kind_of_change() {
         .open(&c)
         .and_then(|f| {
             f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
+        })
+        .expect("touch");
+    std::fs::File::options()
+        .write(true)
+        .open(&latin1)
+        .and_then(|f| {
+            f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(7))
         })
         .expect("touch");
     let readme = r.path().join("docs/readme.md");
@@ -753,6 +765,9 @@ fn the_walking_status_reader_agrees_with_libgit2_on_every_kind_of_change() {
     r.write("docs/final.md", "final\n");
     r.write("logs/a.log", "a\n");
     std::fs::create_dir_all(r.path().join("empty/inner")).expect("mkdir");
+    // A socket left by a running tool is not a file: neither reader lists it.
+    let _socket =
+        std::os::unix::net::UnixListener::bind(r.path().join("dev.sock")).expect("socket");
     r.write("中文/新文件.md", "新\n");
 
     // The linked worktree: a staged edit under one directory, an untracked file.

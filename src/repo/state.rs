@@ -413,19 +413,21 @@ impl Scanner {
         let (read, for_next_scan) = match &self.last_scan_read {
             Some(r) => (Ok(r.clone()), false),
             None => (
-                read_status(&self.repo, refresh_index, StatusReader::default()),
+                read_status(&self.repo, refresh_index, StatusReader::default(), true),
                 true,
             ),
         };
         let status = read.as_ref().map_err(|e| err(e.0.clone()))?;
-        let index = self
-            .repo
-            .index()
-            .map_err(|e| err(e.message().to_string()))?;
-        let mut files: Vec<String> = index
-            .iter()
-            .filter_map(|e| String::from_utf8(e.path).ok())
-            .collect();
+        let mut files: Vec<String> = match &status.tracked {
+            Some(tracked) => tracked.clone(),
+            None => self
+                .repo
+                .index()
+                .map_err(|e| err(e.message().to_string()))?
+                .iter()
+                .filter_map(|e| String::from_utf8(e.path).ok())
+                .collect(),
+        };
         files.extend(status.untracked.iter().cloned());
         files.sort();
         files.dedup();
@@ -866,6 +868,8 @@ struct StatusRead {
     /// Tracked files gone from the working tree.
     deleted: Vec<String>,
     problem: Option<String>,
+    /// The index's paths, when the read had them at hand.
+    tracked: Option<Vec<String>>,
 }
 
 fn index_locked(repo: &Repository) -> bool {
@@ -876,6 +880,7 @@ fn read_status(
     repo: &Repository,
     refresh: bool,
     reader: StatusReader,
+    list_tracked: bool,
 ) -> Result<StatusRead, GitError> {
     let locked = index_locked(repo);
     let mut problem = None;
@@ -886,7 +891,7 @@ fn read_status(
         ));
     }
     if reader == StatusReader::Walk {
-        if let Some(paths) = super::status::read(repo, refresh && !locked) {
+        if let Some(paths) = super::status::read(repo, refresh && !locked, list_tracked) {
             return Ok(from_paths(paths, problem));
         }
     }
@@ -951,6 +956,7 @@ fn read_status(
         untracked,
         deleted,
         problem,
+        tracked: None,
     })
 }
 
@@ -978,6 +984,7 @@ fn from_paths(p: super::status::Paths, problem: Option<String>) -> StatusRead {
         untracked: p.untracked,
         deleted: p.deleted,
         problem,
+        tracked: p.tracked,
     }
 }
 
@@ -1025,7 +1032,7 @@ fn checkout_status(
         ..CheckoutStatus::default()
     };
     let mut kept = None;
-    match pre.unwrap_or_else(|| read_status(repo, opts.refresh_index, opts.status)) {
+    match pre.unwrap_or_else(|| read_status(repo, opts.refresh_index, opts.status, true)) {
         Ok(s) => {
             out.counts = s.counts.clone();
             out.untracked_total = s.untracked.len();
@@ -1059,7 +1066,7 @@ fn scan_worktree(
     let mut files: BTreeSet<String> = BTreeSet::new();
     let status = match pre {
         Some(s) => Ok(s),
-        None => read_status(repo, opts.refresh_index, opts.status),
+        None => read_status(repo, opts.refresh_index, opts.status, false),
     };
     match status {
         Ok(s) => {

@@ -16,7 +16,7 @@
 
 use git2::{Oid, Repository, Status};
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 /// Paths by kind, each sorted; the caller turns them into counts.
@@ -29,6 +29,8 @@ pub struct Paths {
     /// Tracked files missing from the working tree.
     pub deleted: Vec<String>,
     pub untracked: Vec<String>,
+    /// Every path in the index (submodules included), in order, when asked for.
+    pub tracked: Option<Vec<String>>,
 }
 
 /// Most candidates that libgit2 decides one by one (content filters in use) before its
@@ -39,13 +41,14 @@ const CANDIDATES_CAP: usize = 200;
 
 /// The status of `repo`'s working tree by one walk; `None` where libgit2 must read it
 /// (and, with `refresh`, where refreshing the index's stat data is worth a full read).
+/// With `list_tracked`, the index's paths come along (the index is then read once).
 #[cfg(unix)]
-pub fn read(repo: &Repository, refresh: bool) -> Option<Paths> {
-    unix::read(repo, refresh)
+pub fn read(repo: &Repository, refresh: bool, list_tracked: bool) -> Option<Paths> {
+    unix::read(repo, refresh, list_tracked)
 }
 
 #[cfg(not(unix))]
-pub fn read(_repo: &Repository, _refresh: bool) -> Option<Paths> {
+pub fn read(_repo: &Repository, _refresh: bool, _list_tracked: bool) -> Option<Paths> {
     None
 }
 
@@ -223,22 +226,22 @@ fn under(entries: &[Entry], prefix: &[u8]) -> Range<usize> {
 }
 
 /// HEAD against the index: the paths whose blob or mode differ, or exist on one side.
+/// A directory whose index entries hash to HEAD's tree id is not opened.
 fn staged(repo: &Repository, index: &Index) -> Option<Vec<String>> {
     let head = match repo.head() {
-        Ok(h) => Some(h.peel_to_tree().ok()?),
+        Ok(h) => Some(h.peel_to_tree().ok()?.id()),
         Err(e) if e.code() == git2::ErrorCode::UnbornBranch => None,
         Err(_) => return None,
     };
+    let mut ids = HashMap::new();
+    tree_id(&index.entries, 0, index.tree.as_ref(), &mut ids)?;
     let mut out = Vec::new();
-    compare_dir(
-        repo,
-        head.as_ref(),
-        &index.entries,
-        0,
-        index.tree.as_ref(),
-        &mut out,
-    )
-    .ok()?;
+    let root = Dir {
+        entries: &index.entries,
+        plen: 0,
+        cache: index.tree.as_ref(),
+    };
+    compare_dir(repo, head, root, &ids, &mut out).ok()?;
     out.sort();
     Some(out)
 }
@@ -252,68 +255,140 @@ enum Side<'e, 'a> {
     Dir(&'e [Entry<'a>]),
 }
 
+/// One directory of the index: its entries (all paths under it), the length of its
+/// path with the slash, and its node of the cached trees.
+#[derive(Clone, Copy)]
+struct Dir<'e, 'a, 'c> {
+    entries: &'e [Entry<'a>],
+    plen: usize,
+    cache: Option<&'c CacheNode<'a>>,
+}
+
+impl<'e, 'a, 'c> Dir<'e, 'a, 'c> {
+    fn path(&self) -> &'e [u8] {
+        self.entries
+            .first()
+            .map_or(&[][..], |e| &e.path[..self.plen])
+    }
+
+    /// Its names in order, each a file or a subdirectory's entries.
+    fn items(&self) -> Vec<(&'e [u8], Side<'e, 'a>)> {
+        let mut out = Vec::new();
+        let entries = self.entries;
+        let mut i = 0;
+        while i < entries.len() {
+            let rest = &entries[i].path[self.plen..];
+            match rest.iter().position(|&c| c == b'/') {
+                Some(slash) => {
+                    let run = under(&entries[i..], &entries[i].path[..self.plen + slash + 1]);
+                    let run = &entries[i + run.start..i + run.end];
+                    out.push((&rest[..slash], Side::Dir(run)));
+                    i += run.len().max(1);
+                }
+                None => {
+                    out.push((rest, Side::File(&entries[i])));
+                    i += 1;
+                }
+            }
+        }
+        out
+    }
+
+    fn sub(&self, name: &[u8], run: &'e [Entry<'a>]) -> Dir<'e, 'a, 'c> {
+        Dir {
+            entries: run,
+            plen: self.plen + name.len() + 1,
+            cache: self.cache.and_then(|c| c.child(name)),
+        }
+    }
+
+    /// The cached tree id, where the cache still vouches for it.
+    fn cached(&self) -> Option<Oid> {
+        self.cache.and_then(|c| c.oid)
+    }
+}
+
+/// The tree id a directory's index entries hash to, as `git write-tree` would write
+/// it: the cached one where valid, else computed (and kept in `ids` by path).
+fn tree_id(
+    entries: &[Entry],
+    plen: usize,
+    cache: Option<&CacheNode>,
+    ids: &mut HashMap<Vec<u8>, Oid>,
+) -> Option<Oid> {
+    let dir = Dir {
+        entries,
+        plen,
+        cache,
+    };
+    if let Some(oid) = dir.cached() {
+        return Some(oid);
+    }
+    let mut object = Vec::new();
+    for (name, side) in dir.items() {
+        let (mode, oid) = match side {
+            Side::File(e) => (e.mode, e.oid),
+            Side::Dir(run) => {
+                let sub = dir.sub(name, run);
+                (0o40000, tree_id(run, sub.plen, sub.cache, ids)?)
+            }
+            _ => return None,
+        };
+        object.extend_from_slice(format!("{mode:o} ").as_bytes());
+        object.extend_from_slice(name);
+        object.push(0);
+        object.extend_from_slice(oid.as_bytes());
+    }
+    let oid = Oid::hash_object(git2::ObjectType::Tree, &object).ok()?;
+    ids.insert(dir.path().to_vec(), oid);
+    Some(oid)
+}
+
 fn text(p: &[u8]) -> String {
     String::from_utf8_lossy(p).into_owned()
 }
 
 fn compare_dir(
     repo: &Repository,
-    tree: Option<&git2::Tree>,
-    entries: &[Entry],
-    plen: usize,
-    cache: Option<&CacheNode>,
+    head: Option<Oid>,
+    dir: Dir,
+    ids: &HashMap<Vec<u8>, Oid>,
     out: &mut Vec<String>,
 ) -> Result<(), git2::Error> {
-    if let (Some(t), Some(c)) = (tree, cache) {
-        if c.oid == Some(t.id()) {
-            return Ok(());
-        }
+    let prefix = dir.path();
+    let mine = dir.cached().or_else(|| ids.get(prefix).copied());
+    if head.is_some() && mine == head {
+        return Ok(());
     }
-    let prefix: &[u8] = entries.first().map_or(&[][..], |e| &e.path[..plen]);
     // Each name at this level with what HEAD and the index hold under it.
     let mut names: BTreeMap<Vec<u8>, (Option<Side>, Option<Side>)> = BTreeMap::new();
-    if let Some(t) = tree {
+    let tree = head.map(|oid| repo.find_tree(oid)).transpose()?;
+    if let Some(t) = &tree {
         for item in t.iter() {
             let side = match item.kind() {
                 Some(git2::ObjectType::Tree) => Side::Tree(item.id()),
-                _ => Side::Blob(item.id(), item.filemode()),
+                _ => Side::Blob(item.id(), item.filemode_raw()),
             };
             names.entry(item.name_bytes().to_vec()).or_default().0 = Some(side);
         }
     }
-    let mut i = 0;
-    while i < entries.len() {
-        let rest = &entries[i].path[plen..];
-        match rest.iter().position(|&c| c == b'/') {
-            Some(slash) => {
-                let name = rest[..slash].to_vec();
-                let run = under(&entries[i..], &entries[i].path[..plen + slash + 1]);
-                let run = &entries[i + run.start..i + run.end];
-                names.entry(name).or_default().1 = Some(Side::Dir(run));
-                i += run.len().max(1);
-            }
-            None => {
-                names.entry(rest.to_vec()).or_default().1 = Some(Side::File(&entries[i]));
-                i += 1;
-            }
-        }
+    for (name, side) in dir.items() {
+        names.entry(name.to_vec()).or_default().1 = Some(side);
     }
     for (name, sides) in names {
         let mut path = prefix.to_vec();
         path.extend_from_slice(&name);
         match sides {
             (Some(Side::Blob(oid, mode)), Some(Side::File(e))) => {
-                if e.mode == GITLINK || mode as u32 == GITLINK {
-                    continue;
+                if e.mode == GITLINK && mode as u32 == GITLINK {
+                    continue; // submodules are left out; a type change is not
                 }
                 if e.oid != oid || e.mode != mode as u32 {
                     out.push(text(&path));
                 }
             }
             (Some(Side::Tree(oid)), Some(Side::Dir(run))) => {
-                let sub = repo.find_tree(oid)?;
-                let child = cache.and_then(|c| c.child(&name));
-                compare_dir(repo, Some(&sub), run, path.len() + 1, child, out)?;
+                compare_dir(repo, Some(oid), dir.sub(&name, run), ids, out)?;
             }
             (head, index) => {
                 match head {
@@ -340,64 +415,6 @@ fn compare_dir(
     Ok(())
 }
 
-/// A file whose stat data no longer vouches for its content.
-struct Candidate {
-    path: String,
-    oid: Oid,
-    symlink: bool,
-    /// Its size differs from the index's: changed, unless filters rewrite content.
-    sized: bool,
-}
-
-enum Judged {
-    Same,
-    Changed,
-    Check { sized: bool },
-}
-
-/// Which candidates changed, and how many did not. Without filters (no attributes, no
-/// line-ending conversion) the content is hashed as it is and compared with the index's
-/// blob id; with filters, libgit2 decides each, its own way.
-fn decide(
-    repo: &Repository,
-    root: &std::path::Path,
-    candidates: &[Candidate],
-    filters: bool,
-) -> Option<(Vec<String>, usize)> {
-    let unstaged =
-        Status::WT_MODIFIED | Status::WT_DELETED | Status::WT_RENAMED | Status::WT_TYPECHANGE;
-    let mut out = Vec::new();
-    for c in candidates {
-        let changed = if c.sized && !filters {
-            true
-        } else if filters {
-            let st = repo.status_file(std::path::Path::new(&c.path)).ok()?;
-            st.intersects(unstaged)
-        } else {
-            let full = root.join(&c.path);
-            let oid = if c.symlink {
-                let target = std::fs::read_link(&full).ok()?;
-                Oid::hash_object(
-                    git2::ObjectType::Blob,
-                    target.as_os_str().as_encoded_bytes(),
-                )
-            } else {
-                Oid::hash_file(git2::ObjectType::Blob, &full)
-            };
-            match oid {
-                Ok(oid) => oid != c.oid,
-                // Gone since the walk: changed.
-                Err(_) => true,
-            }
-        };
-        if changed {
-            out.push(c.path.clone());
-        }
-    }
-    let unchanged = candidates.len() - out.len();
-    Some((out, unchanged))
-}
-
 #[cfg(unix)]
 mod unix {
     use super::*;
@@ -407,7 +424,68 @@ mod unix {
     use std::os::unix::fs::MetadataExt;
     use std::path::{Path, PathBuf};
 
-    pub(super) fn read(repo: &Repository, refresh: bool) -> Option<Paths> {
+    /// A file whose stat data no longer vouches for its content.
+    struct Candidate {
+        path: Vec<u8>,
+        oid: Oid,
+        symlink: bool,
+        /// Its size differs from the index's: changed, unless filters rewrite content.
+        sized: bool,
+    }
+
+    enum Judged {
+        Same,
+        Changed,
+        Check { sized: bool },
+    }
+
+    /// Which candidates changed, and how many did not. Without filters (no attributes, no
+    /// line-ending conversion) the content is hashed as it is and compared with the index's
+    /// blob id; with filters, libgit2 decides each, its own way.
+    fn decide(
+        repo: &Repository,
+        root: &Path,
+        candidates: &[Candidate],
+        filters: bool,
+    ) -> Option<(Vec<String>, usize)> {
+        let unstaged =
+            Status::WT_MODIFIED | Status::WT_DELETED | Status::WT_RENAMED | Status::WT_TYPECHANGE;
+        let mut out = Vec::new();
+        for c in candidates {
+            let changed = if c.sized && !filters {
+                true
+            } else if filters {
+                let st = repo
+                    .status_file(Path::new(OsStr::from_bytes(&c.path)))
+                    .ok()?;
+                st.intersects(unstaged)
+            } else {
+                let full = root.join(OsStr::from_bytes(&c.path));
+                let oid = if c.symlink {
+                    std::fs::read_link(&full).ok().map(|target| {
+                        Oid::hash_object(git2::ObjectType::Blob, target.as_os_str().as_bytes())
+                    })
+                } else {
+                    Some(Oid::hash_file(git2::ObjectType::Blob, &full))
+                };
+                match oid {
+                    Some(Ok(oid)) => oid != c.oid,
+                    // Gone since the walk: changed; unreadable: libgit2 will say why.
+                    _ => match std::fs::symlink_metadata(&full) {
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => true,
+                        _ => return None,
+                    },
+                }
+            };
+            if changed {
+                out.push(text(&c.path));
+            }
+        }
+        let unchanged = candidates.len() - out.len();
+        Some((out, unchanged))
+    }
+
+    pub(super) fn read(repo: &Repository, refresh: bool, list_tracked: bool) -> Option<Paths> {
         let workdir = repo.workdir()?.to_path_buf();
         let config = repo.config().ok()?;
         if config.get_bool("core.ignorecase").unwrap_or(false)
@@ -431,6 +509,7 @@ mod unix {
             .is_ok_and(|v| v != "false")
             || config.get_string("core.attributesfile").is_ok()
             || repo.commondir().join("info/attributes").exists()
+            || Path::new("/etc/gitattributes").exists()
             || global_attributes.is_some_and(|p| p.exists());
         let index_path = repo.path().join("index");
         let (data, index_mtime) = match std::fs::read(&index_path) {
@@ -452,6 +531,16 @@ mod unix {
         if index.entries.windows(2).any(|w| w[0].path >= w[1].path) {
             return None; // not sorted, or a path twice: let libgit2 judge
         }
+        // Entries marked assume-unchanged, or with a mode git would not write, follow
+        // libgit2's own rules.
+        let plain = |e: &Entry| matches!(e.mode, 0o100644 | 0o100755 | 0o120000 | GITLINK);
+        if index.entries.iter().any(|e| e.assume_valid || !plain(e)) {
+            return None;
+        }
+        // A `.gitattributes` in the index applies even when deleted from the disk.
+        let attributes =
+            |e: &Entry| e.path.rsplit(|&c| c == b'/').next() == Some(b".gitattributes");
+        let filters = filters || index.entries.iter().any(attributes);
         let mut walk = Walk {
             repo,
             root: workdir,
@@ -486,11 +575,13 @@ mod unix {
         deleted.sort();
         let mut untracked = walk.untracked;
         untracked.sort();
+        let tracked = list_tracked.then(|| index.entries.iter().map(|e| text(&e.path)).collect());
         Some(Paths {
             staged,
             unstaged,
             deleted,
             untracked,
+            tracked,
         })
     }
 
@@ -520,9 +611,6 @@ mod unix {
 
         /// What an entry's stat data says of its file.
         fn judge(&self, e: &Entry, m: &Metadata) -> Judged {
-            if e.assume_valid {
-                return Judged::Same;
-            }
             let kind = m.mode() & 0o170000;
             if kind != e.mode & 0o170000 {
                 return Judged::Changed; // a file become a link, or the reverse
@@ -530,17 +618,17 @@ mod unix {
             if self.trust_mode && kind == 0o100000 && (m.mode() & 0o100) != (e.mode & 0o100) {
                 return Judged::Changed;
             }
-            let sized = e.size != m.size() as u32;
-            let nsec = |stored: u32, now: i64| stored != 0 && stored != now as u32;
-            let moved = sized
+            // A size of 0 in the index says nothing (left so by `read-tree`, or by a
+            // write that found the file racy): the content decides.
+            let sized = e.size != 0 && e.size != m.size() as u32;
+            let moved = e.size != m.size() as u32
                 || e.ino != m.ino() as u32
-                || e.mtime.0 != m.mtime() as u32
-                || nsec(e.mtime.1, m.mtime_nsec())
-                || (self.trust_ctime
-                    && (e.ctime.0 != m.ctime() as u32 || nsec(e.ctime.1, m.ctime_nsec())));
+                || e.mtime != (m.mtime() as u32, m.mtime_nsec() as u32)
+                || (self.trust_ctime && e.ctime != (m.ctime() as u32, m.ctime_nsec() as u32));
             // Written in the same instant as the index (or after it): the stat data
-            // cannot tell an edit apart.
+            // cannot tell an edit apart. Without stored nanoseconds, the same second.
             let racy = match self.index_mtime {
+                Some((s, _)) if e.mtime.1 == 0 => e.mtime.0 as i64 >= s,
                 Some((s, ns)) => (e.mtime.0 as i64, e.mtime.1 as i64) >= (s, ns),
                 None => true,
             };
@@ -573,7 +661,7 @@ mod unix {
                 let item = item.ok()?;
                 let name = item.file_name();
                 let name = name.as_bytes();
-                if name == b".git" {
+                if name.eq_ignore_ascii_case(b".git") {
                     if rel.is_empty() {
                         continue;
                     }
@@ -583,6 +671,11 @@ mod unix {
                     self.filters = true;
                 }
                 let kind = item.file_type().ok()?;
+                // Sockets, pipes and devices are not content: libgit2 passes over them
+                // (a tracked path become one reads as deleted).
+                if !(kind.is_dir() || kind.is_file() || kind.is_symlink()) {
+                    continue;
+                }
                 let len = rel.len();
                 rel.extend_from_slice(name);
                 if kind.is_dir() {
@@ -610,13 +703,16 @@ mod unix {
                         Ok(i) => {
                             self.seen[first + i] = true;
                             let e = &entries[i];
-                            if e.mode != GITLINK {
+                            if e.mode == GITLINK {
+                                // A submodule's path become a file or a link.
+                                self.changed.push(text(rel));
+                            } else {
                                 let m = item.metadata().ok()?;
                                 match self.judge(e, &m) {
                                     Judged::Same => {}
                                     Judged::Changed => self.changed.push(text(rel)),
                                     Judged::Check { sized } => self.candidates.push(Candidate {
-                                        path: text(rel),
+                                        path: rel.clone(),
                                         oid: e.oid,
                                         symlink: m.file_type().is_symlink(),
                                         sized,
@@ -644,10 +740,13 @@ mod unix {
                 let item = item.ok()?;
                 let name = item.file_name();
                 let name = name.as_bytes();
-                if name == b".git" {
+                if name.eq_ignore_ascii_case(b".git") {
                     return None; // an untracked repository inside
                 }
                 let kind = item.file_type().ok()?;
+                if !(kind.is_dir() || kind.is_file() || kind.is_symlink()) {
+                    continue;
+                }
                 let len = rel.len();
                 rel.extend_from_slice(name);
                 if kind.is_dir() {

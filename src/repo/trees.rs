@@ -32,7 +32,7 @@ fn items<'t>(tree: Option<&'t Tree<'_>>) -> impl Iterator<Item = (Vec<u8>, Item)
     tree.into_iter().flat_map(|t| t.iter()).map(|e| {
         let item = match e.kind() {
             Some(ObjectType::Tree) => Item::Tree(e.id()),
-            _ => Item::Leaf(e.id(), e.filemode()),
+            _ => Item::Leaf(e.id(), e.filemode_raw()),
         };
         (e.name_bytes().to_vec(), item)
     })
@@ -105,7 +105,7 @@ pub(crate) fn all_paths(
                 path.push(b'/');
                 all_paths(repo, item.id(), path, gitlinks, out)?;
             }
-            _ if item.filemode() == GITLINK && !gitlinks => {}
+            _ if item.filemode_raw() == GITLINK && !gitlinks => {}
             _ => out.push(String::from_utf8_lossy(path).into_owned()),
         }
         path.truncate(len);

@@ -15,6 +15,7 @@ WHICH=${2:-both}
 RUNS=${RUNS:-7}
 cd "$(dirname "$0")/.."
 cargo build --release --quiet --example gen_repo --bin shortlist
+cargo bench --quiet --no-run --bench bot_answers 2>/dev/null
 BIN=${CARGO_TARGET_DIR:-target}/release
 SL=$BIN/shortlist
 
@@ -111,6 +112,18 @@ bench() {
   "$SL" --repo "$main" worktrees --timings 2>&1 >/dev/null | sed 's/^/    /'
   echo "  where the time goes in next (one run):"
   "$SL" --repo "$main" --database "$db" next --timings 2>&1 >/dev/null | sed 's/^/    /'
+  # The bot, watching: answer times from the interaction to the answer's arrival at the
+  # fake Discord, with nothing changed and after one file changes in one linked
+  # worktree (a tracked file, put back afterwards).
+  local wt; wt=$(worktree_paths "$main" | sed -n 2p)
+  local file; file="$wt/$(git -C "$wt" ls-files | head -1)"
+  local saved; saved=$(mktemp)
+  cp "$file" "$saved"
+  echo "  the bot's answers (watching session, fake Discord):"
+  BOT_BENCH_REPO=$main BOT_BENCH_CHANGE=$file BOT_BENCH_ROUNDS=${BOT_ROUNDS:-50} \
+    cargo bench --quiet --bench bot_answers 2>/dev/null | grep -v '^$' || true
+  cp "$saved" "$file"
+  rm -f "$saved"
 }
 
 case $WHICH in

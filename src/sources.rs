@@ -86,6 +86,31 @@ pub fn plan_paths(
     Ok((paths, diags))
 }
 
+/// Whether a change to the file at `path` (edited, added or removed) may change the
+/// plan read from `plan_files`: one of them, a file the plan globs would find, or the
+/// spec or proposal that names a spec tool's track.
+pub fn may_change_plan(cfg: &Config, plan_files: &[String], path: &str) -> bool {
+    if plan_files.iter().any(|f| f == path) {
+        return true;
+    }
+    let name = path.rsplit('/').next().unwrap_or(path);
+    if matches!(name, "spec.md" | "proposal.md") {
+        return true;
+    }
+    cfg.plan_globs.iter().any(|g| {
+        let g = g.trim_start_matches("./");
+        if !is_glob(g) {
+            return g == path;
+        }
+        GlobBuilder::new(g)
+            .literal_separator(true)
+            .case_insensitive(cfg.plan_globs_default)
+            .build()
+            // A glob that does not build finds nothing (the read says why).
+            .is_ok_and(|glob| glob.compile_matcher().is_match(path))
+    })
+}
+
 /// A JSON file that may be Taskmaster's: it names `tasks` with `title`s. (A look at its
 /// first 64 KiB; the reader checks the shape for real.)
 fn taskmaster_like(root: &Path, rel: &str) -> bool {

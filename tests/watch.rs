@@ -59,6 +59,13 @@ fn kept_worktrees(s: &Session, n: usize) -> bool {
         .any(|(name, _)| name.contains(&format!("{n} worktree(s) unchanged, kept")))
 }
 
+/// The last request read again only the changed files of some worktree.
+fn read_files_again(s: &Session) -> bool {
+    s.timings()
+        .iter()
+        .any(|(name, _)| name.contains("changed file(s) read again"))
+}
+
 fn answered_from_watch(s: &Session) -> bool {
     s.timings()
         .iter()
@@ -104,6 +111,7 @@ fn a_watching_session_answers_from_what_it_holds_until_something_changes() {
     let st = state(&mut s);
     assert!(!answered_from_watch(&s));
     assert!(kept_worktrees(&s, 1), "{:?}", s.timings());
+    assert!(read_files_again(&s), "{:?}", s.timings());
     assert!(wt(&st, "wt-a").dirty);
     assert_eq!(wt(&st, "wt-a").changed_files, ["src/a.rs"]);
 
@@ -186,6 +194,42 @@ fn watching_and_scanning_sessions_give_the_same_answers() {
         // An edit in the checkout after a commit elsewhere.
         Box::new(|r| {
             r.write("src/a.rs", "fn a() { 4 }\n");
+        }),
+        Box::new(|_| {}),
+        // An edit undone; an untracked file come and gone.
+        Box::new(|r| write_at(&r.wt_path("wt-a"), "src/b.rs", "fn b() { 3 }\n")),
+        Box::new(|r| write_at(&r.wt_path("wt-a"), "src/b.rs", "fn b() { 2 }\n")),
+        Box::new(|r| {
+            r.write("scratch.txt", "x\n");
+        }),
+        Box::new(|r| std::fs::remove_file(r.path().join("scratch.txt")).expect("rm")),
+        // Tracked files deleted.
+        Box::new(|r| std::fs::remove_file(r.wt_path("wt-a").join("src/a.rs")).expect("rm")),
+        Box::new(|r| std::fs::remove_file(r.path().join("src/a.rs")).expect("rm")),
+        // A new directory with files, then gone again.
+        Box::new(|r| write_at(&r.wt_path("wt-a"), "docs/new/x.md", "x\n")),
+        Box::new(|r| std::fs::remove_dir_all(r.wt_path("wt-a").join("docs")).expect("rm -r")),
+        // A directory of tracked files moved out of the worktree in one rename (one
+        // notification, for a path that no longer exists), then one moved within.
+        Box::new(|r| {
+            std::fs::rename(r.wt_path("wt-a").join("src"), r.wt_path("moved-src")).expect("mv")
+        }),
+        Box::new(|r| std::fs::rename(r.path().join("src"), r.path().join("lib")).expect("mv")),
+        // A file written the atomic way: a temporary file renamed into place.
+        Box::new(|r| {
+            let tmp = r.path().join("docs/.note.md.1.tmp");
+            std::fs::create_dir_all(r.path().join("docs")).expect("mkdir");
+            std::fs::write(&tmp, "note\n").expect("write tmp");
+            std::fs::rename(&tmp, r.path().join("docs/note.md")).expect("rename");
+        }),
+        Box::new(|r| {
+            let tmp = r.path().join("docs/.note.md.2.tmp");
+            std::fs::write(&tmp, "note, again\n").expect("write tmp");
+            std::fs::rename(&tmp, r.path().join("docs/note.md")).expect("rename");
+        }),
+        // An ignore rule that hides an untracked file.
+        Box::new(|r| {
+            r.write(".gitignore", "docs/\n");
         }),
         Box::new(|_| {}),
     ];

@@ -84,20 +84,30 @@ pub struct Session {
 enum Fresh {
     /// All of it still holds.
     All,
-    /// Only these worktrees (canonical paths) are as they were.
-    Partly(HashSet<PathBuf>),
+    /// Some worktrees changed: see [`Touched`].
+    Partly(Touched),
     Not,
 }
 
-/// The worktrees of `state` (canonical paths) that none of `paths` is in. A path in
-/// the git directory names its worktree (`worktrees/<name>/…`, the checkout's own
-/// `HEAD` and `index`); objects and logs change nothing by themselves; any other git
-/// file (refs, config) may change every worktree.
-fn unchanged_worktrees(
+/// Which worktrees (canonical paths) changed paths touch. Those in neither set are
+/// read whole (a git file of theirs changed).
+#[derive(Debug, Default)]
+struct Touched {
+    /// Nothing of theirs changed: what was read stands.
+    unchanged: HashSet<PathBuf>,
+    /// Only these files (relative paths) changed: read again one by one.
+    files: HashMap<PathBuf, Vec<String>>,
+}
+
+/// Which worktrees of `state` the changed `paths` touch, and how. A path in the git
+/// directory names its worktree (`worktrees/<name>/…`, the checkout's own `HEAD` and
+/// `index`), which is then read whole; objects and logs change nothing by themselves;
+/// any other git file (refs, config) may change every worktree (`None`).
+fn touched_worktrees(
     state: &RepoState,
     scanner: &repo::Scanner,
     paths: &[PathBuf],
-) -> HashSet<PathBuf> {
+) -> Option<Touched> {
     let common = repo::Scanner::key_of(scanner.repository().commondir());
     let trees: Vec<(PathBuf, &str, bool)> = state
         .worktrees
@@ -111,7 +121,8 @@ fn unchanged_worktrees(
             )
         })
         .collect();
-    let mut dirty: HashSet<&PathBuf> = HashSet::new();
+    let mut whole: HashSet<&PathBuf> = HashSet::new();
+    let mut files: HashMap<PathBuf, Vec<String>> = HashMap::new();
     for p in paths {
         if let Ok(rest) = p.strip_prefix(&common) {
             let mut parts = rest.components().map(|c| c.as_os_str().to_string_lossy());
@@ -125,27 +136,36 @@ fn unchanged_worktrees(
                 },
                 _ => None,
             };
-            match hit {
-                Some(t) => dirty.insert(&t.0),
-                None => return HashSet::new(),
-            };
+            whole.insert(&hit?.0);
             continue;
         }
         // The deepest worktree holding the path (a linked one may sit inside another).
         let holder = trees
             .iter()
             .filter(|t| p.starts_with(&t.0))
-            .max_by_key(|t| t.0.as_os_str().len());
-        match holder {
-            Some(t) => dirty.insert(&t.0),
-            None => return HashSet::new(),
-        };
+            .max_by_key(|t| t.0.as_os_str().len())?;
+        let rel = p.strip_prefix(&holder.0).ok()?;
+        let first = rel.components().next().map(|c| c.as_os_str());
+        match rel.to_str() {
+            Some(r) if !r.is_empty() && first != Some(std::ffi::OsStr::new(".git")) => files
+                .entry(holder.0.clone())
+                .or_default()
+                .push(r.to_string()),
+            // The worktree itself, its `.git`, or a name that is not UTF-8.
+            _ => {
+                whole.insert(&holder.0);
+            }
+        }
     }
-    trees
-        .iter()
-        .filter(|t| !dirty.contains(&t.0))
-        .map(|t| t.0.clone())
-        .collect()
+    files.retain(|k, _| !whole.contains(k));
+    Some(Touched {
+        unchanged: trees
+            .iter()
+            .filter(|t| !whole.contains(&t.0) && !files.contains_key(&t.0))
+            .map(|t| t.0.clone())
+            .collect(),
+        files,
+    })
 }
 
 /// What a watching session holds from its last reads.
@@ -212,15 +232,35 @@ impl Session {
         match changes {
             repo::Changes::Nothing => Fresh::All,
             repo::Changes::Some(paths) => {
-                let unchanged = match (&self.held.state, &self.scanner) {
-                    (Some(state), Some(s)) => unchanged_worktrees(state, s, &paths),
-                    _ => HashSet::new(),
+                let touched = match (&self.held.state, &self.scanner) {
+                    (Some(state), Some(s)) => touched_worktrees(state, s, &paths),
+                    _ => None,
                 };
-                self.held = Held::default();
-                if unchanged.is_empty() {
-                    Fresh::Not
-                } else {
-                    Fresh::Partly(unchanged)
+                // The plan stands unless a changed file of the checkout may be one.
+                let root = repo::Scanner::key_of(&self.config.root);
+                let keep_plan = match &touched {
+                    Some(t) if t.unchanged.contains(&root) => true,
+                    Some(t) => t.files.get(&root).is_some_and(|changed| {
+                        let plan_files: Vec<String> = self
+                            .held
+                            .plan
+                            .iter()
+                            .flat_map(|p| p.files.iter().map(|f| f.path.clone()))
+                            .collect();
+                        !changed
+                            .iter()
+                            .any(|f| sources::may_change_plan(&self.config, &plan_files, f))
+                    }),
+                    None => false,
+                };
+                let plan = self.held.plan.take().filter(|_| keep_plan);
+                self.held = Held {
+                    plan,
+                    ..Held::default()
+                };
+                match touched {
+                    Some(t) => Fresh::Partly(t),
+                    None => Fresh::Not,
                 }
             }
             repo::Changes::Stalled(why) => {
@@ -359,10 +399,10 @@ impl Session {
     /// The repository's files as they are now (one status read of the checkout, which
     /// the next scan reuses).
     pub(crate) fn files(&mut self) -> Result<RepoFiles, AppError> {
-        if self.held.files.is_some() && matches!(self.freshness(), Fresh::All) {
-            if let Some(files) = &self.held.files {
-                return Ok(files.clone());
-            }
+        // A watching session that holds a scan brings it up to date (reading again
+        // only what changed) and lists the files from it.
+        if self.held.state.is_some() && self.held.files.is_some() {
+            return Ok(self.scan()?.1);
         }
         let refresh = self.options.refresh_index && !self.options.watch;
         let files = match self.scanner.as_mut() {
@@ -404,7 +444,7 @@ impl Session {
     /// Scan the checkout and every worktree, then list the files from that same status
     /// read (the working tree is walked once). `None` for a plain directory.
     pub(crate) fn scan(&mut self) -> Result<(Option<RepoState>, RepoFiles), AppError> {
-        let mut unchanged = HashSet::new();
+        let mut touched = Touched::default();
         if self.held.state.is_some() {
             match self.freshness() {
                 Fresh::All => {
@@ -414,7 +454,7 @@ impl Session {
                         return Ok((Some(state.clone()), files.clone()));
                     }
                 }
-                Fresh::Partly(keep) => unchanged = keep,
+                Fresh::Partly(t) => touched = t,
                 Fresh::Not => {}
             }
         }
@@ -426,21 +466,24 @@ impl Session {
         let out = match self.scanner.as_mut() {
             Some(s) => {
                 s.forget_reads();
-                // Worktrees the watch saw no change in keep what the last scan read.
-                let state = match unchanged.is_empty() {
-                    true => s.scan(&opts),
-                    false => s.rescan(&opts, &unchanged),
-                };
+                // Worktrees the watch saw no change in keep what the last scan read; of
+                // those where only files changed, those files are read again.
+                let state = s.rescan(&opts, &touched.unchanged, &touched.files);
                 let files = s.files(opts.refresh_index)?;
                 (Some(state), files)
             }
             None => (None, repo::list_files(&self.config.root)?),
         };
         self.phase("repository scan", started);
-        if !unchanged.is_empty() {
-            let n = unchanged.len();
+        if !touched.unchanged.is_empty() {
+            let n = touched.unchanged.len();
             self.timings
                 .push((format!("  {n} worktree(s) unchanged, kept (watched)"), 0.0));
+        }
+        if !touched.files.is_empty() {
+            let n: usize = touched.files.values().map(Vec::len).sum();
+            self.timings
+                .push((format!("  {n} changed file(s) read again (watched)"), 0.0));
         }
         if let Some(state) = &out.0 {
             self.watch_worktrees(state);
@@ -448,6 +491,7 @@ impl Session {
                 self.held = Held {
                     files: Some(out.1.clone()),
                     state: Some(state.clone()),
+                    plan: self.held.plan.take(),
                     ..Held::default()
                 };
             }

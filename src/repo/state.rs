@@ -323,6 +323,8 @@ pub struct Scanner {
     /// checkout: what [`Scanner::rescan`] keeps for the worktrees that did not change.
     kept: HashMap<PathBuf, Worktree>,
     kept_read: Option<StatusRead>,
+    /// Each linked worktree's last status read (a rescan patches it path by path).
+    reads: HashMap<PathBuf, StatusRead>,
 }
 
 fn canon(p: &Path) -> PathBuf {
@@ -397,6 +399,7 @@ impl Scanner {
             last_scan_read: None,
             kept: HashMap::new(),
             kept_read: None,
+            reads: HashMap::new(),
         })
     }
 
@@ -432,9 +435,7 @@ impl Scanner {
         files.sort();
         files.dedup();
         if !status.deleted.is_empty() {
-            let mut deleted = status.deleted.clone();
-            deleted.sort();
-            files.retain(|p| deleted.binary_search(p).is_err());
+            files.retain(|p| !status.deleted.contains(p));
         }
         if for_next_scan {
             self.checkout_read = Some(read);
@@ -505,14 +506,21 @@ impl Scanner {
 
     /// Scan the checkout and every worktree.
     pub fn scan(&mut self, opts: &ScanOptions) -> RepoState {
-        self.scan_keeping(opts, &HashSet::new())
+        self.scan_keeping(opts, &HashSet::new(), &HashMap::new())
     }
 
     /// Scan again, reading only the worktrees not in `unchanged` (canonical paths): the
-    /// others keep what the last scan read of them. The worktree list, HEADs, base and
-    /// checkout's branch are read again in any case (they cost little).
-    pub fn rescan(&mut self, opts: &ScanOptions, unchanged: &HashSet<PathBuf>) -> RepoState {
-        self.scan_keeping(opts, unchanged)
+    /// others keep what the last scan read of them. Of a worktree in `touched`, only
+    /// the paths listed (relative to it; files changed on disk, its index and HEAD not)
+    /// are read again, where its last read allows. The worktree list, HEADs, base and
+    /// branches are read again in any case (they cost little).
+    pub fn rescan(
+        &mut self,
+        opts: &ScanOptions,
+        unchanged: &HashSet<PathBuf>,
+        touched: &HashMap<PathBuf, Vec<String>>,
+    ) -> RepoState {
+        self.scan_keeping(opts, unchanged, touched)
     }
 
     /// The canonical path the scanner knows a worktree by.
@@ -520,7 +528,12 @@ impl Scanner {
         canon(path)
     }
 
-    fn scan_keeping(&mut self, opts: &ScanOptions, unchanged: &HashSet<PathBuf>) -> RepoState {
+    fn scan_keeping(
+        &mut self,
+        opts: &ScanOptions,
+        unchanged: &HashSet<PathBuf>,
+        touched: &HashMap<PathBuf, Vec<String>>,
+    ) -> RepoState {
         let mut phases = Vec::new();
         let mut problems = Vec::new();
         let t1 = Instant::now();
@@ -550,9 +563,11 @@ impl Scanner {
         let t2 = Instant::now();
         let mut jobs: Vec<Job> = Vec::new();
         let mut kept = std::mem::take(&mut self.kept);
+        let mut reads = std::mem::take(&mut self.reads);
         for entry in list {
             let key = canon(&entry.path);
             let is_current = key == self.root;
+            let read = reads.remove(&key);
             // Unchanged since the last scan: what it read stands.
             if !is_current && entry.exists && unchanged.contains(&key) {
                 if let Some(w) = kept.remove(&key) {
@@ -563,10 +578,14 @@ impl Scanner {
                         current: false,
                         repo,
                         result: Some(w),
+                        patch: None,
+                        read,
                     });
                     continue;
                 }
             }
+            // Some of its files changed: its last read, to patch.
+            let patch = touched.get(&key).zip(read).map(|(p, r)| (r, p.clone()));
             let repo = if is_current || !entry.exists {
                 None
             } else if let Some(r) = self.worktrees.remove(&key) {
@@ -580,6 +599,8 @@ impl Scanner {
                 current: is_current,
                 repo,
                 result: None,
+                patch,
+                read: None,
             });
         }
         phases.push(Phase {
@@ -610,9 +631,14 @@ impl Scanner {
             }
         };
         let mut pre = self.checkout_read.take();
-        // The checkout unchanged: its last read stands.
+        // The checkout unchanged: its last read stands; some files changed: patched.
         if pre.is_none() && unchanged.contains(&self.root) {
             pre = self.kept_read.clone().map(Ok);
+        }
+        if let (None, Some(paths), Some(last)) =
+            (&pre, touched.get(&self.root), self.kept_read.clone())
+        {
+            pre = patch(&self.repo, last, paths).map(Ok);
         }
         self.last_scan_read = None;
         let repo = &self.repo;
@@ -654,6 +680,9 @@ impl Scanner {
             }
             if let Some(w) = job.result {
                 if w.exists {
+                    if let Some(read) = job.read {
+                        self.reads.insert(job.key.clone(), read);
+                    }
                     self.kept.insert(job.key, w.clone());
                 }
                 worktrees.push(w);
@@ -744,6 +773,10 @@ struct Job {
     current: bool,
     repo: Option<Result<Repository, GitError>>,
     result: Option<Worktree>,
+    /// The last status read and the paths changed since, to read again.
+    patch: Option<(StatusRead, Vec<String>)>,
+    /// The status read this scan used (kept by a long-lived scanner).
+    read: Option<StatusRead>,
 }
 
 fn run_job(
@@ -753,15 +786,21 @@ fn run_job(
     opts: &ScanOptions,
 ) {
     let started = Instant::now();
-    let mut wt = match (&job.repo, main) {
+    let last = job.patch.take();
+    let (mut wt, read) = match (&job.repo, main) {
         (_, Some((r, pre))) => scan_worktree(r, &job.entry, true, pre, base, opts),
-        (Some(Ok(r)), None) => scan_worktree(r, &job.entry, false, None, base, opts),
-        (Some(Err(e)), _) => unreadable(&job.entry, e.0.clone()),
-        (None, _) => missing(&job.entry),
+        (Some(Ok(r)), None) => {
+            let pre = last.and_then(|(read, paths)| patch(r, read, &paths));
+            scan_worktree(r, &job.entry, false, pre, base, opts)
+        }
+        (Some(Err(e)), _) => (unreadable(&job.entry, e.0.clone()), None),
+        (None, _) => (missing(&job.entry), None),
     };
     wt.scan_ms = ms(started);
     job.result = Some(wt);
-    if !opts.keep_open {
+    if opts.keep_open {
+        job.read = read;
+    } else {
         job.repo = None;
     }
 }
@@ -859,17 +898,137 @@ pub fn read_head(repo: &Repository) -> Head {
     }
 }
 
-#[derive(Clone)]
+/// One worktree's status, path by path, each path in at most one of untracked and
+/// conflicted, and then in neither staged nor unstaged.
+#[derive(Clone, Default)]
 struct StatusRead {
-    counts: Counts,
-    /// Paths changed in the index or the working tree (not untracked).
-    changed: Vec<String>,
-    untracked: Vec<String>,
-    /// Tracked files gone from the working tree.
-    deleted: Vec<String>,
+    staged: BTreeSet<String>,
+    unstaged: BTreeSet<String>,
+    untracked: BTreeSet<String>,
+    conflicted: BTreeSet<String>,
+    /// Tracked files gone from the working tree (also unstaged).
+    deleted: BTreeSet<String>,
     problem: Option<String>,
     /// The index's paths, when the read had them at hand.
     tracked: Option<Vec<String>>,
+}
+
+impl StatusRead {
+    fn counts(&self) -> Counts {
+        Counts {
+            staged: self.staged.len(),
+            unstaged: self.unstaged.len(),
+            untracked: self.untracked.len(),
+            conflicted: self.conflicted.len(),
+        }
+    }
+
+    /// Paths changed in the index or the working tree (not untracked), sorted.
+    fn changed(&self) -> impl Iterator<Item = &String> {
+        let all: BTreeSet<&String> = self
+            .staged
+            .iter()
+            .chain(&self.unstaged)
+            .chain(&self.conflicted)
+            .collect();
+        all.into_iter()
+    }
+
+    /// File `path` under libgit2's status `st`, as its status list counts it.
+    fn add(&mut self, path: String, st: Status) {
+        let staged_bits = Status::INDEX_NEW
+            | Status::INDEX_MODIFIED
+            | Status::INDEX_DELETED
+            | Status::INDEX_RENAMED
+            | Status::INDEX_TYPECHANGE;
+        let unstaged_bits =
+            Status::WT_MODIFIED | Status::WT_DELETED | Status::WT_RENAMED | Status::WT_TYPECHANGE;
+        if st.contains(Status::CONFLICTED) {
+            self.conflicted.insert(path);
+            return;
+        }
+        if st.contains(Status::WT_NEW) {
+            self.untracked.insert(path);
+            return;
+        }
+        if st.contains(Status::WT_DELETED) {
+            self.deleted.insert(path.clone());
+        }
+        if st.intersects(staged_bits) {
+            self.staged.insert(path.clone());
+        }
+        if st.intersects(unstaged_bits) {
+            self.unstaged.insert(path);
+        }
+    }
+
+    fn forget(&mut self, path: &str) {
+        for set in [
+            &mut self.staged,
+            &mut self.unstaged,
+            &mut self.untracked,
+            &mut self.conflicted,
+            &mut self.deleted,
+        ] {
+            set.remove(path);
+        }
+    }
+
+    /// Whether any path it lists lies under the directory `dir` (no slash).
+    fn lists_under(&self, dir: &str) -> bool {
+        let prefix = format!("{dir}/");
+        [
+            &self.staged,
+            &self.unstaged,
+            &self.untracked,
+            &self.conflicted,
+        ]
+        .iter()
+        .any(|set| {
+            set.range(prefix.clone()..)
+                .next()
+                .is_some_and(|p| p.starts_with(&prefix))
+        })
+    }
+}
+
+/// Most changed paths read one by one before reading the worktree whole is simpler.
+const PATCH_CAP: usize = 256;
+
+/// The status `kept` with `paths` (relative to the worktree, changed on disk since, the
+/// index and HEAD not) read again one by one. `None` when a path needs more than its own
+/// status: a directory (new, or gone with what it held), an ignore or attributes file, a
+/// conflict; the worktree is then read whole.
+fn patch(repo: &Repository, mut kept: StatusRead, paths: &[String]) -> Option<StatusRead> {
+    if paths.len() > PATCH_CAP || !kept.conflicted.is_empty() {
+        return None;
+    }
+    let root = repo.workdir()?;
+    for path in paths {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        if path.is_empty() || matches!(name, ".gitignore" | ".gitattributes") {
+            return None;
+        }
+        match std::fs::symlink_metadata(root.join(path)) {
+            Ok(m) if m.is_dir() => return None,
+            _ => {}
+        }
+        kept.forget(path);
+        match repo.status_file(Path::new(path)) {
+            Ok(st) if st.contains(Status::IGNORED) => {}
+            Ok(st) => kept.add(path.clone(), st),
+            // Not on disk, in the index or in HEAD: a file come and gone, or a
+            // directory gone (whose paths then need the whole read).
+            Err(e) if e.code() == ErrorCode::NotFound => {
+                let index = repo.index().ok()?;
+                if kept.lists_under(path) || index.find_prefix(format!("{path}/")).is_ok() {
+                    return None;
+                }
+            }
+            Err(_) => return None,
+        }
+    }
+    Some(kept)
 }
 
 fn index_locked(repo: &Repository) -> bool {
@@ -910,79 +1069,33 @@ fn read_status(
         }
         Err(e) => return Err(e.into()),
     };
-    let mut counts = Counts::default();
-    let mut changed = Vec::new();
-    let mut untracked = Vec::new();
-    let mut deleted = Vec::new();
-    let staged_bits = Status::INDEX_NEW
-        | Status::INDEX_MODIFIED
-        | Status::INDEX_DELETED
-        | Status::INDEX_RENAMED
-        | Status::INDEX_TYPECHANGE;
-    let unstaged_bits =
-        Status::WT_MODIFIED | Status::WT_DELETED | Status::WT_RENAMED | Status::WT_TYPECHANGE;
-    for e in statuses.iter() {
-        let st = e.status();
-        let path = String::from_utf8_lossy(e.path_bytes()).into_owned();
-        if st.contains(Status::CONFLICTED) {
-            counts.conflicted += 1;
-            changed.push(path);
-            continue;
-        }
-        if st.contains(Status::WT_NEW) {
-            counts.untracked += 1;
-            untracked.push(path);
-            continue;
-        }
-        if st.contains(Status::WT_DELETED) {
-            deleted.push(path.clone());
-        }
-        let mut any = false;
-        if st.intersects(staged_bits) {
-            counts.staged += 1;
-            any = true;
-        }
-        if st.intersects(unstaged_bits) {
-            counts.unstaged += 1;
-            any = true;
-        }
-        if any {
-            changed.push(path);
-        }
-    }
-    Ok(StatusRead {
-        counts,
-        changed,
-        untracked,
-        deleted,
+    let mut read = StatusRead {
         problem,
-        tracked: None,
-    })
+        ..StatusRead::default()
+    };
+    for e in statuses.iter() {
+        read.add(
+            String::from_utf8_lossy(e.path_bytes()).into_owned(),
+            e.status(),
+        );
+    }
+    Ok(read)
 }
 
-/// The walk's paths as libgit2's status list would count them: one entry per path, an
-/// untracked path only untracked (even when HEAD has it and the index does not).
+/// The walk's paths as libgit2's status list would count them: an untracked path only
+/// untracked (even when HEAD has it and the index does not).
 fn from_paths(p: super::status::Paths, problem: Option<String>) -> StatusRead {
-    let untracked: HashSet<&str> = p.untracked.iter().map(String::as_str).collect();
-    let staged: Vec<&String> = p
-        .staged
-        .iter()
-        .filter(|s| !untracked.contains(s.as_str()))
-        .collect();
-    let mut changed: Vec<String> = staged.iter().map(|s| s.to_string()).collect();
-    changed.extend(p.unstaged.iter().cloned());
-    changed.sort();
-    changed.dedup();
+    let untracked: BTreeSet<String> = p.untracked.into_iter().collect();
     StatusRead {
-        counts: Counts {
-            staged: staged.len(),
-            unstaged: p.unstaged.len(),
-            untracked: p.untracked.len(),
-            conflicted: 0,
-        },
-        changed,
-        untracked: p.untracked,
-        deleted: p.deleted,
+        staged: p
+            .staged
+            .into_iter()
+            .filter(|s| !untracked.contains(s))
+            .collect(),
+        unstaged: p.unstaged.into_iter().collect(),
+        untracked,
+        conflicted: BTreeSet::new(),
+        deleted: p.deleted.into_iter().collect(),
         problem,
         tracked: p.tracked,
     }
@@ -1008,8 +1121,7 @@ fn upstream_of(repo: &Repository, head: &Head) -> Option<Upstream> {
 fn modified_plans(s: &StatusRead, plan_paths: &[String]) -> Vec<String> {
     let plan: BTreeSet<&str> = plan_paths.iter().map(String::as_str).collect();
     let mut out: Vec<String> = s
-        .changed
-        .iter()
+        .changed()
         .chain(&s.untracked)
         .filter(|p| plan.contains(p.as_str()))
         .cloned()
@@ -1034,10 +1146,9 @@ fn checkout_status(
     let mut kept = None;
     match pre.unwrap_or_else(|| read_status(repo, opts.refresh_index, opts.status, true)) {
         Ok(s) => {
-            out.counts = s.counts.clone();
+            out.counts = s.counts();
             out.untracked_total = s.untracked.len();
-            let mut untracked = s.untracked.clone();
-            untracked.sort();
+            let mut untracked: Vec<String> = s.untracked.iter().cloned().collect();
             out.plan_modified = modified_plans(&s, &opts.plan_paths);
             untracked.truncate(UNTRACKED_CAP);
             out.untracked_paths = untracked;
@@ -1058,23 +1169,25 @@ fn scan_worktree(
     pre: Option<StatusRead>,
     base: Option<&BaseRef>,
     opts: &ScanOptions,
-) -> Worktree {
+) -> (Worktree, Option<StatusRead>) {
     let mut w = blank(entry, WorktreeState::Clean);
     w.current = current;
     w.head = read_head(repo);
     let mut problems: Vec<String> = Vec::new();
     let mut files: BTreeSet<String> = BTreeSet::new();
+    let mut read = None;
     let status = match pre {
         Some(s) => Ok(s),
         None => read_status(repo, opts.refresh_index, opts.status, false),
     };
     match status {
         Ok(s) => {
-            w.counts = s.counts;
-            files.extend(s.changed);
-            files.extend(s.untracked);
+            w.counts = s.counts();
+            files.extend(s.changed().cloned());
+            files.extend(s.untracked.iter().cloned());
             w.dirty_files = files.iter().cloned().collect();
-            problems.extend(s.problem);
+            problems.extend(s.problem.clone());
+            read = Some(s);
         }
         Err(e) => problems.push(format!("cannot read the status: {e}")),
     }
@@ -1139,7 +1252,7 @@ fn scan_worktree(
     if !problems.is_empty() {
         w.error = Some(problems.join("; "));
     }
-    w
+    (w, read)
 }
 
 /// Most commits kept per worktree (subjects name the tasks; the rest adds nothing).

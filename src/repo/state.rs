@@ -4,6 +4,7 @@
 
 use super::GitError;
 use chrono::{DateTime, FixedOffset, TimeZone};
+use std::sync::Arc;
 use git2::{BranchType, ErrorCode, Oid, Repository, Status, StatusOptions, WorktreeLockStatus};
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
@@ -422,7 +423,7 @@ impl Scanner {
         };
         let status = read.as_ref().map_err(|e| err(e.0.clone()))?;
         let mut files: Vec<String> = match &status.tracked {
-            Some(tracked) => tracked.clone(),
+            Some(tracked) => tracked.to_vec(),
             None => self
                 .repo
                 .index()
@@ -909,8 +910,9 @@ struct StatusRead {
     /// Tracked files gone from the working tree (also unstaged).
     deleted: BTreeSet<String>,
     problem: Option<String>,
-    /// The index's paths, when the read had them at hand.
-    tracked: Option<Vec<String>>,
+    /// The index's paths, when the read had them at hand (shared: a kept read is
+    /// cloned for each scan).
+    tracked: Option<Arc<Vec<String>>>,
 }
 
 impl StatusRead {
@@ -1097,7 +1099,7 @@ fn from_paths(p: super::status::Paths, problem: Option<String>) -> StatusRead {
         conflicted: BTreeSet::new(),
         deleted: p.deleted.into_iter().collect(),
         problem,
-        tracked: p.tracked,
+        tracked: p.tracked.map(Arc::new),
     }
 }
 

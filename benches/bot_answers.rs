@@ -53,8 +53,13 @@ fn is_answer(r: &Req, id: &str) -> bool {
         && r.status == 200
 }
 
+/// A person's pause between two commands (the bot settles what its answer wrote in the
+/// meantime).
+const PAUSE: Duration = Duration::from_millis(100);
+
 /// Send one slash command; milliseconds until its answer reached the fake.
 async fn ask(fake: &Fake, name: &str) -> f64 {
+    tokio::time::sleep(PAUSE).await;
     let sent = Instant::now();
     let id = fake.command(name, json!([]), ("700", "alice"), &[]);
     let answer = fake.wait_for("the answer", |r| is_answer(r, &id)).await;
@@ -117,7 +122,11 @@ fn main() {
             r.method == "PUT" && r.path.ends_with("/commands")
         })
         .await;
-        println!("  {:<52} {:>8.1} ms", "first /triage (the session's first scan)", ask(&fake, "triage").await);
+        println!(
+            "  {:<52} {:>8.1} ms",
+            "first /triage (the session's first scan)",
+            ask(&fake, "triage").await
+        );
         for name in ["triage", "worktrees", "next"] {
             ask(&fake, name).await;
             let mut times = Vec::with_capacity(rounds);
@@ -130,6 +139,12 @@ fn main() {
             };
             report(&label, times);
         }
+        let mut after_next = Vec::with_capacity(rounds);
+        for _ in 0..rounds {
+            ask(&fake, "next").await;
+            after_next.push(ask(&fake, "triage").await);
+        }
+        report("/triage right after a /next wrote its note", after_next);
         if let Some(path) = &change {
             for name in ["worktrees", "triage"] {
                 let mut times = Vec::with_capacity(rounds);

@@ -341,6 +341,19 @@ impl Session {
         self.latest_plan.clone()
     }
 
+    /// After an answer went out: a watching session reads in now what changed since
+    /// (its own writes, a note or a pick, included), so that the next request finds
+    /// what it holds ready instead of reading it then. A no-op for other sessions.
+    pub fn settle(&mut self) {
+        if self.watch.is_none() || self.held.state.is_none() {
+            return;
+        }
+        if let Err(e) = self.snapshot(Depth::Repository) {
+            // The next request reads again and says what is wrong.
+            tracing::debug!("settling after an answer: {e}");
+        }
+    }
+
     /// A new request: its timings start empty.
     pub(crate) fn begin(&mut self) {
         self.timings.clear();

@@ -434,7 +434,17 @@ async fn answer_with(
     ctx.defer().await?;
     let text = on_session(&served.session, work).await?;
     answer_pages(ctx, text).await?;
+    settle(&served.session);
     Ok(())
+}
+
+/// Once an answer is out, let the session read in what changed (its own note, say) in
+/// the background, so that the next command is answered from what it holds.
+fn settle(session: &Shared) {
+    let session = session.clone();
+    tokio::task::spawn_blocking(move || {
+        session.lock().unwrap_or_else(|e| e.into_inner()).settle();
+    });
 }
 
 /// The application id and the interaction token, for follow-ups.
@@ -604,6 +614,7 @@ async fn next(
     for emoji in KEYCAPS.iter().take(n) {
         sender.react(channel_id, message_id, emoji).await?;
     }
+    settle(&served.session);
     Ok(())
 }
 
@@ -1413,6 +1424,7 @@ async fn record_pick(
         })
         .await?;
         if picked.is_some() {
+            settle(&served.session);
             break;
         }
     }

@@ -4,12 +4,12 @@
 
 use super::GitError;
 use chrono::{DateTime, FixedOffset, TimeZone};
-use std::sync::Arc;
 use git2::{BranchType, ErrorCode, Oid, Repository, Status, StatusOptions, WorktreeLockStatus};
 use globset::{GlobBuilder, GlobMatcher};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 /// How many untracked paths a status report lists (the total is always given).

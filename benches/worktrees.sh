@@ -116,7 +116,7 @@ bench() {
   # fake Discord, with nothing changed and after one file changes in one linked
   # worktree (a tracked file, put back afterwards).
   local wt; wt=$(worktree_paths "$main" | sed -n 2p)
-  local file; file="$wt/$(git -C "$wt" ls-files 'src/*' | head -1)"
+  local file; file="$wt/$(git -C "$wt" ls-files 'src/*' | sed -n 1p)"
   local saved; saved=$(mktemp)
   cp "$file" "$saved"
   echo "  the bot's answers (watching session, fake Discord):"

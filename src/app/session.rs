@@ -78,7 +78,14 @@ pub struct Session {
     watch_off: Option<String>,
     /// What the last reads found, answered again while the watch says nothing changed.
     held: Held,
+    /// The plan read during the last scan, from the files that scan listed (dropped by
+    /// any other listing of the files, so it is never read from other files).
+    early_plan: Option<Result<Plan, AppError>>,
 }
+
+/// What a scan hands over as soon as the checkout is read: its files, the plan read
+/// from them (when none is held) and how long that took (ms).
+type EarlyRead = (RepoFiles, Option<Result<Plan, AppError>>, f64);
 
 /// What the watch says of what a session holds.
 enum Fresh {
@@ -215,6 +222,7 @@ impl Session {
             watch: None,
             watch_off: None,
             held: Held::default(),
+            early_plan: None,
         })
     }
 
@@ -418,6 +426,7 @@ impl Session {
             return Ok(self.scan()?.1);
         }
         let refresh = self.options.refresh_index && !self.options.watch;
+        self.early_plan = None;
         let files = match self.scanner.as_mut() {
             Some(s) => {
                 s.forget_reads();
@@ -438,7 +447,10 @@ impl Session {
             return Ok(plan.clone());
         }
         let started = Instant::now();
-        let plan = Arc::new(read_plan(&self.config, files)?);
+        let plan = Arc::new(match self.early_plan.take() {
+            Some(plan) => plan?,
+            None => read_plan(&self.config, files)?,
+        });
         if self.held.files.is_some() {
             self.held.plan = Some(plan.clone());
         }
@@ -457,6 +469,7 @@ impl Session {
     /// Scan the checkout and every worktree, then list the files from that same status
     /// read (the working tree is walked once). `None` for a plain directory.
     pub(crate) fn scan(&mut self) -> Result<(Option<RepoState>, RepoFiles), AppError> {
+        self.early_plan = None;
         let mut touched = Touched::default();
         if self.held.state.is_some() {
             match self.freshness() {
@@ -476,13 +489,38 @@ impl Session {
         // read as changes.
         opts.refresh_index &= !self.options.watch;
         let started = Instant::now();
+        // The plan is read as soon as the checkout's files are known, while other
+        // threads still scan worktrees.
+        let config = &self.config;
+        let want_plan = self.held.plan.is_none();
+        let mut early: Option<EarlyRead> = None;
+        let mut on_files = |files: RepoFiles| {
+            let t = Instant::now();
+            let plan = want_plan.then(|| read_plan(config, &files));
+            early = Some((files, plan, t.elapsed().as_secs_f64() * 1000.0));
+        };
         let out = match self.scanner.as_mut() {
             Some(s) => {
                 s.forget_reads();
                 // Worktrees the watch saw no change in keep what the last scan read; of
                 // those where only files changed, those files are read again.
-                let state = s.rescan(&opts, &touched.unchanged, &touched.files);
-                let files = s.files(opts.refresh_index)?;
+                let state = s.rescan(
+                    &opts,
+                    &touched.unchanged,
+                    &touched.files,
+                    Some(&mut on_files),
+                );
+                let files = match early.take() {
+                    Some((files, plan, ms)) => {
+                        if let Some(plan) = plan {
+                            self.timings
+                                .push(("plan (read during the scan)".to_string(), ms));
+                            self.early_plan = Some(plan);
+                        }
+                        files
+                    }
+                    None => s.files(opts.refresh_index)?,
+                };
                 (Some(state), files)
             }
             None => (None, repo::list_files(&self.config.root)?),

@@ -422,22 +422,7 @@ impl Scanner {
             ),
         };
         let status = read.as_ref().map_err(|e| err(e.0.clone()))?;
-        let mut files: Vec<String> = match &status.tracked {
-            Some(tracked) => tracked.to_vec(),
-            None => self
-                .repo
-                .index()
-                .map_err(|e| err(e.message().to_string()))?
-                .iter()
-                .filter_map(|e| String::from_utf8(e.path).ok())
-                .collect(),
-        };
-        files.extend(status.untracked.iter().cloned());
-        files.sort();
-        files.dedup();
-        if !status.deleted.is_empty() {
-            files.retain(|p| !status.deleted.contains(p));
-        }
+        let files = file_list(&self.repo, status).map_err(|e| err(e.message().to_string()))?;
         if for_next_scan {
             self.checkout_read = Some(read);
         }
@@ -507,21 +492,25 @@ impl Scanner {
 
     /// Scan the checkout and every worktree.
     pub fn scan(&mut self, opts: &ScanOptions) -> RepoState {
-        self.scan_keeping(opts, &HashSet::new(), &HashMap::new())
+        self.scan_keeping(opts, &HashSet::new(), &HashMap::new(), None)
     }
 
     /// Scan again, reading only the worktrees not in `unchanged` (canonical paths): the
     /// others keep what the last scan read of them. Of a worktree in `touched`, only
     /// the paths listed (relative to it; files changed on disk, its index and HEAD not)
     /// are read again, where its last read allows. The worktree list, HEADs, base and
-    /// branches are read again in any case (they cost little).
+    /// branches are read again in any case (they cost little). `on_files`, when given,
+    /// gets the repository's files (as [`Scanner::files`] lists them) as soon as the
+    /// checkout is read, on this thread, while other threads still scan worktrees: work
+    /// that needs only the files (reading the plan) overlaps the scan.
     pub fn rescan(
         &mut self,
         opts: &ScanOptions,
         unchanged: &HashSet<PathBuf>,
         touched: &HashMap<PathBuf, Vec<String>>,
+        on_files: Option<&mut dyn FnMut(super::RepoFiles)>,
     ) -> RepoState {
-        self.scan_keeping(opts, unchanged, touched)
+        self.scan_keeping(opts, unchanged, touched, on_files)
     }
 
     /// The canonical path the scanner knows a worktree by.
@@ -534,6 +523,7 @@ impl Scanner {
         opts: &ScanOptions,
         unchanged: &HashSet<PathBuf>,
         touched: &HashMap<PathBuf, Vec<String>>,
+        on_files: Option<&mut dyn FnMut(super::RepoFiles)>,
     ) -> RepoState {
         let mut phases = Vec::new();
         let mut problems = Vec::new();
@@ -657,6 +647,11 @@ impl Scanner {
             let (checkout, own_status) = checkout_status(repo, root, opts, pre);
             checkout_ms = ms(t0);
             kept_read = own_status.clone();
+            if let (Some(f), Some(read)) = (on_files, &own_status) {
+                if let Ok(files) = file_list(repo, read) {
+                    f(super::RepoFiles { files });
+                }
+            }
             if let Some(job) = current {
                 run_job(job, Some((repo, own_status)), base_ref, opts);
             }
@@ -897,6 +892,26 @@ pub fn read_head(repo: &Repository) -> Head {
         }
         Err(_) => Head::default(),
     }
+}
+
+/// The files a status read of the checkout lists: index entries and untracked files,
+/// deleted ones left out, sorted.
+fn file_list(repo: &Repository, status: &StatusRead) -> Result<Vec<String>, git2::Error> {
+    let mut files: Vec<String> = match &status.tracked {
+        Some(tracked) => tracked.to_vec(),
+        None => repo
+            .index()?
+            .iter()
+            .filter_map(|e| String::from_utf8(e.path).ok())
+            .collect(),
+    };
+    files.extend(status.untracked.iter().cloned());
+    files.sort();
+    files.dedup();
+    if !status.deleted.is_empty() {
+        files.retain(|p| !status.deleted.contains(p));
+    }
+    Ok(files)
 }
 
 /// One worktree's status, path by path, each path in at most one of untracked and

@@ -107,6 +107,21 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
+    // The notes the bot writes go where the repository's config says; the bench takes
+    // its own away afterwards, so that runs do not pile up untracked files.
+    let notes_dir = shortlist::app::Session::open(&OpenRequest {
+        repo: Some(repo.clone()),
+        ..OpenRequest::default()
+    })
+    .map(|s| s.config().root.join(&s.config().notes_dir))
+    .ok();
+    let listed = |dir: &Option<PathBuf>| -> Vec<PathBuf> {
+        dir.as_ref()
+            .and_then(|d| std::fs::read_dir(d).ok())
+            .map(|l| l.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let before = listed(&notes_dir);
     runtime.block_on(async move {
         let fake = Fake::start().await;
         let db_dir = tempfile::tempdir().expect("temp dir");
@@ -169,4 +184,13 @@ fn main() {
         let _ = stop.send(());
         bot.abort();
     });
+    for note in listed(&notes_dir) {
+        if !before.contains(&note) {
+            let _ = std::fs::remove_file(note);
+        }
+    }
+    if let Some(dir) = &notes_dir {
+        // Gone again when the bench made it (and left it empty).
+        let _ = std::fs::remove_dir(dir);
+    }
 }

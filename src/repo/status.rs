@@ -419,9 +419,16 @@ fn compare_dir(
 mod unix {
     use super::*;
     use std::ffi::OsStr;
-    use std::fs::Metadata;
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
+
+    /// A directory gone, or no longer one, since its parent was listed.
+    fn gone(e: &std::io::Error) -> bool {
+        matches!(
+            e.kind(),
+            std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
+        ) || e.raw_os_error() == Some(libc::ELOOP)
+    }
     use std::path::{Path, PathBuf};
 
     /// A file whose stat data no longer vouches for its content.
@@ -483,6 +490,197 @@ mod unix {
         }
         let unchanged = candidates.len() - out.len();
         Some((out, unchanged))
+    }
+
+    /// Directories opened and listed through the C library: each entry is stat'ed
+    /// relative to its directory's handle (one path component to resolve, no name
+    /// copied), subdirectories opened relative to their parent.
+    mod fsdir {
+        use std::ffi::{CStr, CString};
+        use std::io;
+        use std::os::unix::ffi::OsStrExt;
+        use std::path::Path;
+        use std::ptr::NonNull;
+
+        #[derive(Clone, Copy, PartialEq, Eq)]
+        pub(super) enum Kind {
+            Dir,
+            File,
+            Link,
+            /// Sockets, pipes, devices.
+            Other,
+        }
+
+        /// What the walk needs of a file's stat data.
+        pub(super) struct Stat {
+            pub mode: u32,
+            pub size: u64,
+            pub ino: u64,
+            pub mtime: (i64, i64),
+            pub ctime: (i64, i64),
+        }
+
+        pub(super) struct Dir {
+            dir: NonNull<libc::DIR>,
+            /// The entry `next` returned last (valid until the next `readdir`).
+            current: *const libc::dirent,
+        }
+
+        const FLAGS: libc::c_int = libc::O_RDONLY | libc::O_DIRECTORY | libc::O_CLOEXEC;
+
+        // (mode_t, ino_t and time_t differ in width between platforms.)
+        #[allow(clippy::unnecessary_cast)]
+        fn kind_of(mode: u32) -> Kind {
+            match mode & libc::S_IFMT as u32 {
+                m if m == libc::S_IFDIR as u32 => Kind::Dir,
+                m if m == libc::S_IFREG as u32 => Kind::File,
+                m if m == libc::S_IFLNK as u32 => Kind::Link,
+                _ => Kind::Other,
+            }
+        }
+
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        fn clear_errno() -> bool {
+            // SAFETY: the thread's own errno slot.
+            unsafe { *libc::__errno_location() = 0 };
+            true
+        }
+
+        #[cfg(any(target_os = "macos", target_os = "ios", target_os = "freebsd"))]
+        fn clear_errno() -> bool {
+            // SAFETY: the thread's own errno slot.
+            unsafe { *libc::__error() = 0 };
+            true
+        }
+
+        #[cfg(not(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd"
+        )))]
+        fn clear_errno() -> bool {
+            false
+        }
+
+        impl Dir {
+            pub fn open(path: &Path) -> io::Result<Dir> {
+                let c = CString::new(path.as_os_str().as_bytes())?;
+                // SAFETY: a NUL-terminated path.
+                Dir::adopt(unsafe { libc::open(c.as_ptr(), FLAGS) })
+            }
+
+            /// The subdirectory `name` of this one (a link is not followed).
+            pub fn open_in(&self, name: &[u8]) -> io::Result<Dir> {
+                let c = CString::new(name)?;
+                // SAFETY: an open directory's descriptor and a NUL-terminated name.
+                let fd = unsafe {
+                    libc::openat(
+                        libc::dirfd(self.dir.as_ptr()),
+                        c.as_ptr(),
+                        FLAGS | libc::O_NOFOLLOW,
+                    )
+                };
+                Dir::adopt(fd)
+            }
+
+            fn adopt(fd: libc::c_int) -> io::Result<Dir> {
+                if fd < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                // SAFETY: an open descriptor, owned by the stream from here on.
+                match NonNull::new(unsafe { libc::fdopendir(fd) }) {
+                    Some(dir) => Ok(Dir {
+                        dir,
+                        current: std::ptr::null(),
+                    }),
+                    None => {
+                        let e = io::Error::last_os_error();
+                        // SAFETY: the descriptor fdopendir did not take.
+                        unsafe { libc::close(fd) };
+                        Err(e)
+                    }
+                }
+            }
+
+            /// The next entry's name and kind (`.` and `..` left out); `None` at the end.
+            pub fn next(&mut self) -> Option<io::Result<(&[u8], Kind)>> {
+                loop {
+                    let cleared = clear_errno();
+                    // SAFETY: an open directory stream.
+                    let ent = unsafe { libc::readdir(self.dir.as_ptr()) };
+                    if ent.is_null() {
+                        self.current = std::ptr::null();
+                        let e = io::Error::last_os_error();
+                        return match (cleared, e.raw_os_error()) {
+                            (true, Some(code)) if code != 0 => Some(Err(e)),
+                            _ => None,
+                        };
+                    }
+                    self.current = ent;
+                    // SAFETY: readdir's entry, valid until the next readdir.
+                    let (name, d_type) = unsafe {
+                        (
+                            CStr::from_ptr((*ent).d_name.as_ptr()).to_bytes(),
+                            (*ent).d_type,
+                        )
+                    };
+                    if name == b"." || name == b".." {
+                        continue;
+                    }
+                    let kind = match d_type {
+                        libc::DT_DIR => Kind::Dir,
+                        libc::DT_REG => Kind::File,
+                        libc::DT_LNK => Kind::Link,
+                        libc::DT_UNKNOWN => match self.stat_current() {
+                            Ok(st) => kind_of(st.mode),
+                            Err(e) => return Some(Err(e)),
+                        },
+                        _ => Kind::Other,
+                    };
+                    return Some(Ok((name, kind)));
+                }
+            }
+
+            /// The stat data of the entry `next` returned last (a link itself, not
+            /// what it points to).
+            #[allow(clippy::unnecessary_cast)]
+            pub fn stat_current(&self) -> io::Result<Stat> {
+                if self.current.is_null() {
+                    return Err(io::Error::from(io::ErrorKind::NotFound));
+                }
+                // SAFETY: all-zero is a valid `stat`.
+                let mut st: libc::stat = unsafe { std::mem::zeroed() };
+                // SAFETY: the directory's descriptor, the current entry's NUL-terminated
+                // name (still valid: no readdir since) and a `stat` to fill.
+                let r = unsafe {
+                    libc::fstatat(
+                        libc::dirfd(self.dir.as_ptr()),
+                        (*self.current).d_name.as_ptr(),
+                        &mut st,
+                        libc::AT_SYMLINK_NOFOLLOW,
+                    )
+                };
+                if r != 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                Ok(Stat {
+                    mode: st.st_mode as u32,
+                    size: st.st_size as u64,
+                    ino: st.st_ino as u64,
+                    mtime: (st.st_mtime as i64, st.st_mtime_nsec as i64),
+                    ctime: (st.st_ctime as i64, st.st_ctime_nsec as i64),
+                })
+            }
+        }
+
+        impl Drop for Dir {
+            fn drop(&mut self) {
+                // SAFETY: the stream opened in `adopt`, closed once.
+                unsafe { libc::closedir(self.dir.as_ptr()) };
+            }
+        }
     }
 
     pub(super) fn read(repo: &Repository, refresh: bool, list_tracked: bool) -> Option<Paths> {
@@ -554,7 +752,10 @@ mod unix {
             deleted: Vec::new(),
             untracked: Vec::new(),
         };
-        walk.dir(&mut Vec::new(), &index.entries, 0)?;
+        match fsdir::Dir::open(&walk.root) {
+            Ok(root) => walk.dir(&mut Vec::new(), root, &index.entries, 0)?,
+            Err(_) => return None,
+        }
         for (i, e) in index.entries.iter().enumerate() {
             if !walk.seen[i] && e.mode != GITLINK {
                 walk.deleted.push(text(&e.path));
@@ -610,21 +811,22 @@ mod unix {
         }
 
         /// What an entry's stat data says of its file.
-        fn judge(&self, e: &Entry, m: &Metadata) -> Judged {
-            let kind = m.mode() & 0o170000;
+        fn judge(&self, e: &Entry, m: &fsdir::Stat) -> Judged {
+            let kind = m.mode & 0o170000;
             if kind != e.mode & 0o170000 {
                 return Judged::Changed; // a file become a link, or the reverse
             }
-            if self.trust_mode && kind == 0o100000 && (m.mode() & 0o100) != (e.mode & 0o100) {
+            if self.trust_mode && kind == 0o100000 && (m.mode & 0o100) != (e.mode & 0o100) {
                 return Judged::Changed;
             }
             // A size of 0 in the index says nothing (left so by `read-tree`, or by a
             // write that found the file racy): the content decides.
-            let sized = e.size != 0 && e.size != m.size() as u32;
-            let moved = e.size != m.size() as u32
-                || e.ino != m.ino() as u32
-                || e.mtime != (m.mtime() as u32, m.mtime_nsec() as u32)
-                || (self.trust_ctime && e.ctime != (m.ctime() as u32, m.ctime_nsec() as u32));
+            let sized = e.size != 0 && e.size != m.size as u32;
+            let time = |(s, ns): (i64, i64)| (s as u32, ns as u32);
+            let moved = e.size != m.size as u32
+                || e.ino != m.ino as u32
+                || e.mtime != time(m.mtime)
+                || (self.trust_ctime && e.ctime != time(m.ctime));
             // Written in the same instant as the index (or after it): the stat data
             // cannot tell an edit apart. Without stored nanoseconds, the same second.
             let racy = match self.index_mtime {
@@ -639,28 +841,17 @@ mod unix {
             }
         }
 
-        /// List `rel` (empty or ending in `/`), whose index entries are `entries`
-        /// (starting at `first` among all entries).
-        fn dir(&mut self, rel: &mut Vec<u8>, entries: &[Entry], first: usize) -> Option<()> {
-            let full = self.root.join(OsStr::from_bytes(rel));
-            let list = match std::fs::read_dir(&full) {
-                Ok(l) => l,
-                // Gone or not a directory: its entries are deleted (the caller sees
-                // them unseen).
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
-                    ) =>
-                {
-                    return Some(())
-                }
-                Err(_) => return None,
-            };
-            for item in list {
-                let item = item.ok()?;
-                let name = item.file_name();
-                let name = name.as_bytes();
+        /// List `rel` (empty or ending in `/`, open as `dir`), whose index entries are
+        /// `entries` (starting at `first` among all entries).
+        fn dir(
+            &mut self,
+            rel: &mut Vec<u8>,
+            mut dir: fsdir::Dir,
+            entries: &[Entry],
+            first: usize,
+        ) -> Option<()> {
+            while let Some(item) = dir.next() {
+                let (name, kind) = item.ok()?;
                 if name.eq_ignore_ascii_case(b".git") {
                     if rel.is_empty() {
                         continue;
@@ -670,15 +861,14 @@ mod unix {
                 if name == b".gitattributes" {
                     self.filters = true;
                 }
-                let kind = item.file_type().ok()?;
                 // Sockets, pipes and devices are not content: libgit2 passes over them
                 // (a tracked path become one reads as deleted).
-                if !(kind.is_dir() || kind.is_file() || kind.is_symlink()) {
+                if kind == fsdir::Kind::Other {
                     continue;
                 }
                 let len = rel.len();
                 rel.extend_from_slice(name);
-                if kind.is_dir() {
+                if kind == fsdir::Kind::Dir {
                     let tracked_file = entries.binary_search_by(|e| e.path[..].cmp(rel)).ok();
                     if let Some(i) = tracked_file {
                         if entries[i].mode == GITLINK {
@@ -689,14 +879,19 @@ mod unix {
                         }
                         return None; // a tracked file is now a directory
                     }
+                    let sub = dir.open_in(&rel[len..]);
                     rel.push(b'/');
                     let run = under(entries, rel);
-                    if run.is_empty() {
-                        if !self.ignored(rel)? {
-                            self.untracked_dir(rel)?;
+                    match sub {
+                        Ok(sub) if run.is_empty() => {
+                            if !self.ignored(rel)? {
+                                self.untracked_dir(rel, sub)?;
+                            }
                         }
-                    } else {
-                        self.dir(rel, &entries[run.clone()], first + run.start)?;
+                        Ok(sub) => self.dir(rel, sub, &entries[run.clone()], first + run.start)?,
+                        // Gone since it was listed: its entries read as deleted.
+                        Err(e) if gone(&e) => {}
+                        Err(_) => return None,
                     }
                 } else {
                     match entries.binary_search_by(|e| e.path[..].cmp(rel)) {
@@ -707,14 +902,14 @@ mod unix {
                                 // A submodule's path become a file or a link.
                                 self.changed.push(text(rel));
                             } else {
-                                let m = item.metadata().ok()?;
+                                let m = dir.stat_current().ok()?;
                                 match self.judge(e, &m) {
                                     Judged::Same => {}
                                     Judged::Changed => self.changed.push(text(rel)),
                                     Judged::Check { sized } => self.candidates.push(Candidate {
                                         path: rel.clone(),
                                         oid: e.oid,
-                                        symlink: m.file_type().is_symlink(),
+                                        symlink: kind == fsdir::Kind::Link,
                                         sized,
                                     }),
                                 }
@@ -733,26 +928,26 @@ mod unix {
         }
 
         /// Every file under an untracked directory that is not ignored.
-        fn untracked_dir(&mut self, rel: &mut Vec<u8>) -> Option<()> {
-            let full = self.root.join(OsStr::from_bytes(rel));
-            let list = std::fs::read_dir(&full).ok()?;
-            for item in list {
-                let item = item.ok()?;
-                let name = item.file_name();
-                let name = name.as_bytes();
+        fn untracked_dir(&mut self, rel: &mut Vec<u8>, mut dir: fsdir::Dir) -> Option<()> {
+            while let Some(item) = dir.next() {
+                let (name, kind) = item.ok()?;
                 if name.eq_ignore_ascii_case(b".git") {
                     return None; // an untracked repository inside
                 }
-                let kind = item.file_type().ok()?;
-                if !(kind.is_dir() || kind.is_file() || kind.is_symlink()) {
+                if kind == fsdir::Kind::Other {
                     continue;
                 }
                 let len = rel.len();
                 rel.extend_from_slice(name);
-                if kind.is_dir() {
+                if kind == fsdir::Kind::Dir {
+                    let sub = dir.open_in(&rel[len..]);
                     rel.push(b'/');
                     if !self.ignored(rel)? {
-                        self.untracked_dir(rel)?;
+                        match sub {
+                            Ok(sub) => self.untracked_dir(rel, sub)?,
+                            Err(e) if gone(&e) => {}
+                            Err(_) => return None,
+                        }
                     }
                 } else if !self.ignored(rel)? {
                     self.untracked.push(text(rel));

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{commit_in, shortlist, write_at, Repo};
+use common::{commit_in, set_mtime, shortlist, write_at, Repo};
 use serde_json::Value;
 use shortlist::repo::{
     Areas, Counts, RepoState, ScanError, ScanOptions, Scanner, StatusReader, WorktreeState,
@@ -710,26 +710,11 @@ fn the_walking_status_reader_agrees_with_libgit2_on_every_kind_of_change() {
         .and_then(|m| m.modified())
         .expect("mtime");
     std::fs::write(&b, "fn B() {}\n").expect("write");
-    std::fs::File::options()
-        .write(true)
-        .open(&b)
-        .and_then(|f| f.set_modified(mtime))
-        .expect("set mtime");
+    set_mtime(&b, mtime).expect("set mtime");
     let c = r.path().join("src/c.rs");
-    std::fs::File::options()
-        .write(true)
-        .open(&c)
-        .and_then(|f| {
-            f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(5))
-        })
-        .expect("touch");
-    std::fs::File::options()
-        .write(true)
-        .open(&latin1)
-        .and_then(|f| {
-            f.set_modified(std::time::SystemTime::now() + std::time::Duration::from_secs(7))
-        })
-        .expect("touch");
+    let later = |s| std::time::SystemTime::now() + std::time::Duration::from_secs(s);
+    set_mtime(&c, later(5)).expect("touch");
+    set_mtime(&latin1, later(7)).expect("touch");
     let readme = r.path().join("docs/readme.md");
     std::fs::set_permissions(&readme, std::fs::Permissions::from_mode(0o755)).expect("chmod");
     std::fs::remove_dir_all(r.path().join("src/deep")).expect("rm");

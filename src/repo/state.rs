@@ -492,7 +492,12 @@ impl Scanner {
 
     /// Scan the checkout and every worktree.
     pub fn scan(&mut self, opts: &ScanOptions) -> RepoState {
-        self.scan_keeping(opts, &HashSet::new(), &HashMap::new(), None)
+        self.rescan(opts, &HashSet::new(), &HashMap::new(), None)
+    }
+
+    /// The canonical path the scanner knows a worktree by.
+    pub fn key_of(path: &Path) -> PathBuf {
+        canon(path)
     }
 
     /// Scan again, reading only the worktrees not in `unchanged` (canonical paths): the
@@ -504,21 +509,6 @@ impl Scanner {
     /// checkout is read, on this thread, while other threads still scan worktrees: work
     /// that needs only the files (reading the plan) overlaps the scan.
     pub fn rescan(
-        &mut self,
-        opts: &ScanOptions,
-        unchanged: &HashSet<PathBuf>,
-        touched: &HashMap<PathBuf, Vec<String>>,
-        on_files: Option<&mut dyn FnMut(super::RepoFiles)>,
-    ) -> RepoState {
-        self.scan_keeping(opts, unchanged, touched, on_files)
-    }
-
-    /// The canonical path the scanner knows a worktree by.
-    pub fn key_of(path: &Path) -> PathBuf {
-        canon(path)
-    }
-
-    fn scan_keeping(
         &mut self,
         opts: &ScanOptions,
         unchanged: &HashSet<PathBuf>,

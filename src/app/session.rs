@@ -289,14 +289,17 @@ impl Session {
     }
 
     /// After a scan: watch the worktrees it found (the first scan starts the watch).
-    fn watch_worktrees(&mut self, state: &RepoState) {
+    /// Whether the watch covered all of them already before the scan: only then can
+    /// what the scan read be held (a change made while a worktree was read, before its
+    /// watch began, would go unseen).
+    fn watch_worktrees(&mut self, state: &RepoState) -> bool {
         if !self.options.watch || self.watch_off.is_some() {
-            return;
+            return false;
         }
         if !self.config.watch {
             tracing::info!("repository watch turned off in the config: every request scans");
             self.watch_off = Some("`watch = false` in the config".into());
-            return;
+            return false;
         }
         let roots: Vec<PathBuf> = state
             .worktrees
@@ -305,17 +308,22 @@ impl Session {
             .map(|w| PathBuf::from(&w.path))
             .collect();
         let result = match (self.watch.as_mut(), self.scanner.as_ref()) {
-            (Some(w), _) => w.follow(&roots),
+            (Some(w), _) => w.follow(&roots).map(|added| added == 0),
             (None, Some(s)) => repo::Watch::start(&roots, s.repository().commondir()).map(|w| {
                 self.watch = Some(w);
+                false
             }),
-            (None, None) => Ok(()),
+            (None, None) => Ok(false),
         };
-        if let Err(why) = result {
-            tracing::warn!("repository watch unavailable ({why}): every request scans");
-            self.watch = None;
-            self.held = Held::default();
-            self.watch_off = Some(why);
+        match result {
+            Ok(covered) => covered,
+            Err(why) => {
+                tracing::warn!("repository watch unavailable ({why}): every request scans");
+                self.watch = None;
+                self.held = Held::default();
+                self.watch_off = Some(why);
+                false
+            }
         }
     }
 
@@ -353,7 +361,7 @@ impl Session {
     /// (its own writes, a note or a pick, included), so that the next request finds
     /// what it holds ready instead of reading it then. A no-op for other sessions.
     pub fn settle(&mut self) {
-        if self.watch.is_none() || self.held.state.is_none() {
+        if self.watch.is_none() {
             return;
         }
         if let Err(e) = self.snapshot(Depth::Repository) {
@@ -471,7 +479,8 @@ impl Session {
     pub(crate) fn scan(&mut self) -> Result<(Option<RepoState>, RepoFiles), AppError> {
         self.early_plan = None;
         let mut touched = Touched::default();
-        if self.held.state.is_some() {
+        // (With nothing held, this drains what the watch saw since it began.)
+        if self.watch.is_some() {
             match self.freshness() {
                 Fresh::All => {
                     if let (Some(state), Some(files)) = (&self.held.state, &self.held.files) {
@@ -537,15 +546,18 @@ impl Session {
                 .push((format!("  {n} changed file(s) read again (watched)"), 0.0));
         }
         if let Some(state) = &out.0 {
-            self.watch_worktrees(state);
-            if self.watch.is_some() {
-                self.held = Held {
+            let covered = self.watch_worktrees(state);
+            // Held only when the watch saw every worktree all along this scan; else the
+            // next request reads again (the bot's settling does it in the background).
+            self.held = match covered && self.watch.is_some() {
+                true => Held {
                     files: Some(out.1.clone()),
                     state: Some(state.clone()),
                     plan: self.held.plan.take(),
                     ..Held::default()
-                };
-            }
+                },
+                false => Held::default(),
+            };
         }
         if let Some(state) = &out.0 {
             self.timings

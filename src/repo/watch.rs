@@ -77,22 +77,24 @@ impl Watch {
         Ok(w)
     }
 
-    fn add(&mut self, root: &Path) -> Result<(), String> {
+    /// Watch `root`; whether it was not watched before.
+    fn add(&mut self, root: &Path) -> Result<bool, String> {
         let root = canon(root);
         // A root inside another watched root is watched already.
         if self.roots.iter().any(|r| root.starts_with(r)) {
-            return Ok(());
+            return Ok(false);
         }
         self.watcher
             .watch(&root, RecursiveMode::Recursive)
             .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
         self.roots.insert(root);
-        Ok(())
+        Ok(true)
     }
 
     /// Watch these worktree roots (besides the git directory), and no others: the list
-    /// changes as worktrees are added and removed.
-    pub fn follow(&mut self, roots: &[PathBuf]) -> Result<(), String> {
+    /// changes as worktrees are added and removed. Says how many were not watched
+    /// before: a change there made before this call went unseen.
+    pub fn follow(&mut self, roots: &[PathBuf]) -> Result<usize, String> {
         let wanted: BTreeSet<PathBuf> = roots
             .iter()
             .map(|r| canon(r))
@@ -109,12 +111,13 @@ impl Watch {
             let _ = self.watcher.unwatch(&r);
             self.roots.remove(&r);
         }
+        let mut added = 0;
         for r in wanted {
-            if r.exists() && !self.roots.contains(&r) {
-                self.add(&r)?;
+            if r.exists() && !self.roots.contains(&r) && self.add(&r)? {
+                added += 1;
             }
         }
-        Ok(())
+        Ok(added)
     }
 
     /// What changed since the last call, every change made before this call included.

@@ -4,7 +4,7 @@
 use crate::config::Config;
 use crate::plan::{self, Diagnostic, PlanText, Severity};
 use crate::repo::RepoFiles;
-use globset::GlobBuilder;
+use globset::{GlobBuilder, GlobMatcher};
 use std::path::Path;
 
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +24,16 @@ pub struct PlanSources {
 
 fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '[', '{'])
+}
+
+/// A configured plan glob as discovery matches it: `*` stays within one directory, and
+/// the default globs ignore case.
+fn plan_glob(cfg: &Config, glob: &str) -> Result<GlobMatcher, globset::Error> {
+    Ok(GlobBuilder::new(glob)
+        .literal_separator(true)
+        .case_insensitive(cfg.plan_globs_default)
+        .build()?
+        .compile_matcher())
 }
 
 /// Paths matching the configured globs, in glob order then path order.
@@ -53,15 +63,10 @@ pub fn plan_paths(
             }
             continue;
         }
-        let glob = GlobBuilder::new(g)
-            .literal_separator(true)
-            .case_insensitive(cfg.plan_globs_default)
-            .build()
-            .map_err(|e| SourceError::BadGlob {
-                glob: g.to_string(),
-                message: e.kind().to_string(),
-            })?
-            .compile_matcher();
+        let glob = plan_glob(cfg, g).map_err(|e| SourceError::BadGlob {
+            glob: g.to_string(),
+            message: e.kind().to_string(),
+        })?;
         let before = paths.len();
         for f in &files.files {
             if glob.is_match(f) && !paths.contains(f) {
@@ -102,12 +107,8 @@ pub fn may_change_plan(cfg: &Config, plan_files: &[String], path: &str) -> bool 
         if !is_glob(g) {
             return g == path;
         }
-        GlobBuilder::new(g)
-            .literal_separator(true)
-            .case_insensitive(cfg.plan_globs_default)
-            .build()
-            // A glob that does not build finds nothing (the read says why).
-            .is_ok_and(|glob| glob.compile_matcher().is_match(path))
+        // A glob that does not build finds nothing (the read says why).
+        plan_glob(cfg, g).is_ok_and(|glob| glob.is_match(path))
     })
 }
 

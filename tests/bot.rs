@@ -675,18 +675,23 @@ async fn a_burst_of_500_reactions_records_each_pick_once_and_status_stays_answer
         .wait_for("status acknowledged", |r| is_callback(r, &status_id))
         .await;
     let acked = cb.at.duration_since(started);
-    let announced = b
-        .fake
-        .requests()
-        .into_iter()
-        .filter(|r| {
-            r.path == format!("/channels/{CHANNEL}/messages")
-                && r.body["content"]
-                    .as_str()
-                    .is_some_and(|c| c.contains(" picked "))
-        })
-        .count();
-    assert_eq!(announced, expected, "one announcement per new pick");
+    // (A pick is stored before its announcement is sent: wait for the last one too.)
+    let announced = || {
+        b.fake
+            .requests()
+            .into_iter()
+            .filter(|r| {
+                r.path == format!("/channels/{CHANNEL}/messages")
+                    && r.body["content"]
+                        .as_str()
+                        .is_some_and(|c| c.contains(" picked "))
+            })
+            .count()
+    };
+    while announced() < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(announced(), expected, "one announcement per new pick");
     assert_eq!(
         b.fake.violations(),
         Vec::<String>::new(),

@@ -85,6 +85,8 @@ struct Served {
     session: Shared,
     /// The plan autocomplete reads, and when it was read.
     plan_cache: Mutex<Option<(Instant, Arc<crate::plan::Plan>)>>,
+    /// A settling of the session is queued: answers in a burst queue one, not one each.
+    settling: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The repositories a channel answers for: those naming it, else those naming no channel.
@@ -179,6 +181,7 @@ pub async fn run(
             channels: r.channels.clone(),
             session: Arc::new(Mutex::new(session)),
             plan_cache: Mutex::new(None),
+            settling: Arc::default(),
         });
     }
     let sender = Sender::new(&settings.api_root, &settings.token);
@@ -434,16 +437,24 @@ async fn answer_with(
     ctx.defer().await?;
     let text = on_session(&served.session, work).await?;
     answer_pages(ctx, text).await?;
-    settle(&served.session);
+    settle(served);
     Ok(())
 }
 
 /// Once an answer is out, let the session read in what changed (its own note, say) in
-/// the background, so that the next command is answered from what it holds.
-fn settle(session: &Shared) {
-    let session = session.clone();
+/// the background, so that the next command is answered from what it holds. One
+/// settling at a time is queued: a burst of answers settles once, after them.
+fn settle(served: &Served) {
+    use std::sync::atomic::Ordering;
+    if served.settling.swap(true, Ordering::AcqRel) {
+        return;
+    }
+    let (session, settling) = (served.session.clone(), served.settling.clone());
     tokio::task::spawn_blocking(move || {
-        session.lock().unwrap_or_else(|e| e.into_inner()).settle();
+        let mut s = session.lock().unwrap_or_else(|e| e.into_inner());
+        // Cleared first: an answer that comes after this point queues the next one.
+        settling.store(false, Ordering::Release);
+        s.settle();
     });
 }
 
@@ -614,7 +625,7 @@ async fn next(
     for emoji in KEYCAPS.iter().take(n) {
         sender.react(channel_id, message_id, emoji).await?;
     }
-    settle(&served.session);
+    settle(served);
     Ok(())
 }
 
@@ -1424,7 +1435,7 @@ async fn record_pick(
         })
         .await?;
         if picked.is_some() {
-            settle(&served.session);
+            settle(served);
             break;
         }
     }

@@ -28,15 +28,48 @@ pub struct Line<'a> {
     pub segs: Vec<Seg<'a>>,
     /// Every letter on the line was struck through (`~~…~~`).
     pub struck: bool,
+    /// The markdown text the line was read from.
+    pub src: &'a str,
 }
 
-impl Line<'_> {
+impl<'a> Line<'a> {
     /// The line as text, code spans in backticks (so paths can be told apart).
     pub fn text(&self) -> Cow<'_, str> {
         match self.segs.as_slice() {
             [Seg::Text(t)] => Cow::Borrowed(t),
-            segs => Cow::Owned(segs_text(segs)),
+            segs => match self.as_written() {
+                Some(s) => Cow::Borrowed(s),
+                None => Cow::Owned(segs_text(segs)),
+            },
         }
+    }
+
+    /// The line's source when it reads just as [`Line::text`] renders it: every piece
+    /// is the source's own text, one after the other, each code span between single
+    /// backticks (most lines with code and no emphasis).
+    fn as_written(&self) -> Option<&'a str> {
+        let base = self.src.as_ptr() as usize;
+        let mut span: Option<(usize, usize)> = None;
+        for seg in &self.segs {
+            let (piece, tick) = match seg {
+                Seg::Text(Cow::Borrowed(t)) => (*t, 0),
+                Seg::Code(Cow::Borrowed(c)) => (*c, 1),
+                _ => return None,
+            };
+            let at = (piece.as_ptr() as usize).checked_sub(base)?;
+            let (start, end) = (at.checked_sub(tick)?, at + piece.len() + tick);
+            if tick == 1 && (self.src.get(start..at)? != "`" || self.src.get(end - 1..end)? != "`")
+            {
+                return None;
+            }
+            span = match span {
+                None => Some((start, end)),
+                Some((first, last)) if last == start => Some((first, end)),
+                Some(_) => return None,
+            };
+        }
+        let (start, end) = span?;
+        self.src.get(start..end)
     }
 
     /// The line's first visible character.
@@ -430,6 +463,7 @@ impl<'a, E: FnMut(&Block<'a>)> Reader<'a, E> {
             line,
             segs: self.spare.segs.pop().unwrap_or_default(),
             struck: false,
+            src: self.src,
         });
         self.sink = Sink::Lines;
     }
@@ -552,6 +586,31 @@ mod tests {
         let mut out = Vec::new();
         parse(text, |b| out.push(b.clone()));
         out
+    }
+
+    #[test]
+    fn a_line_is_its_source_only_when_it_reads_the_same() {
+        // (text, read from the source rather than rebuilt)
+        let cases = [
+            ("- DoD：`make test` 通过，页面可用", true),
+            ("- `a.rs`、`b/c.ts` and more", true),
+            ("- Touch points: `x.rs`", true),
+            ("- **Touch points**: `x.rs`", false),
+            ("- Touch ` x.rs ` spaced", false),
+            ("- ``a`b`` then `c`", false),
+            ("- run ``a`b`` then", false),
+            ("- esc \\*not\\* `x`", false),
+        ];
+        for (md, borrowed) in cases {
+            let bs = blocks(md);
+            let Block::List(items) = &bs[0] else {
+                panic!("{md}: {bs:?}")
+            };
+            let line = &items[0].lines[0];
+            let text = line.text();
+            assert_eq!(text, segs_text(&line.segs), "{md}");
+            assert_eq!(matches!(text, Cow::Borrowed(_)), borrowed, "{md}");
+        }
     }
 
     #[test]

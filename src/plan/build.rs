@@ -1087,8 +1087,11 @@ impl<'p> FileBuilder<'p> {
         // or `P1: …` at the start.
         let mut only_priority_group = false;
         for g in vocab::groups_from_end(&title) {
-            task.priority = vocab::find_priority(g.inner).or(task.priority);
-            only_priority_group |= vocab::priority_token(g.inner).is_some();
+            // (A group that is only a priority holds one: most groups are let go here.)
+            if let Some(p) = vocab::find_priority(g.inner) {
+                task.priority = Some(p);
+                only_priority_group |= vocab::priority_token(g.inner).is_some();
+            }
         }
         if task.priority.is_none() {
             let s = title.trim_start_matches('[');

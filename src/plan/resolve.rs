@@ -131,6 +131,9 @@ fn diag(plan: &mut Plan, sev: Severity, span: Span, message: String) {
 /// the one closing the circle were left out. That is worked out on the whole parent
 /// graph at once, so a chain of blocks nested thousands deep costs linear time.
 fn attach_subtask_blocks(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
+    if refs.parents.is_empty() {
+        return;
+    }
     let n = plan.tasks.len();
     // The parent each block proposes, with its place in plan order.
     let mut proposed: Vec<Option<(usize, usize)>> = vec![None; n];
@@ -185,6 +188,9 @@ fn attach_subtask_blocks(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
         }
     }
     // Attached tasks, and everything below them, take the track of their new root.
+    if !attached.contains(&true) {
+        return;
+    }
     let mut todo: Vec<(usize, usize, bool)> = (0..n)
         .filter(|&t| plan.tasks[t].parent.is_none())
         .map(|t| (t, plan.tasks[t].track, false))
@@ -695,8 +701,7 @@ fn derive_statuses(plan: &mut Plan) -> Vec<Found> {
     let mut found = Vec::new();
     for t in children_first(plan) {
         derive(plan, t, &mut found);
-    }
-    for t in 0..plan.tasks.len() {
+        // Top-level tasks come in plan order: each track lists its own.
         if plan.tasks[t].parent.is_none() {
             let tr = plan.tasks[t].track;
             plan.tracks[tr].tasks.push(t);
@@ -876,7 +881,7 @@ pub fn outside_repo(path: &str) -> bool {
     if path.starts_with('/') || path.starts_with('~') || path.get(1..3) == Some(":\\") {
         return true;
     }
-    if !path.as_bytes().windows(2).any(|w| w == b"..") {
+    if !path.contains("..") {
         return false;
     }
     let mut depth: i32 = 0;

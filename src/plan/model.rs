@@ -462,6 +462,10 @@ impl Plan {
     /// Walks the subtree with a stack of its own: nesting as deep as the input allows
     /// must not overflow a thread's stack.
     pub fn is_finished(&self, t: usize) -> bool {
+        let task = &self.tasks[t];
+        if task.subtasks.is_empty() {
+            return task.status.is_closed();
+        }
         let mut todo = vec![t];
         while let Some(t) = todo.pop() {
             let task = &self.tasks[t];

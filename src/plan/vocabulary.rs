@@ -80,7 +80,7 @@ fn words<T: Copy>(
 
 /// The field a label or column header names (see [`FIELDS`]).
 pub fn field_of(label: &str) -> Option<Field> {
-    let l = label.trim().trim_matches('*').trim();
+    let l = label.trim_matches(|c: char| c.is_whitespace() || c == '*');
     // Drop a parenthesised note: `As-built（实现入口）`.
     let l = match groups_from_end(l).last() {
         Some(g) if !l[..g.outer.start].trim_end().is_empty() => l[..g.outer.start].trim_end(),
@@ -745,4 +745,25 @@ pub fn track_letter(text: &str) -> Option<(String, &str, &str)> {
         return Some((letter.to_uppercase(), &text[..start], tail));
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dependency_phrases_are_found_in_order_in_any_case() {
+        let text = "Ship it（依赖 1.2）, After 3.4; DEPENDS ON 5.6 and blocked by 7.8, \
+                    safter 9.9, 需要先完成 2.1";
+        assert_eq!(
+            inline_dependency_texts(text),
+            [
+                "1.2",
+                "3.4",
+                "5.6 and blocked by 7.8, safter 9.9, 需要先完成 2.1",
+                "7.8, safter 9.9, 需要先完成 2.1",
+                "2.1"
+            ]
+        );
+    }
 }

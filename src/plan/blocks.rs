@@ -29,7 +29,7 @@ pub struct Line<'a> {
     /// Every letter on the line was struck through (`~~…~~`).
     pub struck: bool,
     /// The markdown text the line was read from.
-    pub src: &'a str,
+    src: &'a str,
 }
 
 impl<'a> Line<'a> {

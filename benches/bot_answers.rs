@@ -133,10 +133,7 @@ fn main() {
             })
             .await;
         });
-        fake.wait_for("command registration", |r| {
-            r.method == "PUT" && r.path.ends_with("/commands")
-        })
-        .await;
+        fake.registered().await;
         println!(
             "  {:<52} {:>8.1} ms",
             "first /triage (the session's first scan)",

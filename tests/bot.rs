@@ -137,10 +137,7 @@ async fn start(repo: Repo, writer_roles: &[&str]) -> Bot {
             tracing::error!("bot stopped: {e}");
         }
     });
-    fake.wait_for("command registration", |r| {
-        r.method == "PUT" && r.path.ends_with("/commands")
-    })
-    .await;
+    fake.registered().await;
     Bot {
         fake,
         repo,
@@ -722,10 +719,7 @@ async fn serve_stops_cleanly_on_sigterm_and_never_prints_the_token() {
         let _ = std::io::Read::read_to_string(&mut stderr, &mut err);
         err
     });
-    fake.wait_for("command registration", |r| {
-        r.method == "PUT" && r.path.ends_with("/commands")
-    })
-    .await;
+    fake.registered().await;
     let id = fake.command("status", json!([]), alice(), &[]);
     fake.wait_for("an answer", |r| is_followup(r, &id)).await;
     let killed = std::process::Command::new("kill")
@@ -1178,10 +1172,7 @@ async fn serve_honours_no_merge_prediction() {
             .spawn()
             .expect("spawn serve"),
     );
-    fake.wait_for("command registration", |r| {
-        r.method == "PUT" && r.path.ends_with("/commands")
-    })
-    .await;
+    fake.registered().await;
     let answer = bot_answer(&fake, "worktrees", json!([])).await;
     assert!(answer.contains("`wt-a`"), "{answer}");
     assert!(!answer.contains("Predicted: merging"), "{answer}");
@@ -1580,10 +1571,7 @@ async fn one_bot_serves_two_repositories_each_in_its_own_channel() {
         })
         .await;
     });
-    fake.wait_for("command registration", |r| {
-        r.method == "PUT" && r.path.ends_with("/commands")
-    })
-    .await;
+    fake.registered().await;
     let in_billing = bot_answer(&fake, "next", json!([])).await;
     assert!(
         candidate_ids(&in_billing).contains(&"6.1.1".to_string()),

@@ -26,6 +26,14 @@ fn opts() -> ScanOptions {
     }
 }
 
+/// The worktree called `name` in a scan.
+fn worktree<'s>(s: &'s RepoState, name: &str) -> &'s shortlist::repo::Worktree {
+    s.worktrees
+        .iter()
+        .find(|w| w.name == name)
+        .unwrap_or_else(|| panic!("no worktree {name}"))
+}
+
 /// Scan `root` with the walking status reader, then again with libgit2's full status on a
 /// fresh scanner, and require the same answer (timings aside): every fixture here pins
 /// both readers.
@@ -166,7 +174,7 @@ fn worktrees_are_classified_with_their_facts() {
             "wt-merged"
         ]
     );
-    let get = |n: &str| s.worktrees.iter().find(|w| w.name == n).expect(n);
+    let get = |n: &str| worktree(&s, n);
 
     let main = get("main");
     assert!(main.main && main.current);
@@ -251,19 +259,11 @@ fn a_second_scan_on_the_open_scanner_sees_new_changes() {
     let r = team_repo();
     let mut scanner = Scanner::open(r.path()).expect("open");
     let first = scanner.scan(&opts());
-    let idle = first
-        .worktrees
-        .iter()
-        .find(|w| w.name == "wt-idle")
-        .expect("idle");
+    let idle = worktree(&first, "wt-idle");
     assert!(!idle.dirty);
     write_at(&r.wt_path("wt-idle"), "apps/web/new.tsx", "x\n");
     let second = scanner.scan(&opts());
-    let idle = second
-        .worktrees
-        .iter()
-        .find(|w| w.name == "wt-idle")
-        .expect("idle");
+    let idle = worktree(&second, "wt-idle");
     assert!(idle.dirty && idle.in_flight);
     assert_eq!(idle.changed_files, ["apps/web/new.tsx"]);
     assert_eq!(idle.areas, ["web"]);
@@ -457,7 +457,7 @@ fn missing_base_ref_is_said_and_the_scan_goes_on() {
         "{:?}",
         s.problems
     );
-    let wt = s.worktrees.iter().find(|w| w.name == "wt").expect("wt");
+    let wt = worktree(&s, "wt");
     assert!(wt.in_flight, "a dirty worktree is always in flight");
     assert_eq!(wt.ahead, None);
 }
@@ -492,17 +492,13 @@ fn a_corrupt_index_in_one_worktree_does_not_stop_the_others() {
     write_at(&r.wt_path("wt-ok"), "new.txt", "n\n");
     std::fs::write(bad.path().join("index"), b"DIRC garbage").expect("corrupt");
     let s = scan(r.path(), &opts());
-    let bad = s
-        .worktrees
-        .iter()
-        .find(|w| w.name == "wt-bad")
-        .expect("bad");
+    let bad = worktree(&s, "wt-bad");
     assert!(
         bad.error.as_deref().unwrap_or("").contains("status"),
         "{:?}",
         bad.error
     );
-    let ok = s.worktrees.iter().find(|w| w.name == "wt-ok").expect("ok");
+    let ok = worktree(&s, "wt-ok");
     assert!(ok.in_flight && ok.error.is_none());
 }
 
@@ -603,11 +599,7 @@ fn an_unreadable_worktree_is_reported_and_the_rest_still_scanned() {
     )
     .expect("break");
     let s = scan(r.path(), &opts());
-    let broken = s
-        .worktrees
-        .iter()
-        .find(|w| w.name == "wt-broken")
-        .expect("broken");
+    let broken = worktree(&s, "wt-broken");
     assert!(
         matches!(
             broken.state,
@@ -617,7 +609,7 @@ fn an_unreadable_worktree_is_reported_and_the_rest_still_scanned() {
         broken.state
     );
     assert!(broken.error.is_some() && !broken.in_flight);
-    let ok = s.worktrees.iter().find(|w| w.name == "wt-ok").expect("ok");
+    let ok = worktree(&s, "wt-ok");
     assert!(ok.in_flight);
     let run = shortlist(r.path(), &["worktrees"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -801,20 +793,12 @@ fn the_walking_status_reader_agrees_with_libgit2_on_every_kind_of_change() {
             conflicted: 0
         }
     );
-    let side = s
-        .worktrees
-        .iter()
-        .find(|w| w.name == "wt-side")
-        .expect("side");
+    let side = worktree(&s, "wt-side");
     assert_eq!(
         side.dirty_files,
         ["lib/m1/f1.rs", "lib/m1/f8.rs", "tests/kept.rs"]
     );
-    let clean = s
-        .worktrees
-        .iter()
-        .find(|w| w.name == "wt-clean")
-        .expect("clean");
+    let clean = worktree(&s, "wt-clean");
     assert!(clean.dirty_files.is_empty());
 
     // Again with the index refreshed by the libgit2 pass: still the same answer.

@@ -223,6 +223,14 @@ impl Fake {
         }
     }
 
+    /// Wait until the bot has registered its slash commands (it is ready for them).
+    pub async fn registered(&self) {
+        self.wait_for("command registration", |r| {
+            r.method == "PUT" && r.path.ends_with("/commands")
+        })
+        .await;
+    }
+
     /// Wait until the gateway log has an entry.
     pub async fn wait_gateway(&self, what: &str) {
         let deadline = Instant::now() + Duration::from_secs(20);

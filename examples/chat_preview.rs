@@ -39,20 +39,17 @@ fn main() {
             .collect();
         println!("[buttons: {}]\n", buttons.join(" | "));
         println!("/next: 1 message, {} characters", content.chars().count());
-        let triage = render::md::triage(&discord::chat_view(&next.triage, None));
+        let triage = render::md::triage(&discord::chat_view(&next.triage));
         let p = pages::pages(&triage, pages::CONTENT_LIMIT);
         println!(
             "/triage: 1 message of {} pages (Prev/Next), {} characters",
             p.len(),
             triage.chars().count()
         );
-        if let Ok(d) = app::digest(&mut s, None) {
+        if let Ok(d) = app::digest(&mut s, &app::DigestRequest::default()) {
             let tz = s.config().timezone.clone();
-            let text = render::md::digest(
-                &d.changes,
-                &discord::chat_view(&d.triage, None),
-                tz.as_deref(),
-            );
+            let text =
+                render::md::digest(&d.changes, &discord::chat_view(&d.triage), tz.as_deref());
             let p = pages::pages(&text, pages::CONTENT_LIMIT);
             println!(
                 "digest: 1 message of {} pages with the chart, {} characters",

@@ -46,7 +46,7 @@ fn main() {
     let mut watching = session(&repo, true);
     let mut scanning = session(&repo, false);
     let first = ms(|| {
-        app::triage(&mut watching).expect("triage");
+        app::triage(&mut watching, &Default::default()).expect("triage");
     });
     let (mut same, mut changed, mut cold) = (Vec::new(), Vec::new(), Vec::new());
     let mut after_reads = Vec::new();
@@ -54,10 +54,10 @@ fn main() {
         // Right after another process read the whole repository (the scanning session
         // below, in the round before): the watch drains its file-open notifications.
         after_reads.push(ms(|| {
-            app::triage(&mut watching).expect("triage");
+            app::triage(&mut watching, &Default::default()).expect("triage");
         }));
         same.push(ms(|| {
-            app::triage(&mut watching).expect("triage");
+            app::triage(&mut watching, &Default::default()).expect("triage");
         }));
         if let Some(f) = &touch {
             let mut file = std::fs::OpenOptions::new()
@@ -67,15 +67,15 @@ fn main() {
             writeln!(file, "// {i}").expect("append");
             drop(file);
             changed.push(ms(|| {
-                app::triage(&mut watching).expect("triage");
+                app::triage(&mut watching, &Default::default()).expect("triage");
             }));
         }
         cold.push(ms(|| {
-            app::triage(&mut scanning).expect("triage");
+            app::triage(&mut scanning, &Default::default()).expect("triage");
         }));
     }
     // Where an answer with nothing changed goes (the session's own phases).
-    app::triage(&mut watching).expect("triage");
+    app::triage(&mut watching, &Default::default()).expect("triage");
     for (phase, ms) in watching.timings() {
         println!("  nothing changed, phase {phase}: {ms:.1} ms");
     }

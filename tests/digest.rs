@@ -124,9 +124,23 @@ fn since_is_read_in_the_configured_zone_or_as_a_revision() {
         ..OpenRequest::default()
     })
     .expect("session");
-    let d = app::digest(&mut s, Some("HEAD~1")).expect("rev");
+    let d = app::digest(
+        &mut s,
+        &app::DigestRequest {
+            since: Some("HEAD~1".into()),
+            chart: false,
+        },
+    )
+    .expect("rev");
     assert_eq!(d.changes.since.timestamp(), T0 + DAY + 10 * 3600);
-    let err = app::digest(&mut s, Some("last tuesday")).expect_err("bad");
+    let err = app::digest(
+        &mut s,
+        &app::DigestRequest {
+            since: Some("last tuesday".into()),
+            chart: false,
+        },
+    )
+    .expect_err("bad");
     assert!(err.to_string().contains("neither a date"), "{err}");
 }
 

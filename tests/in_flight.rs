@@ -85,7 +85,7 @@ fn triage_of(r: &Repo) -> Triage {
         ..OpenRequest::default()
     })
     .expect("session");
-    app::triage(&mut s).expect("triage")
+    app::triage(&mut s, &Default::default()).expect("triage")
 }
 
 fn tasks_of(t: &Triage, name: &str) -> Vec<(String, Vec<Evidence>)> {
@@ -164,7 +164,7 @@ fn branch_names_and_commit_subjects_name_the_tasks() {
         "in flight in worktree `wt-seed` (`feat/5.2.1-seed`)"
     );
     // The triage marks it.
-    let md = shortlist::render::md::triage(&View::of(&t, None));
+    let md = shortlist::render::md::triage(&View::of(&t));
     assert!(
         md.contains("in flight in `wt-seed` (`feat/5.2.1-seed`)"),
         "{md}"
@@ -234,7 +234,7 @@ fn a_worktree_outside_the_plan_says_so_and_parking_lots_are_never_offered() {
         assert!(p.why[0].starts_with("parked in `"), "{:?}", p.why);
     }
     // Still listed in the triage.
-    let md = shortlist::render::md::triage(&View::of(&t, None));
+    let md = shortlist::render::md::triage(&View::of(&t));
     assert!(md.contains("9.1 Dark mode") && md.contains("9.2 导出 PDF"));
 }
 

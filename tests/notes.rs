@@ -83,7 +83,7 @@ fn at() -> chrono::DateTime<Utc> {
 fn a_note_has_the_seed_shape_for_a_real_plan() {
     let r = repo();
     let mut s = open(&r);
-    let t = app::triage(&mut s).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     let path = note(&mut s, "Phase 5 triage：剩余工作");
     let store = Store::open(&db(&r)).expect("store");
     // The name: local time of the configured zone (UTC+8), then the slug.
@@ -206,7 +206,7 @@ fn selected_is_appended_once_per_pick_by_rename() {
 fn picking_records_once_and_appends_to_that_note() {
     let r = repo();
     let mut s = open(&r);
-    let t = app::triage(&mut s).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     let path = note(&mut s, "triage");
     let second = &t.shortlist.candidates[1];
     let id = t.plan.tasks[second.task].id.0.clone();
@@ -248,7 +248,7 @@ fn decisions_appear_in_every_later_note_and_close_their_question() {
     let q = app::ask(&mut s, "发票模板要不要多语言？", "alice")
         .expect("ask")
         .question;
-    let t = app::triage(&mut s).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     assert!(t.questions.iter().any(|x| x.id == q.id));
     let first = note(&mut s, "before");
     assert!(std::fs::read_to_string(&first)
@@ -258,7 +258,7 @@ fn decisions_appear_in_every_later_note_and_close_their_question() {
             q.id
         )));
     // Re-reading the notes finds the same id, not a new question.
-    let t = app::triage(&mut s).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     assert_eq!(
         t.questions
             .iter()
@@ -268,7 +268,7 @@ fn decisions_appear_in_every_later_note_and_close_their_question() {
     );
 
     app::decide(&mut s, &q.id.to_lowercase(), "只做中英两种", "carol", "cli").expect("decide");
-    let t = app::triage(&mut s).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     assert!(
         !t.questions.iter().any(|x| x.id == q.id),
         "decided questions are closed"
@@ -303,7 +303,7 @@ fn questions_in_hand_written_notes_are_open_until_decided() {
         "# mes-triage\n\n## Decisions\n- Use phase3_tasks.md as the source of truth.\n\n## Open Questions\n- Should we treat `3.2.4` as script-only?\n- Fresh DB per run (fast path via seed + unique IDs)?\n",
     );
     let mut s = open(&r);
-    let t = app::triage(&mut s).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     let from_note: Vec<_> = t
         .questions
         .iter()
@@ -322,7 +322,7 @@ fn questions_in_hand_written_notes_are_open_until_decided() {
         format!("# follow-up\n\n## Decisions\n- Script-only for now (answers `{id}`).\n"),
     );
     // The same session reads the notes again: the later note is seen.
-    let t = app::triage(&mut s).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     assert!(!t.questions.iter().any(|q| q.id == id));
     assert_eq!(t.all_questions.iter().filter(|q| q.id == id).count(), 1);
 }
@@ -491,7 +491,7 @@ fn only_questions_that_are_questions_are_open() {
         "# triage\n\n## Open Questions\n- Keep the legacy export?\n",
     );
     let mut s = open(&r);
-    let t = app::triage(&mut s).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     let texts: Vec<&str> = t.questions.iter().map(|q| q.text.as_str()).collect();
     assert!(
         texts.contains(&"Who owns the invoice template?"),
@@ -579,7 +579,7 @@ fn a_tbd_left_in_a_finished_task_is_not_a_question() {
     );
     commit_in(&r.git, "plan", "Alice", 1_767_000_000);
     let mut s = open(&r);
-    let t = app::triage(&mut s).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     let texts: Vec<&str> = t.questions.iter().map(|q| q.text.as_str()).collect();
     assert!(
         texts.iter().any(|q| q.contains("Retention period")),

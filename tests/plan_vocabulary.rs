@@ -189,6 +189,36 @@ fn every_status_word_is_read_in_cells_fields_and_milestones() {
 }
 
 #[test]
+fn every_status_field_word_starts_a_legend_that_teaches_words() {
+    let status_words = FIELDS
+        .iter()
+        .filter(|(f, _)| *f == Field::Status)
+        .flat_map(|(_, ws)| ws.iter());
+    for word in status_words {
+        let text = format!(
+            "{word}: ✅ 收尾 / 🚧 打磨中\n\n| ID | 任务 | 状态 |\n|---|---|---|\n| T1 | a | 收尾 |\n| T2 | b | 打磨中 |\n"
+        );
+        let p = plan::parse_str("PLAN.md", &text);
+        assert_eq!(
+            task(&p, "T1").status,
+            Status::Done,
+            "legend led by `{word}`"
+        );
+        assert_eq!(
+            task(&p, "T2").status,
+            Status::InProgress,
+            "legend led by `{word}`"
+        );
+    }
+    // Without two marks it is a sentence, not a legend: the words stay unknown.
+    let p = plan::parse_str(
+        "PLAN.md",
+        "Status: ✅ 收尾 is what we say\n\n| ID | 任务 | 状态 |\n|---|---|---|\n| T1 | a | 收尾 |\n",
+    );
+    assert_eq!(task(&p, "T1").status, Status::Pending);
+}
+
+#[test]
 fn every_status_mark_leads_a_list_item_and_words_do_not() {
     for (status, word) in STATUSES
         .iter()

@@ -158,18 +158,18 @@ fn a_watching_session_answers_from_what_it_holds_until_something_changes() {
 fn a_plan_edit_is_in_the_next_triage_of_a_watching_session() {
     let r = repo();
     let mut s = session(&r, true);
-    let t = app::triage(&mut s).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     assert_eq!(t.plan.tasks.len(), 2);
     // (The first read started the watch; the second is the first one held.)
-    app::triage(&mut s).expect("triage");
-    let t = app::triage(&mut s).expect("triage");
+    app::triage(&mut s, &Default::default()).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     assert!(answered_from_watch(&s));
     assert_eq!(t.plan.tasks.len(), 2);
     r.write(
         "PLAN.md",
         "# Plan\n\n## Track A — Core（P0）\n- [x] 1.1 Parser\n- [ ] 1.2 Writer\n- [ ] 1.3 Docs\n",
     );
-    let t = app::triage(&mut s).expect("triage");
+    let t = app::triage(&mut s, &Default::default()).expect("triage");
     assert!(!answered_from_watch(&s));
     assert_eq!(t.plan.tasks.len(), 3);
     assert!(t.plan.is_finished(t.plan.find_tasks("1.1")[0]));
@@ -245,8 +245,8 @@ fn watching_and_scanning_sessions_give_the_same_answers() {
         let a = state(&mut watching);
         let b = state(&mut scanning);
         assert_eq!(shown(&a), shown(&b), "step {i}");
-        let ta = app::triage(&mut watching).expect("triage");
-        let tb = app::triage(&mut scanning).expect("triage");
+        let ta = app::triage(&mut watching, &Default::default()).expect("triage");
+        let tb = app::triage(&mut scanning, &Default::default()).expect("triage");
         assert_eq!(ta.remaining.open, tb.remaining.open, "step {i}");
         assert_eq!(ta.in_flight.len(), tb.in_flight.len(), "step {i}");
     }

@@ -8,12 +8,23 @@ use crate::repo::history;
 use crate::triage::{self, Triage};
 use chrono::{DateTime, Utc};
 
+/// `digest`: since when (default: the last digest posted, else a day ago), and whether
+/// the progress series for its chart comes along (the bot's digest carries the chart).
+#[derive(Debug, Clone, Default)]
+pub struct DigestRequest {
+    pub since: Option<String>,
+    pub chart: bool,
+}
+
 /// What changed since `changes.since`, and the triage of now (in flight, open
 /// questions, the recommended next).
 #[derive(Debug, Clone)]
 pub struct Digest {
     pub changes: Changes,
     pub triage: Triage,
+    /// The progress series, when the request asked for the chart and the history could
+    /// be read (a digest without its chart is still the digest).
+    pub progress: Option<Progress>,
 }
 
 /// `since` as written: a date or time in the configured zone, an RFC 3339 instant, or a
@@ -28,13 +39,12 @@ fn resolve_since(s: &mut Session, text: &str) -> Result<DateTime<Utc>, AppError>
         .ok_or_else(|| DigestError::BadSince(text.trim().to_string()).into())
 }
 
-/// The digest since `since` (default: the last digest posted, else a day ago). The
-/// worktrees as seen now are remembered in the database for the next digest's
-/// "appeared / merged / went away".
-pub fn digest(s: &mut Session, since: Option<&str>) -> Result<Digest, AppError> {
+/// The digest since the request's `since`. The worktrees as seen now are remembered in
+/// the database for the next digest's "appeared / merged / went away".
+pub fn digest(s: &mut Session, req: &DigestRequest) -> Result<Digest, AppError> {
     let now = Utc::now();
     s.scanner()?;
-    let since = match since {
+    let since = match req.since.as_deref() {
         Some(text) => resolve_since(s, text)?,
         None => s
             .store_for_read()
@@ -71,16 +81,32 @@ pub fn digest(s: &mut Session, since: Option<&str>) -> Result<Digest, AppError> 
                 .push(format!("worktrees not remembered for the next digest: {e}"));
         }
     }
+    let triage = triage::triage(snap);
+    let progress = if req.chart {
+        progress(s, None)
+            .map_err(|e| tracing::warn!("digest without a chart: {e}"))
+            .ok()
+    } else {
+        None
+    };
     Ok(Digest {
         changes,
-        triage: triage::triage(snap),
+        triage,
+        progress,
     })
 }
 
-/// The progress series the chart is drawn from.
+/// The progress series the chart is drawn from; its last point is the plan now.
 #[derive(Debug, Clone)]
 pub struct Progress {
     pub series: Vec<Point>,
+}
+
+impl Progress {
+    /// (track title, done, total) of the plan now.
+    pub fn now(&self) -> &[(String, usize, usize)] {
+        self.series.last().map_or(&[], |p| p.tracks.as_slice())
+    }
 }
 
 /// The series of the plan's whole history, or since `since`.

@@ -12,11 +12,13 @@ mod repository;
 mod session;
 mod subscriptions;
 
-pub use history::{digest, progress, Digest, Progress};
+pub use history::{digest, progress, Digest, DigestRequest, Progress};
 pub use notes::{
     note, pick, record_posted, unpick, Noted, Offer, PickRequest, Picked, WrittenNote,
 };
-pub use plan::{check, next, plan_now, task, track, triage, Next, NextRequest, NoteAsk};
+pub use plan::{
+    check, next, plan_now, task, track, triage, Next, NextRequest, NoteAsk, TriageRequest,
+};
 pub use questions::{ask, decide, questions, Asked, Decided};
 pub use repository::{status, worktrees, Status};
 pub use session::{repo_entries, OpenRequest, Options, Session};
@@ -100,11 +102,7 @@ pub enum AppError {
 
 /// Who is acting, when no name is given: git's `user.name`, else `$USER`.
 pub fn default_actor(root: &Path) -> String {
-    git2::Repository::open(root)
-        .ok()
-        .and_then(|r| r.config().ok())
-        .and_then(|c| c.get_string("user.name").ok())
-        .filter(|s| !s.trim().is_empty())
+    crate::repo::user_name(root)
         .or_else(|| std::env::var("USER").ok())
         .or_else(|| std::env::var("USERNAME").ok())
         .unwrap_or_else(|| "unknown".into())

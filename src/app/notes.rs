@@ -32,7 +32,7 @@ pub struct Noted {
 
 /// Write a conversation note of the whole triage.
 pub fn note(s: &mut Session, ask: NoteAsk) -> Result<Noted, AppError> {
-    let mut t = plan_cmds::triage(s)?;
+    let mut t = plan_cmds::triage(s, &Default::default())?;
     let written = write(s, &mut t, &ask.topic, &ask.by, ask.at)?;
     Ok(Noted {
         note: written,

@@ -31,7 +31,7 @@ pub struct Next {
 
 /// The shortlist (with the whole triage it comes from).
 pub fn next(s: &mut Session, req: NextRequest) -> Result<Next, AppError> {
-    let mut t = triage(s)?;
+    let mut t = triage(s, &TriageRequest::default())?;
     let note = match req.note {
         Some(ask) => Some(notes::write(s, &mut t, &ask.topic, &ask.by, ask.at)?),
         None => None,
@@ -39,15 +39,26 @@ pub fn next(s: &mut Session, req: NextRequest) -> Result<Next, AppError> {
     Ok(Next { triage: t, note })
 }
 
+/// `triage`: the whole triage, or with `track`, the triage focused on that track
+/// (letter, key, numeric id or part of its name).
+#[derive(Debug, Clone, Default)]
+pub struct TriageRequest {
+    pub track: Option<String>,
+}
+
 /// Remaining work by track, the repository's state, conflicts, questions.
-pub fn triage(s: &mut Session) -> Result<Triage, AppError> {
+pub fn triage(s: &mut Session, req: &TriageRequest) -> Result<Triage, AppError> {
     let snap = s.snapshot(Depth::Repository)?;
-    Ok(triage::triage(snap))
+    let mut t = triage::triage(snap);
+    if let Some(q) = &req.track {
+        t.focus = Some(triage::track_named(&t.plan, q)?);
+    }
+    Ok(t)
 }
 
 /// `check`: the plan's diagnostics and every conflict (the triage carries both).
 pub fn check(s: &mut Session) -> Result<Triage, AppError> {
-    triage(s)
+    triage(s, &TriageRequest::default())
 }
 
 /// The plan as it is now (for autocomplete and other lookups).

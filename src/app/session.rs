@@ -321,7 +321,7 @@ impl Session {
                 tracing::warn!("repository watch unavailable ({why}): every request scans");
                 self.watch = None;
                 self.held = Held::default();
-                self.watch_off = Some(why);
+                self.watch_off = Some(why.to_string());
                 false
             }
         }

@@ -648,7 +648,8 @@ async fn answer_detail(
     )
     .await?;
     let pages = on_session(&served.session, move |s| {
-        Ok(chat::detail_pages(&app::triage(s)?, detail))
+        let t = app::triage(s, &app::TriageRequest::default())?;
+        Ok(chat::detail_pages(&t, detail))
     })
     .await;
     let pages = match pages {
@@ -688,13 +689,9 @@ async fn triage(
     track: Option<String>,
 ) -> Result<(), Error> {
     answer_with(ctx, repo, move |s| {
-        let t = app::triage(s)?;
-        let filter = match track {
-            Some(q) => Some(crate::triage::track_named(&t.plan, &q)?),
-            None => None,
-        };
+        let t = app::triage(s, &app::TriageRequest { track })?;
         Ok(with_warnings(
-            render::md::triage(&chat::chat_view(&t, filter)),
+            render::md::triage(&chat::chat_view(&t)),
             &t.warnings,
         ))
     })
@@ -916,13 +913,10 @@ async fn progress(
     let served = served(ctx.data(), ctx.channel_id().get(), repo.as_deref())?;
     ctx.defer().await?;
     let (text, png) = on_session(&served.session, move |s| {
-        let p = app::progress(s, None);
-        let plan = s.latest_plan().unwrap_or_default();
-        let png = p.map_err(|e| e.to_string()).and_then(|p| {
-            render::chart::render("Progress by track: done and remaining tasks", &p.series)
-                .map_err(|e| e.to_string())
-        });
-        Ok((progress_text(&plan), png))
+        let p = app::progress(s, None)?;
+        let png = render::chart::render("Progress by track: done and remaining tasks", &p.series)
+            .map_err(|e| e.to_string());
+        Ok((render::md::progress_by_track(p.now()), png))
     })
     .await?;
     match png {
@@ -940,15 +934,6 @@ async fn progress(
         }
     }
     Ok(())
-}
-
-/// `Track A — Core (P0): 7 done, 3 open` per track.
-pub fn progress_text(plan: &crate::plan::Plan) -> String {
-    let mut out = String::from("**Progress by track**\n");
-    for (title, done, total) in crate::digest::per_track(plan) {
-        out.push_str(&format!("- {title}: {done} done, {} open\n", total - done));
-    }
-    out
 }
 
 /// The daily digest: post it now, or (un)subscribe this channel.
@@ -989,27 +974,21 @@ async fn digest_now(
 
 /// The digest's text, and its chart when one can be drawn.
 fn digest_text(s: &mut Session) -> Result<(String, Option<Vec<u8>>), AppError> {
-    let d = app::digest(s, None)?;
+    let req = app::DigestRequest {
+        since: None,
+        chart: true,
+    };
+    let d = app::digest(s, &req)?;
     let tz = s.config().timezone.clone();
     let text = with_warnings(
-        render::md::digest(&d.changes, &chat::chat_view(&d.triage, None), tz.as_deref()),
+        render::md::digest(&d.changes, &chat::chat_view(&d.triage), tz.as_deref()),
         &d.triage.warnings,
     );
-    let png = match app::progress(s, None) {
-        Ok(p) => {
-            match render::chart::render("Progress by track: done and remaining tasks", &p.series) {
-                Ok(png) => Some(png),
-                Err(e) => {
-                    tracing::warn!("digest without a chart: {e}");
-                    None
-                }
-            }
-        }
-        Err(e) => {
-            tracing::warn!("digest without a chart: {e}");
-            None
-        }
-    };
+    let png = d.progress.and_then(|p| {
+        render::chart::render("Progress by track: done and remaining tasks", &p.series)
+            .map_err(|e| tracing::warn!("digest without a chart: {e}"))
+            .ok()
+    });
     Ok((text, png))
 }
 

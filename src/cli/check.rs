@@ -9,7 +9,7 @@ pub fn run(ctx: &Ctx, strict: bool) -> Result<Output, CliError> {
     let mut s = ctx.session()?;
     let t = app::check(&mut s)?;
     ctx.finish(&s, &t.warnings);
-    let view = View::of(&t, None);
+    let view = View::of(&t);
     let plan = &t.plan;
     let text = if ctx.json() {
         let mut v = render::json::check(plan);

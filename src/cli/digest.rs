@@ -7,10 +7,14 @@ use crate::render::{self, View};
 
 pub fn run(ctx: &Ctx, since: Option<&str>) -> Result<Output, CliError> {
     let mut s = ctx.session()?;
-    let d = app::digest(&mut s, since)?;
+    let req = app::DigestRequest {
+        since: since.map(str::to_string),
+        chart: false,
+    };
+    let d = app::digest(&mut s, &req)?;
     ctx.finish(&s, &d.triage.warnings);
     let tz = s.config().timezone.clone();
-    let text = render::md::digest(&d.changes, &View::of(&d.triage, None), tz.as_deref());
+    let text = render::md::digest(&d.changes, &View::of(&d.triage), tz.as_deref());
     Ok(Output::ok(if ctx.json() {
         pretty(serde_json::json!({
             "schema": "shortlist.digest/1",

@@ -9,7 +9,7 @@ pub fn run(ctx: &Ctx, explain: bool) -> Result<Output, CliError> {
     let answer = app::next(&mut s, NextRequest { note: None })?;
     let t = &answer.triage;
     ctx.finish(&s, &t.warnings);
-    let mut view = View::of(t, None);
+    let mut view = View::of(t);
     view.explain = explain;
     Ok(Output::ok(if ctx.json() {
         pretty(render::json::triage(&view))

@@ -6,13 +6,12 @@ use crate::render::{self, View};
 
 pub fn run(ctx: &Ctx, track: Option<&str>) -> Result<Output, CliError> {
     let mut s = ctx.session()?;
-    let t = app::triage(&mut s)?;
-    let filter = match track {
-        Some(q) => Some(crate::triage::track_named(&t.plan, q).map_err(app::AppError::from)?),
-        None => None,
+    let req = app::TriageRequest {
+        track: track.map(str::to_string),
     };
+    let t = app::triage(&mut s, &req)?;
     ctx.finish(&s, &t.warnings);
-    let view = View::of(&t, filter);
+    let view = View::of(&t);
     Ok(Output::ok(if ctx.json() {
         pretty(render::json::triage(&view))
     } else {

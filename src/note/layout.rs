@@ -31,7 +31,7 @@ const UNITS_PER_TRACK: usize = 2;
 const FOLLOW_ONS: usize = 6;
 
 pub fn note(n: &NoteView) -> String {
-    let v = &View::of(n.triage, None);
+    let v = &View::of(n.triage);
     let plan = v.plan;
     let mut out = String::new();
     let topic = n.topic.trim();

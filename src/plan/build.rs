@@ -702,12 +702,7 @@ impl<'p> FileBuilder<'p> {
 
     /// A legend line teaches the team's own status words.
     fn legend_line(&mut self, t: &str) -> bool {
-        let lower = t.to_lowercase();
-        let is_legend = lower.contains("legend")
-            || t.contains("图例")
-            || ((lower.starts_with("status") || t.starts_with("状态"))
-                && t.chars().filter(|&c| vocab::starts_mark(c)).count() >= 2);
-        if !is_legend {
+        if !vocab::is_legend_line(t) {
             return false;
         }
         let body = t.split_once([':', '：']).map_or(t, |(_, b)| b);

@@ -227,6 +227,8 @@ mod word_lists {
         "as-built summary", "完成情况"];
     /// Values meaning "no dependencies".
     pub const NONE: &[&str] = &["", "-", "—", "–", "无", "none", "n/a", "/"];
+    /// Words that make a line a legend of the team's own status marks.
+    pub const LEGEND: &[&str] = &["legend", "图例"];
 }
 
 fn mentions_any(text: &str, words: &[&str]) -> bool {
@@ -236,6 +238,18 @@ fn mentions_any(text: &str, words: &[&str]) -> bool {
 
 fn is_any(text: &str, words: &[&str]) -> bool {
     words.iter().any(|w| w.eq_ignore_ascii_case(text))
+}
+
+/// A line that teaches status marks: it says "legend" (`图例`), or it starts with a word
+/// of the status field (`Status: ✅ done / 🚧 doing`, `状态：…`) and shows two marks or more.
+pub fn is_legend_line(text: &str) -> bool {
+    let starts_status = FIELDS
+        .iter()
+        .filter(|(f, _)| *f == Field::Status)
+        .flat_map(|(_, words)| words.iter())
+        .any(|w| strip_prefix_ci(text, w).is_some());
+    mentions_any(text, word_lists::LEGEND)
+        || (starts_status && text.chars().filter(|&c| starts_mark(c)).count() >= 2)
 }
 
 /// Sections whose checklists are criteria, not tasks.

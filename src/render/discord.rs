@@ -54,8 +54,8 @@ impl Detail {
 }
 
 /// The view a chat answer is drawn from.
-pub fn chat_view(t: &Triage, track_filter: Option<usize>) -> View<'_> {
-    let mut v = View::of(t, track_filter);
+pub fn chat_view(t: &Triage) -> View<'_> {
+    let mut v = View::of(t);
     v.medium = Medium::Chat;
     v
 }
@@ -65,7 +65,7 @@ pub fn chat_view(t: &Triage, track_filter: Option<usize>) -> View<'_> {
 /// the recommended next and the pick prompt; the numbered buttons and the detail
 /// buttons on it. `repo` is the repository's name.
 pub fn next_message(t: &Triage, repo: &str) -> Value {
-    let v = chat_view(t, None);
+    let v = chat_view(t);
     let plan = &t.plan;
     let sl = &t.shortlist;
     let files: Vec<&str> = plan.files.iter().map(|f| f.path.as_str()).collect();
@@ -203,7 +203,7 @@ fn fit(head: &[String], entries: &mut [Vec<String>], tail: &[String]) -> String 
 /// The text behind one of the shortlist's buttons, as pages that each fit a message;
 /// an item never breaks across two.
 pub fn detail_pages(t: &Triage, d: Detail) -> Vec<String> {
-    let v = chat_view(t, None);
+    let v = chat_view(t);
     let plan = &t.plan;
     let (title, lines): (&str, Vec<String>) = match d {
         Detail::Conflicts => ("Conflicts", focused_conflict_lines(&v)),

@@ -1158,6 +1158,15 @@ pub fn check_conflicts(v: &View) -> String {
     out
 }
 
+/// `Track A — Core (P0): 7 done, 3 open` per track: (title, done, total) each.
+pub fn progress_by_track(tracks: &[(String, usize, usize)]) -> String {
+    let mut out = String::from("**Progress by track**\n");
+    for (title, done, total) in tracks {
+        out.push_str(&format!("- {title}: {done} done, {} open\n", total - done));
+    }
+    out
+}
+
 /// The daily digest: what changed, what is in flight, open questions, the recommended
 /// next.
 pub fn digest(c: &crate::digest::Changes, v: &View, tz: Option<&str>) -> String {

@@ -81,11 +81,11 @@ pub struct View<'a> {
 
 impl<'a> View<'a> {
     /// The view of a whole triage (optionally of one track).
-    pub fn of(t: &'a Triage, track_filter: Option<usize>) -> View<'a> {
+    pub fn of(t: &'a Triage) -> View<'a> {
         View {
             plan: &t.plan,
             remaining: &t.remaining,
-            track_filter,
+            track_filter: t.focus,
             open_elsewhere: &t.open_elsewhere,
             repo: Some(&t.report),
             conflicts: &t.conflicts,

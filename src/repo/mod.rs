@@ -13,7 +13,7 @@ mod watch;
 
 pub use files::{find_root, list_files, RepoFiles};
 pub use state::*;
-pub use watch::{Changes, Watch};
+pub use watch::{Changes, Watch, WatchError};
 
 use std::path::PathBuf;
 
@@ -30,6 +30,16 @@ pub enum RepoError {
         path: PathBuf,
         source: std::io::Error,
     },
+}
+
+/// The repository's `user.name` (its config, then the user's and the system's), when
+/// one is set.
+pub fn user_name(root: &std::path::Path) -> Option<String> {
+    git2::Repository::open(root)
+        .ok()
+        .and_then(|r| r.config().ok())
+        .and_then(|c| c.get_string("user.name").ok())
+        .filter(|s| !s.trim().is_empty())
 }
 
 /// A git2 call that failed, with git's message. Scans report it as a problem of the

@@ -22,6 +22,18 @@ const MAX_PATHS: usize = 4096;
 /// How long a cookie may take to come back before the watch is not trusted.
 const COOKIE_WAIT: Duration = Duration::from_secs(2);
 
+/// Why a watch could not be set up. The session then scans on every request.
+#[derive(Debug, thiserror::Error)]
+pub enum WatchError {
+    #[error("file notifications are not available: {0}")]
+    Unavailable(notify::Error),
+    #[error("cannot watch {}: {source}", path.display())]
+    Root {
+        path: PathBuf,
+        source: notify::Error,
+    },
+}
+
 /// What happened since the last look.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Changes {
@@ -58,12 +70,12 @@ fn is_cookie(p: &Path) -> bool {
 
 impl Watch {
     /// Watch `roots` (each recursively) and the common git directory `git_dir`.
-    pub fn start(roots: &[PathBuf], git_dir: &Path) -> Result<Watch, String> {
+    pub fn start(roots: &[PathBuf], git_dir: &Path) -> Result<Watch, WatchError> {
         let (tx, events) = mpsc::channel();
         let watcher = notify::recommended_watcher(move |e| {
             let _ = tx.send(e);
         })
-        .map_err(|e| format!("file notifications are not available: {e}"))?;
+        .map_err(WatchError::Unavailable)?;
         let cookie_dir = canon(git_dir);
         let mut w = Watch {
             watcher,
@@ -78,7 +90,7 @@ impl Watch {
     }
 
     /// Watch `root`; whether it was not watched before.
-    fn add(&mut self, root: &Path) -> Result<bool, String> {
+    fn add(&mut self, root: &Path) -> Result<bool, WatchError> {
         let root = canon(root);
         // A root inside another watched root is watched already.
         if self.roots.iter().any(|r| root.starts_with(r)) {
@@ -86,7 +98,10 @@ impl Watch {
         }
         self.watcher
             .watch(&root, RecursiveMode::Recursive)
-            .map_err(|e| format!("cannot watch {}: {e}", root.display()))?;
+            .map_err(|source| WatchError::Root {
+                path: root.clone(),
+                source,
+            })?;
         self.roots.insert(root);
         Ok(true)
     }
@@ -94,7 +109,7 @@ impl Watch {
     /// Watch these worktree roots (besides the git directory), and no others: the list
     /// changes as worktrees are added and removed. Says how many were not watched
     /// before: a change there made before this call went unseen.
-    pub fn follow(&mut self, roots: &[PathBuf]) -> Result<usize, String> {
+    pub fn follow(&mut self, roots: &[PathBuf]) -> Result<usize, WatchError> {
         let wanted: BTreeSet<PathBuf> = roots
             .iter()
             .map(|r| canon(r))

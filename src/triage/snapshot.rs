@@ -80,6 +80,8 @@ pub struct Triage {
     pub open_elsewhere: Vec<(String, usize)>,
     /// What could not be read but did not stop the triage.
     pub warnings: Vec<String>,
+    /// The one track asked about (`triage TRACK`), when one was: renderers show only it.
+    pub focus: Option<usize>,
 }
 
 /// The whole triage of a snapshot.
@@ -135,6 +137,7 @@ pub fn triage(snap: Snapshot) -> Triage {
         claims,
         open_elsewhere: snap.open_elsewhere,
         warnings: snap.warnings,
+        focus: None,
     }
 }
 

@@ -219,6 +219,46 @@ fn every_status_field_word_starts_a_legend_that_teaches_words() {
 }
 
 #[test]
+fn every_tool_status_word_is_read_in_its_tools_files() {
+    use shortlist::plan::{Format, PlanText};
+    for &(format, status, keep, words) in TOOL_STATUSES {
+        for word in words {
+            let file = match format {
+                Format::Taskmaster => PlanText::new(
+                    ".taskmaster/tasks/tasks.json",
+                    format!(
+                        r#"{{"master": {{"tasks": [{{"id": 1, "title": "Ship it", "status": "{word}"}}]}}}}"#
+                    ),
+                ),
+                Format::BacklogMd => PlanText::new(
+                    "backlog/tasks/task-1 - Ship-it.md",
+                    format!("---\nid: task-1\ntitle: Ship it\nstatus: {word}\n---\n"),
+                ),
+                Format::Bmad => PlanText::new(
+                    "docs/sprint-status.yaml",
+                    format!("development_status:\n  epic-1: in-progress\n  1-1-ship-it: {word}\n"),
+                ),
+                other => panic!("no sample file for {other:?}"),
+            };
+            let p = plan::parse(&[file], None);
+            assert_eq!(p.tasks.len(), 1, "{format:?} `{word}`");
+            assert_eq!(p.tasks[0].status, status, "{format:?} `{word}`");
+            assert!(
+                p.diagnostics.is_empty(),
+                "{format:?} `{word}`: {:?}",
+                p.diagnostics
+            );
+            if keep {
+                assert!(
+                    p.tasks[0].notes.contains(&format!("status: {word}")),
+                    "{format:?} `{word}` kept"
+                );
+            }
+        }
+    }
+}
+
+#[test]
 fn every_status_mark_leads_a_list_item_and_words_do_not() {
     for (status, word) in STATUSES
         .iter()

@@ -152,22 +152,6 @@ fn from_file_name(path: &str) -> (String, String) {
     }
 }
 
-/// A Backlog.md status: its own words first, then the plan vocabulary's.
-fn backlog_status(word: &str) -> Option<Status> {
-    let w = word.trim().to_lowercase();
-    let s = match w.as_str() {
-        "to do" | "todo" | "backlog" | "open" | "new" | "ready" => Status::Pending,
-        "in progress" | "doing" | "review" | "in review" | "wip" => Status::InProgress,
-        "done" | "completed" | "complete" | "closed" => Status::Done,
-        "blocked" | "on hold" => Status::Blocked,
-        "cancelled" | "canceled" | "won't do" | "wont do" | "dropped" | "archived" => {
-            Status::Dropped
-        }
-        _ => return vocab::status_exact(&w),
-    };
-    Some(s)
-}
-
 /// `high` / `medium` / `low` (Backlog.md, Taskmaster), or `P0`–`P3`.
 pub fn priority_word(word: &str) -> Option<Priority> {
     match word.trim().to_ascii_lowercase().as_str() {
@@ -258,8 +242,8 @@ pub fn read_backlog(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
     );
     let completed = format::is_completed_backlog(&path);
     match text_of(&get("status")) {
-        Some(word) => match backlog_status(&word) {
-            Some(s) => {
+        Some(word) => match vocab::tool_status(Format::BacklogMd, &word) {
+            Some((s, _)) => {
                 task.status = s;
                 task.status_written = true;
             }
@@ -526,7 +510,9 @@ pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
                 );
                 task.track = tr;
                 task.optional = state == "optional";
-                task.status = bmad_status(&state).unwrap_or(Status::Pending);
+                task.status = vocab::tool_status(Format::Bmad, &state)
+                    .map(|(s, _)| s)
+                    .unwrap_or(Status::Pending);
                 task.status_written = true;
                 push_task(plan, refs, task);
             } else {
@@ -555,7 +541,7 @@ pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
         );
         task.track = tr;
         task.status_written = true;
-        task.status = match bmad_status(&state) {
+        task.status = match vocab::tool_status(Format::Bmad, &state).map(|(s, _)| s) {
             Some(st) => st,
             None => {
                 diag(
@@ -573,15 +559,6 @@ pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
         }
         push_task(plan, refs, task);
     }
-}
-
-fn bmad_status(state: &str) -> Option<Status> {
-    Some(match state.trim() {
-        "backlog" | "drafted" | "ready-for-dev" | "contexted" | "optional" => Status::Pending,
-        "in-progress" | "review" | "partial" => Status::InProgress,
-        "done" | "completed" => Status::Done,
-        other => return vocab::status_exact(other),
-    })
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use super::build::Refs;
 use super::frontmatter::{diag, new_track, priority_word, push_task};
 use super::model::*;
+use super::vocabulary as vocab;
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -149,20 +150,6 @@ fn layout(text: &str) -> (Vec<u32>, Vec<&str>) {
     (lines, root_keys)
 }
 
-fn status_of(word: &str) -> Option<(Status, bool)> {
-    // (state, worth keeping the word as a note)
-    Some(match word.trim().to_ascii_lowercase().as_str() {
-        "pending" | "todo" | "to-do" => (Status::Pending, false),
-        "in-progress" | "in_progress" | "in progress" => (Status::InProgress, false),
-        "review" | "in-review" => (Status::InProgress, true),
-        "done" | "completed" | "complete" => (Status::Done, false),
-        "deferred" => (Status::Blocked, true),
-        "blocked" => (Status::Blocked, false),
-        "cancelled" | "canceled" => (Status::Dropped, false),
-        _ => return None,
-    })
-}
-
 /// One task object (top-level or subtask), made into a task.
 struct Reader<'p> {
     plan: &'p mut Plan,
@@ -200,7 +187,7 @@ impl Reader<'_> {
         task.track = track;
         task.parent = parent;
         if let Some(word) = s("status") {
-            match status_of(word) {
+            match vocab::tool_status(Format::Taskmaster, word) {
                 Some((st, note)) => {
                     task.status = st;
                     task.status_written = true;

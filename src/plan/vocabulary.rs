@@ -7,7 +7,7 @@
 //! `Status:` field, a legend, a milestone heading) reads the same table, and the tests
 //! in tests/plan_vocabulary.rs walk every word through every such place.
 
-use super::model::{Priority, Status};
+use super::model::{Format, Priority, Status};
 
 /// What a field label or column header stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +68,37 @@ pub const STATUSES: &[(Status, &[&str])] = &[
     (Status::Dropped, &["[-]", "❌", "dropped", "cancelled", "canceled", "取消", "废弃"]),
     (Status::Blocked, &["[!]", "⛔", "blocked", "阻塞"]),
 ];
+
+/// Status words the tools write in their own files, read in those files on top of
+/// [`STATUSES`] (which every format reads): (format, status, keep the word as a note,
+/// words). A Taskmaster `review` or `deferred` says more than the state it maps to, so
+/// the word is kept.
+#[rustfmt::skip]
+pub const TOOL_STATUSES: &[(Format, Status, bool, &[&str])] = &[
+    (Format::Taskmaster, Status::Pending, false, &["to-do"]),
+    (Format::Taskmaster, Status::InProgress, true, &["review", "in-review"]),
+    (Format::Taskmaster, Status::Blocked, true, &["deferred"]),
+    (Format::BacklogMd, Status::Pending, false, &["backlog", "open", "new", "ready"]),
+    (Format::BacklogMd, Status::InProgress, false, &["doing", "review", "in review"]),
+    (Format::BacklogMd, Status::Done, false, &["closed"]),
+    (Format::BacklogMd, Status::Blocked, false, &["on hold"]),
+    (Format::BacklogMd, Status::Dropped, false, &["won't do", "wont do", "archived"]),
+    (Format::Bmad, Status::Pending, false, &["backlog", "drafted", "ready-for-dev", "contexted",
+        "optional"]),
+    (Format::Bmad, Status::InProgress, false, &["review", "partial"]),
+];
+
+/// A whole status word in a file of `format`: the tool's own words first, then
+/// [`STATUSES`]; and whether the word is worth keeping as a note.
+pub fn tool_status(format: Format, word: &str) -> Option<(Status, bool)> {
+    let w = word.trim();
+    TOOL_STATUSES
+        .iter()
+        .filter(|row| row.0 == format)
+        .find(|row| row.3.iter().any(|x| x.eq_ignore_ascii_case(w)))
+        .map(|row| (row.1, row.2))
+        .or_else(|| status_exact(w).map(|s| (s, false)))
+}
 
 /// Every (word, meaning) of a table.
 fn words<T: Copy>(

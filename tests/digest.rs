@@ -266,28 +266,28 @@ fn a_restart_after_missed_days_posts_once_and_two_instances_never_both_post() {
     let mut a = Store::open(&path).expect("a");
     let mut b = Store::open(&path).expect("b");
     assert_eq!(
-        schedule::claim(&mut a, "600", at(sh, 2026, 11, 25, 9, 5), nine, sh)
+        app::claim_day(&mut a, "600", at(sh, 2026, 11, 25, 9, 5), nine, sh)
             .expect("claim")
             .as_deref(),
         Some("2026-11-25")
     );
     assert_eq!(
-        schedule::claim(&mut b, "600", at(sh, 2026, 11, 25, 9, 6), nine, sh).expect("claim"),
+        app::claim_day(&mut b, "600", at(sh, 2026, 11, 25, 9, 6), nine, sh).expect("claim"),
         None,
         "posted today already"
     );
     // Down for three days, back on the 28th at noon: one digest, for the 28th.
     let back = at(sh, 2026, 11, 28, 12, 0);
-    let first = schedule::claim(&mut b, "600", back, nine, sh).expect("claim");
-    let second = schedule::claim(&mut a, "600", back, nine, sh).expect("claim");
+    let first = app::claim_day(&mut b, "600", back, nine, sh).expect("claim");
+    let second = app::claim_day(&mut a, "600", back, nine, sh).expect("claim");
     assert_eq!((first.as_deref(), second), (Some("2026-11-28"), None));
     assert_eq!(
-        schedule::claim(&mut a, "600", at(sh, 2026, 11, 28, 23, 0), nine, sh).expect("claim"),
+        app::claim_day(&mut a, "600", at(sh, 2026, 11, 28, 23, 0), nine, sh).expect("claim"),
         None
     );
     // Back before nine: yesterday's, once.
     assert_eq!(
-        schedule::claim(&mut a, "601", at(sh, 2026, 11, 28, 8, 0), nine, sh)
+        app::claim_day(&mut a, "601", at(sh, 2026, 11, 28, 8, 0), nine, sh)
             .expect("claim")
             .as_deref(),
         Some("2026-11-27")
@@ -299,7 +299,7 @@ fn a_restart_after_missed_days_posts_once_and_two_instances_never_both_post() {
             std::thread::spawn(move || {
                 let mut s = Store::open(&path).expect("open");
                 usize::from(
-                    schedule::claim(&mut s, "602", at(sh, 2026, 11, 28, 10, 0), nine, sh)
+                    app::claim_day(&mut s, "602", at(sh, 2026, 11, 28, 10, 0), nine, sh)
                         .expect("claim")
                         .is_some(),
                 )
@@ -334,7 +334,7 @@ fn the_chart_is_a_png_of_the_expected_size_with_cjk_names_and_lines() {
         "{} has CJK glyphs",
         path.display()
     );
-    let png_bytes = chart::render("进度 Progress", &series).expect("png");
+    let png_bytes = chart::render("进度 Progress", &digest::burnup(&series)).expect("png");
     let decoder = png::Decoder::new(std::io::Cursor::new(&png_bytes));
     let mut reader = decoder.read_info().expect("a valid PNG");
     let (w, h) = (reader.info().width, reader.info().height);
@@ -414,7 +414,8 @@ fn the_burnup_keeps_six_tracks_and_sums_the_rest() {
 #[test]
 fn the_chart_of_fifteen_tracks_stays_within_its_bounds_and_spans_the_data() {
     for n in [1, 15] {
-        let png_bytes = chart::render("进度 Progress", &many_tracks(n)).expect("png");
+        let png_bytes =
+            chart::render("进度 Progress", &digest::burnup(&many_tracks(n))).expect("png");
         let out = std::env::temp_dir().join(format!("shortlist-chart-{n}.png"));
         std::fs::write(&out, &png_bytes).expect("write");
         let decoder = png::Decoder::new(std::io::Cursor::new(&png_bytes));

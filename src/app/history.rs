@@ -3,7 +3,7 @@
 
 use super::session::{Depth, Session};
 use super::AppError;
-use crate::digest::{self, Changes, DigestError, Point, WorktreeMark};
+use crate::digest::{self, Burnup, Changes, DigestError, Point, WorktreeMark};
 use crate::repo::history;
 use crate::triage::{self, Triage};
 use chrono::{DateTime, Utc};
@@ -96,10 +96,11 @@ pub fn digest(s: &mut Session, req: &DigestRequest) -> Result<Digest, AppError> 
     })
 }
 
-/// The progress series the chart is drawn from; its last point is the plan now.
+/// The progress series, its last point the plan now, and the burn-up the chart draws.
 #[derive(Debug, Clone)]
 pub struct Progress {
     pub series: Vec<Point>,
+    pub burnup: Burnup,
 }
 
 impl Progress {
@@ -120,7 +121,9 @@ pub fn progress(s: &mut Session, since: Option<&str>) -> Result<Progress, AppErr
     let paths: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
     let versions = history::plan_versions(s.scanner()?.repository(), &paths, since)
         .map_err(DigestError::from)?;
+    let series = digest::progress_series(&versions, &plan, Utc::now());
     Ok(Progress {
-        series: digest::progress_series(&versions, &plan, Utc::now()),
+        burnup: digest::burnup(&series),
+        series,
     })
 }

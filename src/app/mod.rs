@@ -22,7 +22,7 @@ pub use plan::{
 pub use questions::{ask, decide, questions, Asked, Decided};
 pub use repository::{status, worktrees, Status};
 pub use session::{repo_entries, OpenRequest, Options, Session};
-pub use subscriptions::{claim_due, digest_done, subscribe};
+pub use subscriptions::{claim_day, claim_due, digest_done, subscribe};
 
 use crate::config::ConfigError;
 use crate::digest::DigestError;

@@ -5,6 +5,7 @@
 use super::session::Session;
 use super::AppError;
 use crate::digest::schedule;
+use crate::store::{Store, StoreError};
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 
@@ -35,11 +36,29 @@ pub fn claim_due(
     let store = s.store_for_write()?;
     let mut out = Vec::new();
     for sub in store.subscriptions()? {
-        if let Some(day) = schedule::claim(store, &sub.channel_id, now, time, tz)? {
+        if let Some(day) = claim_day(store, &sub.channel_id, now, time, tz)? {
             out.push((sub.channel_id, day));
         }
     }
     Ok(out)
+}
+
+/// Claim the digest due in `channel` at `now`, if one is: `Some(day)` for exactly one
+/// caller across every process sharing the database (the store is the lock), and never
+/// a day posted already.
+pub fn claim_day(
+    store: &mut Store,
+    channel: &str,
+    now: DateTime<Utc>,
+    time: NaiveTime,
+    tz: Tz,
+) -> Result<Option<String>, StoreError> {
+    let last = store.last_digest_day(channel)?;
+    let Some(day) = schedule::due(now, time, tz, last.as_deref()) else {
+        return Ok(None);
+    };
+    let key = schedule::day_key(day);
+    Ok(store.claim_digest(channel, &key)?.then_some(key))
 }
 
 /// After posting a claimed day: record the message, or (`None`) give the day back so

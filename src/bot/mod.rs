@@ -914,7 +914,7 @@ async fn progress(
     ctx.defer().await?;
     let (text, png) = on_session(&served.session, move |s| {
         let p = app::progress(s, None)?;
-        let png = render::chart::render("Progress by track: done and remaining tasks", &p.series)
+        let png = render::chart::render("Progress by track: done and remaining tasks", &p.burnup)
             .map_err(|e| e.to_string());
         Ok((render::md::progress_by_track(p.now()), png))
     })
@@ -985,7 +985,7 @@ fn digest_text(s: &mut Session) -> Result<(String, Option<Vec<u8>>), AppError> {
         &d.triage.warnings,
     );
     let png = d.progress.and_then(|p| {
-        render::chart::render("Progress by track: done and remaining tasks", &p.series)
+        render::chart::render("Progress by track: done and remaining tasks", &p.burnup)
             .map_err(|e| tracing::warn!("digest without a chart: {e}"))
             .ok()
     });

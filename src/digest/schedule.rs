@@ -1,6 +1,6 @@
 //! When a daily digest is due: one per local day at the configured time and zone
-//! (chrono-tz, so DST changes move the instant, not the local time). A day never posts
-//! twice (the store claims it), and after downtime only the latest missed day is posted.
+//! (chrono-tz, so DST changes move the instant, not the local time). After downtime only
+//! the latest missed day is due. (Claiming a day in the store is `app::claim_day`.)
 
 use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -69,21 +69,4 @@ pub fn next_after(now: DateTime<Utc>, time: NaiveTime, tz: Tz) -> DateTime<Utc> 
 /// `YYYY-MM-DD`.
 pub fn day_key(d: NaiveDate) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), d.month(), d.day())
-}
-
-/// Claim the digest due in `channel` at `now`, if one is: `Some(day)` for exactly one
-/// caller across every process sharing the database (the store is the lock).
-pub fn claim(
-    store: &mut crate::store::Store,
-    channel: &str,
-    now: DateTime<Utc>,
-    time: NaiveTime,
-    tz: Tz,
-) -> Result<Option<String>, crate::store::StoreError> {
-    let last = store.last_digest_day(channel)?;
-    let Some(day) = due(now, time, tz, last.as_deref()) else {
-        return Ok(None);
-    };
-    let key = day_key(day);
-    Ok(store.claim_digest(channel, &key)?.then_some(key))
 }

@@ -545,6 +545,13 @@ impl Plan {
             .collect()
     }
 
+    /// How many tasks are finished (done, dropped, or with every subtask finished).
+    pub fn finished_count(&self) -> usize {
+        (0..self.tasks.len())
+            .filter(|&t| self.is_finished(t))
+            .count()
+    }
+
     pub fn error_count(&self) -> usize {
         self.diagnostics
             .iter()

@@ -5,7 +5,7 @@
 //! Docker image install Noto Sans CJK; `SHORTLIST_FONT` names a font file to prefer).
 
 use super::short;
-use crate::digest::{DigestError, Point};
+use crate::digest::{Burnup, DigestError};
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
 use chrono::{DateTime, Utc};
 use plotters::prelude::*;
@@ -131,12 +131,11 @@ pub fn load_font() -> Result<(FontVec, PathBuf), DigestError> {
     Ok((font, PathBuf::from(source)))
 }
 
-/// Render the burn-up of `series` as a PNG of `WIDTH`×`HEIGHT`: the plan's scope and
-/// done over time, and per track (the largest few, the rest as "other") its done count,
-/// with a legend of done/total that stays readable at any number of tracks.
-pub fn render(title: &str, series: &[Point]) -> Result<Vec<u8>, DigestError> {
+/// Draw a burn-up as a PNG of `WIDTH`×`HEIGHT`: the plan's scope and done over time,
+/// and per track (the largest few, the rest as "other") its done count, with a legend
+/// of done/total that stays readable at any number of tracks.
+pub fn render(title: &str, b: &Burnup) -> Result<Vec<u8>, DigestError> {
     let fonts = load_fonts()?;
-    let b = crate::digest::burnup(series);
     let (w, h) = (WIDTH, HEIGHT);
     let mut buf = vec![255u8; (w * h * 3) as usize];
     let n = b.at.len();

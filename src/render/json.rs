@@ -6,7 +6,7 @@ use crate::plan::{PathRef, Plan, Severity, Task};
 use crate::triage::conflicts::ConflictKind;
 use crate::triage::questions::{OpenQuestion, Origin};
 use crate::triage::shortlist::Shortlist;
-use crate::triage::{self, Flight, TaskFacts, TrackFacts, Unit};
+use crate::triage::{self, CheckpointState, Flight, TaskFacts, TrackFacts, Unit};
 use serde::Serialize;
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -48,7 +48,17 @@ struct TaskJson {
     assignee: Vec<String>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     labels: Vec<String>,
+    /// Its paths changed after its line was committed (the triage's stale marks).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    code_may_exist: Option<Vec<crate::repo::staleness::StalePath>>,
     subtasks: Vec<TaskJson>,
+}
+
+/// What a task's JSON shows besides the plan: what holds back each task, and, in a
+/// triage, the repository's stale marks.
+struct Held<'a> {
+    blocked: &'a HashMap<usize, Vec<usize>>,
+    stale: Option<&'a crate::repo::RepoReport>,
 }
 
 fn paths(p: &[PathRef]) -> Vec<String> {
@@ -66,12 +76,12 @@ fn paths(p: &[PathRef]) -> Vec<String> {
 const MAX_JSON_DEPTH: usize = 32;
 
 /// A task and its subtasks; `blocked` holds what holds back each of them.
-fn task_json(plan: &Plan, t: usize, blocked: &HashMap<usize, Vec<usize>>) -> TaskJson {
+fn task_json(plan: &Plan, t: usize, held: &Held) -> TaskJson {
     let own = Inherited {
         priority: plan.effective_priority(t),
         checkpoint: triage::checkpoint_of(plan, t),
     };
-    task_json_at(plan, t, blocked, 0, own)
+    task_json_at(plan, t, held, 0, own)
 }
 
 /// What a task passes down to its subtasks: its priority (its own, else its
@@ -98,26 +108,20 @@ impl Inherited {
 }
 
 /// `own` is the task's own [`Inherited`].
-fn task_json_at(
-    plan: &Plan,
-    t: usize,
-    blocked: &HashMap<usize, Vec<usize>>,
-    depth: usize,
-    own: Inherited,
-) -> TaskJson {
+fn task_json_at(plan: &Plan, t: usize, held: &Held, depth: usize, own: Inherited) -> TaskJson {
     let task: &Task = &plan.tasks[t];
     let ids = |v: &[usize]| v.iter().map(|&d| plan.tasks[d].id.0.clone()).collect();
-    let blocked_by = ids(blocked.get(&t).map_or(&[][..], Vec::as_slice));
+    let blocked_by = ids(held.blocked.get(&t).map_or(&[][..], Vec::as_slice));
     let subtasks = match depth + 1 {
         d if d < MAX_JSON_DEPTH => task
             .subtasks
             .iter()
-            .map(|&c| task_json_at(plan, c, blocked, d, own.below(plan, c)))
+            .map(|&c| task_json_at(plan, c, held, d, own.below(plan, c)))
             .collect(),
         // The last level lists everything below it; those carry no subtasks.
         d if d == MAX_JSON_DEPTH => descendants(plan, t, &own)
             .into_iter()
-            .map(|(c, inherited)| task_json_at(plan, c, blocked, d, inherited))
+            .map(|(c, inherited)| task_json_at(plan, c, held, d, inherited))
             .collect(),
         _ => Vec::new(),
     };
@@ -157,6 +161,10 @@ fn task_json_at(
             .extra
             .as_ref()
             .map_or_else(Vec::new, |e| e.labels.clone()),
+        code_may_exist: held
+            .stale
+            .and_then(|r| r.stale_for(t))
+            .map(|st| st.paths.clone()),
         subtasks,
     }
 }
@@ -184,8 +192,8 @@ fn descendants(plan: &Plan, t: usize, own: &Inherited) -> Vec<(usize, Inherited)
     out
 }
 
-fn unit_json(plan: &Plan, u: &Unit, blocked: &HashMap<usize, Vec<usize>>) -> TaskJson {
-    task_json(plan, u.task, blocked)
+fn unit_json(plan: &Plan, u: &Unit, held: &Held) -> TaskJson {
+    task_json(plan, u.task, held)
 }
 
 fn track_head(plan: &Plan, ti: usize, doc_only: bool) -> serde_json::Map<String, Value> {
@@ -224,17 +232,13 @@ fn diagnostics(plan: &Plan) -> Value {
     )
 }
 
-fn checkpoints(plan: &Plan) -> Value {
+fn checkpoints(plan: &Plan, states: &[CheckpointState]) -> Value {
     Value::Array(
         plan.checkpoints
             .iter()
-            .map(|c| {
-                let open: Vec<&str> = c
-                    .tasks
-                    .iter()
-                    .filter(|&&t| !plan.is_finished(t))
-                    .map(|&t| plan.tasks[t].id.as_str())
-                    .collect();
+            .zip(states)
+            .map(|(c, st)| {
+                let open: Vec<&str> = st.open.iter().map(|&t| plan.tasks[t].id.as_str()).collect();
                 json!({
                     "id": c.id,
                     "label": c.label,
@@ -287,6 +291,10 @@ fn criteria(plan: &Plan) -> Value {
 /// `shortlist.triage/1`.
 pub fn triage(v: &View) -> Value {
     let plan = v.plan;
+    let held = Held {
+        blocked: &v.remaining.blocked,
+        stale: v.repo,
+    };
     let tracks: Vec<Value> = v
         .remaining
         .tracks
@@ -301,7 +309,7 @@ pub fn triage(v: &View) -> Value {
                 serde_json::to_value(
                     w.units
                         .iter()
-                        .map(|u| unit_json(plan, u, &v.remaining.blocked))
+                        .map(|u| unit_json(plan, u, &held))
                         .collect::<Vec<_>>(),
                 )
                 .unwrap_or(Value::Null),
@@ -316,7 +324,7 @@ pub fn triage(v: &View) -> Value {
         "plan_meta": plan.files.iter().map(|f| json!({"file": f.path, "format": f.format, "meta": f.meta.iter().map(|(k, v)| json!({"key": k, "value": v})).collect::<Vec<_>>()})).collect::<Vec<_>>(),
         "open": v.remaining.open,
         "tracks": tracks,
-        "checkpoints": checkpoints(plan),
+        "checkpoints": checkpoints(plan, &v.remaining.checkpoints),
         "open_questions": match v.questions {
             Some(qs) => merged_questions(qs, v.stale_questions),
             None => questions(plan),
@@ -351,17 +359,6 @@ pub fn triage(v: &View) -> Value {
             "worktrees".into(),
             worktrees.unwrap_or(Value::Array(Vec::new())),
         );
-        // Stale marks also sit on the tasks they concern.
-        if let Some(Value::Array(tracks)) = m.get_mut("tracks") {
-            for track in tracks {
-                let Some(Value::Array(units)) = track.get_mut("remaining") else {
-                    continue;
-                };
-                for unit in units {
-                    mark_stale(unit, plan, r);
-                }
-            }
-        }
     }
     doc
 }
@@ -513,34 +510,6 @@ pub fn conflicts_of(v: &View) -> Value {
     )
 }
 
-fn mark_stale(unit: &mut Value, plan: &Plan, r: &crate::repo::RepoReport) {
-    let Some(id) = unit.get("id").and_then(Value::as_str).map(str::to_string) else {
-        return;
-    };
-    let file = unit
-        .get("file")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_string();
-    if let Some(st) = r
-        .stale
-        .iter()
-        .find(|s| s.id == id && plan.file_of(plan.tasks[s.task].span) == file)
-    {
-        if let Value::Object(m) = unit {
-            m.insert(
-                "code_may_exist".into(),
-                serde_json::to_value(&st.paths).unwrap_or(Value::Null),
-            );
-        }
-    }
-    if let Some(Value::Array(subs)) = unit.get_mut("subtasks") {
-        for s in subs {
-            mark_stale(s, plan, r);
-        }
-    }
-}
-
 /// The track's started parents, each with its open subtasks nested (ids), so that the
 /// answer shows that the work is under way.
 fn started(plan: &Plan, w: &triage::TrackWork) -> Value {
@@ -571,7 +540,15 @@ fn started(plan: &Plan, w: &triage::TrackWork) -> Value {
 /// `shortlist.task/1`: one task with everything known about it.
 pub fn task(f: &TaskFacts) -> Value {
     let (plan, t) = (&*f.plan, f.task);
-    let mut v = serde_json::to_value(task_json(plan, t, &f.blocked)).unwrap_or(Value::Null);
+    let mut v = serde_json::to_value(task_json(
+        plan,
+        t,
+        &Held {
+            blocked: &f.blocked,
+            stale: None,
+        },
+    ))
+    .unwrap_or(Value::Null);
     let dependents: Vec<String> = f
         .dependents
         .iter()
@@ -583,10 +560,10 @@ pub fn task(f: &TaskFacts) -> Value {
         .copied()
         .map(|u| plan.tasks[u].id.0.clone())
         .collect();
-    let questions: Vec<Value> = plan
+    let questions: Vec<Value> = f
         .questions
         .iter()
-        .filter(|q| q.task == Some(t))
+        .map(|&q| &plan.questions[q])
         .map(|q| json!({"id": q.id, "text": q.text, "line": q.span.line}))
         .collect();
     if let Value::Object(m) = &mut v {
@@ -616,7 +593,16 @@ pub fn track(f: &TrackFacts) -> Value {
             plan.tracks[ti]
                 .tasks
                 .iter()
-                .map(|&t| task_json(plan, t, &f.blocked))
+                .map(|&t| {
+                    task_json(
+                        plan,
+                        t,
+                        &Held {
+                            blocked: &f.blocked,
+                            stale: None,
+                        },
+                    )
+                })
                 .collect::<Vec<_>>(),
         )
         .unwrap_or(Value::Null),
@@ -627,7 +613,16 @@ pub fn track(f: &TrackFacts) -> Value {
             work.map(|w| {
                 w.units
                     .iter()
-                    .map(|u| unit_json(plan, u, &f.blocked))
+                    .map(|u| {
+                        unit_json(
+                            plan,
+                            u,
+                            &Held {
+                                blocked: &f.blocked,
+                                stale: None,
+                            },
+                        )
+                    })
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default(),
@@ -651,9 +646,7 @@ fn files(plan: &Plan) -> Value {
 
 /// `shortlist.check/1`.
 pub fn check(plan: &Plan) -> Value {
-    let done = (0..plan.tasks.len())
-        .filter(|&t| plan.is_finished(t))
-        .count();
+    let done = plan.finished_count();
     json!({
         "schema": "shortlist.check/1",
         "plan_files": plan.files.iter().map(|f| f.path.clone()).collect::<Vec<_>>(),

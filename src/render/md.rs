@@ -8,7 +8,7 @@ use crate::triage::conflicts::{Conflict, ConflictKind};
 use crate::triage::inflight::Evidence;
 use crate::triage::questions::{OpenQuestion, Origin};
 use crate::triage::shortlist::Shortlist;
-use crate::triage::{Flight, TaskFacts, TrackFacts, TrackWork, Unit};
+use crate::triage::{CheckpointState, Flight, TaskFacts, TrackFacts, TrackWork, Unit};
 use std::fmt::Write;
 
 fn loc(plan: &Plan, span: crate::plan::Span) -> String {
@@ -238,7 +238,7 @@ pub fn triage(v: &View) -> String {
         out.push('\n');
     }
     if v.track_filter.is_none() {
-        write_checkpoints(&mut out, plan);
+        write_checkpoints(&mut out, plan, &v.remaining.checkpoints);
         write_questions(&mut out, v);
         write_decisions(&mut out, v);
         write_conflicts(&mut out, v, false);
@@ -247,19 +247,13 @@ pub fn triage(v: &View) -> String {
     out
 }
 
-fn write_checkpoints(out: &mut String, plan: &Plan) {
+fn write_checkpoints(out: &mut String, plan: &Plan, states: &[CheckpointState]) {
     if plan.checkpoints.is_empty() {
         return;
     }
     let _ = writeln!(out, "## Checkpoints\n");
-    let mut earlier_open = false;
-    for c in &plan.checkpoints {
-        let open: Vec<usize> = c
-            .tasks
-            .iter()
-            .copied()
-            .filter(|&t| !plan.is_finished(t))
-            .collect();
+    for (c, st) in plan.checkpoints.iter().zip(states) {
+        let open = &st.open;
         let label = c
             .label
             .as_deref()
@@ -272,10 +266,10 @@ fn write_checkpoints(out: &mut String, plan: &Plan) {
                 "{} of {} open: {}",
                 open.len(),
                 c.tasks.len(),
-                ids(plan, &open, 8)
+                ids(plan, open, 8)
             )
         };
-        let wait = if earlier_open && !open.is_empty() {
+        let wait = if st.waits {
             " — waits for the earlier checkpoint"
         } else {
             ""
@@ -286,7 +280,6 @@ fn write_checkpoints(out: &mut String, plan: &Plan) {
             c.id,
             loc(plan, c.span)
         );
-        earlier_open |= !open.is_empty();
     }
     out.push('\n');
 }
@@ -779,9 +772,7 @@ pub fn check(plan: &Plan) -> String {
             count(n, "task")
         );
     }
-    let done = (0..plan.tasks.len())
-        .filter(|&t| plan.is_finished(t))
-        .count();
+    let done = plan.finished_count();
     let errors = plan.error_count();
     let _ = writeln!(
         out,
@@ -921,7 +912,7 @@ pub fn task(f: &TaskFacts) -> String {
                 .join(", "),
         );
     }
-    for q in plan.questions.iter().filter(|q| q.task == Some(t)) {
+    for q in f.questions.iter().map(|&q| &plan.questions[q]) {
         let _ = writeln!(out, "- open question {}: {}", q.id, q.text);
     }
     if !task.subtasks.is_empty() {
@@ -942,12 +933,7 @@ pub fn track(f: &TrackFacts) -> String {
         let _ = writeln!(out, "- remark: {r}");
     }
     let total: usize = tr.tasks.len();
-    let finished: Vec<usize> = tr
-        .tasks
-        .iter()
-        .copied()
-        .filter(|&t| plan.is_finished(t))
-        .collect();
+    let finished = &f.finished;
     let _ = writeln!(
         out,
         "- tasks: {total} top-level, {} finished",
@@ -967,7 +953,7 @@ pub fn track(f: &TrackFacts) -> String {
     }
     if !finished.is_empty() {
         let _ = writeln!(out, "\n## Finished\n");
-        for t in finished {
+        for &t in finished {
             let task = &plan.tasks[t];
             let _ = writeln!(
                 out,

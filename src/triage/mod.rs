@@ -82,6 +82,36 @@ pub struct Remaining {
     pub open: usize,
     /// What holds back each unit and each task below one (see [`blocked_by`]).
     pub blocked: HashMap<usize, Vec<usize>>,
+    /// Each of the plan's checkpoints as it stands, in the plan's order.
+    pub checkpoints: Vec<CheckpointState>,
+}
+
+/// A checkpoint as it stands now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CheckpointState {
+    /// Its unfinished tasks, in the checkpoint's order.
+    pub open: Vec<usize>,
+    /// It has open work and so has an earlier checkpoint: it waits for that one.
+    pub waits: bool,
+}
+
+/// The state of every checkpoint of the plan, in order.
+pub fn checkpoint_states(plan: &Plan) -> Vec<CheckpointState> {
+    let mut earlier_open = false;
+    plan.checkpoints
+        .iter()
+        .map(|c| {
+            let open: Vec<usize> = c
+                .tasks
+                .iter()
+                .copied()
+                .filter(|&t| !plan.is_finished(t))
+                .collect();
+            let waits = earlier_open && !open.is_empty();
+            earlier_open |= !open.is_empty();
+            CheckpointState { open, waits }
+        })
+        .collect()
 }
 
 /// [`blocked_by`] of every task in the subtrees of `roots`.
@@ -174,6 +204,7 @@ pub fn remaining(plan: &Plan, docs: &DocGlobs) -> Remaining {
         tracks,
         open: open_total,
         blocked,
+        checkpoints: checkpoint_states(plan),
     }
 }
 
@@ -400,6 +431,8 @@ pub struct TaskFacts {
     pub units: Vec<usize>,
     /// The checkpoint it (or its nearest ancestor) belongs to, by id.
     pub checkpoint: Option<String>,
+    /// The plan's open questions asked about it (indices into `plan.questions`).
+    pub questions: Vec<usize>,
 }
 
 pub fn task_facts(plan: Arc<Plan>, t: usize) -> TaskFacts {
@@ -409,12 +442,16 @@ pub fn task_facts(plan: Arc<Plan>, t: usize) -> TaskFacts {
         .collect();
     let units = actionable_units(&plan, t);
     let checkpoint = checkpoint_of(&plan, t);
+    let questions = (0..plan.questions.len())
+        .filter(|&q| plan.questions[q].task == Some(t))
+        .collect();
     TaskFacts {
         task: t,
         blocked,
         dependents,
         units,
         checkpoint,
+        questions,
         plan,
     }
 }
@@ -439,6 +476,8 @@ pub struct TrackFacts {
     pub work: Option<TrackWork>,
     /// What holds back each of the track's tasks.
     pub blocked: HashMap<usize, Vec<usize>>,
+    /// Its finished top-level tasks, in the plan's order.
+    pub finished: Vec<usize>,
 }
 
 /// One track's facts: its remaining work (with the plan's doc globs) and what holds
@@ -449,11 +488,18 @@ pub fn track_facts(plan: Arc<Plan>, ti: usize, docs: &DocGlobs) -> TrackFacts {
         .into_iter()
         .find(|w| w.track == ti);
     let blocked = blocked_in(&plan, plan.tracks[ti].tasks.iter().copied());
+    let finished = plan.tracks[ti]
+        .tasks
+        .iter()
+        .copied()
+        .filter(|&t| plan.is_finished(t))
+        .collect();
     TrackFacts {
         plan,
         track: ti,
         work,
         blocked,
+        finished,
     }
 }
 

@@ -27,7 +27,7 @@ fn main() {
         let mut s = Session::open(&req)?;
         let name = render::short_path(&s.config().root.to_string_lossy()).to_string();
         let next = app::next(&mut s, NextRequest { note: None })?;
-        let body = discord::next_message(&next.triage, &name);
+        let body = discord::next_message(&next.triage, &name, false);
         let content = body["content"].as_str().unwrap_or("");
         println!("{content}\n");
         let buttons: Vec<&str> = body["components"]

@@ -245,9 +245,15 @@ fn picking_records_once_and_appends_to_that_note() {
 fn decisions_appear_in_every_later_note_and_close_their_question() {
     let r = repo();
     let mut s = open(&r);
-    let q = app::ask(&mut s, "发票模板要不要多语言？", "alice")
-        .expect("ask")
-        .question;
+    let q = app::ask(
+        &mut s,
+        &app::AskRequest {
+            text: "发票模板要不要多语言？".into(),
+            by: "alice".into(),
+        },
+    )
+    .expect("ask")
+    .question;
     let t = app::triage(&mut s, &Default::default()).expect("triage");
     assert!(t.questions.iter().any(|x| x.id == q.id));
     let first = note(&mut s, "before");
@@ -267,7 +273,13 @@ fn decisions_appear_in_every_later_note_and_close_their_question() {
         1
     );
 
-    app::decide(&mut s, &q.id.to_lowercase(), "只做中英两种", "carol", "cli").expect("decide");
+    let req = app::DecideRequest {
+        question: q.id.to_lowercase(),
+        decision: "只做中英两种".into(),
+        by: "carol".into(),
+        via: "cli".into(),
+    };
+    app::decide(&mut s, &req).expect("decide");
     let t = app::triage(&mut s, &Default::default()).expect("triage");
     assert!(
         !t.questions.iter().any(|x| x.id == q.id),

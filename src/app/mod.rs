@@ -14,12 +14,13 @@ mod subscriptions;
 
 pub use history::{digest, progress, Digest, DigestRequest, Progress};
 pub use notes::{
-    note, pick, record_posted, unpick, Noted, Offer, PickRequest, Picked, WrittenNote,
+    note, pick, record_posted, unpick, Noted, Offer, PickRequest, Picked, UnpickRequest,
+    WrittenNote,
 };
 pub use plan::{
     check, next, plan_now, task, track, triage, Next, NextRequest, NoteAsk, TriageRequest,
 };
-pub use questions::{ask, decide, questions, Asked, Decided};
+pub use questions::{ask, decide, questions, AskRequest, Asked, DecideRequest, Decided};
 pub use repository::{status, worktrees, Status};
 pub use session::{repo_entries, OpenRequest, Options, Session};
 pub use subscriptions::{claim_day, claim_due, digest_done, subscribe};

@@ -223,9 +223,19 @@ pub fn pick(s: &mut Session, req: PickRequest) -> Result<Picked, AppError> {
     })
 }
 
-/// Release the claim on a task (`unpick`): the claimer may, and so may anyone allowed to
-/// release others' claims (`any`: a writer in chat; anyone on the command line).
-pub fn unpick(s: &mut Session, task_id: &str, by: &str, any: bool) -> Result<ClaimRow, AppError> {
+/// `unpick`: the task whose claim to release, who asks, and whether they may release
+/// others' claims (`any`: a writer in chat; anyone on the command line).
+#[derive(Debug, Clone)]
+pub struct UnpickRequest {
+    pub task: String,
+    pub by: String,
+    pub any: bool,
+}
+
+/// Release the claim on a task: the claimer may, and so may anyone allowed to release
+/// others' claims.
+pub fn unpick(s: &mut Session, req: &UnpickRequest) -> Result<ClaimRow, AppError> {
+    let (task_id, by, any) = (req.task.as_str(), req.by.as_str(), req.any);
     // The id as the plan writes it (`t4.6.3` finds `T4.6.3`).
     let id = s
         .plan()

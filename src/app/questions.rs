@@ -22,12 +22,21 @@ pub struct Asked {
     pub new: bool,
 }
 
+/// `ask`: the question, and who asks it.
+#[derive(Debug, Clone)]
+pub struct AskRequest {
+    pub text: String,
+    pub by: String,
+}
+
 /// Ask a question; its id never collides with one the plan or the notes already use.
-pub fn ask(s: &mut Session, text: &str, by: &str) -> Result<Asked, AppError> {
+pub fn ask(s: &mut Session, req: &AskRequest) -> Result<Asked, AppError> {
     let snap = s.snapshot(Depth::Plan)?;
     let mut taken: HashSet<String> = snap.plan.questions.iter().map(|q| q.id.clone()).collect();
     taken.extend(snap.note_questions.iter().map(|q| q.id.clone()));
-    let (question, new) = s.store_for_write()?.add_question(text, by, &taken)?;
+    let (question, new) = s
+        .store_for_write()?
+        .add_question(&req.text, &req.by, &taken)?;
     Ok(Asked { question, new })
 }
 
@@ -38,15 +47,19 @@ pub struct Decided {
     pub question: OpenQuestion,
 }
 
-/// Record a decision on a question (`Q-7f3a`; the `Q-` may be left out), `via` the
-/// front end that took it.
-pub fn decide(
-    s: &mut Session,
-    qid: &str,
-    text: &str,
-    by: &str,
-    via: &str,
-) -> Result<Decided, AppError> {
+/// `decide`: the question (`Q-7f3a`; the `Q-` may be left out), the decision, who took
+/// it and through which front end (`cli`, `discord`).
+#[derive(Debug, Clone)]
+pub struct DecideRequest {
+    pub question: String,
+    pub decision: String,
+    pub by: String,
+    pub via: String,
+}
+
+/// Record a decision on a known question.
+pub fn decide(s: &mut Session, req: &DecideRequest) -> Result<Decided, AppError> {
+    let qid = req.question.as_str();
     let snap = s.snapshot(Depth::Plan)?;
     let chat = s.store_for_write()?.questions()?;
     let all = questions::all_questions(&snap.plan, &snap.note_questions, &chat);
@@ -62,7 +75,9 @@ pub fn decide(
             known: known.join(", "),
         });
     };
-    let decision = s.store_for_write()?.decide(Some(&q.id), text, by, via)?;
+    let decision = s
+        .store_for_write()?
+        .decide(Some(&q.id), &req.decision, &req.by, &req.via)?;
     Ok(Decided {
         decision,
         question: q,

@@ -586,24 +586,7 @@ async fn next(
             at: Utc::now(),
         };
         let answer = app::next(s, NextRequest { note: Some(ask) })?;
-        let mut body = chat::next_message(&answer.triage, &name);
-        if several {
-            // The detail buttons name the repository they are about.
-            for row in body["components"].as_array_mut().into_iter().flatten() {
-                for b in row["components"].as_array_mut().into_iter().flatten() {
-                    if let Some(id) = b["custom_id"].as_str().filter(|i| i.starts_with("more:")) {
-                        b["custom_id"] = json!(format!("{id}@{name}"));
-                    }
-                }
-            }
-        }
-        if !answer.triage.warnings.is_empty() {
-            let text = with_warnings(
-                body["content"].as_str().unwrap_or("").to_string(),
-                &answer.triage.warnings,
-            );
-            body["content"] = json!(short(&text, chat::CONTENT_LIMIT));
-        }
+        let body = chat::next_message(&answer.triage, &name, several);
         Ok((body, answer.note))
     })
     .await?;
@@ -788,7 +771,7 @@ async fn question_add(
     }
     let by = ctx.author().name.clone();
     answer_with(ctx, repo, move |s| {
-        let a = app::ask(s, &text, &by)?;
+        let a = app::ask(s, &app::AskRequest { text, by })?;
         let q = a.question;
         Ok(if a.new {
             format!("Asked `{}`: {}", q.id, q.text)
@@ -835,7 +818,13 @@ async fn decide(
     let by = ctx.author().name.clone();
     answer_with(ctx, repo, move |s| {
         let qid = question.split_whitespace().next().unwrap_or("").to_string();
-        let d = app::decide(s, &qid, &decision, &by, "discord")?;
+        let req = app::DecideRequest {
+            question: qid,
+            decision,
+            by,
+            via: "discord".into(),
+        };
+        let d = app::decide(s, &req)?;
         Ok(format!(
             "Decided `{}` ({}): {} — {}",
             d.question.id, d.question.text, d.decision.text, d.decision.decided_by
@@ -891,7 +880,12 @@ async fn unpick(
     let writer = may_write(ctx.data(), ctx.serenity_context(), ctx.guild_id(), &roles);
     let by = ctx.author().name.clone();
     answer_with(ctx, repo, move |s| {
-        let c = app::unpick(s, &id, &by, writer)?;
+        let req = app::UnpickRequest {
+            task: id,
+            by,
+            any: writer,
+        };
+        let c = app::unpick(s, &req)?;
         Ok(format!(
             "Released `{}` (claimed by {} on {}); it is offered again.",
             c.task_id,

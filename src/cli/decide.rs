@@ -6,7 +6,13 @@ use crate::app;
 pub fn run(ctx: &Ctx, qid: &str, text: &[String], by: &Option<String>) -> Result<Output, CliError> {
     let mut s = ctx.session()?;
     let by = ctx.actor(&s, by);
-    let d = app::decide(&mut s, qid, &text.join(" "), &by, "cli")?;
+    let req = app::DecideRequest {
+        question: qid.to_string(),
+        decision: text.join(" "),
+        by,
+        via: "cli".into(),
+    };
+    let d = app::decide(&mut s, &req)?;
     ctx.finish(&s, &[]);
     let (dec, q) = (&d.decision, &d.question);
     Ok(Output::ok(if ctx.json() {

@@ -10,7 +10,7 @@ pub fn run(ctx: &Ctx, action: &QuestionAction) -> Result<Output, CliError> {
     };
     let mut s = ctx.session()?;
     let by = ctx.actor(&s, by);
-    let a = app::ask(&mut s, &text, &by)?;
+    let a = app::ask(&mut s, &app::AskRequest { text, by })?;
     ctx.finish(&s, &[]);
     let q = &a.question;
     Ok(Output::ok(if ctx.json() {

@@ -7,7 +7,12 @@ pub fn run(ctx: &Ctx, id: &str, by: &Option<String>) -> Result<Output, CliError>
     let mut s = ctx.session()?;
     let by = ctx.actor(&s, by);
     // On the command line whoever runs it may release any claim (as a writer in chat).
-    let c = app::unpick(&mut s, id, &by, true)?;
+    let req = app::UnpickRequest {
+        task: id.to_string(),
+        by: by.clone(),
+        any: true,
+    };
+    let c = app::unpick(&mut s, &req)?;
     ctx.finish(&s, &[]);
     Ok(Output::ok(if ctx.json() {
         pretty(serde_json::json!({"schema": "shortlist.unpick/1", "released": c, "by": by}))

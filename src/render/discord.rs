@@ -64,7 +64,9 @@ pub fn chat_view(t: &Triage) -> View<'_> {
 /// per candidate (id, title, track and priority, one line of why, the first caution),
 /// the recommended next and the pick prompt; the numbered buttons and the detail
 /// buttons on it. `repo` is the repository's name.
-pub fn next_message(t: &Triage, repo: &str) -> Value {
+/// `several`: the channel serves more than one repository, so the detail buttons name
+/// the one they are about (`more:conflicts@repo`).
+pub fn next_message(t: &Triage, repo: &str, several: bool) -> Value {
     let v = chat_view(t);
     let plan = &t.plan;
     let sl = &t.shortlist;
@@ -138,7 +140,13 @@ pub fn next_message(t: &Triage, repo: &str) -> Value {
     if !claims.is_empty() {
         head.push(format!("Claimed: {}", short(&claims.join("; "), 300)));
     }
-    let content = fit(&head, &mut entries, &tail);
+    let mut content = fit(&head, &mut entries, &tail);
+    if !t.warnings.is_empty() {
+        for w in &t.warnings {
+            content.push_str(&format!("\n⚠️ {w}"));
+        }
+        content = short(&content, CONTENT_LIMIT);
+    }
     let mut rows = Vec::new();
     if n > 0 {
         let buttons: Vec<Value> = sl
@@ -159,7 +167,14 @@ pub fn next_message(t: &Triage, repo: &str) -> Value {
     ]
     .into_iter()
     .filter(|(_, any)| *any)
-    .map(|(d, _)| json!({"type": 2, "style": 2, "custom_id": d.custom_id(), "label": d.label()}))
+    .map(|(d, _)| {
+        let id = if several {
+            format!("{}@{repo}", d.custom_id())
+        } else {
+            d.custom_id().to_string()
+        };
+        json!({"type": 2, "style": 2, "custom_id": id, "label": d.label()})
+    })
     .collect();
     if !details.is_empty() {
         rows.push(json!({"type": 1, "components": details}));

@@ -1577,6 +1577,24 @@ async fn one_bot_serves_two_repositories_each_in_its_own_channel() {
         candidate_ids(&in_billing).contains(&"6.1.1".to_string()),
         "{in_billing}"
     );
+    // A channel of a bot serving several repositories: the detail buttons name theirs.
+    let id = fake.command_in("600", "next", json!([]), alice(), &[]);
+    let billing_offer = fake
+        .wait_for("the billing shortlist", |r| is_followup(r, &id))
+        .await;
+    let details: Vec<String> = billing_offer.body["components"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|row| row["components"].as_array().cloned().unwrap_or_default())
+        .filter_map(|b| b["custom_id"].as_str().map(str::to_string))
+        .filter(|id| id.starts_with("more:"))
+        .collect();
+    assert!(!details.is_empty(), "{}", billing_offer.body);
+    assert!(
+        details.iter().all(|d| d.ends_with("@billing")),
+        "{details:?}"
+    );
     let id = fake.command_in("601", "next", json!([]), alice(), &[]);
     let offer = fake
         .wait_for("the web shortlist", |r| is_followup(r, &id))

@@ -47,6 +47,8 @@ pub enum CliError {
     App(#[from] AppError),
     #[error(transparent)]
     Digest(#[from] DigestError),
+    #[error(transparent)]
+    Chart(#[from] crate::render::chart::ChartError),
     #[error("cannot write {}: {source}", path.display())]
     Write {
         path: PathBuf,

@@ -23,10 +23,6 @@ pub enum DigestError {
     BadTime(String),
     #[error(transparent)]
     History(#[from] HistoryError),
-    #[error("no font for the chart; install fonts-noto-cjk or set SHORTLIST_FONT (tried {tried})")]
-    NoFont { tried: String },
-    #[error("cannot draw the chart: {0}")]
-    Chart(String),
 }
 
 /// One point of the progress series: per track (name), done and total tasks.

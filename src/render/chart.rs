@@ -5,7 +5,16 @@
 //! Docker image install Noto Sans CJK; `SHORTLIST_FONT` names a font file to prefer).
 
 use super::short;
-use crate::digest::{Burnup, DigestError};
+use crate::digest::Burnup;
+
+/// Why the chart could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    #[error("no font for the chart; install fonts-noto-cjk or set SHORTLIST_FONT (tried {tried})")]
+    NoFont { tried: String },
+    #[error("cannot draw the chart: {0}")]
+    Draw(String),
+}
 use ab_glyph::{Font, FontVec, PxScale, ScaleFont};
 use chrono::{DateTime, Utc};
 use plotters::prelude::*;
@@ -70,7 +79,7 @@ impl Fonts {
 
 /// `SHORTLIST_FONT` (a file) first, then the system's fonts of [`FAMILIES`], then any
 /// sans-serif the font database knows.
-pub fn load_fonts() -> Result<Fonts, DigestError> {
+pub fn load_fonts() -> Result<Fonts, ChartError> {
     let mut fonts = Vec::new();
     let mut sources = Vec::new();
     if let Ok(p) = std::env::var("SHORTLIST_FONT") {
@@ -114,7 +123,7 @@ pub fn load_fonts() -> Result<Fonts, DigestError> {
         }
     }
     if fonts.is_empty() {
-        return Err(DigestError::NoFont {
+        return Err(ChartError::NoFont {
             tried: "SHORTLIST_FONT and the system's font database".to_string(),
         });
     }
@@ -122,10 +131,10 @@ pub fn load_fonts() -> Result<Fonts, DigestError> {
 }
 
 /// The first font found and where it came from (tests check CJK coverage with it).
-pub fn load_font() -> Result<(FontVec, PathBuf), DigestError> {
+pub fn load_font() -> Result<(FontVec, PathBuf), ChartError> {
     let fonts = load_fonts()?;
     let source = fonts.sources.first().cloned().unwrap_or_default();
-    let font = fonts.fonts.into_iter().next().ok_or(DigestError::NoFont {
+    let font = fonts.fonts.into_iter().next().ok_or(ChartError::NoFont {
         tried: source.clone(),
     })?;
     Ok((font, PathBuf::from(source)))
@@ -134,7 +143,7 @@ pub fn load_font() -> Result<(FontVec, PathBuf), DigestError> {
 /// Draw a burn-up as a PNG of `WIDTH`×`HEIGHT`: the plan's scope and done over time,
 /// and per track (the largest few, the rest as "other") its done count, with a legend
 /// of done/total that stays readable at any number of tracks.
-pub fn render(title: &str, b: &Burnup) -> Result<Vec<u8>, DigestError> {
+pub fn render(title: &str, b: &Burnup) -> Result<Vec<u8>, ChartError> {
     let fonts = load_fonts()?;
     let (w, h) = (WIDTH, HEIGHT);
     let mut buf = vec![255u8; (w * h * 3) as usize];
@@ -171,7 +180,7 @@ pub fn render(title: &str, b: &Burnup) -> Result<Vec<u8>, DigestError> {
             (x, y)
         };
         let grey = RGBColor(210, 210, 210);
-        let e = |e: DrawingAreaErrorKind<_>| DigestError::Chart(e.to_string());
+        let e = |e: DrawingAreaErrorKind<_>| ChartError::Draw(e.to_string());
         for k in 0..=4 {
             let y = bottom - (k * (bottom - top) / 4);
             root.draw(&PathElement::new(vec![(left, y), (right, y)], grey))
@@ -233,7 +242,7 @@ pub fn render(title: &str, b: &Burnup) -> Result<Vec<u8>, DigestError> {
         ))
         .map_err(e)?;
         root.present()
-            .map_err(|e| DigestError::Chart(e.to_string()))?;
+            .map_err(|e| ChartError::Draw(e.to_string()))?;
     }
     let black = [20u8, 20, 20];
     let mut text = |size: f32, x: i32, y: i32, s: &str| {
@@ -345,7 +354,7 @@ fn draw_text(
     }
 }
 
-fn encode_png(buf: &[u8], w: u32, h: u32) -> Result<Vec<u8>, DigestError> {
+fn encode_png(buf: &[u8], w: u32, h: u32) -> Result<Vec<u8>, ChartError> {
     let mut out = Vec::new();
     {
         let mut enc = png::Encoder::new(&mut out, w, h);
@@ -353,10 +362,10 @@ fn encode_png(buf: &[u8], w: u32, h: u32) -> Result<Vec<u8>, DigestError> {
         enc.set_depth(png::BitDepth::Eight);
         let mut writer = enc
             .write_header()
-            .map_err(|e| DigestError::Chart(e.to_string()))?;
+            .map_err(|e| ChartError::Draw(e.to_string()))?;
         writer
             .write_image_data(buf)
-            .map_err(|e| DigestError::Chart(e.to_string()))?;
+            .map_err(|e| ChartError::Draw(e.to_string()))?;
     }
     Ok(out)
 }

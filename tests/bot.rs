@@ -1022,6 +1022,23 @@ async fn the_cli_and_the_bot_give_the_same_answer() {
         "triage\nCLI:\n{c}\nbot:\n{d}"
     );
 
+    // One track: both show Track C's work and nothing of the others.
+    let opt = json!([{"name": "track", "type": 3, "value": "C"}]);
+    let (c, d) = (
+        cli(&["triage", "C"]),
+        bot_answer(&b.fake, "triage", opt).await,
+    );
+    assert_eq!(
+        task_states(&c),
+        vec![("[~]".to_string(), "6.3.1".to_string())],
+        "{c}"
+    );
+    assert_eq!(
+        task_states(&c),
+        task_states(&d),
+        "triage C\nCLI:\n{c}\nbot:\n{d}"
+    );
+
     let opt = json!([{"name": "id", "type": 3, "value": "6.1.2"}]);
     let (c, d) = (
         cli(&["task", "6.1.2"]),

@@ -124,23 +124,13 @@ fn since_is_read_in_the_configured_zone_or_as_a_revision() {
         ..OpenRequest::default()
     })
     .expect("session");
-    let d = app::digest(
-        &mut s,
-        &app::DigestRequest {
-            since: Some("HEAD~1".into()),
-            chart: false,
-        },
-    )
-    .expect("rev");
+    let since = |text: &str| app::DigestRequest {
+        since: Some(text.into()),
+        chart: false,
+    };
+    let d = app::digest(&mut s, &since("HEAD~1")).expect("rev");
     assert_eq!(d.changes.since.timestamp(), T0 + DAY + 10 * 3600);
-    let err = app::digest(
-        &mut s,
-        &app::DigestRequest {
-            since: Some("last tuesday".into()),
-            chart: false,
-        },
-    )
-    .expect_err("bad");
+    let err = app::digest(&mut s, &since("last tuesday")).expect_err("bad");
     assert!(err.to_string().contains("neither a date"), "{err}");
 }
 

@@ -32,7 +32,7 @@ use crate::repo::RepoError;
 use crate::sources::SourceError;
 use crate::store::StoreError;
 use crate::triage::TrackError;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Why a command could not answer. Each variant says what went wrong and where.
 #[derive(Debug, thiserror::Error)]
@@ -99,12 +99,4 @@ pub enum AppError {
         source_name: String,
         offered: String,
     },
-}
-
-/// Who is acting, when no name is given: git's `user.name`, else `$USER`.
-pub fn default_actor(root: &Path) -> String {
-    crate::repo::user_name(root)
-        .or_else(|| std::env::var("USER").ok())
-        .or_else(|| std::env::var("USERNAME").ok())
-        .unwrap_or_else(|| "unknown".into())
 }

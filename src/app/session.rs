@@ -327,6 +327,17 @@ impl Session {
         }
     }
 
+    /// Who is acting, when no name is given: the repository's `user.name` (read through
+    /// the repository the session holds), else `$USER`.
+    pub fn actor(&self) -> String {
+        self.scanner
+            .as_ref()
+            .and_then(|s| repo::user_name(s.repository()))
+            .or_else(|| std::env::var("USER").ok())
+            .or_else(|| std::env::var("USERNAME").ok())
+            .unwrap_or_else(|| "unknown".into())
+    }
+
     /// Why a watching session scans on every request, if it does.
     pub fn watch_unavailable(&self) -> Option<&str> {
         self.options
@@ -549,14 +560,15 @@ impl Session {
             let covered = self.watch_worktrees(state);
             // Held only when the watch saw every worktree all along this scan; else the
             // next request reads again (the bot's settling does it in the background).
-            self.held = match covered && self.watch.is_some() {
-                true => Held {
+            self.held = if covered && self.watch.is_some() {
+                Held {
                     files: Some(out.1.clone()),
                     state: Some(state.clone()),
                     plan: self.held.plan.take(),
                     ..Held::default()
-                },
-                false => Held::default(),
+                }
+            } else {
+                Held::default()
             };
         }
         if let Some(state) = &out.0 {

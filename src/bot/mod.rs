@@ -558,14 +558,6 @@ async fn turn_page(
     Ok(())
 }
 
-/// Warnings of an answer as lines a reader can see (the database could not be read…).
-fn with_warnings(mut text: String, warnings: &[String]) -> String {
-    for w in warnings {
-        text.push_str(&format!("\n⚠️ {w}"));
-    }
-    text
-}
-
 /// The shortlist: react with a number or press a button to pick one.
 #[poise::command(slash_command)]
 async fn next(
@@ -673,7 +665,7 @@ async fn triage(
 ) -> Result<(), Error> {
     answer_with(ctx, repo, move |s| {
         let t = app::triage(s, &app::TriageRequest { track })?;
-        Ok(with_warnings(
+        Ok(chat::with_warnings(
             render::md::triage(&chat::chat_view(&t)),
             &t.warnings,
         ))
@@ -792,7 +784,7 @@ async fn question_list(
 ) -> Result<(), Error> {
     answer_with(ctx, repo, move |s| {
         let k = app::questions(s)?;
-        Ok(with_warnings(
+        Ok(chat::with_warnings(
             render::md::questions(&k, false, Medium::Chat),
             &k.warnings,
         ))
@@ -853,7 +845,7 @@ async fn note_cmd(
             at: Utc::now(),
         };
         let n = app::note(s, ask)?;
-        Ok(with_warnings(
+        Ok(chat::with_warnings(
             format!("Note written: `{}`", n.note.rel),
             &n.warnings,
         ))
@@ -908,7 +900,7 @@ async fn progress(
     ctx.defer().await?;
     let (text, png) = on_session(&served.session, move |s| {
         let p = app::progress(s, None)?;
-        let png = render::chart::render("Progress by track: done and remaining tasks", &p.burnup)
+        let png = render::chart::render(render::chart::PROGRESS_TITLE, &p.burnup)
             .map_err(|e| e.to_string());
         Ok((render::md::progress_by_track(p.now()), png))
     })
@@ -974,12 +966,12 @@ fn digest_text(s: &mut Session) -> Result<(String, Option<Vec<u8>>), AppError> {
     };
     let d = app::digest(s, &req)?;
     let tz = s.config().timezone.clone();
-    let text = with_warnings(
+    let text = chat::with_warnings(
         render::md::digest(&d.changes, &chat::chat_view(&d.triage), tz.as_deref()),
         &d.triage.warnings,
     );
     let png = d.progress.and_then(|p| {
-        render::chart::render("Progress by track: done and remaining tasks", &p.burnup)
+        render::chart::render(render::chart::PROGRESS_TITLE, &p.burnup)
             .map_err(|e| tracing::warn!("digest without a chart: {e}"))
             .ok()
     });

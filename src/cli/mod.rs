@@ -136,8 +136,7 @@ impl Ctx<'_> {
 
     /// `--by NAME`, else git's `user.name`, else `$USER`.
     fn actor(&self, s: &Session, by: &Option<String>) -> String {
-        by.clone()
-            .unwrap_or_else(|| crate::app::default_actor(&s.config().root))
+        by.clone().unwrap_or_else(|| s.actor())
     }
 
     /// Print warnings to stderr; with `--timings`, where the time went.

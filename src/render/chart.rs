@@ -140,6 +140,9 @@ pub fn load_font() -> Result<(FontVec, PathBuf), ChartError> {
     Ok((font, PathBuf::from(source)))
 }
 
+/// The progress chart's title, wherever it is drawn.
+pub const PROGRESS_TITLE: &str = "Progress by track: done and remaining tasks";
+
 /// Draw a burn-up as a PNG of `WIDTH`×`HEIGHT`: the plan's scope and done over time,
 /// and per track (the largest few, the rest as "other") its done count, with a legend
 /// of done/total that stays readable at any number of tracks.

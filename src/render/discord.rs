@@ -60,12 +60,20 @@ pub fn chat_view(t: &Triage) -> View<'_> {
     v
 }
 
+/// Warnings of an answer as lines a reader can see (the database could not be read…).
+pub fn with_warnings(mut text: String, warnings: &[String]) -> String {
+    for w in warnings {
+        text.push_str(&format!("\n⚠️ {w}"));
+    }
+    text
+}
+
 /// `/next` as one message: a title naming the repository and plan, one compact entry
 /// per candidate (id, title, track and priority, one line of why, the first caution),
 /// the recommended next and the pick prompt; the numbered buttons and the detail
-/// buttons on it. `repo` is the repository's name.
-/// `several`: the channel serves more than one repository, so the detail buttons name
-/// the one they are about (`more:conflicts@repo`).
+/// buttons on it. `repo` is the repository's name; `several`: the channel serves more
+/// than one repository, so the detail buttons name the one they are about
+/// (`more:conflicts@repo`). The triage's warnings end the text.
 pub fn next_message(t: &Triage, repo: &str, several: bool) -> Value {
     let v = chat_view(t);
     let plan = &t.plan;
@@ -142,10 +150,7 @@ pub fn next_message(t: &Triage, repo: &str, several: bool) -> Value {
     }
     let mut content = fit(&head, &mut entries, &tail);
     if !t.warnings.is_empty() {
-        for w in &t.warnings {
-            content.push_str(&format!("\n⚠️ {w}"));
-        }
-        content = short(&content, CONTENT_LIMIT);
+        content = short(&with_warnings(content, &t.warnings), CONTENT_LIMIT);
     }
     let mut rows = Vec::new();
     if n > 0 {

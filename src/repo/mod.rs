@@ -34,10 +34,9 @@ pub enum RepoError {
 
 /// The repository's `user.name` (its config, then the user's and the system's), when
 /// one is set.
-pub fn user_name(root: &std::path::Path) -> Option<String> {
-    git2::Repository::open(root)
+pub fn user_name(repo: &git2::Repository) -> Option<String> {
+    repo.config()
         .ok()
-        .and_then(|r| r.config().ok())
         .and_then(|c| c.get_string("user.name").ok())
         .filter(|s| !s.trim().is_empty())
 }

@@ -421,6 +421,7 @@ mod unix {
     use std::ffi::OsStr;
     use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::MetadataExt;
+    use std::path::{Path, PathBuf};
 
     /// A directory gone, or no longer one, since its parent was listed.
     fn gone(e: &std::io::Error) -> bool {
@@ -429,7 +430,6 @@ mod unix {
             std::io::ErrorKind::NotFound | std::io::ErrorKind::NotADirectory
         ) || e.raw_os_error() == Some(libc::ELOOP)
     }
-    use std::path::{Path, PathBuf};
 
     /// A file whose stat data no longer vouches for its content.
     struct Candidate {

@@ -83,7 +83,7 @@ pub fn digest(s: &mut Session, req: &DigestRequest) -> Result<Digest, AppError> 
     }
     let triage = triage::triage(snap);
     let progress = if req.chart {
-        progress(s, None)
+        progress(s, &ProgressRequest::default())
             .map_err(|e| tracing::warn!("digest without a chart: {e}"))
             .ok()
     } else {
@@ -110,10 +110,17 @@ impl Progress {
     }
 }
 
-/// The series of the plan's whole history, or since `since`.
-pub fn progress(s: &mut Session, since: Option<&str>) -> Result<Progress, AppError> {
+/// `progress`: the plan's whole history, or with `since` (a date, a duration or a
+/// revision), the part after it.
+#[derive(Debug, Clone, Default)]
+pub struct ProgressRequest {
+    pub since: Option<String>,
+}
+
+/// The series of done and total tasks per track over the history asked for.
+pub fn progress(s: &mut Session, req: &ProgressRequest) -> Result<Progress, AppError> {
     s.scanner()?;
-    let since = match since {
+    let since = match req.since.as_deref() {
         Some(text) => Some(resolve_since(s, text)?),
         None => None,
     };

@@ -12,13 +12,14 @@ mod repository;
 mod session;
 mod subscriptions;
 
-pub use history::{digest, progress, Digest, DigestRequest, Progress};
+pub use history::{digest, progress, Digest, DigestRequest, Progress, ProgressRequest};
 pub use notes::{
     note, pick, record_posted, unpick, Noted, Offer, PickRequest, Picked, UnpickRequest,
     WrittenNote,
 };
 pub use plan::{
-    check, next, plan_now, task, track, triage, Next, NextRequest, NoteAsk, TriageRequest,
+    check, next, plan_now, task, track, triage, Next, NextRequest, NoteAsk, TaskRequest,
+    TrackRequest, TriageRequest,
 };
 pub use questions::{ask, decide, questions, AskRequest, Asked, DecideRequest, Decided};
 pub use repository::{status, worktrees, Status};

@@ -66,16 +66,29 @@ pub fn plan_now(s: &mut Session) -> Result<std::sync::Arc<crate::plan::Plan>, Ap
     s.plan()
 }
 
-/// One track by key, letter, numeric id or name fragment.
-pub fn track(s: &mut Session, query: &str) -> Result<TrackFacts, AppError> {
+/// `track`: one track by key, letter, numeric id or part of its name.
+#[derive(Debug, Clone)]
+pub struct TrackRequest {
+    pub track: String,
+}
+
+/// The track's tasks, open and finished, with what each waits for.
+pub fn track(s: &mut Session, req: &TrackRequest) -> Result<TrackFacts, AppError> {
     let plan = s.plan()?;
-    let ti = triage::track_named(&plan, query)?;
+    let ti = triage::track_named(&plan, &req.track)?;
     let docs = DocGlobs::new(&s.config().doc_globs);
     Ok(triage::track_facts(plan, ti, &docs))
 }
 
-/// One task by id (`FILE:ID` when ids repeat).
-pub fn task(s: &mut Session, id: &str) -> Result<TaskFacts, AppError> {
+/// `task`: one task by id (`FILE:ID` when ids repeat).
+#[derive(Debug, Clone)]
+pub struct TaskRequest {
+    pub id: String,
+}
+
+/// The task with its fields, what it waits for and what waits for it.
+pub fn task(s: &mut Session, req: &TaskRequest) -> Result<TaskFacts, AppError> {
+    let id = req.id.as_str();
     let plan = s.plan()?;
     let found = plan.find_tasks(id);
     let t = match found.as_slice() {

@@ -685,7 +685,10 @@ async fn track(
     id: String,
 ) -> Result<(), Error> {
     answer_with(ctx, repo, move |s| {
-        Ok(render::md::track(&app::track(s, &id)?))
+        Ok(render::md::track(&app::track(
+            s,
+            &app::TrackRequest { track: id },
+        )?))
     })
     .await
 }
@@ -702,7 +705,7 @@ async fn task(
     id: String,
 ) -> Result<(), Error> {
     answer_with(ctx, repo, move |s| {
-        Ok(render::md::task(&app::task(s, &id)?))
+        Ok(render::md::task(&app::task(s, &app::TaskRequest { id })?))
     })
     .await
 }
@@ -899,7 +902,7 @@ async fn progress(
     let served = served(ctx.data(), ctx.channel_id().get(), repo.as_deref())?;
     ctx.defer().await?;
     let (text, png) = on_session(&served.session, move |s| {
-        let p = app::progress(s, None)?;
+        let p = app::progress(s, &app::ProgressRequest::default())?;
         let png = render::chart::render(render::chart::PROGRESS_TITLE, &p.burnup)
             .map_err(|e| e.to_string());
         Ok((render::md::progress_by_track(p.now()), png))

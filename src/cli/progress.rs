@@ -7,7 +7,10 @@ use std::path::{Path, PathBuf};
 
 pub fn run(ctx: &Ctx, out: &Option<PathBuf>, since: Option<&str>) -> Result<Output, CliError> {
     let mut s = ctx.session()?;
-    let p = app::progress(&mut s, since)?;
+    let req = app::ProgressRequest {
+        since: since.map(str::to_string),
+    };
+    let p = app::progress(&mut s, &req)?;
     let png = chart::render(chart::PROGRESS_TITLE, &p.burnup)?;
     let path = out.clone().unwrap_or_else(|| PathBuf::from("progress.png"));
     write_atomic(&path, &png)?;

@@ -259,6 +259,9 @@ fn a_read_only_database_is_a_clear_error() {
         msg.contains("read-only") && msg.contains("nothing was written"),
         "{msg}"
     );
+    // The URI named a file: no `file:…` directory was made in the working directory.
+    let made = Path::new(&uri).parent().expect("parent");
+    assert!(!made.exists(), "{} was created", made.display());
     // The data is still there.
     let s = Store::open(&path).expect("reopen");
     assert_eq!(s.decisions().expect("rows")[0].text, "kept");

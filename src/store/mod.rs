@@ -238,7 +238,11 @@ impl Store {
 
     /// Open and migrate up to `version` only (tests build older databases with it).
     pub fn open_at_version(path: &Path, version: usize) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // A `file:` URI (SQLite reads its options) has no directory to make here: its
+        // "parent" would be made as a relative `file:` directory in the working one.
+        let uri = path.to_str().is_some_and(|p| p.starts_with("file:"));
+        let dir = path.parent().filter(|d| !uri && !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
             std::fs::create_dir_all(dir).map_err(|e| StoreError::Open {
                 path: path.to_path_buf(),
                 detail: format!("cannot create {}: {e}", dir.display()),

@@ -4,11 +4,19 @@
 //! `/usr/bin/time -v target/release/examples/parse_peak /tmp/PLAN.md` (maximum resident
 //! set size), against `parse_peak --read-only /tmp/PLAN.md` for the process without the
 //! parse.
+//!
+//! The same runs under `valgrind --tool=callgrind` count the parse's instructions, which
+//! a shared machine's drift does not move; `parse_peak --anchor /tmp/PLAN.md` walks the
+//! text with pulldown-cmark alone (the parse bench's anchor), so (parse − read-only) over
+//! (anchor − read-only) is the parse's multiple of the anchor in instructions.
 
 fn main() {
     let mut args: Vec<String> = std::env::args().skip(1).collect();
-    let read_only = args.first().is_some_and(|a| a == "--read-only");
-    if read_only {
+    let mode = match args.first().map(String::as_str) {
+        Some(m @ ("--read-only" | "--anchor")) => m.to_string(),
+        _ => String::new(),
+    };
+    if !mode.is_empty() {
         args.remove(0);
     }
     let mut texts = Vec::new();
@@ -26,9 +34,28 @@ fn main() {
         }
     }
     let bytes: usize = texts.iter().map(|t| t.text.len()).sum();
-    if read_only {
-        println!("{bytes} bytes read, not parsed");
-        return;
+    match mode.as_str() {
+        "--read-only" => {
+            println!("{bytes} bytes read, not parsed");
+            return;
+        }
+        "--anchor" => {
+            let mut opts = pulldown_cmark::Options::empty();
+            opts.insert(pulldown_cmark::Options::ENABLE_TABLES);
+            opts.insert(pulldown_cmark::Options::ENABLE_TASKLISTS);
+            opts.insert(pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+            let events: usize = texts
+                .iter()
+                .map(|t| {
+                    pulldown_cmark::Parser::new_ext(&t.text, opts)
+                        .into_offset_iter()
+                        .count()
+                })
+                .sum();
+            println!("{bytes} bytes: {events} pulldown-cmark events");
+            return;
+        }
+        _ => {}
     }
     let plan = shortlist::plan::parse(&texts, None);
     println!("{bytes} bytes: {} tasks", plan.tasks.len());

@@ -28,10 +28,7 @@ fn parse(c: &mut Criterion) {
     // The anchor: pulldown-cmark alone walking the same text with the same options.
     g.bench_function("pulldown_cmark_events_only", |b| {
         b.iter(|| {
-            let mut opts = pulldown_cmark::Options::empty();
-            opts.insert(pulldown_cmark::Options::ENABLE_TABLES);
-            opts.insert(pulldown_cmark::Options::ENABLE_TASKLISTS);
-            opts.insert(pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+            let opts = shortlist::plan::markdown_options();
             pulldown_cmark::Parser::new_ext(std::hint::black_box(&text), opts)
                 .into_offset_iter()
                 .count()

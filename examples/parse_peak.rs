@@ -40,10 +40,7 @@ fn main() {
             return;
         }
         "--anchor" => {
-            let mut opts = pulldown_cmark::Options::empty();
-            opts.insert(pulldown_cmark::Options::ENABLE_TABLES);
-            opts.insert(pulldown_cmark::Options::ENABLE_TASKLISTS);
-            opts.insert(pulldown_cmark::Options::ENABLE_STRIKETHROUGH);
+            let opts = shortlist::plan::markdown_options();
             let events: usize = texts
                 .iter()
                 .map(|t| {

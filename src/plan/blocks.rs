@@ -249,12 +249,13 @@ impl<'a> Spare<'a> {
     }
 }
 
+/// The markdown extensions plans are read with: tables, task lists, strikethrough.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH
+}
+
 /// Top-level blocks of `text`, each handed to `emit` as soon as it is complete.
 pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>)) {
-    let mut opts = Options::empty();
-    opts.insert(Options::ENABLE_TABLES);
-    opts.insert(Options::ENABLE_TASKLISTS);
-    opts.insert(Options::ENABLE_STRIKETHROUGH);
     let mut r = Reader {
         src: text,
         line_of: LineOf {
@@ -272,7 +273,7 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>)) {
     let mut heading_level = 0u8;
     let mut skip_depth = 0usize; // inside code blocks / HTML / footnotes / front matter
     let mut strike = 0usize;
-    for (ev, range) in Parser::new_ext(text, opts).into_offset_iter() {
+    for (ev, range) in Parser::new_ext(text, options()).into_offset_iter() {
         if skip_depth > 0 {
             match &ev {
                 Event::Start(

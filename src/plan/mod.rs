@@ -15,6 +15,7 @@ mod resolve;
 mod taskmaster;
 pub mod vocabulary;
 
+pub use blocks::options as markdown_options;
 pub use diff::{diff, EventKind, TaskChange};
 pub use model::*;
 pub use resolve::{outside_repo, question_id, FileIndex};

@@ -790,6 +790,40 @@ async fn digest_now_and_progress_attach_the_chart_within_limits() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn digest_now_and_progress_take_since_as_the_cli_does() {
+    let b = start(repo_with(PLAN), &[]).await;
+    // The plan was committed on 2025-12-29: a digest since the 1st lists its tasks.
+    let since = |value: &str| json!([{"name": "since", "type": 3, "value": value}]);
+    let id = b.fake.command(
+        "digest",
+        json!([{"name": "now", "type": 1, "options": since("2025-12-01")}]),
+        alice(),
+        &[],
+    );
+    let d = b.fake.wait_for("the digest", |r| is_followup(r, &id)).await;
+    let text = d.body["content"].as_str().expect("content");
+    assert!(text.starts_with("# Digest: 2025-12-01 00:00"), "{text}");
+    assert!(text.contains("## Added (4)"), "{text}");
+    // Neither a date nor a revision: refused, saying what is wrong.
+    let id = b
+        .fake
+        .command("progress", since("last tuesday"), alice(), &[]);
+    b.fake
+        .wait_for("the refusal", |r| {
+            (is_followup(r, &id) || (r.path.contains(&format!("tok-{id}")) && r.method == "POST"))
+                && r.body
+                    .to_string()
+                    .contains("`last tuesday` is neither a date")
+        })
+        .await;
+    // A revision is a since too.
+    let id = b.fake.command("progress", since("HEAD"), alice(), &[]);
+    let p = b.fake.wait_for("the chart", |r| is_followup(r, &id)).await;
+    assert_eq!(p.body["_files"][0]["png"], true, "{}", p.body);
+    assert_eq!(b.fake.violations(), Vec::<String>::new());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_subscribed_channel_gets_one_digest_a_day_even_with_two_instances() {
     let repo = repo_with(PLAN);
     let db = repo.wt_dir.path().join("bot.sqlite3");

@@ -110,7 +110,7 @@ impl Progress {
     }
 }
 
-/// `progress`: the plan's whole history, or with `since` (a date, a duration or a
+/// `progress`: the plan's whole history, or with `since` (a date, a date and time, or a
 /// revision), the part after it.
 #[derive(Debug, Clone, Default)]
 pub struct ProgressRequest {

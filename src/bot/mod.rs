@@ -895,6 +895,8 @@ async fn unpick(
 #[poise::command(slash_command)]
 async fn progress(
     ctx: Context<'_>,
+    #[description = "Chart from this date (2026-10-02) or revision on (default: the whole history)"]
+    since: Option<String>,
     #[description = "Repository (when this channel serves several)"]
     #[autocomplete = "complete_repo"]
     repo: Option<String>,
@@ -902,7 +904,7 @@ async fn progress(
     let served = served(ctx.data(), ctx.channel_id().get(), repo.as_deref())?;
     ctx.defer().await?;
     let (text, png) = on_session(&served.session, move |s| {
-        let p = app::progress(s, &app::ProgressRequest::default())?;
+        let p = app::progress(s, &app::ProgressRequest { since })?;
         let png = render::chart::render(render::chart::PROGRESS_TITLE, &p.burnup)
             .map_err(|e| e.to_string());
         Ok((render::md::progress_by_track(p.now()), png))
@@ -938,13 +940,15 @@ async fn digest(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, rename = "now")]
 async fn digest_now(
     ctx: Context<'_>,
+    #[description = "Since this date (2026-10-02) or revision (default: the last digest)"]
+    since: Option<String>,
     #[description = "Repository (when this channel serves several)"]
     #[autocomplete = "complete_repo"]
     repo: Option<String>,
 ) -> Result<(), Error> {
     let served = served(ctx.data(), ctx.channel_id().get(), repo.as_deref())?;
     ctx.defer().await?;
-    let (text, png) = on_session(&served.session, digest_text).await?;
+    let (text, png) = on_session(&served.session, move |s| digest_text(s, since)).await?;
     let (app_id, token) = interaction_of(ctx);
     let sender = &ctx.data().sender;
     // One message: the first page (Prev/Next turn the others) with the chart as its image.
@@ -961,12 +965,13 @@ async fn digest_now(
     Ok(())
 }
 
-/// The digest's text, and its chart when one can be drawn.
-fn digest_text(s: &mut Session) -> Result<(String, Option<Vec<u8>>), AppError> {
-    let req = app::DigestRequest {
-        since: None,
-        chart: true,
-    };
+/// The digest's text since `since` (else the last digest), and its chart when one can
+/// be drawn.
+fn digest_text(
+    s: &mut Session,
+    since: Option<String>,
+) -> Result<(String, Option<Vec<u8>>), AppError> {
+    let req = app::DigestRequest { since, chart: true };
     let d = app::digest(s, &req)?;
     let tz = s.config().timezone.clone();
     let text = chat::with_warnings(
@@ -1009,7 +1014,7 @@ async fn post_digest(session: &Shared, sender: &Sender, channel: &str) -> Result
     let channel: u64 = channel
         .parse()
         .map_err(|_| format!("bad channel id {channel}"))?;
-    let (text, png) = on_session(session, digest_text).await?;
+    let (text, png) = on_session(session, |s| digest_text(s, None)).await?;
     // One message with the chart; a long digest keeps its first page here (the Prev/Next
     // of a scheduled post would need this process's memory, so it is cut at an item and
     // says how much more there is).

@@ -236,6 +236,31 @@ fn every_payload_the_fake_sends_parses_in_serenity() {
     );
 }
 
+#[test]
+fn the_fake_refuses_command_lists_discord_refuses_and_ours_pass() {
+    let bad = json!([{"name": "task", "description": "One task", "options": [
+        {"name": "repo", "description": "Repository", "type": 3},
+        {"name": "id", "description": "Task id", "type": 3, "required": true},
+        {"name": "repo", "description": "Again", "type": 3},
+    ]}]);
+    let mut problems = Vec::new();
+    fake_discord::check_commands(&bad, &mut problems);
+    assert_eq!(
+        problems,
+        [
+            "/task.id: required option after an optional one (required options must be placed before non-required options)",
+            "/task: option name `repo` repeated",
+        ]
+    );
+    let ours = serde_json::to_value(poise::builtins::create_application_commands(
+        &shortlist::bot::commands(),
+    ))
+    .expect("json");
+    let mut problems = Vec::new();
+    fake_discord::check_commands(&ours, &mut problems);
+    assert_eq!(problems, Vec::<String>::new());
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_are_registered_within_limits_and_status_is_deferred_then_answered() {
     let b = start(repo_with(PLAN), &[]).await;

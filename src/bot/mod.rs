@@ -677,12 +677,12 @@ async fn triage(
 #[poise::command(slash_command)]
 async fn track(
     ctx: Context<'_>,
-    #[description = "Repository (when this channel serves several)"]
-    #[autocomplete = "complete_repo"]
-    repo: Option<String>,
     #[description = "Letter, key, numeric id or part of the name"]
     #[autocomplete = "complete_track"]
     id: String,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
 ) -> Result<(), Error> {
     answer_with(ctx, repo, move |s| {
         Ok(render::md::track(&app::track(
@@ -697,12 +697,12 @@ async fn track(
 #[poise::command(slash_command)]
 async fn task(
     ctx: Context<'_>,
-    #[description = "Repository (when this channel serves several)"]
-    #[autocomplete = "complete_repo"]
-    repo: Option<String>,
     #[description = "Task id (5.2.1, T4.6.3, WP-3)"]
     #[autocomplete = "complete_task"]
     id: String,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
 ) -> Result<(), Error> {
     answer_with(ctx, repo, move |s| {
         Ok(render::md::task(&app::task(s, &app::TaskRequest { id })?))
@@ -756,10 +756,10 @@ async fn question(_ctx: Context<'_>) -> Result<(), Error> {
 #[poise::command(slash_command, rename = "add")]
 async fn question_add(
     ctx: Context<'_>,
+    #[description = "The question"] text: String,
     #[description = "Repository (when this channel serves several)"]
     #[autocomplete = "complete_repo"]
     repo: Option<String>,
-    #[description = "The question"] text: String,
 ) -> Result<(), Error> {
     if refuse_unless_writer(ctx).await? {
         return Ok(());
@@ -799,13 +799,13 @@ async fn question_list(
 #[poise::command(slash_command)]
 async fn decide(
     ctx: Context<'_>,
-    #[description = "Repository (when this channel serves several)"]
-    #[autocomplete = "complete_repo"]
-    repo: Option<String>,
     #[description = "The question (Q-7f3a)"]
     #[autocomplete = "complete_question"]
     question: String,
     #[description = "The decision"] decision: String,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
 ) -> Result<(), Error> {
     if refuse_unless_writer(ctx).await? {
         return Ok(());
@@ -860,12 +860,12 @@ async fn note_cmd(
 #[poise::command(slash_command)]
 async fn unpick(
     ctx: Context<'_>,
-    #[description = "Repository (when this channel serves several)"]
-    #[autocomplete = "complete_repo"]
-    repo: Option<String>,
     #[description = "Task id (5.2.1, T4.6.3, WP-3)"]
     #[autocomplete = "complete_task"]
     id: String,
+    #[description = "Repository (when this channel serves several)"]
+    #[autocomplete = "complete_repo"]
+    repo: Option<String>,
 ) -> Result<(), Error> {
     let roles: Vec<serenity::RoleId> = ctx
         .author_member()

@@ -482,8 +482,14 @@ fn rest(
             err(StatusCode::FORBIDDEN, 50001, "Missing Access")
         }
         ("PUT", ["", "applications", _, "commands"]) | ("PUT", ["", "applications", _, "guilds", _, "commands"]) => {
+            // Discord refuses the whole bulk overwrite when one command is invalid.
+            let before = problems.len();
             check_commands(&body, &mut problems);
-            axum::Json(json!([])).into_response()
+            if problems.len() > before {
+                err(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body")
+            } else {
+                axum::Json(json!([])).into_response()
+            }
         }
         ("POST", ["", "interactions", id, _token, "callback"]) => {
             let id = id.to_string();
@@ -768,7 +774,10 @@ fn check_limits(body: &Value, p: &mut Vec<String>) {
     }
 }
 
-fn check_commands(body: &Value, p: &mut Vec<String>) {
+/// What Discord checks in a bulk overwrite of slash commands: names and descriptions,
+/// at most 25 options (and choices) per level, option names unique on their level, and
+/// required options listed before optional ones.
+pub fn check_commands(body: &Value, p: &mut Vec<String>) {
     let cmds = body.as_array().cloned().unwrap_or_default();
     if cmds.len() > 100 {
         p.push(format!("{} commands (max 100)", cmds.len()));
@@ -784,10 +793,25 @@ fn check_commands(body: &Value, p: &mut Vec<String>) {
         if opts.len() > 25 {
             p.push(format!("{at}: {} options (max 25)", opts.len()));
         }
+        let mut names = std::collections::HashSet::new();
+        let mut optional_seen = false;
         for o in opts {
             let name = o["name"].as_str().unwrap_or("");
             if !name_ok(name) {
                 p.push(format!("{at}: option name `{name}`"));
+            }
+            if !names.insert(name) {
+                p.push(format!("{at}: option name `{name}` repeated"));
+            }
+            let required = o["required"].as_bool().unwrap_or(false);
+            if required && optional_seen {
+                p.push(format!(
+                    "{at}.{name}: required option after an optional one (required options must be placed before non-required options)"
+                ));
+            }
+            optional_seen |= !required;
+            if o["choices"].as_array().is_some_and(|c| c.len() > 25) {
+                p.push(format!("{at}.{name}: more than 25 choices"));
             }
             let d = chars(&o["description"]);
             if !(1..=100).contains(&d) {

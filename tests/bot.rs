@@ -262,6 +262,49 @@ fn the_fake_refuses_command_lists_discord_refuses_and_ours_pass() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_fake_refuses_a_message_over_the_limits_and_shows_nothing_of_it() {
+    let fake = Fake::start().await;
+    let send = shortlist::bot::send::Sender::new(&fake.rest, TOKEN);
+    let channel: u64 = CHANNEL.parse().expect("id");
+    let button =
+        |i: usize| json!({"type": 2, "style": 2, "label": "x", "custom_id": format!("b{i}")});
+    let row = |i: usize| json!({"type": 1, "components": [button(i)]});
+    // Six action rows: Discord allows five.
+    let rows: Vec<Value> = (0..6).map(row).collect();
+    let err = send
+        .post(
+            channel,
+            &json!({"content": "too many rows", "components": rows}),
+        )
+        .await
+        .expect_err("refused");
+    assert!(
+        matches!(
+            err,
+            shortlist::bot::send::SendError::Status { status: 400, .. }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("Invalid Form Body"), "{err}");
+    // Nothing at all: Discord's own code for it.
+    let err = send
+        .post(channel, &json!({"content": "  "}))
+        .await
+        .expect_err("refused");
+    assert!(
+        err.to_string().contains("Cannot send an empty message"),
+        "{err}"
+    );
+    assert!(fake.shown().is_empty(), "nothing refused is shown");
+    // Within the limits it is shown.
+    send.post(channel, &json!({"content": "ok", "components": [row(0)]}))
+        .await
+        .expect("sent");
+    assert_eq!(fake.shown().len(), 1);
+    assert_eq!(fake.violations().len(), 2, "{:?}", fake.violations());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn commands_are_registered_within_limits_and_status_is_deferred_then_answered() {
     let b = start(repo_with(PLAN), &[]).await;
     let reg = b

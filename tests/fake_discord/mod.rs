@@ -467,9 +467,26 @@ fn rest(
         }
     }
     let mut problems = Vec::new();
-    pings_in(&body, &mut s.pings);
     let parts: Vec<&str> = path.split('/').collect();
     let m = method.as_str();
+    // Discord refuses an invalid payload whole with a 400 and shows nothing of it.
+    let invalid = payload_problems(m, &parts, &body);
+    if !invalid.is_empty() {
+        let empty = invalid.iter().any(|p| p.contains("(code 50006)"));
+        for p in invalid {
+            s.violations.push(format!("{m} {path}: {p}"));
+        }
+        record(&mut s, 400, Value::Null);
+        return match empty {
+            true => err(
+                StatusCode::BAD_REQUEST,
+                50006,
+                "Cannot send an empty message",
+            ),
+            false => err(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body"),
+        };
+    }
+    pings_in(&body, &mut s.pings);
     let resp = match (m, parts.as_slice()) {
         ("GET", ["", "gateway"]) => axum::Json(json!({"url": s.gw_addr})).into_response(),
         ("GET", ["", "gateway", "bot"]) => axum::Json(json!({"url": s.gw_addr, "shards": 1,
@@ -482,14 +499,7 @@ fn rest(
             err(StatusCode::FORBIDDEN, 50001, "Missing Access")
         }
         ("PUT", ["", "applications", _, "commands"]) | ("PUT", ["", "applications", _, "guilds", _, "commands"]) => {
-            // Discord refuses the whole bulk overwrite when one command is invalid.
-            let before = problems.len();
-            check_commands(&body, &mut problems);
-            if problems.len() > before {
-                err(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body")
-            } else {
-                axum::Json(json!([])).into_response()
-            }
+            axum::Json(json!([])).into_response()
         }
         ("POST", ["", "interactions", id, _token, "callback"]) => {
             let id = id.to_string();
@@ -505,7 +515,6 @@ fn rest(
                         problems.push(format!("interaction {id}: answered after {:?} (> 3 s)", at.elapsed()));
                         err(StatusCode::NOT_FOUND, 10062, "Unknown interaction")
                     } else {
-                        check_callback(&body, &mut problems);
                         let ephemeral = body["data"]["flags"].as_u64().is_some_and(|f| f & 64 != 0);
                         match body["type"].as_u64() {
                             Some(5) => {
@@ -533,7 +542,6 @@ fn rest(
             if s.interactions.get(&id).is_none_or(|(_, c)| *c == 0) {
                 problems.push(format!("follow-up for interaction {id} before any initial response"));
             }
-            check_message(&body, &mut problems);
             s.next_id += 1;
             let mid = s.next_id.to_string();
             // The first follow-up after a deferral resolves the placeholder and takes
@@ -557,14 +565,12 @@ fn rest(
             StatusCode::NO_CONTENT.into_response()
         }
         ("PATCH", ["", "webhooks", _, _, "messages", mid]) | ("GET", ["", "webhooks", _, _, "messages", mid]) => {
-            check_message_edit(&body, &mut problems);
             if m == "PATCH" {
                 edit_shown(&mut s.shown, mid, &body);
             }
             axum::Json(message_json(mid, CHANNEL, &body)).into_response()
         }
         ("POST", ["", "channels", channel, "messages"]) => {
-            check_message(&body, &mut problems);
             s.next_id += 1;
             let mid = s.next_id.to_string();
             s.shown.push(shown(&mid, &body, false, None));
@@ -572,7 +578,6 @@ fn rest(
             axum::Json(reply.clone()).into_response()
         }
         ("PATCH", ["", "channels", channel, "messages", mid]) => {
-            check_message_edit(&body, &mut problems);
             edit_shown(&mut s.shown, mid, &body);
             axum::Json(message_json(mid, channel, &body)).into_response()
         }
@@ -659,6 +664,24 @@ fn pings_in(body: &Value, pings: &mut Vec<String>) {
 
 fn chars(v: &Value) -> usize {
     v.as_str().map_or(0, |s| s.trim().chars().count())
+}
+
+/// What is wrong with a request's payload, by Discord's documented limits (nothing for
+/// routes without one).
+fn payload_problems(m: &str, parts: &[&str], body: &Value) -> Vec<String> {
+    let mut p = Vec::new();
+    match (m, parts) {
+        ("PUT", ["", "applications", _, "commands"])
+        | ("PUT", ["", "applications", _, "guilds", _, "commands"]) => check_commands(body, &mut p),
+        ("POST", ["", "interactions", _, _, "callback"]) => check_callback(body, &mut p),
+        ("POST", ["", "webhooks", _, _]) | ("POST", ["", "channels", _, "messages"]) => {
+            check_message(body, &mut p)
+        }
+        ("PATCH", ["", "webhooks", _, _, "messages", _])
+        | ("PATCH", ["", "channels", _, "messages", _]) => check_message_edit(body, &mut p),
+        _ => {}
+    }
+    p
 }
 
 fn check_callback(body: &Value, p: &mut Vec<String>) {

@@ -261,8 +261,49 @@ fn the_fake_refuses_command_lists_discord_refuses_and_ours_pass() {
     assert_eq!(problems, Vec::<String>::new());
 }
 
+#[test]
+fn the_fake_checks_buttons_rows_and_files_as_discord_does() {
+    let problems = |body: Value| {
+        let mut p = Vec::new();
+        fake_discord::check_message(&body, &mut p);
+        p
+    };
+    let row = |c: Value| json!({"content": "x", "components": [{"type": 1, "components": c}]});
+    assert_eq!(
+        problems(row(
+            json!([{"type": 2, "style": 5, "label": "docs", "custom_id": "d"}])
+        )),
+        ["a link button needs a url and no custom_id"]
+    );
+    assert_eq!(
+        problems(row(json!([{"type": 2, "style": 2, "custom_id": "b"}]))),
+        ["a button with neither label nor emoji"]
+    );
+    assert_eq!(
+        problems(row(json!([
+            {"type": 3, "custom_id": "s", "options": [{"label": "a", "value": "a"}]},
+            {"type": 2, "style": 2, "label": "go", "custom_id": "b"}
+        ]))),
+        ["a select shares its action row"]
+    );
+    let file = |bytes: u64| json!({"name": "progress.png", "bytes": bytes, "png": true});
+    assert_eq!(
+        problems(json!({"_files": [file(1000)]})),
+        Vec::<String>::new(),
+        "a file alone is a message"
+    );
+    assert_eq!(
+        problems(json!({"_files": vec![file(1000); 11]})),
+        ["11 files (max 10)"]
+    );
+    assert_eq!(
+        problems(json!({"_files": [file(26 * 1024 * 1024)]})),
+        ["file `progress.png` over 25 MiB"]
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_fake_refuses_a_message_over_the_limits_and_shows_nothing_of_it() {
+async fn the_fake_refuses_what_discord_refuses_and_shows_nothing_of_it() {
     let fake = Fake::start().await;
     let send = shortlist::bot::send::Sender::new(&fake.rest, TOKEN);
     let channel: u64 = CHANNEL.parse().expect("id");
@@ -296,12 +337,68 @@ async fn the_fake_refuses_a_message_over_the_limits_and_shows_nothing_of_it() {
         "{err}"
     );
     assert!(fake.shown().is_empty(), "nothing refused is shown");
+    // A button that could never be pressed: no custom_id.
+    let err = send
+        .post(
+            channel,
+            &json!({"content": "x", "components": [{"type": 1, "components": [{"type": 2, "style": 1, "label": "go"}]}]}),
+        )
+        .await
+        .expect_err("refused");
+    assert!(err.to_string().contains("Invalid Form Body"), "{err}");
+    assert!(fake.shown().is_empty(), "nothing refused is shown");
     // Within the limits it is shown.
-    send.post(channel, &json!({"content": "ok", "components": [row(0)]}))
+    let m = send
+        .post(channel, &json!({"content": "ok", "components": [row(0)]}))
         .await
         .expect("sent");
     assert_eq!(fake.shown().len(), 1);
-    assert_eq!(fake.violations().len(), 2, "{:?}", fake.violations());
+    // Reactions: emoji only, and at most 20 distinct on a message.
+    let mid: u64 = m["id"].as_str().expect("id").parse().expect("id");
+    let err = send
+        .react(channel, mid, "1")
+        .await
+        .expect_err("not an emoji");
+    assert!(err.to_string().contains("Unknown Emoji"), "{err}");
+    for i in 0..20 {
+        let e = char::from_u32(0x1F600 + i).expect("emoji").to_string();
+        send.react(channel, mid, &e).await.expect("reacted");
+    }
+    send.react(channel, mid, "\u{1F600}")
+        .await
+        .expect("one already there");
+    let err = send.react(channel, mid, "✅").await.expect_err("a 21st");
+    assert!(err.to_string().contains("(20)"), "{err}");
+    // A callback must fit its interaction: a command cannot update a message, and the
+    // refused answer leaves it unanswered.
+    fake.dispatch(
+        "INTERACTION_CREATE",
+        fake_discord::interaction(
+            "77",
+            2,
+            json!({"id": "9", "name": "status", "type": 1}),
+            alice(),
+            &[],
+            None,
+        ),
+    );
+    let callback = |body: Value| {
+        reqwest::Client::new()
+            .post(format!(
+                "{}/api/v10/interactions/77/tok-77/callback",
+                fake.rest
+            ))
+            .header("content-type", "application/json")
+            .body(body.to_string())
+            .send()
+    };
+    let r = callback(json!({"type": 7, "data": {"content": "x"}}))
+        .await
+        .expect("sent");
+    assert_eq!(r.status().as_u16(), 400);
+    let r = callback(json!({"type": 5})).await.expect("sent");
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(fake.violations().len(), 6, "{:#?}", fake.violations());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

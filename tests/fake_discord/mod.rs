@@ -42,6 +42,10 @@ struct State {
     violations: Vec<String>,
     /// Interaction id → (when it was dispatched, callbacks so far).
     interactions: HashMap<String, (Instant, usize)>,
+    /// Interaction id → its type (2 command, 3 component, 4 autocomplete, 5 modal).
+    kind_of: HashMap<String, u64>,
+    /// Message id → the distinct emoji the bot has put on it.
+    reactions: HashMap<String, Vec<String>>,
     next_id: u64,
     /// (route substring, 429s still to give, retry_after seconds)
     limits: Vec<(String, usize, f64)>,
@@ -250,6 +254,8 @@ impl Fake {
             if let Some(id) = d["id"].as_str() {
                 let mut s = self.state.lock().expect("state");
                 s.interactions.insert(id.to_string(), (Instant::now(), 0));
+                s.kind_of
+                    .insert(id.to_string(), d["type"].as_u64().unwrap_or(0));
                 let channel = d["channel_id"].as_str().unwrap_or(CHANNEL).to_string();
                 s.channel_of.insert(id.to_string(), channel);
             }
@@ -506,6 +512,15 @@ fn rest(
             let entry = s.interactions.get(&id).copied();
             match entry {
                 None => err(StatusCode::NOT_FOUND, 10062, "Unknown interaction"),
+                Some(_) if !callback_fits(s.kind_of.get(&id).copied(), body["type"].as_u64()) => {
+                    // Refused, so the interaction is still unanswered.
+                    problems.push(format!(
+                        "interaction {id} of type {:?}: callback type {} does not answer it",
+                        s.kind_of.get(&id),
+                        body["type"]
+                    ));
+                    err(StatusCode::BAD_REQUEST, 50035, "Invalid Form Body")
+                }
                 Some((at, count)) => {
                     s.interactions.insert(id.clone(), (at, count + 1));
                     if count > 0 {
@@ -581,7 +596,22 @@ fn rest(
             edit_shown(&mut s.shown, mid, &body);
             axum::Json(message_json(mid, channel, &body)).into_response()
         }
-        ("PUT", ["", "channels", _, "messages", _, "reactions", _emoji, "@me"]) => StatusCode::NO_CONTENT.into_response(),
+        ("PUT", ["", "channels", _, "messages", mid, "reactions", emoji, "@me"]) => {
+            let emoji = percent_decoded(emoji);
+            let on = s.reactions.entry(mid.to_string()).or_default();
+            if !emoji_ok(&emoji) {
+                problems.push(format!("reaction `{emoji}` is not an emoji"));
+                err(StatusCode::BAD_REQUEST, 10014, "Unknown Emoji")
+            } else if !on.contains(&emoji) && on.len() >= 20 {
+                problems.push(format!("a 21st distinct reaction on message {mid}"));
+                err(StatusCode::BAD_REQUEST, 30010, "Maximum number of reactions reached (20)")
+            } else {
+                if !on.contains(&emoji) {
+                    on.push(emoji);
+                }
+                StatusCode::NO_CONTENT.into_response()
+            }
+        }
         ("DELETE", ["", "channels", _, "messages", _, "reactions", _emoji, _user]) => StatusCode::NO_CONTENT.into_response(),
         _ => {
             problems.push(format!("unknown route {m} {path}"));
@@ -684,6 +714,55 @@ fn payload_problems(m: &str, parts: &[&str], body: &Value) -> Vec<String> {
     p
 }
 
+/// The callback types that answer an interaction of type `kind`: a command with a
+/// message, a deferral or a modal; a component press also by updating its message; an
+/// autocomplete only with choices; a modal submit not with another modal.
+fn callback_fits(kind: Option<u64>, callback: Option<u64>) -> bool {
+    let Some(c) = callback else {
+        return false;
+    };
+    match kind {
+        Some(2) => matches!(c, 4 | 5 | 9),
+        Some(3) => matches!(c, 4 | 5 | 6 | 7 | 9),
+        Some(4) => c == 8,
+        Some(5) => matches!(c, 4..=7),
+        _ => true,
+    }
+}
+
+/// `%E2%9C%85` → `✅` (reaction routes carry the emoji URL-encoded).
+fn percent_decoded(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = (b[i] == b'%')
+            .then(|| s.get(i + 1..i + 3))
+            .flatten()
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match hex {
+            Some(v) => {
+                out.push(v);
+                i += 3;
+            }
+            None => {
+                out.push(b[i]);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// A unicode emoji (no ASCII letters or digits alone: `1` is not one, `1️⃣` is), or a
+/// custom one as `name:id`.
+fn emoji_ok(e: &str) -> bool {
+    if let Some((name, id)) = e.split_once(':') {
+        return !name.is_empty() && !id.is_empty() && id.bytes().all(|c| c.is_ascii_digit());
+    }
+    !e.is_empty() && !e.is_ascii()
+}
+
 fn check_callback(body: &Value, p: &mut Vec<String>) {
     match body["type"].as_u64() {
         Some(4) | Some(7) => check_message(&body["data"], p),
@@ -716,10 +795,24 @@ fn check_message_edit(body: &Value, p: &mut Vec<String>) {
     }
 }
 
-fn check_message(body: &Value, p: &mut Vec<String>) {
+pub fn check_message(body: &Value, p: &mut Vec<String>) {
+    let files = body["_files"].as_array().cloned().unwrap_or_default();
     let empty = chars(&body["content"]) == 0
         && body["embeds"].as_array().is_none_or(|e| e.is_empty())
-        && body["components"].as_array().is_none_or(|c| c.is_empty());
+        && body["components"].as_array().is_none_or(|c| c.is_empty())
+        && files.is_empty();
+    if files.len() > 10 {
+        p.push(format!("{} files (max 10)", files.len()));
+    }
+    for f in &files {
+        // The interactions' `attachment_size_limit` and the whole request's limit.
+        if f["bytes"].as_u64().unwrap_or(0) > 25 * 1024 * 1024 {
+            p.push(format!(
+                "file `{}` over 25 MiB",
+                f["name"].as_str().unwrap_or("")
+            ));
+        }
+    }
     if empty {
         p.push("empty message (code 50006)".into());
     }
@@ -779,7 +872,27 @@ fn check_limits(body: &Value, p: &mut Vec<String>) {
                 children.len()
             ));
         }
-        for c in children {
+        let selects = children
+            .iter()
+            .filter(|c| matches!(c["type"].as_u64(), Some(3 | 5 | 6 | 7 | 8)))
+            .count();
+        if selects > 0 && children.len() > 1 {
+            p.push("a select shares its action row".into());
+        }
+        for c in &children {
+            if c["type"].as_u64() == Some(2) {
+                let link = c["style"].as_u64() == Some(5);
+                let (has_id, has_url) = (c["custom_id"].is_string(), c["url"].is_string());
+                if link && (has_id || !has_url) {
+                    p.push("a link button needs a url and no custom_id".into());
+                }
+                if !link && (!has_id || has_url) {
+                    p.push("a button needs a custom_id and no url".into());
+                }
+                if chars(&c["label"]) == 0 && c["emoji"].is_null() {
+                    p.push("a button with neither label nor emoji".into());
+                }
+            }
             if let Some(id) = c["custom_id"].as_str() {
                 let n = id.chars().count();
                 if !(1..=100).contains(&n) {

@@ -6,12 +6,16 @@ use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-/// Plan globs used when neither the config nor `--plan` names any.
+/// Plan globs used when neither the config nor `--plan` names any (matched ignoring
+/// case: `plan.md` and `docs/Roadmap.md` are found too).
 pub const DEFAULT_PLAN_GLOBS: &[&str] = &[
     "PLAN.md",
     "TODO.md",
     "ROADMAP.md",
     "tasks.md",
+    "docs/PLAN.md",
+    "docs/TODO.md",
+    "docs/ROADMAP.md",
     "plan/**/*.md",
     "docs/**/plan/**/*.md",
     "**/plan/*.md",

@@ -61,7 +61,11 @@ pub fn plan_paths(
                     message: format!("plan file `{g}` does not exist under the repository root; check the path (it is relative to the repository root)"),
                 });
             }
-            continue;
+            // A default name ignores case as the default globs do (`plan.md`,
+            // `docs/Roadmap.md`): the repository's files are matched below as well.
+            if !cfg.plan_globs_default {
+                continue;
+            }
         }
         let glob = plan_glob(cfg, g).map_err(|e| SourceError::BadGlob {
             glob: g.to_string(),
@@ -104,7 +108,7 @@ pub fn may_change_plan(cfg: &Config, plan_files: &[String], path: &str) -> bool 
     }
     cfg.plan_globs.iter().any(|g| {
         let g = g.trim_start_matches("./");
-        if !is_glob(g) {
+        if !is_glob(g) && !cfg.plan_globs_default {
             return g == path;
         }
         // A glob that does not build finds nothing (the read says why).
@@ -226,4 +230,29 @@ pub fn open_elsewhere(cfg: &Config, files: &RepoFiles, chosen: &[String]) -> Vec
     }
     out.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::FileConfig;
+
+    #[test]
+    fn a_new_file_under_a_default_name_in_any_case_may_be_the_plan() {
+        let cfg = Config::resolve(FileConfig::default(), "/repo".into(), None);
+        for path in ["plan.md", "PLAN.md", "docs/Roadmap.md", "docs/plan/x.md"] {
+            assert!(may_change_plan(&cfg, &[], path), "{path}");
+        }
+        for path in ["src/plan.rs", "docs/guide/plan.md", "notes/todo.txt"] {
+            assert!(!may_change_plan(&cfg, &[], path), "{path}");
+        }
+        // A configured name means that file exactly.
+        let named = FileConfig {
+            plan: Some(vec!["docs/PLAN.md".into()]),
+            ..FileConfig::default()
+        };
+        let cfg = Config::resolve(named, "/repo".into(), None);
+        assert!(may_change_plan(&cfg, &[], "docs/PLAN.md"));
+        assert!(!may_change_plan(&cfg, &[], "docs/plan.md"));
+    }
 }

@@ -240,6 +240,33 @@ fn plan_flag_overrides_and_untracked_plans_are_found() {
 }
 
 #[test]
+fn default_plan_names_are_found_in_any_case_and_under_docs() {
+    for (path, found) in [
+        ("plan.md", "plan.md"),
+        ("Roadmap.md", "Roadmap.md"),
+        ("docs/plan.md", "docs/plan.md"),
+        ("docs/ROADMAP.md", "docs/ROADMAP.md"),
+    ] {
+        let r = Repo::new();
+        r.write(path, "## Track A — Core\n- [ ] 1.1 First thing\n");
+        r.commit_all("plan");
+        let run = shortlist(r.path(), &["triage", "--format", "json"]);
+        assert_eq!(run.code, 0, "{path}: {}", run.stderr);
+        let v: Value = serde_json::from_str(&run.stdout).expect("json");
+        assert_eq!(v["plan_files"], serde_json::json!([found]), "{path}");
+        assert_eq!(
+            v["tracks"][0]["remaining"][0]["title"], "First thing",
+            "{path}"
+        );
+    }
+    // A plan elsewhere under docs/ is not one by name alone.
+    let r = Repo::new();
+    r.write("docs/guide/plan.md", "- [ ] 1.1 Not the plan\n");
+    r.commit_all("docs");
+    assert_eq!(shortlist(r.path(), &["triage"]).code, 1);
+}
+
+#[test]
 fn ignored_files_are_not_plans() {
     let r = phase5_repo();
     r.write(".gitignore", "scratch/\n");

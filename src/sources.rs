@@ -45,15 +45,15 @@ pub fn plan_paths(
     let mut diags = Vec::new();
     for g in &cfg.plan_globs {
         let g = g.trim_start_matches("./");
-        if !is_glob(g) {
+        // A configured file name means that file, found or said to be missing. A default
+        // name is matched like the default globs, ignoring case (`plan.md`,
+        // `docs/Roadmap.md`), against the repository's files.
+        if !is_glob(g) && !cfg.plan_globs_default {
             if cfg.root.join(g).is_file() {
-                let not_taskmaster = cfg.plan_globs_default
-                    && g.ends_with(".json")
-                    && !taskmaster_like(&cfg.root, g);
-                if !paths.iter().any(|p| p == g) && !not_taskmaster {
+                if !paths.iter().any(|p| p == g) {
                     paths.push(g.to_string());
                 }
-            } else if !cfg.plan_globs_default {
+            } else {
                 diags.push(Diagnostic {
                     severity: Severity::Error,
                     file: g.to_string(),
@@ -61,11 +61,7 @@ pub fn plan_paths(
                     message: format!("plan file `{g}` does not exist under the repository root; check the path (it is relative to the repository root)"),
                 });
             }
-            // A default name ignores case as the default globs do (`plan.md`,
-            // `docs/Roadmap.md`): the repository's files are matched below as well.
-            if !cfg.plan_globs_default {
-                continue;
-            }
+            continue;
         }
         let glob = plan_glob(cfg, g).map_err(|e| SourceError::BadGlob {
             glob: g.to_string(),

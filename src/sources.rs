@@ -26,6 +26,12 @@ fn is_glob(s: &str) -> bool {
     s.contains(['*', '?', '[', '{'])
 }
 
+/// A configured file name (no glob characters) means that file exactly. A default name
+/// is matched like the default globs, ignoring case (`plan.md`, `docs/Roadmap.md`).
+fn names_one_file(cfg: &Config, g: &str) -> bool {
+    !is_glob(g) && !cfg.plan_globs_default
+}
+
 /// A configured plan glob as discovery matches it: `*` stays within one directory, and
 /// the default globs ignore case.
 fn plan_glob(cfg: &Config, glob: &str) -> Result<GlobMatcher, globset::Error> {
@@ -45,10 +51,8 @@ pub fn plan_paths(
     let mut diags = Vec::new();
     for g in &cfg.plan_globs {
         let g = g.trim_start_matches("./");
-        // A configured file name means that file, found or said to be missing. A default
-        // name is matched like the default globs, ignoring case (`plan.md`,
-        // `docs/Roadmap.md`), against the repository's files.
-        if !is_glob(g) && !cfg.plan_globs_default {
+        // (Found, or said to be missing.)
+        if names_one_file(cfg, g) {
             if cfg.root.join(g).is_file() {
                 if !paths.iter().any(|p| p == g) {
                     paths.push(g.to_string());
@@ -104,7 +108,7 @@ pub fn may_change_plan(cfg: &Config, plan_files: &[String], path: &str) -> bool 
     }
     cfg.plan_globs.iter().any(|g| {
         let g = g.trim_start_matches("./");
-        if !is_glob(g) && !cfg.plan_globs_default {
+        if names_one_file(cfg, g) {
             return g == path;
         }
         // A glob that does not build finds nothing (the read says why).

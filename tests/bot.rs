@@ -153,6 +153,12 @@ fn is_callback(r: &Req, id: &str) -> bool {
         && r.path.ends_with("/callback")
 }
 
+/// Any answer posted for interaction `id`: its initial callback or a follow-up.
+fn answers(r: &Req, id: &str) -> bool {
+    let tok = format!("tok-{id}");
+    r.method == "POST" && (r.path.ends_with(&tok) || r.path.contains(&format!("{tok}/")))
+}
+
 fn is_followup(r: &Req, id: &str) -> bool {
     r.method == "POST"
         && r.path.starts_with("/webhooks/")
@@ -770,8 +776,7 @@ async fn a_failing_command_answers_briefly_keeps_running_and_never_shows_the_tok
     let err = b
         .fake
         .wait_for("the error", |r| {
-            (is_followup(r, &id) || (r.path.contains(&format!("tok-{id}")) && r.method == "POST"))
-                && r.body.to_string().contains("no task `99.99`")
+            answers(r, &id) && r.body.to_string().contains("no task `99.99`")
         })
         .await;
     assert!(!err.body.to_string().contains(TOKEN));
@@ -975,7 +980,7 @@ async fn digest_now_and_progress_take_since_as_the_cli_does() {
         .command("progress", since("last tuesday"), alice(), &[]);
     b.fake
         .wait_for("the refusal", |r| {
-            (is_followup(r, &id) || (r.path.contains(&format!("tok-{id}")) && r.method == "POST"))
+            answers(r, &id)
                 && r.body
                     .to_string()
                     .contains("`last tuesday` is neither a date")

@@ -597,7 +597,10 @@ fn rest(
             axum::Json(message_json(mid, channel, &body)).into_response()
         }
         ("PUT", ["", "channels", _, "messages", mid, "reactions", emoji, "@me"]) => {
-            let emoji = percent_decoded(emoji);
+            // (Reaction routes carry the emoji URL-encoded: `%E2%9C%85` is `✅`.)
+            let emoji = percent_encoding::percent_decode_str(emoji)
+                .decode_utf8_lossy()
+                .into_owned();
             let on = s.reactions.entry(mid.to_string()).or_default();
             if !emoji_ok(&emoji) {
                 problems.push(format!("reaction `{emoji}` is not an emoji"));
@@ -728,30 +731,6 @@ fn callback_fits(kind: Option<u64>, callback: Option<u64>) -> bool {
         Some(5) => matches!(c, 4..=7),
         _ => true,
     }
-}
-
-/// `%E2%9C%85` → `✅` (reaction routes carry the emoji URL-encoded).
-fn percent_decoded(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = (b[i] == b'%')
-            .then(|| s.get(i + 1..i + 3))
-            .flatten()
-            .and_then(|h| u8::from_str_radix(h, 16).ok());
-        match hex {
-            Some(v) => {
-                out.push(v);
-                i += 3;
-            }
-            None => {
-                out.push(b[i]);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A unicode emoji (no ASCII letters or digits alone: `1` is not one, `1️⃣` is), or a

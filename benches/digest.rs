@@ -1,9 +1,12 @@
 //! The digest over 1,000 commits of plan history (each one changes the plan into a
-//! distinct content, parsed once), and the progress series over the same history.
+//! distinct content, parsed once), and the progress series over the same history: in a
+//! session opened for the request (the CLI), and asked again of a kept session (the
+//! bot), which parses only versions it has not counted before.
 //! Issue target: ≤ 1 s.
 
 use chrono::{TimeZone, Utc};
 use criterion::{criterion_group, criterion_main, Criterion};
+use shortlist::app;
 use shortlist::repo::history;
 use std::fmt::Write;
 
@@ -69,20 +72,32 @@ fn build(dir: &std::path::Path, commits: usize) -> git2::Repository {
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("tmp");
     let repo = build(dir.path(), 1_000);
-    let working = shortlist::plan::parse_str("PLAN.md", &plan_text(1_000 % 200, 1_000));
+    let working_text = plan_text(1_000 % 200, 1_000);
+    std::fs::write(dir.path().join("PLAN.md"), &working_text).expect("working plan");
+    let working = shortlist::plan::parse_str("PLAN.md", &working_text);
     let since = Utc.timestamp_opt(0, 0).single().expect("epoch");
     let now = Utc.timestamp_opt(1_800_000_000, 0).single().expect("now");
     // What `shortlist digest` does with the history: read it (git walk, plan parses,
     // events), then the pure digest over it.
     let changes = || {
-        let read = history::events_since(&repo, &working, since).expect("history");
+        let read = history::events_since(&repo, &working, since, &mut Default::default())
+            .expect("history");
         shortlist::digest::changes(read, since, now, &[], &[], None, None)
     };
-    let series = || {
-        let paths: Vec<String> = working.files.iter().map(|f| f.path.clone()).collect();
-        let versions = history::plan_versions(&repo, &paths, None).expect("history");
-        shortlist::digest::progress_series(&versions, &working, now)
+    let open = || {
+        app::Session::open(&app::OpenRequest {
+            repo: Some(dir.path().to_path_buf()),
+            database: Some(dir.path().join(".git/bench.sqlite")),
+            options: app::Options {
+                refresh_index: false,
+                ..app::Options::default()
+            },
+            ..app::OpenRequest::default()
+        })
+        .expect("session")
     };
+    let all = app::ProgressRequest::default();
+    let progress = |s: &mut app::Session| app::progress(s, &all).expect("progress").series;
     let changes_once = changes();
     assert_eq!(changes_once.commits_walked, 1_000);
     assert!(changes_once.events.len() > 1_000);
@@ -90,10 +105,17 @@ fn bench(c: &mut Criterion) {
         changes_once.plans_parsed, 1_000,
         "every commit a distinct plan, each parsed once"
     );
+    let mut kept = open();
+    assert_eq!(progress(&mut kept).len(), 1_001, "every commit and now");
     let mut g = c.benchmark_group("digest");
     g.sample_size(10);
     g.bench_function("changes_over_1000_commits", |b| b.iter(changes));
-    g.bench_function("progress_series_over_1000_commits", |b| b.iter(series));
+    g.bench_function("progress_over_1000_commits_new_session", |b| {
+        b.iter(|| progress(&mut open()))
+    });
+    g.bench_function("progress_over_1000_commits_kept_session", |b| {
+        b.iter(|| progress(&mut kept))
+    });
     g.finish();
 }
 

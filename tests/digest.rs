@@ -48,6 +48,20 @@ fn history() -> Repo {
     r
 }
 
+/// A session on `r`, its database inside `.git`.
+fn session(r: &Repo) -> Session {
+    Session::open(&OpenRequest {
+        repo: Some(r.path().to_path_buf()),
+        database: Some(r.path().join(".git/digest-test.sqlite")),
+        options: Options {
+            refresh_index: false,
+            ..Options::default()
+        },
+        ..OpenRequest::default()
+    })
+    .expect("session")
+}
+
 fn working(r: &Repo) -> shortlist::plan::Plan {
     let text = std::fs::read_to_string(r.path().join("PLAN.md")).expect("plan");
     shortlist::plan::parse_str("PLAN.md", &text)
@@ -58,7 +72,8 @@ fn events_since_a_point_carry_their_commit_and_author() {
     let r = history();
     let since = Utc.timestamp_opt(T0 + DAY, 0).single().expect("t");
     let now = Utc.timestamp_opt(T0 + 4 * DAY, 0).single().expect("t");
-    let read = history::events_since(&r.git, &working(&r), since).expect("history");
+    let read = history::events_since(&r.git, &working(&r), since, &mut Default::default())
+        .expect("history");
     let c = digest::changes(read, since, now, &[], &[], None, None);
     let line = |k: EventKind| -> Vec<(String, String, Option<String>)> {
         digest::of_kind(&c, k)
@@ -114,16 +129,7 @@ fn since_is_read_in_the_configured_zone_or_as_a_revision() {
             .expect("t")
     );
     // A revision is read as its commit's time, through the digest command itself.
-    let mut s = Session::open(&OpenRequest {
-        repo: Some(r.path().to_path_buf()),
-        database: Some(r.path().join(".git/digest-test.sqlite")),
-        options: Options {
-            refresh_index: false,
-            ..Options::default()
-        },
-        ..OpenRequest::default()
-    })
-    .expect("session");
+    let mut s = session(&r);
     let since = |text: &str| app::DigestRequest {
         since: Some(text.into()),
         chart: false,
@@ -302,15 +308,54 @@ fn a_restart_after_missed_days_posts_once_and_two_instances_never_both_post() {
     assert_eq!(winners, 1);
 }
 
+/// (done, total) of track A at each point of a series.
+fn track_a(series: &[digest::Point]) -> Vec<(usize, usize)> {
+    series
+        .iter()
+        .map(|p| p.tracks.first().map_or((0, 0), |&(_, d, t)| (d, t)))
+        .collect()
+}
+
+#[test]
+fn a_kept_session_answers_progress_again_with_the_commits_made_since() {
+    let r = history();
+    let mut s = session(&r);
+    let all = app::ProgressRequest::default();
+    let first = app::progress(&mut s, &all).expect("progress");
+    assert_eq!(track_a(&first.series), [(0, 2), (1, 2), (1, 3), (2, 3)]);
+    // Asked again with nothing committed: the same series.
+    let again = app::progress(&mut s, &all).expect("again");
+    assert_eq!(track_a(&again.series), track_a(&first.series));
+    // A commit since: it is in the series, the earlier versions unchanged; a version
+    // whose content an earlier commit already had (a revert) is counted as that one.
+    commit_in(&r.git, "1.2 done", "Dana", T0 + 3 * DAY);
+    r.write(
+        "PLAN.md",
+        plan("- [x] 1.1 Invoice PDF\n- [~] 1.2 Tax rounding\n- [ ] 1.3 Credit notes\n"),
+    );
+    commit_in(&r.git, "revert: 1.2 not done", "Dana", T0 + 3 * DAY + 3600);
+    let later = app::progress(&mut s, &all).expect("later");
+    assert_eq!(
+        track_a(&later.series),
+        [(0, 2), (1, 2), (1, 3), (2, 3), (1, 3), (1, 3)]
+    );
+    // With `since`, the plan as it was then comes first.
+    let since = app::ProgressRequest {
+        since: Some("HEAD~1".into()),
+    };
+    let part = app::progress(&mut s, &since).expect("since");
+    assert_eq!(track_a(&part.series), [(2, 3), (1, 3), (1, 3)]);
+    // A session opened afresh counts every version itself: the same answer.
+    let fresh = app::progress(&mut session(&r), &all).expect("fresh");
+    assert_eq!(track_a(&fresh.series), track_a(&later.series));
+}
+
 #[test]
 fn the_chart_is_a_png_of_the_expected_size_with_cjk_names_and_lines() {
     let r = history();
-    let versions = history::plan_versions(&r.git, &["PLAN.md".to_string()], None).expect("history");
-    let series = digest::progress_series(
-        &versions,
-        &working(&r),
-        Utc.timestamp_opt(T0 + 4 * DAY, 0).single().expect("t"),
-    );
+    let series = app::progress(&mut session(&r), &app::ProgressRequest::default())
+        .expect("progress")
+        .series;
     assert_eq!(series.len(), 4, "three commits and now");
     assert_eq!(
         series[3].tracks[0],

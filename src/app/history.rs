@@ -4,9 +4,12 @@
 use super::session::{Depth, Session};
 use super::AppError;
 use crate::digest::{self, Burnup, Changes, DigestError, Point, WorktreeMark};
-use crate::repo::history;
+use crate::plan::Plan;
+use crate::repo::history::{self, PlanCache};
 use crate::triage::{self, Triage};
 use chrono::{DateTime, Utc};
+use git2::Oid;
+use std::collections::HashMap;
 
 /// `digest`: since when (default: the last digest posted, else a day ago), and whether
 /// the progress series for its chart comes along (the bot's digest carries the chart).
@@ -54,7 +57,9 @@ pub fn digest(s: &mut Session, req: &DigestRequest) -> Result<Digest, AppError> 
             .unwrap_or(now - chrono::Duration::days(1)),
     };
     let mut snap = s.snapshot(Depth::Repository)?;
-    let read = history::events_since(s.scanner()?.repository(), &snap.plan, since)
+    // The versions the events are read from are counted again for the chart.
+    let mut plans = PlanCache::default();
+    let read = history::events_since(s.scanner()?.repository(), &snap.plan, since, &mut plans)
         .map_err(DigestError::from)?;
     let before: Option<Vec<WorktreeMark>> = s
         .store_for_read()
@@ -81,14 +86,14 @@ pub fn digest(s: &mut Session, req: &DigestRequest) -> Result<Digest, AppError> 
                 .push(format!("worktrees not remembered for the next digest: {e}"));
         }
     }
-    let triage = triage::triage(snap);
     let progress = if req.chart {
-        progress(s, &ProgressRequest::default())
+        series(s, &snap.plan, None, &mut plans)
             .map_err(|e| tracing::warn!("digest without a chart: {e}"))
             .ok()
     } else {
         None
     };
+    let triage = triage::triage(snap);
     Ok(Digest {
         changes,
         triage,
@@ -125,10 +130,61 @@ pub fn progress(s: &mut Session, req: &ProgressRequest) -> Result<Progress, AppE
         None => None,
     };
     let plan = s.plan()?;
+    series(s, &plan, since, &mut PlanCache::default())
+}
+
+/// Each plan version's done and total tasks per track, by the plan files' blob ids.
+/// A kept session holds them, so its next `progress` or digest chart parses only the
+/// versions committed since (a long history took a parse per version every time).
+#[derive(Default)]
+pub(crate) struct VersionCounts {
+    /// The plan files the ids are of (another set of files starts the counts over).
+    paths: Vec<String>,
+    counts: HashMap<Vec<Option<Oid>>, Vec<(String, usize, usize)>>,
+}
+
+/// The progress series of `plan`'s files since `since`: versions already counted are
+/// taken from the session, the others parsed (from `plans` when it holds them).
+fn series(
+    s: &mut Session,
+    plan: &Plan,
+    since: Option<DateTime<Utc>>,
+    plans: &mut PlanCache,
+) -> Result<Progress, AppError> {
     let paths: Vec<String> = plan.files.iter().map(|f| f.path.clone()).collect();
-    let versions = history::plan_versions(s.scanner()?.repository(), &paths, since)
-        .map_err(DigestError::from)?;
-    let series = digest::progress_series(&versions, &plan, Utc::now());
+    let (repo, memo) = s.history()?;
+    let versions = history::plan_versions(repo, &paths, since).map_err(DigestError::from)?;
+    if memo.paths != paths {
+        *memo = VersionCounts {
+            paths: paths.clone(),
+            counts: HashMap::new(),
+        };
+    }
+    let mut unread: Vec<&[Option<Oid>]> = Vec::new();
+    for v in &versions {
+        let blobs = v.blobs.as_slice();
+        if memo.counts.contains_key(blobs) || unread.contains(&blobs) {
+            continue;
+        }
+        match plans.get(blobs) {
+            Some(p) => {
+                memo.counts.insert(blobs.to_vec(), digest::per_track(&p));
+            }
+            None => unread.push(blobs),
+        }
+    }
+    let counted = history::map_plans(repo, &paths, &unread, |p| digest::per_track(&p));
+    for (blobs, c) in unread.into_iter().zip(counted) {
+        memo.counts.insert(blobs.to_vec(), c);
+    }
+    let points = versions
+        .iter()
+        .map(|v| Point {
+            at: v.at,
+            tracks: memo.counts.get(&v.blobs).cloned().unwrap_or_default(),
+        })
+        .collect();
+    let series = digest::progress_series(points, plan, Utc::now());
     Ok(Progress {
         burnup: digest::burnup(&series),
         series,

@@ -81,6 +81,17 @@ pub struct Session {
     /// The plan read during the last scan, from the files that scan listed (dropped by
     /// any other listing of the files, so it is never read from other files).
     early_plan: Option<Result<Plan, AppError>>,
+    /// The plan's versions counted for progress series so far.
+    version_counts: super::history::VersionCounts,
+}
+
+/// A command needs a git repository and the session has none (`why`: what opening it
+/// said).
+fn no_repository(config: &Config, why: &Option<String>) -> AppError {
+    AppError::NotARepository {
+        path: config.root.clone(),
+        why: why.clone().unwrap_or_default(),
+    }
 }
 
 /// What a scan hands over as soon as the checkout is read: its files, the plan read
@@ -223,6 +234,7 @@ impl Session {
             watch_off: None,
             held: Held::default(),
             early_plan: None,
+            version_counts: Default::default(),
         })
     }
 
@@ -412,14 +424,22 @@ impl Session {
         Ok(self.store.insert(store))
     }
 
+    /// The git repository and the plan versions counted so far, for the commands over
+    /// the plan's history.
+    pub(crate) fn history(
+        &mut self,
+    ) -> Result<(&git2::Repository, &mut super::history::VersionCounts), AppError> {
+        match self.scanner.as_ref() {
+            Some(s) => Ok((s.repository(), &mut self.version_counts)),
+            None => Err(no_repository(&self.config, &self.no_repo)),
+        }
+    }
+
     /// The git repository, for commands that need one.
     pub(crate) fn scanner(&mut self) -> Result<&mut repo::Scanner, AppError> {
         match self.scanner.as_mut() {
             Some(s) => Ok(s),
-            None => Err(AppError::NotARepository {
-                path: self.config.root.clone(),
-                why: self.no_repo.clone().unwrap_or_default(),
-            }),
+            None => Err(no_repository(&self.config, &self.no_repo)),
         }
     }
 

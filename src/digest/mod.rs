@@ -6,7 +6,7 @@
 pub mod schedule;
 
 use crate::plan::{EventKind, Plan};
-use crate::repo::history::{EventsRead, HistoryError, PlanVersion, TaskEvent};
+use crate::repo::history::{EventsRead, HistoryError, TaskEvent};
 use crate::repo::RepoState;
 use crate::store::{DecisionRow, QuestionRow};
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
@@ -191,20 +191,14 @@ pub fn worktree_changes(before: &[WorktreeMark], now: &[WorktreeMark]) -> Vec<Wo
     out
 }
 
-/// Done and total tasks per track at every plan version given (oldest first), and now.
-pub fn progress_series(versions: &[PlanVersion], working: &Plan, now: DateTime<Utc>) -> Vec<Point> {
-    let mut out: Vec<Point> = versions
-        .iter()
-        .map(|(at, p)| Point {
-            at: *at,
-            tracks: per_track(p),
-        })
-        .collect();
-    out.push(Point {
+/// The series over the plan's versions (oldest first, each already counted with
+/// [`per_track`]), ending with the plan now.
+pub fn progress_series(mut versions: Vec<Point>, working: &Plan, now: DateTime<Utc>) -> Vec<Point> {
+    versions.push(Point {
         at: now,
         tracks: per_track(working),
     });
-    out
+    versions
 }
 
 /// (track title, done, total) for the tracks that hold tasks. Titles are unique: two

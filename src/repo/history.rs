@@ -165,48 +165,65 @@ impl PlanCache {
 }
 
 impl PlanCache {
+    /// The plan at these blob ids, when it was parsed already.
+    pub fn get(&self, blobs: &[Option<Oid>]) -> Option<Arc<Plan>> {
+        self.plans.get(blobs).cloned()
+    }
+
     /// Parse every not-yet-parsed plan content of `sets` at once, on the machine's cores
     /// (texts are read here; parsing is pure). Later [`PlanCache::plan`] calls hit.
     pub fn preload(&mut self, repo: &Repository, paths: &[String], sets: &[&[Option<Oid>]]) {
-        let mut todo: Vec<(Vec<Option<Oid>>, Vec<PlanText>)> = Vec::new();
-        for blobs in sets {
-            if self.plans.contains_key(*blobs) || todo.iter().any(|(b, _)| b.as_slice() == *blobs) {
-                continue;
+        let mut todo: Vec<&[Option<Oid>]> = Vec::new();
+        for &blobs in sets {
+            if !self.plans.contains_key(blobs) && !todo.contains(&blobs) {
+                todo.push(blobs);
             }
-            todo.push((blobs.to_vec(), texts_at(repo, paths, blobs)));
         }
-        let threads = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .clamp(1, 8);
-        if todo.len() < 8 || threads < 2 {
-            for (b, texts) in todo {
-                self.parsed += 1;
-                self.plans.insert(b, Arc::new(plan::parse(&texts, None)));
-            }
-            return;
-        }
-        let chunk = todo.len().div_ceil(threads);
-        let parsed: Vec<(Vec<Option<Oid>>, Arc<Plan>)> = std::thread::scope(|s| {
-            let handles: Vec<_> = todo
-                .chunks(chunk)
-                .map(|part| {
-                    s.spawn(move || {
-                        part.iter()
-                            .map(|(b, texts)| (b.clone(), Arc::new(plan::parse(texts, None))))
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().unwrap_or_default())
-                .collect()
-        });
-        for (b, p) in parsed {
-            self.parsed += 1;
-            self.plans.insert(b, p);
+        let parsed = map_plans(repo, paths, &todo, Arc::new);
+        self.parsed += parsed.len();
+        for (b, p) in todo.into_iter().zip(parsed) {
+            self.plans.insert(b.to_vec(), p);
         }
     }
+}
+
+/// Plans parsed at once: the texts of this many versions are read, parsed on the
+/// machine's cores and handed to `f` before the next ones are read.
+const PLANS_AT_ONCE: usize = 64;
+
+/// `f` of the plan at each set of blob ids, in order. Texts are read here (a repository
+/// is not shared between threads), a chunk at a time; the plans are parsed on the
+/// machine's cores, and each is gone once `f` has made what is kept of it.
+pub fn map_plans<T: Send>(
+    repo: &Repository,
+    paths: &[String],
+    sets: &[&[Option<Oid>]],
+    f: impl Fn(Plan) -> T + Sync,
+) -> Vec<T> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
+    let mut out = Vec::with_capacity(sets.len());
+    for chunk in sets.chunks(PLANS_AT_ONCE) {
+        let texts: Vec<Vec<PlanText>> = chunk.iter().map(|b| texts_at(repo, paths, b)).collect();
+        if texts.len() < 8 || threads < 2 {
+            out.extend(texts.iter().map(|t| f(plan::parse(t, None))));
+            continue;
+        }
+        let per_thread = texts.len().div_ceil(threads);
+        let f = &f;
+        std::thread::scope(|s| {
+            let handles: Vec<_> = texts
+                .chunks(per_thread)
+                .map(|part| s.spawn(move || part.iter().map(|t| f(plan::parse(t, None))).collect()))
+                .collect();
+            for h in handles {
+                let done: Vec<T> = h.join().unwrap_or_else(|e| std::panic::resume_unwind(e));
+                out.extend(done);
+            }
+        });
+    }
+    out
 }
 
 /// The plan files' texts at the given blob ids (missing files skipped).
@@ -306,16 +323,18 @@ pub struct EventsRead {
 }
 
 /// The plan's committed history since `since`, then the working tree's uncommitted
-/// edits to it (`working`: the plan as read from the working tree).
+/// edits to it (`working`: the plan as read from the working tree). The versions read
+/// stay in `cache` (a digest's chart reads some of them again).
 pub fn events_since(
     repo: &Repository,
     working: &Plan,
     since: DateTime<Utc>,
+    cache: &mut PlanCache,
 ) -> Result<EventsRead, HistoryError> {
     let paths: Vec<String> = working.files.iter().map(|f| f.path.clone()).collect();
     let hist = plan_history(repo, &paths, Some(since.timestamp()), HISTORY_LIMIT)?;
-    let mut cache = PlanCache::default();
-    let mut events = task_events(repo, &hist, &mut cache);
+    let parsed_before = cache.parsed;
+    let mut events = task_events(repo, &hist, cache);
     // The committed plan at HEAD against the working tree.
     let head_plan = hist
         .revisions
@@ -326,39 +345,39 @@ pub fn events_since(
     Ok(EventsRead {
         events,
         walked: hist.walked,
-        parsed: cache.parsed,
+        parsed: cache.parsed - parsed_before,
     })
 }
 
-/// The plan as it was at a point in time.
-pub type PlanVersion = (DateTime<Utc>, Arc<Plan>);
+/// A version of the plan: from when, and the plan files' blob ids (`None`: the file
+/// does not exist there).
+#[derive(Debug, Clone)]
+pub struct PlanVersion {
+    pub at: DateTime<Utc>,
+    pub blobs: Vec<Option<Oid>>,
+}
 
-/// The plan at every commit that changed it since `since` (the whole history when
-/// `None`), oldest first; with a `since`, the plan as it was then comes first, at
-/// `since`.
+/// The plan's version at every commit that changed it since `since` (the whole history
+/// when `None`), oldest first; with a `since`, the plan as it was then comes first, at
+/// `since`. Nothing is parsed: see [`map_plans`] and [`PlanCache`].
 pub fn plan_versions(
     repo: &Repository,
     paths: &[String],
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<PlanVersion>, HistoryError> {
     let hist = plan_history(repo, paths, since.map(|s| s.timestamp()), HISTORY_LIMIT)?;
-    let mut cache = PlanCache::default();
-    let all: Vec<&[Option<git2::Oid>]> = hist
-        .baseline
-        .iter()
-        .chain(&hist.revisions)
-        .map(|r| r.blobs.as_slice())
-        .collect();
-    cache.preload(repo, paths, &all);
-    let mut out = Vec::new();
-    if let (Some(b), Some(s)) = (&hist.baseline, since) {
-        out.push((s, cache.plan(repo, paths, &b.blobs)));
+    let mut out = Vec::with_capacity(hist.revisions.len() + 1);
+    if let (Some(b), Some(s)) = (hist.baseline, since) {
+        out.push(PlanVersion {
+            at: s,
+            blobs: b.blobs,
+        });
     }
-    for r in &hist.revisions {
-        out.push((
-            r.time.with_timezone(&Utc),
-            cache.plan(repo, paths, &r.blobs),
-        ));
+    for r in hist.revisions {
+        out.push(PlanVersion {
+            at: r.time.with_timezone(&Utc),
+            blobs: r.blobs,
+        });
     }
     Ok(out)
 }

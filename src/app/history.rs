@@ -3,7 +3,7 @@
 
 use super::session::{Depth, Session};
 use super::AppError;
-use crate::digest::{self, Burnup, Changes, DigestError, Point, WorktreeMark};
+use crate::digest::{self, Burnup, Changes, DigestError, Point, TrackCounts, WorktreeMark};
 use crate::plan::Plan;
 use crate::repo::history::{self, PlanCache};
 use crate::triage::{self, Triage};
@@ -140,7 +140,7 @@ pub fn progress(s: &mut Session, req: &ProgressRequest) -> Result<Progress, AppE
 pub(crate) struct VersionCounts {
     /// The plan files the ids are of (another set of files starts the counts over).
     paths: Vec<String>,
-    counts: HashMap<Vec<Option<Oid>>, Vec<(String, usize, usize)>>,
+    counts: HashMap<Vec<Option<Oid>>, TrackCounts>,
 }
 
 /// The progress series of `plan`'s files since `since`: versions already counted are

@@ -25,11 +25,14 @@ pub enum DigestError {
     History(#[from] HistoryError),
 }
 
+/// Per track that holds tasks: (name, done, total).
+pub type TrackCounts = Vec<(String, usize, usize)>;
+
 /// One point of the progress series: per track (name), done and total tasks.
 #[derive(Debug, Clone)]
 pub struct Point {
     pub at: DateTime<Utc>,
-    pub tracks: Vec<(String, usize, usize)>,
+    pub tracks: TrackCounts,
 }
 
 /// A worktree as a digest remembers it.
@@ -203,7 +206,7 @@ pub fn progress_series(mut versions: Vec<Point>, working: &Plan, now: DateTime<U
 
 /// (track title, done, total) for the tracks that hold tasks. Titles are unique: two
 /// tracks that share one (the same letter in two files) are told apart by their file.
-pub fn per_track(plan: &Plan) -> Vec<(String, usize, usize)> {
+pub fn per_track(plan: &Plan) -> TrackCounts {
     let mut counts: Vec<(usize, usize)> = vec![(0, 0); plan.tracks.len()];
     for (t, task) in plan.tasks.iter().enumerate() {
         if let Some(c) = counts.get_mut(task.track) {

@@ -258,6 +258,30 @@ fn the_fake_refuses_command_lists_discord_refuses_and_ours_pass() {
             "/task: option name `repo` repeated",
         ]
     );
+    // Choices of at most 100 characters, and 8,000 characters in a whole command.
+    let long = "长".repeat(101);
+    let choice = |i: usize| json!({"name": format!("choice {i} {}", "x".repeat(80)), "value": "y".repeat(100)});
+    let options: Vec<Value> = (0..25)
+        .map(|o| {
+            json!({"name": format!("o{o}"), "description": "d", "type": 3,
+            "choices": (0..4).map(choice).collect::<Vec<_>>()})
+        })
+        .collect();
+    let bad = json!([
+        {"name": "pick", "description": "Pick", "options": [
+            {"name": "id", "description": "Task", "type": 3, "choices": [{"name": long, "value": "a"}, {"name": "b", "value": long}]}]},
+        {"name": "big", "description": "Big", "options": options},
+    ]);
+    let mut problems = Vec::new();
+    fake_discord::check_commands(&bad, &mut problems);
+    assert_eq!(
+        problems,
+        [
+            "/pick.id: choice name of 101 chars (1-100)",
+            "/pick.id: choice value over 100 chars",
+            "/big: 18996 chars of names, descriptions and values together (max 8000)",
+        ]
+    );
     let ours = serde_json::to_value(poise::builtins::create_application_commands(
         &shortlist::bot::commands(),
     ))
@@ -271,7 +295,7 @@ fn the_fake_refuses_command_lists_discord_refuses_and_ours_pass() {
 fn the_fake_checks_buttons_rows_and_files_as_discord_does() {
     let problems = |body: Value| {
         let mut p = Vec::new();
-        fake_discord::check_message(&body, &mut p);
+        fake_discord::check_message(&body, &mut p, fake_discord::INTERACTION_FILE_LIMIT);
         p
     };
     let row = |c: Value| json!({"content": "x", "components": [{"type": 1, "components": c}]});
@@ -304,8 +328,20 @@ fn the_fake_checks_buttons_rows_and_files_as_discord_does() {
     );
     assert_eq!(
         problems(json!({"_files": [file(26 * 1024 * 1024)]})),
-        ["file `progress.png` over 25 MiB"]
+        [
+            "file `progress.png` over 25 MiB (code 40005)",
+            "files of 26 MiB together (max 25 MiB, code 40005)"
+        ]
     );
+    assert_eq!(
+        problems(json!({"_files": [file(13 * 1024 * 1024), file(13 * 1024 * 1024)]})),
+        ["files of 26 MiB together (max 25 MiB, code 40005)"]
+    );
+    // Posted in a channel, a file may not pass Discord's default 10 MiB.
+    let mut p = Vec::new();
+    let eleven = json!({"_files": [file(11 * 1024 * 1024)]});
+    fake_discord::check_message(&eleven, &mut p, fake_discord::CHANNEL_FILE_LIMIT);
+    assert_eq!(p, ["file `progress.png` over 10 MiB (code 40005)"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -707,8 +707,9 @@ fn payload_problems(m: &str, parts: &[&str], body: &Value) -> Vec<String> {
         ("PUT", ["", "applications", _, "commands"])
         | ("PUT", ["", "applications", _, "guilds", _, "commands"]) => check_commands(body, &mut p),
         ("POST", ["", "interactions", _, _, "callback"]) => check_callback(body, &mut p),
-        ("POST", ["", "webhooks", _, _]) | ("POST", ["", "channels", _, "messages"]) => {
-            check_message(body, &mut p)
+        ("POST", ["", "webhooks", _, _]) => check_message(body, &mut p, INTERACTION_FILE_LIMIT),
+        ("POST", ["", "channels", _, "messages"]) => {
+            check_message(body, &mut p, CHANNEL_FILE_LIMIT)
         }
         ("PATCH", ["", "webhooks", _, _, "messages", _])
         | ("PATCH", ["", "channels", _, "messages", _]) => check_message_edit(body, &mut p),
@@ -744,7 +745,7 @@ fn emoji_ok(e: &str) -> bool {
 
 fn check_callback(body: &Value, p: &mut Vec<String>) {
     match body["type"].as_u64() {
-        Some(4) | Some(7) => check_message(&body["data"], p),
+        Some(4) | Some(7) => check_message(&body["data"], p, INTERACTION_FILE_LIMIT),
         Some(5) | Some(6) => {}
         Some(8) => {
             let c = body["data"]["choices"]
@@ -774,7 +775,18 @@ fn check_message_edit(body: &Value, p: &mut Vec<String>) {
     }
 }
 
-pub fn check_message(body: &Value, p: &mut Vec<String>) {
+const MIB: u64 = 1024 * 1024;
+/// A file posted in a channel by a bot: Discord's default upload limit.
+pub const CHANNEL_FILE_LIMIT: u64 = 10 * MIB;
+/// A file answering an interaction: the `attachment_size_limit` the fake's interactions
+/// carry.
+pub const INTERACTION_FILE_LIMIT: u64 = 25 * MIB;
+/// The files of one request together.
+const REQUEST_FILES_LIMIT: u64 = 25 * MIB;
+
+/// A message as Discord checks it: not empty, at most 10 files of at most `file_limit`
+/// bytes each and 25 MiB together, and the text, embed and component limits.
+pub fn check_message(body: &Value, p: &mut Vec<String>, file_limit: u64) {
     let files = body["_files"].as_array().cloned().unwrap_or_default();
     let empty = chars(&body["content"]) == 0
         && body["embeds"].as_array().is_none_or(|e| e.is_empty())
@@ -783,14 +795,22 @@ pub fn check_message(body: &Value, p: &mut Vec<String>) {
     if files.len() > 10 {
         p.push(format!("{} files (max 10)", files.len()));
     }
+    let size = |f: &Value| f["bytes"].as_u64().unwrap_or(0);
     for f in &files {
-        // The interactions' `attachment_size_limit` and the whole request's limit.
-        if f["bytes"].as_u64().unwrap_or(0) > 25 * 1024 * 1024 {
+        if size(f) > file_limit {
             p.push(format!(
-                "file `{}` over 25 MiB",
-                f["name"].as_str().unwrap_or("")
+                "file `{}` over {} MiB (code 40005)",
+                f["name"].as_str().unwrap_or(""),
+                file_limit / MIB
             ));
         }
+    }
+    let total: u64 = files.iter().map(size).sum();
+    if total > REQUEST_FILES_LIMIT {
+        p.push(format!(
+            "files of {} MiB together (max 25 MiB, code 40005)",
+            total / MIB
+        ));
     }
     if empty {
         p.push("empty message (code 50006)".into());
@@ -925,8 +945,20 @@ pub fn check_commands(body: &Value, p: &mut Vec<String>) {
                 ));
             }
             optional_seen |= !required;
-            if o["choices"].as_array().is_some_and(|c| c.len() > 25) {
+            let choices = o["choices"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+            if choices.len() > 25 {
                 p.push(format!("{at}.{name}: more than 25 choices"));
+            }
+            for c in choices {
+                if !(1..=100).contains(&chars(&c["name"])) {
+                    p.push(format!(
+                        "{at}.{name}: choice name of {} chars (1-100)",
+                        chars(&c["name"])
+                    ));
+                }
+                if c["value"].as_str().is_some_and(|v| v.chars().count() > 100) {
+                    p.push(format!("{at}.{name}: choice value over 100 chars"));
+                }
             }
             let d = chars(&o["description"]);
             if !(1..=100).contains(&d) {
@@ -951,7 +983,33 @@ pub fn check_commands(body: &Value, p: &mut Vec<String>) {
             p,
             &format!("/{name}"),
         );
+        let text = command_text(&c);
+        if text > 8000 {
+            p.push(format!(
+                "/{name}: {text} chars of names, descriptions and values together (max 8000)"
+            ));
+        }
     }
+}
+
+/// The characters Discord counts against a command's 8,000: its name and description,
+/// and those of every option below it, with every choice's name and value.
+fn command_text(c: &Value) -> usize {
+    let value = |v: &Value| match v {
+        Value::String(s) => s.chars().count(),
+        Value::Null => 0,
+        other => other.to_string().chars().count(),
+    };
+    let own = chars(&c["name"]) + chars(&c["description"]);
+    let choices: usize = c["choices"].as_array().map_or(0, |cs| {
+        cs.iter()
+            .map(|ch| chars(&ch["name"]) + value(&ch["value"]))
+            .sum()
+    });
+    let options: usize = c["options"]
+        .as_array()
+        .map_or(0, |os| os.iter().map(command_text).sum());
+    own + choices + options
 }
 
 type WsStream = tokio_tungstenite::WebSocketStream<tokio::net::TcpStream>;

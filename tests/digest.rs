@@ -351,6 +351,40 @@ fn a_kept_session_answers_progress_again_with_the_commits_made_since() {
 }
 
 #[test]
+fn a_long_history_is_counted_in_commit_order_each_content_once() {
+    // 70 commits (more than one batch of parses, on several threads): commit c has
+    // c % 40 of 80 tasks done, so the last 30 repeat earlier contents.
+    let r = Repo::new();
+    let text = |done: usize| {
+        let mut t = String::from("# Plan\n\n## Track A — 长历史 Long history\n");
+        for i in 0..80 {
+            let mark = if i < done { 'x' } else { ' ' };
+            t.push_str(&format!("- [{mark}] 1.{} Step {i}\n", i + 1));
+        }
+        t
+    };
+    for c in 0..70 {
+        r.write("PLAN.md", text(c % 40));
+        commit_in(
+            &r.git,
+            &format!("commit {c}"),
+            "Alice",
+            T0 + c as i64 * 3600,
+        );
+    }
+    let series = app::progress(&mut session(&r), &app::ProgressRequest::default())
+        .expect("progress")
+        .series;
+    let want: Vec<(usize, usize)> = (0..70).map(|c| (c % 40, 80)).chain([(29, 80)]).collect();
+    assert_eq!(track_a(&series), want);
+    assert_eq!(
+        series[5].at.timestamp(),
+        T0 + 5 * 3600,
+        "each point at its commit"
+    );
+}
+
+#[test]
 fn the_chart_is_a_png_of_the_expected_size_with_cjk_names_and_lines() {
     let r = history();
     let series = app::progress(&mut session(&r), &app::ProgressRequest::default())

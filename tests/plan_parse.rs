@@ -849,3 +849,53 @@ fn subtask_blocks_naming_each_other_in_a_circle() {
         vec![(Severity::Warning, 8)]
     );
 }
+
+#[test]
+fn tables_of_states_without_an_id_column_say_why_they_hold_no_task() {
+    let p = fixture("progress_tables.md");
+    assert!(
+        p.tasks.is_empty(),
+        "a table without an id column defines no tasks"
+    );
+    let said: Vec<(u32, &str)> = p
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [
+            (11, "5 table rows carry states (已完成, 进行中, 未开始) but the table has no id column, so they are not read as tasks; give it an `ID`, `编号` or `#` column to track them"),
+            (21, "3 table rows carry states (已完成, 未开始) but the table has no id column, so they are not read as tasks; give it an `ID`, `编号` or `#` column to track them"),
+        ],
+        "the dependency table carries no states and is not mentioned"
+    );
+    // With an id column, the rows are tasks and `开发状态` is their status column.
+    let text = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/progress_tables.md",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture")
+    .replace(
+        "| 阶段 | 页面 | 关键文件 | 开发状态 |",
+        "| 编号 | 页面 | 关键文件 | 开发状态 |",
+    )
+    .replace("| 1 | 首页", "| F1 | 首页")
+    .replace("| 2 | 记一笔", "| F2 | 记一笔")
+    .replace("| 2 | Reports", "| F3 | Reports");
+    let p = plan::parse_str("progress_tables.md", &text);
+    let got: Vec<(&str, Status)> = p.tasks.iter().map(|t| (t.id.as_str(), t.status)).collect();
+    assert_eq!(
+        got,
+        [
+            ("F1", Status::Done),
+            ("F2", Status::Pending),
+            ("F3", Status::Pending)
+        ]
+    );
+    assert!(
+        p.diagnostics.is_empty(),
+        "a file with tasks is not told about its other tables: {:?}",
+        p.diagnostics
+    );
+}

@@ -183,6 +183,11 @@ pub struct FileBuilder<'p> {
     statements: Vec<(String, String, u32)>,
     /// Some task of the file carries a parallel mark.
     any_parallel: bool,
+    /// The first task of this file (index into `Plan::tasks`).
+    first_task: usize,
+    /// Tables whose rows carry states but that have no id column: (line of the first
+    /// such row, how many rows, the state words seen). Said when the file holds no task.
+    idless_tables: Vec<(u32, usize, Vec<String>)>,
 }
 
 /// What a run of tasks that follow each other is keyed by.
@@ -202,6 +207,7 @@ impl<'p> FileBuilder<'p> {
         format: Format,
         title: Option<&str>,
     ) -> Self {
+        let plan_tasks = plan.tasks.len();
         let mut b = FileBuilder {
             plan,
             refs,
@@ -222,6 +228,8 @@ impl<'p> FileBuilder<'p> {
             ids_here: HashMap::new(),
             statements: Vec::new(),
             any_parallel: false,
+            first_task: plan_tasks,
+            idless_tables: Vec::new(),
         };
         b.plan.files[file].format = format;
         if matches!(
@@ -250,6 +258,16 @@ impl<'p> FileBuilder<'p> {
     /// After the last block: what needs the whole file (the order parallel marks imply,
     /// dependency statements, an archived change's state).
     pub fn finish(&mut self) {
+        if self.plan.tasks.len() == self.first_task {
+            // A file of tables and no task: say why its rows were not read.
+            for (line, rows, words) in std::mem::take(&mut self.idless_tables) {
+                let msg = format!(
+                    "{rows} table rows carry states ({}) but the table has no id column, so they are not read as tasks; give it an `ID`, `编号` or `#` column to track them",
+                    words.join(", ")
+                );
+                self.diag(line, msg);
+            }
+        }
         // Spec Kit says what `[P]` means in every file; Kiro and OpenSpec files order
         // their tasks only when they use the mark.
         if self.any_parallel || self.format == Format::SpecKit {
@@ -1478,9 +1496,15 @@ impl<'p> FileBuilder<'p> {
         let col = |f: Field| cols.iter().position(|c| *c == Some(f));
         let Some(id_col) = col(Field::Id) else {
             // Audit and review tables: no id column, no tasks.
+            if let Some(found) = state_rows(rows) {
+                self.idless_tables.push(found);
+            }
             return;
         };
-        let title_col = col(Field::Title);
+        // With no title column, the first column after the id that names no field
+        // (`| 编号 | 页面 | 开发状态 |`).
+        let title_col =
+            col(Field::Title).or_else(|| (id_col + 1..cols.len()).find(|&i| cols[i].is_none()));
         if col(Field::Status).is_none() && is_checklist(rows, id_col) {
             // `| # | 检查项 | 说明 |` numbered 1, 2, 3…: a checklist, not tasks.
             let section = self
@@ -2041,6 +2065,38 @@ fn parse_heading(text: &str) -> HeadingParts {
 }
 
 /// Every id cell of the table is a row number (`1`, `2`, …, or empty).
+/// The column of `rows` most of whose cells are state words (`已完成`, `done`, `✅`),
+/// when there is one: (line of its first such row, how many such rows, the distinct
+/// words, at most three).
+fn state_rows(rows: &[Row]) -> Option<(u32, usize, Vec<String>)> {
+    let width = rows.iter().map(|r| r.cells.len()).max().unwrap_or(0);
+    let mut best: Option<(u32, usize, Vec<String>)> = None;
+    for col in 0..width {
+        let (mut first, mut n, mut words) = (None, 0, Vec::<String>::new());
+        for row in rows {
+            let text = row
+                .cells
+                .get(col)
+                .map(|c| segs_plain(c))
+                .unwrap_or_default();
+            let word = text.trim().trim_matches('*').trim();
+            if vocab::status_exact(word).is_none() {
+                continue;
+            }
+            first.get_or_insert(row.line);
+            n += 1;
+            if words.len() < 3 && !words.iter().any(|w| w == word) {
+                words.push(word.to_string());
+            }
+        }
+        let enough = n >= 2 && n * 2 >= rows.len();
+        if enough && best.as_ref().is_none_or(|b| n > b.1) {
+            best = first.map(|line| (line, n, words));
+        }
+    }
+    best
+}
+
 fn is_checklist(rows: &[Row], id_col: usize) -> bool {
     let mut numbered = 0;
     for row in rows {

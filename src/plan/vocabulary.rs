@@ -38,7 +38,7 @@ pub const FIELDS: &[(Field, &[&str])] = &[
     (Field::Title, &["task", "title", "name", "description", "任务", "名称", "任务名称", "描述",
         "问题描述"]),
     (Field::Notes, &["notes", "note", "remarks", "备注", "说明"]),
-    (Field::Status, &["status", "state", "状态"]),
+    (Field::Status, &["status", "state", "状态", "开发状态", "完成状态", "当前状态"]),
     (Field::Priority, &["priority", "prio", "优先级"]),
     (Field::Depends, &["depends on", "depends", "dependencies", "dependency", "deps", "blocked by",
         "依赖", "前置", "前置依赖"]),

@@ -178,3 +178,36 @@ fn a_phase_the_plan_defers_in_a_quote_is_not_offered() {
     assert!(md.contains("parked in `Phase 3 — Android 端`"), "{md}");
     assert!(md.contains("parked in `Phase 4 — iOS`"), "{md}");
 }
+
+#[test]
+fn tasks_and_headings_the_plan_marks_deferred_are_listed_not_offered() {
+    let plan = "# 迭代计划\n\n## Track A — 交易（P0）\n- [ ] 1.1 Stake 插件下单（暂缓）\n- [ ] 1.2 `POST /api/v1/roles`（暂缓，DB 迁移时实现）\n  - [ ] 1.2.1 Role table migration\n- [ ] 1.3 番茄钟（暂停/继续）\n- [ ] 1.4 Lighting (deferred rendering)\n- [ ] 1.5 macOS window capture — 後日実装\n- [ ] 1.6 [deferred] Old export format\n- [ ] 1.7 Settlement report\n\n### S5 Admin 列表（暂缓）\n- [ ] 2.1 Fuzzy search on names\n";
+    let r = repo_with(plan);
+    let md = run(&r, &["next", "--explain"]);
+    let ids: Vec<String> = offered(&md).into_iter().map(|(id, _)| id).collect();
+    assert_eq!(
+        ids,
+        ["1.3", "1.4", "1.7"],
+        "a pause button and a rendering technique are not deferrals: {md}"
+    );
+    for said in [
+        "`1.1` Stake 插件下单（暂缓） (Track A): marked `暂缓`: listed, never shortlisted",
+        "`1.2` `POST /api/v1/roles`（暂缓，DB 迁移时实现） (Track A): marked `暂缓，DB 迁移时实现`",
+        "`1.5` macOS window capture — 後日実装 (Track A): marked `後日実装`",
+        "`1.6` [deferred] Old export format (Track A): marked `deferred`",
+    ] {
+        assert!(md.contains(said), "`{said}` in: {md}");
+    }
+    assert!(
+        md.contains("`2.1` Fuzzy search on names (Track A): parked in `S5 Admin 列表（暂缓）`"),
+        "{md}"
+    );
+    // A subtask of a deferred task is set aside with it; a pause button is not a deferral.
+    let p = shortlist::plan::parse_str("PLAN.md", plan);
+    let parked = shortlist::triage::parked(&p, &[]);
+    let why = |id: &str| parked.get(&p.find_tasks(id)[0]).map(String::as_str);
+    assert_eq!(why("1.2.1"), Some("marked `暂缓，DB 迁移时实现`"));
+    assert_eq!(why("2.1"), Some("parked in `S5 Admin 列表（暂缓）`"));
+    assert_eq!(why("1.3"), None);
+    assert_eq!(why("1.7"), None);
+}

@@ -418,7 +418,7 @@ impl<'p> FileBuilder<'p> {
             name: text.to_string(),
             parent: self.stack.last().map(|h| h.section),
             span: self.span(line.line),
-            parked: None,
+            parked: vocab::parked_mark(text).map(str::to_string),
         });
         let parent_mode = self.mode();
         let (mode, kind) = if let Some((id, title)) = task_heading(text) {
@@ -1095,6 +1095,9 @@ impl<'p> FileBuilder<'p> {
                     refs.push_deps(t, d, line);
                 });
             }
+        }
+        if let Some(words) = vocab::parked_mark(&title) {
+            task.extra_mut().parked = Some(words.to_string());
         }
         // A priority in a trailing group (the first one written counts), else `[P0] Fix …`
         // or `P1: …` at the start.

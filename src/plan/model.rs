@@ -174,6 +174,8 @@ pub struct TaskExtra {
     pub tag: Option<String>,
     pub assignee: Vec<String>,
     pub labels: Vec<String>,
+    /// The plan's own words setting the task aside (`暂缓`, `deferred until v2`).
+    pub parked: Option<String>,
 }
 
 /// How a task came to be written.
@@ -321,8 +323,8 @@ pub struct Section {
     pub name: String,
     pub parent: Option<u32>,
     pub span: Span,
-    /// The plan's own words setting the section aside, from a quote right under its
-    /// heading (`> **暂缓**：…`, `> Deferred until …`).
+    /// The plan's own words setting the section aside, from its heading (`### S5 Admin
+    /// 列表（暂缓）`) or a quote right under it (`> **暂缓**：…`, `> Deferred until …`).
     pub parked: Option<String>,
 }
 

@@ -249,8 +249,14 @@ mod word_lists {
         "must be finished before", "must land first", "must land before",
         "can begin until", "can start until", "必须先", "阻塞"];
     /// Words that set a section aside when a quote under its heading starts with one.
-    pub const PARKED: &[&str] = &["暂缓", "搁置", "暂停", "deferred", "on hold", "postponed",
-        "parked", "not now"];
+    pub const PARKED: &[&str] = &["暂缓", "搁置", "暂停", "延期", "後日", "deferred", "on hold",
+        "postponed", "parked", "not now"];
+    /// Words that set a task or section aside when a group in its title starts with one
+    /// (`Stake 插件下单（暂缓）`, `（暂缓，DB 迁移时实现）`, `— 後日実装`, `[deferred]`).
+    /// Not `暂停` (pause) nor `not now`: titles name pause buttons and say "not now" in
+    /// prose.
+    pub const PARKED_MARKS: &[&str] = &["暂缓", "搁置", "延期", "後日", "deferred", "on hold",
+        "postponed", "parked"];
     /// Words that declare a workstream list's tracks independent.
     pub const PARALLEL: &[&str] = &["parallel", "并行"];
     /// Whole labels (`* **当前进度**:`) that introduce a progress report.
@@ -319,6 +325,81 @@ pub fn parks_section(text: &str) -> bool {
         .trim_start_matches(['*', '_', ' ', '【', '['])
         .to_lowercase();
     word_lists::PARKED.iter().any(|w| t.starts_with(w))
+}
+
+/// The words of a title that set its task (or a heading's section) aside: a group in
+/// parentheses or brackets anywhere in it, or the clause after its last dash, that
+/// starts with a word of [`word_lists::PARKED_MARKS`] (`（暂缓）`, `（暂缓，DB 迁移时实现）`,
+/// `【搁置】`, `— 後日実装`, `(deferred until v2)`). An English word must stand alone
+/// or be followed by punctuation, `until`, `till` or `to`: `(deferred rendering)` names
+/// a technique.
+pub fn parked_mark(title: &str) -> Option<&str> {
+    fn marks(inner: &str) -> Option<&str> {
+        let inner = inner.trim().trim_matches(['*', '_']).trim();
+        word_lists::PARKED_MARKS
+            .iter()
+            .any(|w| {
+                let Some(rest) = strip_prefix_ci(inner, w) else {
+                    return false;
+                };
+                !w.is_ascii()
+                    || rest.is_empty()
+                    || rest.starts_with([':', '：', ',', '，', ';', '；', '-', '—', '(', '（', '.'])
+                    || [" until ", " till ", " to "]
+                        .iter()
+                        .any(|p| strip_prefix_ci(rest, p).is_some())
+            })
+            .then_some(inner)
+    }
+    // Titles are read by the thousand and most hold neither a group nor a dash: the
+    // openers and dashes are found with byte searches.
+    let b = title.as_bytes();
+    let group = |at: usize, open: usize, close: char| {
+        let body = &title[at + open..];
+        // (Most groups are let go on their first letter, before their end is looked for.)
+        let first = *body
+            .trim_start_matches([' ', '*', '_'])
+            .as_bytes()
+            .first()?;
+        let may = word_lists::PARKED_MARKS
+            .iter()
+            .any(|w| w.as_bytes()[0].eq_ignore_ascii_case(&first));
+        may.then(|| body.find(close).and_then(|end| marks(&body[..end])))?
+    };
+    for i in memchr::memchr3_iter(b'(', b'[', 0xEF, b) {
+        let found = match b[i] {
+            b'(' => group(i, 1, ')'),
+            b'[' => group(i, 1, ']'),
+            _ if title[i..].starts_with('（') => group(i, 3, '）'),
+            _ => None,
+        };
+        if found.is_some() {
+            return found;
+        }
+    }
+    // `【` is E3 80 90 (its last byte is common inside CJK characters).
+    let lenticular =
+        memchr::memchr_iter(0xE3, b).filter(|&i| b.get(i + 1..i + 3) == Some(&[0x80, 0x90]));
+    if let Some(found) = lenticular.into_iter().find_map(|i| group(i, 3, '】')) {
+        return Some(found);
+    }
+    let spaced = |i: usize, len: usize| {
+        (i > 0 && b[i - 1] == b' ' && b.get(i + len) == Some(&b' ')).then_some(i + len)
+    };
+    // `—` and `–` are E2 80 94 and E2 80 93: found by their first byte, which CJK text
+    // rarely holds (their last bytes are common inside CJK characters).
+    let dash_end = [
+        memchr::memrchr_iter(0xE2, b).find_map(|i| match b.get(i + 1..i + 3) {
+            Some([0x80, 0x94]) => Some(i + 3),
+            Some([0x80, 0x93]) => spaced(i, 3),
+            _ => None,
+        }),
+        memchr::memrchr_iter(b'-', b).find_map(|i| spaced(i, 1)),
+    ]
+    .into_iter()
+    .flatten()
+    .max()?;
+    marks(title[dash_end..].trim_start_matches(['—', ' ']))
 }
 
 /// The text declares its tracks parallel (`Workstreams（可并行 Tracks）`).

@@ -531,9 +531,11 @@ pub fn find_track(plan: &Plan, query: &str) -> Result<usize, Vec<usize>> {
     }
 }
 
-/// Tasks written under a parking-lot heading (config `parking_sections`: `Backlog`,
-/// `Ideas`, `Parking lot`, `想法`…): listed in the triage, never shortlisted. Task →
-/// the heading that parks it.
+/// Tasks set aside: written under a parking-lot heading (config `parking_sections`:
+/// `Backlog`, `Ideas`, `Parking lot`, `想法`…) or a heading the plan marks (`（暂缓）`,
+/// a `> Deferred until …` quote), or marked so themselves or through a parent
+/// (`Stake 插件下单（暂缓）`): listed in the triage, never shortlisted. Task → why
+/// (`parked in \`Backlog\``, `marked \`暂缓\``).
 pub fn parked(plan: &Plan, names: &[String]) -> HashMap<usize, String> {
     let names: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
     // Per section: the parking heading at or above it, if any.
@@ -552,8 +554,12 @@ pub fn parked(plan: &Plan, names: &[String]) -> HashMap<usize, String> {
     }
     let mut out = HashMap::new();
     for (t, task) in plan.tasks.iter().enumerate() {
-        if let Some(Some(name)) = task.section.map(|s| &by_section[s as usize]) {
-            out.insert(t, name.clone());
+        let marked = std::iter::successors(Some(t), |&a| plan.tasks[a].parent)
+            .find_map(|a| plan.tasks[a].extra.as_ref()?.parked.as_deref());
+        if let Some(words) = marked {
+            out.insert(t, format!("marked `{words}`"));
+        } else if let Some(Some(name)) = task.section.map(|s| &by_section[s as usize]) {
+            out.insert(t, format!("parked in `{name}`"));
         }
     }
     out

@@ -14,7 +14,7 @@ use std::collections::{HashMap, HashSet};
 pub struct Exclusions {
     /// Tasks being done in a worktree: task → (worktree name, branch).
     pub in_flight: HashMap<usize, (String, String)>,
-    /// Tasks of parking-lot sections (`Backlog`, `Ideas`, `想法`…): task → section name.
+    /// Tasks set aside (a parking-lot section, a `（暂缓）` mark): task → why (`parked in \`Ideas\``).
     pub parked: HashMap<usize, String>,
     /// Tasks someone claimed by picking them (claims that still hold): task → (who, when).
     pub claimed: HashMap<usize, (String, DateTime<Utc>)>,
@@ -229,8 +229,8 @@ pub fn shortlist(
                 .map(|(k, found)| (occupied[k].name.clone(), occupied[k].branch.clone(), found))
                 .collect();
             let mut why = Vec::new();
-            if let Some(section) = ex.parked.get(&t) {
-                why.push(format!("parked in `{section}`: listed, never shortlisted"));
+            if let Some(why_parked) = ex.parked.get(&t) {
+                why.push(format!("{why_parked}: listed, never shortlisted"));
             }
             let flying = in_flight_of(plan, t, ex);
             if let Some((name, branch)) = &flying {

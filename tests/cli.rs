@@ -394,6 +394,36 @@ fn plain_directories_work_without_git() {
 }
 
 #[test]
+fn a_plain_directory_finds_the_planning_tools_hidden_directories() {
+    // Kiro and Taskmaster keep their plans under `.kiro/` and `.taskmaster/`; other
+    // hidden directories (an editor's, a cache) are still not read.
+    let dir = tempfile::tempdir().expect("tmp");
+    let write = |rel: &str, text: &str| {
+        let p = dir.path().join(rel);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    };
+    write(
+        ".kiro/specs/auth/tasks.md",
+        "# Implementation Plan\n\n- [ ] 1. Login form\n  - [ ] 1.1 Validate the e-mail\n  - _Requirements: 1.1_\n",
+    );
+    write(
+        ".taskmaster/tasks/tasks.json",
+        r#"{"master": {"tasks": [{"id": 1, "title": "Rate limiter", "status": "pending", "dependencies": [], "subtasks": []}]}}"#,
+    );
+    write(".cache/plan/notes.md", "- [ ] 9.1 Not a plan\n");
+    let run = shortlist(dir.path(), &["check"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stdout.contains(".kiro/specs/auth/tasks.md: read as Kiro spec tasks (2 tasks)")
+            && run.stdout.contains(".taskmaster/tasks/tasks.json: read as Taskmaster tasks (1 task)")
+            && !run.stdout.contains(".cache"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn help_documents_exit_codes() {
     let run = shortlist(std::path::Path::new("."), &["--help"]);
     assert!(

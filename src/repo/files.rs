@@ -35,7 +35,9 @@ pub fn find_root(start: &Path) -> Result<PathBuf, RepoError> {
 }
 
 /// Tracked files still present plus untracked files git does not ignore; outside a git
-/// repository, every file below `root` except hidden directories and build output.
+/// repository, every file below `root` except build output and hidden directories other
+/// than the planning tools' own at the root (`.kiro`, `.taskmaster`: those the default
+/// plan globs name).
 pub fn list_files(root: &Path) -> Result<RepoFiles, RepoError> {
     let mut files = match git2::Repository::open(root) {
         Ok(repo) => git_files(&repo, root)?,
@@ -102,7 +104,11 @@ fn walk(dir: &Path, prefix: &str, out: &mut Vec<String>) -> std::io::Result<()> 
         };
         let ft = entry.file_type()?;
         if ft.is_dir() {
-            if name.starts_with('.') || matches!(name, "target" | "node_modules") {
+            let tools_own = prefix.is_empty()
+                && crate::config::DEFAULT_PLAN_GLOBS
+                    .iter()
+                    .any(|g| g.split('/').next() == Some(name));
+            if (name.starts_with('.') && !tools_own) || matches!(name, "target" | "node_modules") {
                 continue;
             }
             // An unreadable directory is skipped, not fatal.

@@ -344,6 +344,7 @@ impl Config {
                     "Someday",
                     "Icebox",
                     "Later",
+                    "Out of scope",
                     "想法",
                     "待定",
                 ]

@@ -181,7 +181,7 @@ fn a_phase_the_plan_defers_in_a_quote_is_not_offered() {
 
 #[test]
 fn tasks_and_headings_the_plan_marks_deferred_are_listed_not_offered() {
-    let plan = "# 迭代计划\n\n## Track A — 交易（P0）\n- [ ] 1.1 Stake 插件下单（暂缓）\n- [ ] 1.2 `POST /api/v1/roles`（暂缓，DB 迁移时实现）\n  - [ ] 1.2.1 Role table migration\n- [ ] 1.3 番茄钟（暂停/继续）\n- [ ] 1.4 Lighting (deferred rendering)\n- [ ] 1.5 macOS window capture — 後日実装\n- [ ] 1.6 [deferred] Old export format\n- [ ] 1.7 Settlement report\n\n### S5 Admin 列表（暂缓）\n- [ ] 2.1 Fuzzy search on names\n";
+    let plan = "# 迭代计划\n\n## Track A — 交易（P0）\n- [ ] 1.1 Stake 插件下单（暂缓）\n- [ ] 1.2 `POST /api/v1/roles`（暂缓，DB 迁移时实现）\n  - [ ] 1.2.1 Role table migration\n- [ ] 1.3 番茄钟（暂停/继续）\n- [ ] 1.4 Lighting (deferred rendering)\n- [ ] 1.5 macOS window capture — 後日実装\n- [ ] 1.6 [deferred] Old export format\n- [ ] 1.7 Settlement report\n- [ ] 1.8 Export to Excel（暂不实现）\n\n### S5 Admin 列表（暂缓）\n- [ ] 2.1 Fuzzy search on names\n\n### Out of scope\n- [ ] 3.1 Multi-currency ledgers\n";
     let r = repo_with(plan);
     let md = run(&r, &["next", "--explain"]);
     let ids: Vec<String> = offered(&md).into_iter().map(|(id, _)| id).collect();
@@ -202,12 +202,17 @@ fn tasks_and_headings_the_plan_marks_deferred_are_listed_not_offered() {
         md.contains("`2.1` Fuzzy search on names (Track A): parked in `S5 Admin 列表（暂缓）`"),
         "{md}"
     );
+    assert!(
+        md.contains("`3.1` Multi-currency ledgers (Track A): parked in `Out of scope`"),
+        "{md}"
+    );
     // A subtask of a deferred task is set aside with it; a pause button is not a deferral.
     let p = shortlist::plan::parse_str("PLAN.md", plan);
     let parked = shortlist::triage::parked(&p, &[]);
     let why = |id: &str| parked.get(&p.find_tasks(id)[0]).map(String::as_str);
     assert_eq!(why("1.2.1"), Some("marked `暂缓，DB 迁移时实现`"));
     assert_eq!(why("2.1"), Some("parked in `S5 Admin 列表（暂缓）`"));
+    assert_eq!(why("1.8"), Some("marked `暂不实现`"));
     assert_eq!(why("1.3"), None);
     assert_eq!(why("1.7"), None);
 }

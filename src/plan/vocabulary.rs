@@ -249,14 +249,14 @@ mod word_lists {
         "must be finished before", "must land first", "must land before",
         "can begin until", "can start until", "必须先", "阻塞"];
     /// Words that set a section aside when a quote under its heading starts with one.
-    pub const PARKED: &[&str] = &["暂缓", "搁置", "暂停", "延期", "後日", "deferred", "on hold",
-        "postponed", "parked", "not now"];
+    pub const PARKED: &[&str] = &["暂缓", "搁置", "暂停", "暂不", "延期", "後日", "deferred",
+        "on hold", "postponed", "parked", "not now"];
     /// Words that set a task or section aside when a group in its title starts with one
     /// (`Stake 插件下单（暂缓）`, `（暂缓，DB 迁移时实现）`, `— 後日実装`, `[deferred]`).
     /// Not `暂停` (pause) nor `not now`: titles name pause buttons and say "not now" in
     /// prose.
-    pub const PARKED_MARKS: &[&str] = &["暂缓", "搁置", "延期", "後日", "deferred", "on hold",
-        "postponed", "parked"];
+    pub const PARKED_MARKS: &[&str] = &["暂缓", "搁置", "暂不", "延期", "後日", "deferred",
+        "on hold", "postponed", "parked"];
     /// Words that declare a workstream list's tracks independent.
     pub const PARALLEL: &[&str] = &["parallel", "并行"];
     /// Whole labels (`* **当前进度**:`) that introduce a progress report.

@@ -415,8 +415,11 @@ fn a_plain_directory_finds_the_planning_tools_hidden_directories() {
     let run = shortlist(dir.path(), &["check"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(
-        run.stdout.contains(".kiro/specs/auth/tasks.md: read as Kiro spec tasks (2 tasks)")
-            && run.stdout.contains(".taskmaster/tasks/tasks.json: read as Taskmaster tasks (1 task)")
+        run.stdout
+            .contains(".kiro/specs/auth/tasks.md: read as Kiro spec tasks (2 tasks)")
+            && run
+                .stdout
+                .contains(".taskmaster/tasks/tasks.json: read as Taskmaster tasks (1 task)")
             && !run.stdout.contains(".cache"),
         "{}",
         run.stdout

@@ -899,3 +899,23 @@ fn tables_of_states_without_an_id_column_say_why_they_hold_no_task() {
         p.diagnostics
     );
 }
+
+#[test]
+fn prose_in_a_task_table_names_paths_only_where_they_look_like_paths() {
+    let p = fixture("table_prose_paths.md");
+    let touch = |id: &str| paths(&task(&p, id).touch_points);
+    assert_eq!(touch("T01"), ["crates/feedback/src/log.rs"]);
+    // `OTLP/gRPC`, `CI/CD`, `前端/后端` and a lone `/` are words, not files.
+    assert_eq!(touch("T04"), Vec::<&str>::new());
+    assert_eq!(touch("T05"), Vec::<&str>::new());
+    assert_eq!(touch("T06"), Vec::<&str>::new());
+    assert_eq!(touch("T07"), ["server/src/hooks/retry.ts"]);
+    assert_eq!(
+        task(&p, "T07").touch_points[0].range.as_deref(),
+        Some("241-247")
+    );
+    assert_eq!(
+        touch("T08"),
+        ["docs/archive/2026-04-27/", "apps/web/routes"]
+    );
+}

@@ -1916,7 +1916,7 @@ fn paths_into(
                     });
                 let take = clear || (bare_paths && !has_spans && vocab::as_path(w).is_some());
                 if take && !w.starts_with("http") {
-                    if let Some((path, range)) = vocab::as_path(w) {
+                    if let Some((path, range)) = vocab::prose_path(w) {
                         paths.push(PathRef {
                             path,
                             range,

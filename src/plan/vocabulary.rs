@@ -766,6 +766,24 @@ pub fn each_suffix_dependency<'a>(text: &'a str, mut f: impl FnMut(&'a str)) {
 
 /// Whether a code span names a path (file, directory or glob) rather than a command or
 /// an identifier. Returns the path and an optional `:line` range.
+/// [`as_path`] for a word of prose (not a code span), which must look like a path more
+/// plainly: a file with an extension (`src/a.rs`, `file.ts:241-247`), a directory
+/// written with its slash (`docs/archive/`), a glob, or two slashes or more
+/// (`apps/web/routes`). `CI/CD`, `OTLP/gRPC`, `read/write`, `前端/后端` and a lone `/` are
+/// prose.
+pub fn prose_path(word: &str) -> Option<(String, Option<String>)> {
+    let (path, range) = as_path(word)?;
+    let last = path.trim_end_matches('/').rsplit('/').next().unwrap_or("");
+    let has_ext = last.rsplit_once('.').is_some_and(|(stem, ext)| {
+        !stem.is_empty() && !ext.is_empty() && ext.bytes().any(|c| c.is_ascii_alphabetic())
+    });
+    let plain = has_ext
+        || (path.ends_with('/') && path.len() > 1)
+        || path.contains(['*', '?'])
+        || path.matches('/').count() >= 2;
+    (plain && path != "/").then_some((path, range))
+}
+
 pub fn as_path(span: &str) -> Option<(String, Option<String>)> {
     let s = span.trim();
     // One pass over the bytes: what rules the span out, and where its colons and its last

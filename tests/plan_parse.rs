@@ -919,3 +919,29 @@ fn prose_in_a_task_table_names_paths_only_where_they_look_like_paths() {
         ["docs/archive/2026-04-27/", "apps/web/routes"]
     );
 }
+
+#[test]
+fn task_id_headings_are_tasks_with_their_status_and_dependency_lines() {
+    let p = fixture("task_id_headings.md");
+    let got: Vec<(&str, &str, Status)> = p
+        .tasks
+        .iter()
+        .filter(|t| t.parent.is_none())
+        .map(|t| (t.id.as_str(), t.title.as_str(), t.status))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("TASK-001", "Durable specs and baseline", Status::Done),
+            (
+                "TASK-002",
+                "Scaffold, money invariants, smoke tests",
+                Status::InProgress
+            ),
+            ("TASK-003", "导入银行流水 CSV", Status::Pending),
+        ],
+        "`Task-list hygiene` has no number: a section, not a task"
+    );
+    assert_eq!(ids(&p, &task(&p, "TASK-003").deps), ["TASK-002"]);
+    assert_eq!(ids(&p, &task(&p, "TASK-002").deps), ["TASK-001"]);
+}

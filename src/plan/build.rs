@@ -1958,6 +1958,15 @@ fn display_id(t: &Task) -> String {
 
 /// `## Task 2.4: Title`, `### 3.4 Task 2.4: Title`, `## 任务 2.4：Title`.
 fn task_heading(text: &str) -> Option<(String, &str)> {
+    // `### TASK-001: Title`: the word and its number are the id.
+    if text
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("task-"))
+    {
+        let n = vocab::id_len(text).filter(|&n| n > 5)?;
+        let title = text[n..].trim_start().strip_prefix([':', '：'])?;
+        return Some((text[..n].to_string(), title.trim()));
+    }
     let lower = text.to_ascii_lowercase();
     for cue in ["task ", "任务 ", "任务"] {
         for (start, _) in lower.match_indices(cue) {

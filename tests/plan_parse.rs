@@ -945,3 +945,30 @@ fn task_id_headings_are_tasks_with_their_status_and_dependency_lines() {
     assert_eq!(ids(&p, &task(&p, "TASK-003").deps), ["TASK-002"]);
     assert_eq!(ids(&p, &task(&p, "TASK-002").deps), ["TASK-001"]);
 }
+
+#[test]
+fn deferred_states_set_the_task_aside_instead_of_an_unknown_state() {
+    let p = fixture("deferred_states.md");
+    let parked = shortlist::triage::parked(&p, &[]);
+    let aside = |id: &str| parked.get(&p.find_tasks(id)[0]).map(String::as_str);
+    assert_eq!(aside("1.3"), Some("marked `⏸️ Deferred`"));
+    assert_eq!(aside("1.4"), Some("marked `On hold`"));
+    assert_eq!(aside("1.5"), Some("marked `暂缓`"));
+    assert_eq!(aside("2.1"), Some("marked `Deferred until the v2 release`"));
+    assert_eq!(aside("1.1"), None);
+    assert_eq!(aside("1.2"), None);
+    assert_eq!(task(&p, "1.3").status, Status::Pending);
+    // A word the vocabulary does not know is still said.
+    let said: Vec<(u32, &str)> = p
+        .diagnostics
+        .iter()
+        .map(|d| (d.line, d.message.as_str()))
+        .collect();
+    assert_eq!(
+        said,
+        [(
+            12,
+            "unknown status `Waiting on vendor` in table row; read as pending"
+        )]
+    );
+}

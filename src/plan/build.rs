@@ -1437,13 +1437,7 @@ impl<'p> FileBuilder<'p> {
                         self.set_status(t, s);
                     }
                     None if v.trim().is_empty() => {}
-                    None => {
-                        self.diag(
-                            line,
-                            format!("unknown status `{}`; read as pending", v.trim()),
-                        );
-                        self.set_status(t, Status::Pending);
-                    }
+                    None => self.unknown_status(t, &v, line, ""),
                 }
             }
             Field::Priority => {
@@ -1641,17 +1635,27 @@ impl<'p> FileBuilder<'p> {
         if st.is_empty() {
             return;
         }
-        let status = match self.status_text(st) {
-            Some((s, _)) => s,
-            None => {
-                self.diag(
-                    line,
-                    format!("unknown status `{st}` in table row; read as pending"),
-                );
-                Status::Pending
+        match self.status_text(st) {
+            Some((s, _)) => self.set_status(t, s),
+            None => self.unknown_status(t, st, line, " in table row"),
+        }
+    }
+
+    /// A state the vocabulary does not know: pending, and set aside when it says so
+    /// (`⏸️ Deferred`, `on hold`), else with a diagnostic (`place`: ` in table row`, or
+    /// nothing for a field).
+    fn unknown_status(&mut self, t: usize, text: &str, line: u32, place: &str) {
+        match vocab::parked_state(text) {
+            Some(words) => {
+                let words = words.to_string();
+                self.plan.tasks[t].extra_mut().parked = Some(words);
             }
-        };
-        self.set_status(t, status);
+            None => self.diag(
+                line,
+                format!("unknown status `{}`{place}; read as pending", text.trim()),
+            ),
+        }
+        self.set_status(t, Status::Pending);
     }
 
     /// Notes: fields written inline (`as-built: …`), path spans (touch points),

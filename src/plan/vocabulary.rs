@@ -402,6 +402,18 @@ pub fn parked_mark(title: &str) -> Option<&str> {
     marks(title[dash_end..].trim_start_matches(['—', ' ']))
 }
 
+/// A state written as a deferral (`⏸️ Deferred`, `on hold`, `暂缓`, `⏸`) in a status cell
+/// or field: the task is set aside, not in an unknown state. The text as written.
+pub fn parked_state(text: &str) -> Option<&str> {
+    let t = text.trim().trim_matches('*').trim();
+    let word = t.trim_start_matches(['⏸', '\u{fe0f}', ' ']);
+    let parks = (word.is_empty() && !t.is_empty())
+        || word_lists::PARKED
+            .iter()
+            .any(|w| strip_prefix_ci(word, w).is_some());
+    parks.then_some(t)
+}
+
 /// The text declares its tracks parallel (`Workstreams（可并行 Tracks）`).
 pub fn says_parallel(text: &str) -> bool {
     mentions_any(text, word_lists::PARALLEL)

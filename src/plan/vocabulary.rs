@@ -64,8 +64,9 @@ pub const STATUSES: &[(Status, &[&str])] = &[
     (Status::InProgress, &["[~]", "🚧", "🔄", "in progress", "in_progress", "in-progress",
         "wip", "进行中"]),
     (Status::Pending, &["[ ]", "⏳", "⬜", "todo", "to do", "pending", "planned",
-        "not started", "未开始", "待开发", "待办"]),
-    (Status::Dropped, &["[-]", "❌", "dropped", "cancelled", "canceled", "取消", "废弃"]),
+        "not started", "未开始", "待开始", "未完成", "待开发", "待办"]),
+    (Status::Dropped, &["[-]", "❌", "⏭", "⏭️", "dropped", "cancelled", "canceled", "skipped",
+        "superseded", "取消", "废弃"]),
     (Status::Blocked, &["[!]", "⛔", "blocked", "阻塞"]),
 ];
 

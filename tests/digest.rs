@@ -6,8 +6,8 @@ mod common;
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
-use common::{commit_in, shortlist, write_at, Repo};
-use shortlist::app::{self, OpenRequest, Options, Session};
+use common::{commit_in, open_session, shortlist, write_at, Repo};
+use shortlist::app::{self, Session};
 use shortlist::digest::{self, schedule};
 use shortlist::plan::EventKind;
 use shortlist::render::chart;
@@ -50,16 +50,7 @@ fn history() -> Repo {
 
 /// A session on `r`, its database inside `.git`.
 fn session(r: &Repo) -> Session {
-    Session::open(&OpenRequest {
-        repo: Some(r.path().to_path_buf()),
-        database: Some(r.path().join(".git/digest-test.sqlite")),
-        options: Options {
-            refresh_index: false,
-            ..Options::default()
-        },
-        ..OpenRequest::default()
-    })
-    .expect("session")
+    open_session(r.path(), r.path().join(".git/digest-test.sqlite"), |_| {})
 }
 
 fn working(r: &Repo) -> shortlist::plan::Plan {

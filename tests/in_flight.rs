@@ -3,9 +3,9 @@
 
 mod common;
 
-use common::{commit_in, shortlist, write_at, Repo};
+use common::{commit_in, open_session, shortlist, write_at, Repo};
 use serde_json::Value;
-use shortlist::app::{self, OpenRequest, Options, Session};
+use shortlist::app;
 use shortlist::render::View;
 use shortlist::repo::merge;
 use shortlist::triage::inflight::Evidence;
@@ -75,16 +75,7 @@ fn work(
 
 /// The whole triage, as `shortlist triage` reads it (no database).
 fn triage_of(r: &Repo) -> Triage {
-    let mut s = Session::open(&OpenRequest {
-        repo: Some(r.path().to_path_buf()),
-        database: Some(r.path().join(".git/no-database.sqlite")),
-        options: Options {
-            refresh_index: false,
-            ..Options::default()
-        },
-        ..OpenRequest::default()
-    })
-    .expect("session");
+    let mut s = open_session(r.path(), r.path().join(".git/no-database.sqlite"), |_| {});
     app::triage(&mut s, &Default::default()).expect("triage")
 }
 

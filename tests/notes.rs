@@ -4,8 +4,8 @@
 mod common;
 
 use chrono::{TimeZone, Utc};
-use common::{commit_in, shortlist, write_at, Repo};
-use shortlist::app::{self, NoteAsk, Offer, OpenRequest, Options, PickRequest, Session};
+use common::{commit_in, open_session, shortlist, write_at, Repo};
+use shortlist::app::{self, NoteAsk, Offer, PickRequest, Session};
 use shortlist::note::{append_selected, slug, write_new};
 use shortlist::store::Store;
 use std::path::{Path, PathBuf};
@@ -39,16 +39,7 @@ fn db(r: &Repo) -> PathBuf {
 
 /// A session as the CLI and the bot open one (index refresh off, database beside).
 fn open(r: &Repo) -> Session {
-    Session::open(&OpenRequest {
-        repo: Some(r.path().to_path_buf()),
-        database: Some(db(r)),
-        options: Options {
-            refresh_index: false,
-            ..Options::default()
-        },
-        ..OpenRequest::default()
-    })
-    .expect("session")
+    open_session(r.path(), db(r), |_| {})
 }
 
 /// Write a triage note about `topic` as alice.

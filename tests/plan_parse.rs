@@ -20,6 +20,14 @@ fn ids(plan: &Plan, v: &[usize]) -> Vec<String> {
     v.iter().map(|&t| plan.tasks[t].id.0.clone()).collect()
 }
 
+/// Every diagnostic as (line, message).
+fn said(p: &Plan) -> Vec<(u32, &str)> {
+    p.diagnostics
+        .iter()
+        .map(|d| (d.line, d.message.as_str()))
+        .collect()
+}
+
 fn paths(v: &[plan::PathRef]) -> Vec<&str> {
     v.iter().map(|p| p.path.as_str()).collect()
 }
@@ -857,11 +865,7 @@ fn tables_of_states_without_an_id_column_say_why_they_hold_no_task() {
         p.tasks.is_empty(),
         "a table without an id column defines no tasks"
     );
-    let said: Vec<(u32, &str)> = p
-        .diagnostics
-        .iter()
-        .map(|d| (d.line, d.message.as_str()))
-        .collect();
+    let said = said(&p);
     assert_eq!(
         said,
         [
@@ -959,11 +963,7 @@ fn deferred_states_set_the_task_aside_instead_of_an_unknown_state() {
     assert_eq!(aside("1.2"), None);
     assert_eq!(task(&p, "1.3").status, Status::Pending);
     // A word the vocabulary does not know is still said.
-    let said: Vec<(u32, &str)> = p
-        .diagnostics
-        .iter()
-        .map(|d| (d.line, d.message.as_str()))
-        .collect();
+    let said = said(&p);
     assert_eq!(
         said,
         [(

@@ -5,26 +5,18 @@
 
 mod common;
 
-use common::{commit_in, write_at, Repo};
-use shortlist::app::{self, OpenRequest, Options, Session};
+use common::{commit_in, open_session, write_at, Repo};
+use shortlist::app::{self, Session};
 use shortlist::repo::{RepoState, Worktree, WorktreeState};
 
 /// A change made on disk between two requests.
 type Step = Box<dyn Fn(&Repo)>;
 
 fn session(r: &Repo, watch: bool) -> Session {
-    Session::open(&OpenRequest {
-        repo: Some(r.path().to_path_buf()),
-        database: Some(r.path().join(".git/no-database.sqlite")),
-        options: Options {
-            keep_open: watch,
-            watch,
-            refresh_index: false,
-            ..Options::default()
-        },
-        ..OpenRequest::default()
+    open_session(r.path(), r.path().join(".git/no-database.sqlite"), |o| {
+        o.keep_open = watch;
+        o.watch = watch;
     })
-    .expect("session")
 }
 
 /// A repository with a plan, on `main`, and a linked worktree `wt-a` on `feat/a`.

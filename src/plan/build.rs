@@ -1539,13 +1539,8 @@ impl<'p> FileBuilder<'p> {
                 i.and_then(|i| row.cells.get(i))
                     .map_or(&[], |c| c.as_slice())
             };
-            let id_text = segs_plain(cell(Some(id_col)));
-            let id_text = id_text
-                .trim()
-                .trim_matches('*')
-                .trim()
-                .trim_start_matches('#')
-                .trim();
+            let id_text = cell_word(row, id_col);
+            let id_text = id_text.trim_start_matches('#').trim();
             let title_all = segs_text(cell(title_col));
             let mut title_lines = title_all.split('\n');
             let title = title_lines.next().unwrap_or("").trim();
@@ -2090,12 +2085,8 @@ fn state_rows(rows: &[Row]) -> Option<(u32, usize, Vec<String>)> {
     for col in 0..width {
         let (mut first, mut n, mut words) = (None, 0, Vec::<String>::new());
         for row in rows {
-            let text = row
-                .cells
-                .get(col)
-                .map(|c| segs_plain(c))
-                .unwrap_or_default();
-            let word = text.trim().trim_matches('*').trim();
+            let word = cell_word(row, col);
+            let word = word.as_str();
             if vocab::status_exact(word).is_none() {
                 continue;
             }
@@ -2113,15 +2104,21 @@ fn state_rows(rows: &[Row]) -> Option<(u32, usize, Vec<String>)> {
     best
 }
 
+/// A cell's plain text without surrounding spaces or bold stars (empty past the row's
+/// end).
+fn cell_word(row: &Row, col: usize) -> String {
+    let text = row
+        .cells
+        .get(col)
+        .map(|c| segs_plain(c))
+        .unwrap_or_default();
+    text.trim().trim_matches('*').trim().to_string()
+}
+
 fn is_checklist(rows: &[Row], id_col: usize) -> bool {
     let mut numbered = 0;
     for row in rows {
-        let id = row
-            .cells
-            .get(id_col)
-            .map(|c| segs_plain(c))
-            .unwrap_or_default();
-        let id = id.trim().trim_matches('*').trim();
+        let id = cell_word(row, id_col);
         if id.is_empty() {
             continue;
         }

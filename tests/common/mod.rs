@@ -117,6 +117,27 @@ pub fn commit_in(git: &git2::Repository, message: &str, author: &str, secs: i64)
         .expect("commit")
 }
 
+/// A session on `root` as the CLI opens one (index refresh off), its database at
+/// `database`, with `options` changed from that.
+pub fn open_session(
+    root: &Path,
+    database: PathBuf,
+    options: impl FnOnce(&mut shortlist::app::Options),
+) -> shortlist::app::Session {
+    let mut opts = shortlist::app::Options {
+        refresh_index: false,
+        ..shortlist::app::Options::default()
+    };
+    options(&mut opts);
+    shortlist::app::Session::open(&shortlist::app::OpenRequest {
+        repo: Some(root.to_path_buf()),
+        database: Some(database),
+        options: opts,
+        ..shortlist::app::OpenRequest::default()
+    })
+    .expect("session")
+}
+
 /// Write a file under a working tree (any repository or worktree path).
 pub fn write_at(root: &Path, rel: &str, text: impl AsRef<[u8]>) {
     let p = root.join(rel);

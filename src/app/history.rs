@@ -9,7 +9,7 @@ use crate::repo::history::{self, PlanCache};
 use crate::triage::{self, Triage};
 use chrono::{DateTime, Utc};
 use git2::Oid;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// `digest`: since when (default: the last digest posted, else a day ago), and whether
 /// the progress series for its chart comes along (the bot's digest carries the chart).
@@ -161,9 +161,10 @@ fn series(
         };
     }
     let mut unread: Vec<&[Option<Oid>]> = Vec::new();
+    let mut seen: HashSet<&[Option<Oid>]> = HashSet::new();
     for v in &versions {
         let blobs = v.blobs.as_slice();
-        if memo.counts.contains_key(blobs) || unread.contains(&blobs) {
+        if memo.counts.contains_key(blobs) || !seen.insert(blobs) {
             continue;
         }
         match plans.get(blobs) {

@@ -6,7 +6,7 @@ use crate::plan::{self, EventKind, Plan, PlanText, TaskChange};
 use chrono::{DateTime, FixedOffset, Utc};
 use git2::{Oid, Repository};
 use serde::Serialize;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 use std::sync::Arc;
 
@@ -174,8 +174,9 @@ impl PlanCache {
     /// (texts are read here; parsing is pure). Later [`PlanCache::plan`] calls hit.
     pub fn preload(&mut self, repo: &Repository, paths: &[String], sets: &[&[Option<Oid>]]) {
         let mut todo: Vec<&[Option<Oid>]> = Vec::new();
+        let mut seen: HashSet<&[Option<Oid>]> = HashSet::new();
         for &blobs in sets {
-            if !self.plans.contains_key(blobs) && !todo.contains(&blobs) {
+            if !self.plans.contains_key(blobs) && seen.insert(blobs) {
                 todo.push(blobs);
             }
         }

@@ -2075,7 +2075,6 @@ fn parse_heading(text: &str) -> HeadingParts {
     }
 }
 
-/// Every id cell of the table is a row number (`1`, `2`, …, or empty).
 /// The column of `rows` most of whose cells are state words (`已完成`, `done`, `✅`),
 /// when there is one: (line of its first such row, how many such rows, the distinct
 /// words, at most three).
@@ -2115,6 +2114,7 @@ fn cell_word(row: &Row, col: usize) -> String {
     text.trim().trim_matches('*').trim().to_string()
 }
 
+/// Every id cell of the table is a row number (`1`, `2`, …, or empty).
 fn is_checklist(rows: &[Row], id_col: usize) -> bool {
     let mut numbered = 0;
     for row in rows {

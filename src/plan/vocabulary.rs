@@ -379,10 +379,11 @@ pub fn parked_mark(title: &str) -> Option<&str> {
         }
     }
     // `【` is E3 80 90 (its last byte is common inside CJK characters).
-    let lenticular =
-        memchr::memchr_iter(0xE3, b).filter(|&i| b.get(i + 1..i + 3) == Some(&[0x80, 0x90]));
-    if let Some(found) = lenticular.into_iter().find_map(|i| group(i, 3, '】')) {
-        return Some(found);
+    let found = memchr::memchr_iter(0xE3, b)
+        .filter(|&i| b.get(i + 1..i + 3) == Some(&[0x80, 0x90]))
+        .find_map(|i| group(i, 3, '】'));
+    if found.is_some() {
+        return found;
     }
     let spaced = |i: usize, len: usize| {
         (i > 0 && b[i - 1] == b' ' && b.get(i + len) == Some(&b' ')).then_some(i + len)

@@ -972,3 +972,25 @@ fn deferred_states_set_the_task_aside_instead_of_an_unknown_state() {
         )]
     );
 }
+
+#[test]
+fn ranges_with_a_short_end_or_a_hyphen_name_every_task_between() {
+    let p = fixture("agent_tracker.md");
+    assert_eq!(
+        ids(&p, &task(&p, "GOV-004").deps),
+        ["GOV-001", "GOV-002", "GOV-003"]
+    );
+    assert_eq!(
+        ids(&p, &task(&p, "GOV-005").deps),
+        ["GOV-001", "GOV-002", "GOV-003", "GOV-004"]
+    );
+    assert_eq!(
+        ids(&p, &task(&p, "TOOL-003").deps),
+        ["TOOL-001", "TOOL-002"]
+    );
+    // A real typo is still said.
+    assert_eq!(
+        said(&p),
+        [(19, "dependency on unknown task `GOV-009`: no task has this id; check for a typo or a renumbered task")]
+    );
+}

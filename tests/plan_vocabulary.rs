@@ -350,6 +350,23 @@ fn id_lists_and_ranges() {
     assert_eq!(id_list("2.1.2-4"), vec![("2.1.2", Some("4"))]);
     assert_eq!(expand_short_end("2.1.2", "4"), "2.1.4");
     assert_eq!(id_list("5.2.1 – 5.2.3")[0].1, Some("5.2.3"));
+    // A number alone at the end takes the first id's prefix, whatever joins it.
+    assert_eq!(id_list("GOV-001–003"), vec![("GOV-001", Some("003"))]);
+    assert_eq!(expand_short_end("GOV-001", "003"), "GOV-003");
+    assert_eq!(expand_short_end("T02", "07"), "T07");
+    assert_eq!(expand_short_end("5", "7"), "7");
+    assert_eq!(expand_short_end("T1.1", "T1.4"), "T1.4");
+    // `INV-001-008` is one id to the lexer; read as a range only when it names no task.
+    assert_eq!(
+        hyphen_range("INV-001-008"),
+        Some(("INV-001", "INV-008".to_string()))
+    );
+    assert_eq!(
+        hyphen_range("BASE-001-2"),
+        None,
+        "numbers of different widths"
+    );
+    assert_eq!(hyphen_range("WP-3"), None);
 }
 
 #[test]

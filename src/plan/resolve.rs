@@ -3,6 +3,7 @@
 
 use super::build::{numeric_range, KeyText, Refs};
 use super::model::*;
+use super::vocabulary as vocab;
 use std::collections::{HashMap, HashSet};
 
 /// The repository's files, to check that touch points exist.
@@ -473,7 +474,17 @@ fn resolve_deps(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
                 }
             }) {
                 Some(x) => adder.add(plan, t, x),
-                None => unknown(plan, Span { file, line }, id),
+                // `INV-001-008`: a range written with a hyphen, when its first end is a task.
+                None => {
+                    match vocab::hyphen_range(id).filter(|(a, _)| lookup(ids, file, a).is_some()) {
+                        Some((a, b)) => {
+                            for x in expand_range(plan, ids, file, a, &b, line) {
+                                adder.add(plan, t, x);
+                            }
+                        }
+                        None => unknown(plan, Span { file, line }, id),
+                    }
+                }
             },
         }
     }

@@ -640,14 +640,34 @@ pub fn each_id<'a>(text: &'a str, mut f: impl FnMut(&'a str, Option<&'a str>)) {
     }
 }
 
-/// `2.1.2-4` → `2.1.4`; a full id is returned as is.
+/// `2.1.2-4` → `2.1.4`, `GOV-001–003` → `GOV-003`, `T02–07` → `T07`: a number alone
+/// at the end of a range takes the first id's prefix. A full id is returned as is.
 pub fn expand_short_end<'a>(first: &str, end: &'a str) -> std::borrow::Cow<'a, str> {
-    if !end.contains('.') && first.contains('.') && end.bytes().all(|c| c.is_ascii_digit()) {
-        if let Some((head, _)) = first.rsplit_once('.') {
-            return std::borrow::Cow::Owned(format!("{head}.{end}"));
-        }
+    if end.contains('.') || !end.bytes().all(|c| c.is_ascii_digit()) {
+        return std::borrow::Cow::Borrowed(end);
     }
-    std::borrow::Cow::Borrowed(end)
+    let head = match first.rsplit_once('.') {
+        Some((head, _)) => format!("{head}."),
+        // The first id's own number goes: `GOV-` of `GOV-001`, `T` of `T02`.
+        None => first
+            .trim_end_matches(|c: char| c.is_ascii_digit())
+            .to_string(),
+    };
+    match head.is_empty() || head.len() == first.len() {
+        true => std::borrow::Cow::Borrowed(end),
+        false => std::borrow::Cow::Owned(format!("{head}{end}")),
+    }
+}
+
+/// `INV-001-008`, a range written with a hyphen, as its ends (`INV-001`, `INV-008`):
+/// read so only when the whole is no id (the caller asks after a failed lookup), and
+/// both numbers have the same width.
+pub fn hyphen_range(id: &str) -> Option<(&str, String)> {
+    let (first, end) = id.rsplit_once('-')?;
+    let (_, n) = first.rsplit_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_digit());
+    (digits(n) && digits(end) && n.len() == end.len())
+        .then(|| (first, expand_short_end(first, end).into_owned()))
 }
 
 /// Phrases before the ids a title or value depends on (English ones start a word and

@@ -988,6 +988,12 @@ fn ranges_with_a_short_end_or_a_hyphen_name_every_task_between() {
         ids(&p, &task(&p, "TOOL-003").deps),
         ["TOOL-001", "TOOL-002"]
     );
+    // Compound ids are named whole in a dependency cell.
+    assert_eq!(
+        ids(&p, &task(&p, "TOOL-PYTEST-CACHE-001").deps),
+        ["UI-LANGUAGE-001"]
+    );
+    assert_eq!(ids(&p, &task(&p, "UI-LANGUAGE-001").deps), ["SEC-CSP-001"]);
     // A real typo is still said.
     assert_eq!(
         said(&p),

@@ -333,6 +333,20 @@ fn ids_at_start() {
     assert_eq!(leading_id("P0 fix"), None);
     assert_eq!(leading_id("Seed tenants"), None);
     assert_eq!(leading_id("5.2.1a x"), None);
+    // Longer and compound prefixes, joined to the number by `-`.
+    assert_eq!(leading_id("GUARD-001 Lock"), Some(("GUARD-001", "Lock")));
+    assert_eq!(
+        leading_id("UI-LANGUAGE-001: Copy"),
+        Some(("UI-LANGUAGE-001", "Copy"))
+    );
+    assert_eq!(leading_id("PHASE2 plan"), None, "a long word needs its `-`");
+    assert_eq!(leading_id("WORK-IN-PROGRESS notes"), None);
+    let shout = format!("{}-1 x", "A-".repeat(20) + "B");
+    assert_eq!(
+        leading_id(&shout),
+        None,
+        "a prefix past 24 bytes is not an id"
+    );
 }
 
 #[test]

@@ -531,21 +531,39 @@ pub fn leading_id(text: &str) -> Option<(&str, &str)> {
     Some((id, rest))
 }
 
+/// The longest id prefix read (`TOOL-PYTEST-CACHE` is 17 bytes).
+const MAX_ID_PREFIX: usize = 24;
+
 /// Length in bytes of an id token at the start of `t` (see [`leading_id`]).
 pub fn id_len(t: &str) -> Option<usize> {
     let b = t.as_bytes();
-    // Prefix letters: 1–4 ASCII upper case, optional `-`.
-    let prefix = b
-        .iter()
-        .take(5)
-        .take_while(|c| c.is_ascii_uppercase())
-        .count();
-    if prefix > 4 {
+    // Prefix: 1–4 ASCII upper-case letters, `-` optional (`T4.6`, `WP-3`); or a longer
+    // word, or words joined by `-`, then `-` (`GUARD-001`, `UI-LANGUAGE-001`). At most
+    // [`MAX_ID_PREFIX`] bytes: a long run of capitals is a shout, not an id.
+    let upper = |from: usize| {
+        b[from.min(b.len())..]
+            .iter()
+            .take_while(|c| c.is_ascii_uppercase())
+            .count()
+    };
+    let mut prefix = upper(0);
+    let mut words = usize::from(prefix > 0);
+    while prefix > 0
+        && b.get(prefix) == Some(&b'-')
+        && b.get(prefix + 1).is_some_and(u8::is_ascii_uppercase)
+        && prefix <= MAX_ID_PREFIX
+    {
+        prefix += 1 + upper(prefix + 1);
+        words += 1;
+    }
+    if prefix > MAX_ID_PREFIX {
         return None;
     }
     let mut i = prefix;
     if prefix > 0 && b.get(i) == Some(&b'-') {
         i += 1;
+    } else if words > 1 || prefix > 4 {
+        return None;
     }
     let digits_start = i;
     loop {

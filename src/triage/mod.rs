@@ -552,11 +552,39 @@ pub fn parked(plan: &Plan, names: &[String]) -> HashMap<usize, String> {
             .or_else(|| s.parked.as_ref().map(|_| s.name.clone()));
         by_section.push(inherited.or(own));
     }
+    // Per task: the task at or above it whose own words set it aside, each found once
+    // (a chain of subtasks thousands deep is walked once, not once per task in it).
+    let own = |t: usize| {
+        plan.tasks[t]
+            .extra
+            .as_ref()
+            .and_then(|e| e.parked.as_deref())
+    };
+    let mut marked_by: Vec<Option<Option<usize>>> = vec![None; plan.tasks.len()];
+    let mut path = Vec::new();
+    for t in 0..plan.tasks.len() {
+        let mut a = t;
+        let found = loop {
+            if let Some(known) = marked_by[a] {
+                break known;
+            }
+            if own(a).is_some() {
+                break Some(a);
+            }
+            path.push(a);
+            match plan.tasks[a].parent {
+                Some(p) => a = p,
+                None => break None,
+            }
+        };
+        for x in path.drain(..) {
+            marked_by[x] = Some(found);
+        }
+        marked_by[a].get_or_insert(found);
+    }
     let mut out = HashMap::new();
     for (t, task) in plan.tasks.iter().enumerate() {
-        let marked = std::iter::successors(Some(t), |&a| plan.tasks[a].parent)
-            .find_map(|a| plan.tasks[a].extra.as_ref()?.parked.as_deref());
-        if let Some(words) = marked {
+        if let Some(words) = marked_by[t].flatten().and_then(own) {
             out.insert(t, format!("marked `{words}`"));
         } else if let Some(Some(name)) = task.section.map(|s| &by_section[s as usize]) {
             out.insert(t, format!("parked in `{name}`"));

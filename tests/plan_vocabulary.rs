@@ -505,3 +505,31 @@ fn inline_deps() {
         vec!["1.2", "`2.3`"]
     );
 }
+
+#[test]
+fn parking_marks_in_titles() {
+    assert_eq!(parked_mark("Stake 插件下单（暂缓）"), Some("暂缓"));
+    assert_eq!(
+        parked_mark("`POST /roles`（暂缓，DB 迁移时实现）"),
+        Some("暂缓，DB 迁移时实现")
+    );
+    assert_eq!(
+        parked_mark("🔴 排队 2（暂缓） — AI provider 抽象（约 1–2 小时）"),
+        Some("暂缓")
+    );
+    assert_eq!(parked_mark("【搁置】旧导出格式"), Some("搁置"));
+    assert_eq!(parked_mark("macOS capture — 後日実装"), Some("後日実装"));
+    assert_eq!(
+        parked_mark("Old export [Deferred until v2]"),
+        Some("Deferred until v2")
+    );
+    assert_eq!(parked_mark("Lighting (deferred rendering)"), None);
+    assert_eq!(parked_mark("番茄钟（暂停/继续）"), None);
+    // An opener with no closer, then a group that closes.
+    assert_eq!(parked_mark("(暂 notes (deferred)"), Some("deferred"));
+    assert_eq!(
+        parked_mark(&"(暂".repeat(50_000)),
+        None,
+        "openers only: nothing closes"
+    );
+}

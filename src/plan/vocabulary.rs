@@ -355,23 +355,39 @@ pub fn parked_mark(title: &str) -> Option<&str> {
     // Titles are read by the thousand and most hold neither a group nor a dash: the
     // openers and dashes are found with byte searches.
     let b = title.as_bytes();
-    let group = |at: usize, open: usize, close: char| {
-        let body = &title[at + open..];
+    // Where the next closer of each kind is (`)`, `]`, `）`, `】`), once looked for: a
+    // line of openers and no closers is searched once, not once per opener.
+    const CLOSERS: [char; 4] = [')', ']', '）', '】'];
+    let mut ends: [Option<Option<usize>>; 4] = [None; 4];
+    let mut group = |at: usize, open: usize, kind: usize| {
+        let from = at + open;
         // (Most groups are let go on their first letter, before their end is looked for.)
-        let first = *body
+        let first = *title[from..]
             .trim_start_matches([' ', '*', '_'])
             .as_bytes()
             .first()?;
-        let may = word_lists::PARKED_MARKS
+        if !word_lists::PARKED_MARKS
             .iter()
-            .any(|w| w.as_bytes()[0].eq_ignore_ascii_case(&first));
-        may.then(|| body.find(close).and_then(|end| marks(&body[..end])))?
+            .any(|w| w.as_bytes()[0].eq_ignore_ascii_case(&first))
+        {
+            return None;
+        }
+        let end = match ends[kind] {
+            Some(Some(end)) if end >= from => Some(end),
+            Some(None) => None,
+            _ => {
+                let end = title[from..].find(CLOSERS[kind]).map(|e| from + e);
+                ends[kind] = Some(end);
+                end
+            }
+        }?;
+        marks(&title[from..end])
     };
     for i in memchr::memchr3_iter(b'(', b'[', 0xEF, b) {
         let found = match b[i] {
-            b'(' => group(i, 1, ')'),
-            b'[' => group(i, 1, ']'),
-            _ if title[i..].starts_with('（') => group(i, 3, '）'),
+            b'(' => group(i, 1, 0),
+            b'[' => group(i, 1, 1),
+            _ if title[i..].starts_with('（') => group(i, 3, 2),
             _ => None,
         };
         if found.is_some() {
@@ -381,7 +397,7 @@ pub fn parked_mark(title: &str) -> Option<&str> {
     // `【` is E3 80 90 (its last byte is common inside CJK characters).
     let found = memchr::memchr_iter(0xE3, b)
         .filter(|&i| b.get(i + 1..i + 3) == Some(&[0x80, 0x90]))
-        .find_map(|i| group(i, 3, '】'));
+        .find_map(|i| group(i, 3, 3));
     if found.is_some() {
         return found;
     }

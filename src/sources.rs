@@ -95,24 +95,35 @@ pub fn plan_paths(
     Ok((paths, diags))
 }
 
-/// Whether a change to the file at `path` (edited, added or removed) may change the
-/// plan read from `plan_files`: one of them, a file the plan globs would find, or the
-/// spec or proposal that names a spec tool's track.
-pub fn may_change_plan(cfg: &Config, plan_files: &[String], path: &str) -> bool {
-    if plan_files.iter().any(|f| f == path) {
-        return true;
+/// Whether a change to any of the `changed` files (edited, added or removed) may change
+/// the plan read from `plan_files`: one of them, a file the plan globs would find, or
+/// the spec or proposal that names a spec tool's track.
+pub fn may_change_plan(cfg: &Config, plan_files: &[String], changed: &[String]) -> bool {
+    // The globs are built once for all the changed paths (a checkout changes thousands).
+    enum Finds<'g> {
+        File(&'g str),
+        Glob(GlobMatcher),
     }
-    let name = path.rsplit('/').next().unwrap_or(path);
-    if matches!(name, "spec.md" | "proposal.md") {
-        return true;
-    }
-    cfg.plan_globs.iter().any(|g| {
-        let g = g.trim_start_matches("./");
-        if names_one_file(cfg, g) {
-            return g == path;
-        }
-        // A glob that does not build finds nothing (the read says why).
-        plan_glob(cfg, g).is_ok_and(|glob| glob.is_match(path))
+    let finds: Vec<Finds> = cfg
+        .plan_globs
+        .iter()
+        .filter_map(|g| {
+            let g = g.trim_start_matches("./");
+            match names_one_file(cfg, g) {
+                true => Some(Finds::File(g)),
+                // A glob that does not build finds nothing (the read says why).
+                false => plan_glob(cfg, g).ok().map(Finds::Glob),
+            }
+        })
+        .collect();
+    changed.iter().any(|path| {
+        let name = path.rsplit('/').next().unwrap_or(path);
+        plan_files.contains(path)
+            || matches!(name, "spec.md" | "proposal.md")
+            || finds.iter().any(|f| match f {
+                Finds::File(file) => file == path,
+                Finds::Glob(glob) => glob.is_match(path),
+            })
     })
 }
 
@@ -241,10 +252,10 @@ mod tests {
     fn a_new_file_under_a_default_name_in_any_case_may_be_the_plan() {
         let cfg = Config::resolve(FileConfig::default(), "/repo".into(), None);
         for path in ["plan.md", "PLAN.md", "docs/Roadmap.md", "docs/plan/x.md"] {
-            assert!(may_change_plan(&cfg, &[], path), "{path}");
+            assert!(may_change_plan(&cfg, &[], &[path.to_string()]), "{path}");
         }
         for path in ["src/plan.rs", "docs/guide/plan.md", "notes/todo.txt"] {
-            assert!(!may_change_plan(&cfg, &[], path), "{path}");
+            assert!(!may_change_plan(&cfg, &[], &[path.to_string()]), "{path}");
         }
         // A configured name means that file exactly.
         let named = FileConfig {
@@ -252,7 +263,7 @@ mod tests {
             ..FileConfig::default()
         };
         let cfg = Config::resolve(named, "/repo".into(), None);
-        assert!(may_change_plan(&cfg, &[], "docs/PLAN.md"));
-        assert!(!may_change_plan(&cfg, &[], "docs/plan.md"));
+        assert!(may_change_plan(&cfg, &[], &["docs/PLAN.md".to_string()]));
+        assert!(!may_change_plan(&cfg, &[], &["docs/plan.md".to_string()]));
     }
 }

@@ -267,9 +267,7 @@ impl Session {
                             .iter()
                             .flat_map(|p| p.files.iter().map(|f| f.path.clone()))
                             .collect();
-                        !changed
-                            .iter()
-                            .any(|f| sources::may_change_plan(&self.config, &plan_files, f))
+                        !sources::may_change_plan(&self.config, &plan_files, changed)
                     }),
                     None => false,
                 };

@@ -86,7 +86,7 @@ fn tasks_of(t: &Triage, name: &str) -> Vec<(String, Vec<Evidence>)> {
         .unwrap_or_else(|| panic!("worktree {name} in flight"))
         .tasks
         .iter()
-        .map(|(i, e)| (t.plan.tasks[*i].id.0.clone(), e.clone()))
+        .map(|(i, e)| (t.plan.tasks[*i].id.to_string(), e.clone()))
         .collect()
 }
 

@@ -200,7 +200,7 @@ fn picking_records_once_and_appends_to_that_note() {
     let t = app::triage(&mut s, &Default::default()).expect("triage");
     let path = note(&mut s, "triage");
     let second = &t.shortlist.candidates[1];
-    let id = t.plan.tasks[second.task].id.0.clone();
+    let id = t.plan.tasks[second.task].id.to_string();
     let o = pick(&mut s, 2).expect("pick");
     assert!(o.new);
     assert_eq!(o.candidate.id, id);

@@ -79,7 +79,7 @@ fn tasks_depending_on_a_range() {
         },
         |p, n| {
             assert_eq!(p.tasks.len(), n);
-            assert_eq!(p.tasks[n - 1].deps, vec![0, 1]);
+            assert_eq!(p.tasks[n - 1].deps.as_slice(), [0, 1]);
         },
     );
 }
@@ -259,7 +259,7 @@ fn one_task_depending_on_a_long_range() {
     let p = plan::parse_str("PLAN.md", &t);
     let last = &p.tasks[n];
     assert_eq!(last.title, "Release");
-    assert_eq!(last.deps, (0..n).collect::<Vec<_>>());
+    assert_eq!(last.deps.to_vec(), (0..n).collect::<Vec<_>>());
 }
 
 // ------------------------------------------------------------ the spec tools' readers

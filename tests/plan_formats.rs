@@ -112,7 +112,7 @@ fn task<'p>(p: &'p Plan, id: &str) -> &'p Task {
 }
 
 fn ids(p: &Plan, ts: &[usize]) -> Vec<String> {
-    let mut v: Vec<String> = ts.iter().map(|&t| p.tasks[t].id.0.clone()).collect();
+    let mut v: Vec<String> = ts.iter().map(|&t| p.tasks[t].id.to_string()).collect();
     v.sort();
     v
 }
@@ -126,7 +126,7 @@ fn paths(t: &Task) -> Vec<&str> {
 }
 
 fn parent(p: &Plan, id: &str) -> Option<String> {
-    task(p, id).parent.map(|x| p.tasks[x].id.0.clone())
+    task(p, id).parent.map(|x| p.tasks[x].id.to_string())
 }
 
 fn story(t: &Task) -> Option<&str> {
@@ -357,7 +357,7 @@ fn kiro_specs_nested_and_flat_with_optional_and_in_progress_marks() {
         "Benchmark indexing throughput on the 2M-document corpus"
     );
     // Nested and flat subtasks find their parents; a `## 2.` heading is no task.
-    let par = |t: &Task| t.parent.map(|x| p.tasks[x].id.0.clone());
+    let par = |t: &Task| t.parent.map(|x| p.tasks[x].id.to_string());
     assert_eq!(par(b("1.3")), Some("1".into()));
     assert_eq!(par(s("1.1")), Some("1".into()));
     assert_eq!(par(s("3.2")), Some("3".into()));

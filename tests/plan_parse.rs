@@ -17,7 +17,7 @@ fn task<'p>(plan: &'p Plan, id: &str) -> &'p plan::Task {
 }
 
 fn ids(plan: &Plan, v: &[usize]) -> Vec<String> {
-    v.iter().map(|&t| plan.tasks[t].id.0.clone()).collect()
+    v.iter().map(|&t| plan.tasks[t].id.to_string()).collect()
 }
 
 /// Every diagnostic as (line, message).
@@ -108,7 +108,7 @@ fn ids_in_every_form_and_derived_ids_for_tasks_without_one() {
 fn fields_in_english_and_chinese_with_full_width_colons() {
     let p = fixture("phase5.md");
     let seed = task(&p, "5.2.1");
-    assert_eq!(seed.dod, vec!["`make seed` 后可直接登录三个租户"]);
+    assert_eq!(seed.dod.as_slice(), ["`make seed` 后可直接登录三个租户"]);
     assert_eq!(
         paths(&seed.touch_points),
         vec!["apps/server/scripts/seed.ts", "apps/server/src/billing/*"]
@@ -395,7 +395,7 @@ fn heading_tasks_take_their_state_from_the_status_field() {
     let skel = task(&p, "1.1");
     assert_eq!(skel.title, "Project skeleton");
     assert_eq!(skel.status, Status::Done);
-    assert_eq!(skel.dod, vec!["`cargo test` passes on CI"]);
+    assert_eq!(skel.dod.as_slice(), ["`cargo test` passes on CI"]);
     assert_eq!(skel.background, vec!["one package, lib + bin"]);
     let cfg = task(&p, "1.2");
     assert_eq!(cfg.status, Status::InProgress);
@@ -741,8 +741,8 @@ fn day_numbered_ids_are_whole() {
     assert_eq!(ids[..2], ["D1-01", "D1-02"], "{ids:?}");
     assert_eq!(p.tasks[0].title, "(M) Monorepo skeleton · ~0.75h");
     assert_eq!(
-        p.tasks[1].deps,
-        vec![0],
+        p.tasks[1].deps.as_slice(),
+        [0],
         "the dependency names the whole id"
     );
 }

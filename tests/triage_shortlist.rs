@@ -55,7 +55,7 @@ fn run(plan: &Plan, occupied: &[Occupied], sizes: &ShortlistSizes) -> Shortlist 
 fn ids(plan: &Plan, s: &Shortlist) -> Vec<String> {
     s.candidates
         .iter()
-        .map(|c| plan.tasks[c.task].id.0.clone())
+        .map(|c| plan.tasks[c.task].id.to_string())
         .collect()
 }
 

@@ -48,7 +48,7 @@ fn stored_candidates(t: &Triage) -> Vec<StoredCandidate> {
         .iter()
         .map(|c| StoredCandidate {
             rank: c.rank,
-            id: plan.tasks[c.task].id.0.clone(),
+            id: plan.tasks[c.task].id.to_string(),
             track: plan.tracks[c.track].key.clone(),
             title: plan.tasks[c.task].title.clone(),
         })
@@ -243,7 +243,7 @@ pub fn unpick(s: &mut Session, req: &UnpickRequest) -> Result<ClaimRow, AppError
         .and_then(|p| {
             p.find_tasks(task_id)
                 .first()
-                .map(|&t| p.tasks[t].id.0.clone())
+                .map(|&t| p.tasks[t].id.to_string())
         })
         .unwrap_or_else(|| task_id.to_string());
     let store = s.store_for_write()?;

@@ -1176,7 +1176,7 @@ async fn complete_task(ctx: Context<'_>, partial: &str) -> serenity::CreateAutoc
                         ),
                     ) * 100,
                     label,
-                    t.id.0.clone(),
+                    t.id.to_string(),
                 )
             })
         })

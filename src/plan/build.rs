@@ -7,6 +7,7 @@ use super::blocks::{segs_plain, segs_text, Block, Cell, Item, Line, Row, Seg};
 use super::model::*;
 use super::resolve::{outside_repo, FileIndex};
 use super::vocabulary::{self as vocab, Field};
+use compact_str::CompactString;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -424,7 +425,7 @@ impl<'p> FileBuilder<'p> {
         let (mode, kind) = if let Some((id, title)) = task_heading(text) {
             let group = self.group_for_new_task();
             let t = self.new_task(
-                Some(id),
+                Some(id.into()),
                 title.to_string(),
                 line.line,
                 TaskForm::Heading,
@@ -963,7 +964,7 @@ impl<'p> FileBuilder<'p> {
                 None => Some(title.clone()),
             };
             if let Some((i, rest)) = whole.as_deref().and_then(gsd_id) {
-                id = Some(i);
+                id = Some(i.into());
                 title = rest;
                 // `Phase 2: Ingestion - Reliable intake…`: the name, then what it does.
                 if let Some((name, what)) = title.split_once(" - ") {
@@ -976,7 +977,7 @@ impl<'p> FileBuilder<'p> {
         if self.format == Format::SpecKit && id.is_none() {
             // `T002a`: a task inserted after T002.
             if let Some((i, rest)) = lettered_id(&title) {
-                id = Some(i);
+                id = Some(i.into());
                 title = rest;
             }
         }
@@ -1057,7 +1058,7 @@ impl<'p> FileBuilder<'p> {
     /// group or leading the title), a TBD.
     fn new_task(
         &mut self,
-        id: Option<String>,
+        id: Option<CompactString>,
         mut title: String,
         line: u32,
         form: TaskForm,
@@ -1194,7 +1195,7 @@ impl<'p> FileBuilder<'p> {
             }
         }
         if let (None, Some(c)) = (task.parent, self.phase) {
-            let id = task.id.0.clone();
+            let id = task.id.to_string();
             let cp = &mut self.plan.checkpoints[c];
             cp.tasks.push(t);
             cp.task_ids.push(id);
@@ -1214,7 +1215,7 @@ impl<'p> FileBuilder<'p> {
         }
         let track = self.group_for_new_task();
         let t = self.new_task(
-            Some(num),
+            Some(num.into()),
             title.to_string(),
             line,
             TaskForm::Heading,
@@ -1553,7 +1554,7 @@ impl<'p> FileBuilder<'p> {
                 None => self.group_for_new_task(),
             };
             let t = self.new_task(
-                id,
+                id.map(Into::into),
                 title.to_string(),
                 row.line,
                 TaskForm::TableRow,
@@ -1799,14 +1800,15 @@ fn checkbox_status(done: bool) -> Status {
 
 /// The id at the start of a task line (a code span, or the start of the text, after any
 /// status mark when `marks`) and the title that follows it, code spans in backticks.
-fn id_and_title(line: &Line, marks: bool) -> (Option<String>, String) {
+fn id_and_title(line: &Line, marks: bool) -> (Option<CompactString>, String) {
     let segs = &line.segs;
     let mut i = segs
         .iter()
         .position(|s| !matches!(s, Seg::Text(t) if t.trim().is_empty()))
         .unwrap_or(segs.len());
-    let whole_id =
-        |c: &str| (vocab::id_len(c.trim()) == Some(c.trim().len())).then(|| c.trim().to_string());
+    let whole_id = |c: &str| {
+        (vocab::id_len(c.trim()) == Some(c.trim().len())).then(|| CompactString::from(c.trim()))
+    };
     let mut id = None;
     let mut title = String::new();
     match segs.get(i) {
@@ -1824,7 +1826,7 @@ fn id_and_title(line: &Line, marks: bool) -> (Option<String>, String) {
             };
             let rest = rest.trim_start();
             if let Some((found, r)) = vocab::leading_id(rest) {
-                id = Some(found.to_string());
+                id = Some(CompactString::from(found));
                 title.push_str(r);
             } else if rest.is_empty() {
                 // `- [ ] `T4.6.3.1` 烘烤…`: the id is the code span after the mark.
@@ -1951,7 +1953,7 @@ fn display_id(t: &Task) -> String {
     if t.id.0.is_empty() {
         t.title.chars().take(30).collect()
     } else {
-        t.id.0.clone()
+        t.id.to_string()
     }
 }
 
@@ -2135,7 +2137,7 @@ const MAX_STATEMENT_EDGES: usize = 10_000;
 
 /// Add `more` to `deps`, each once (a set when there are many: a long run of `[P]`
 /// tasks before one without the mark must not cost its square).
-fn add_deps(deps: &mut Vec<usize>, more: &[usize]) {
+fn add_deps(deps: &mut super::model::TaskRefs, more: &[usize]) {
     if deps.len() + more.len() <= 32 {
         for &d in more {
             if !deps.contains(&d) {

@@ -80,7 +80,7 @@ pub fn diff(old: Option<&Plan>, new: &Plan) -> Vec<TaskChange> {
         let task = &new.tasks[t];
         let change = |kind, from| TaskChange {
             kind,
-            id: task.id.0.clone(),
+            id: task.id.to_string(),
             title: task.title.clone(),
             file: key.0.clone(),
             line: task.span.line,
@@ -124,7 +124,7 @@ pub fn diff(old: Option<&Plan>, new: &Plan) -> Vec<TaskChange> {
             let task = &old.tasks[t];
             out.push(TaskChange {
                 kind: EventKind::Removed,
-                id: task.id.0.clone(),
+                id: task.id.to_string(),
                 title: task.title.clone(),
                 file: key.0,
                 line: task.span.line,

@@ -234,7 +234,7 @@ pub fn read_backlog(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
     let id = text_of(&get("id")).unwrap_or(file_id);
     let title = text_of(&get("title")).unwrap_or(file_title);
     let mut task = Task::new(
-        TaskId(id.clone()),
+        TaskId::from(id.as_str()),
         false,
         title,
         span(key_line("id")),
@@ -341,7 +341,7 @@ fn backlog_body(plan: &mut Plan, refs: &mut Refs, t: usize, body: &str, first_li
             let text = line.plain().trim().to_string();
             if let Some((status, id, title)) = subtask_heading(&text) {
                 let mut sub = Task::new(
-                    TaskId(id.to_string()),
+                    TaskId::from(id),
                     false,
                     title.to_string(),
                     Span {
@@ -502,7 +502,7 @@ pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
             let tr = epic_track(plan, &n);
             if rest.ends_with("retrospective") {
                 let mut task = Task::new(
-                    TaskId(format!("E{n}-RETRO")),
+                    TaskId::from(format!("E{n}-RETRO")),
                     false,
                     format!("Epic {n} retrospective"),
                     Span { file, line: at },
@@ -533,7 +533,7 @@ pub fn read_bmad(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
         let title = parts.next().unwrap_or("").replace('-', " ");
         let tr = epic_track(plan, e);
         let mut task = Task::new(
-            TaskId(format!("{e}.{s}")),
+            TaskId::from(format!("{e}.{s}")),
             false,
             title,
             Span { file, line: at },

@@ -14,7 +14,7 @@ pub struct Span {
 /// A task id as written in the plan (`5.2.1`, `T4.6.3`, `WP-3`) or derived (`A#3`).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(transparent)]
-pub struct TaskId(pub String);
+pub struct TaskId(pub compact_str::CompactString);
 
 impl TaskId {
     /// The form two mentions of one task share inside a file: upper case, and a `T`
@@ -24,6 +24,18 @@ impl TaskId {
     }
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<String> for TaskId {
+    fn from(s: String) -> Self {
+        TaskId(s.into())
+    }
+}
+
+impl From<&str> for TaskId {
+    fn from(s: &str) -> Self {
+        TaskId(s.into())
     }
 }
 
@@ -178,6 +190,10 @@ pub struct TaskExtra {
     pub parked: Option<String>,
 }
 
+/// Tasks named by index (a task's subtasks, its dependencies): most tasks name none or
+/// one or two, which are kept in place rather than allocated.
+pub type TaskRefs = smallvec::SmallVec<[usize; 2]>;
+
 /// How a task came to be written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TaskForm {
@@ -201,15 +217,16 @@ pub struct Task {
     pub priority: Option<Priority>,
     pub track: usize,
     pub parent: Option<usize>,
-    pub subtasks: Vec<usize>,
+    pub subtasks: TaskRefs,
     /// Resolved explicit dependencies (task indices).
-    pub deps: Vec<usize>,
+    pub deps: TaskRefs,
     pub touch_points: Vec<PathRef>,
     pub as_built: Vec<PathRef>,
     pub references: Vec<PathRef>,
     /// Code spans that are not paths (commands, identifiers).
     pub mentions: Vec<String>,
-    pub dod: Vec<String>,
+    /// Definition of done: most tasks that have one write it on one line, kept in place.
+    pub dod: smallvec::SmallVec<[String; 1]>,
     pub background: Vec<String>,
     /// Other text kept with the task: remarks, notes cells, unrecognised fields.
     pub notes: Vec<String>,
@@ -267,13 +284,13 @@ impl Task {
             priority: None,
             track: 0,
             parent: None,
-            subtasks: Vec::new(),
-            deps: Vec::new(),
+            subtasks: Default::default(),
+            deps: Default::default(),
             touch_points: Vec::new(),
             as_built: Vec::new(),
             references: Vec::new(),
             mentions: Vec::new(),
-            dod: Vec::new(),
+            dod: Default::default(),
             background: Vec::new(),
             notes: Vec::new(),
             span,

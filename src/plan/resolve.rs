@@ -165,7 +165,7 @@ fn attach_subtask_blocks(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
                 attached[t] = true;
             }
             Some(p) if refused[i] => {
-                let (tid, ptid) = (plan.tasks[t].id.0.clone(), plan.tasks[p].id.0.clone());
+                let (tid, ptid) = (plan.tasks[t].id.to_string(), plan.tasks[p].id.to_string());
                 diag(
                     plan,
                     Severity::Warning,
@@ -268,10 +268,10 @@ fn derive_ids(plan: &mut Plan, tasks: &[usize]) -> KeyText {
         let n = counters.entry((parent, track)).or_insert(0);
         *n += 1;
         let base = match parent {
-            Some(p) => plan.tasks[p].id.0.clone(),
+            Some(p) => plan.tasks[p].id.to_string(),
             None => plan.tracks[track].key.clone(),
         };
-        plan.tasks[t].set_id(TaskId(format!("{base}#{n}")));
+        plan.tasks[t].set_id(TaskId::from(format!("{base}#{n}")));
         keys.push(t, &plan.tasks[t]);
     }
     keys
@@ -333,7 +333,7 @@ fn slug(name: &str) -> String {
 fn report_duplicates(plan: &mut Plan, found: &[(usize, usize)]) {
     for &(j, i) in found {
         let (a, b) = (plan.tasks[j].span, plan.tasks[i].span);
-        let id = plan.tasks[i].id.0.clone();
+        let id = plan.tasks[i].id.to_string();
         let msg = format!(
             "duplicate task id `{id}`: defined at lines {} and {}; references go to line {}",
             a.line, b.line, a.line
@@ -372,7 +372,7 @@ fn sibling_range(plan: &Plan, a: usize, b: usize) -> Option<Vec<usize>> {
         return None;
     }
     let sibs: Vec<usize> = match ta.parent {
-        Some(p) => plan.tasks[p].subtasks.clone(),
+        Some(p) => plan.tasks[p].subtasks.to_vec(),
         None => (0..plan.tasks.len())
             .filter(|&i| {
                 plan.tasks[i].parent.is_none()
@@ -642,7 +642,7 @@ fn resolve_checkpoints(plan: &mut Plan, refs: &Refs, ids: &IdIndex) {
             },
         };
         for t in found {
-            let id = plan.tasks[t].id.0.clone();
+            let id = plan.tasks[t].id.to_string();
             let cp = &mut plan.checkpoints[*c];
             if listed.insert((*c, t)) {
                 cp.tasks.push(t);
@@ -754,20 +754,19 @@ fn disagreement_found(plan: &Plan, task: &Task) -> Option<Found> {
         Status::Done => !plan.tasks[c].optional && !plan.is_finished(c),
         _ => matches!(plan.tasks[c].status, Status::Done | Status::InProgress),
     };
-    let ids: Vec<&str> = task
-        .subtasks
-        .iter()
-        .filter(|&&c| differs(c))
-        .map(|&c| plan.tasks[c].id.as_str())
-        .collect();
-    if ids.is_empty() {
-        return None;
-    }
-    let m = format!(
-        "`{}` is marked {state} but subtask {} is {others}; {advice}",
-        task.id,
-        ids.join(", ")
+    let mut ids = task.subtasks.iter().filter(|&&c| differs(c));
+    let first = *ids.next()?;
+    let mut m = format!(
+        "`{}` is marked {state} but subtask {}",
+        task.id, plan.tasks[first].id
     );
+    for &c in ids {
+        m.push_str(", ");
+        m.push_str(plan.tasks[c].id.as_str());
+    }
+    for part in [" is ", others, "; ", advice] {
+        m.push_str(part);
+    }
     Some((Severity::Warning, task.span, m))
 }
 

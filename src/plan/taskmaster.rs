@@ -175,7 +175,7 @@ impl Reader<'_> {
         };
         let title = s("title").unwrap_or("(untitled)").to_string();
         let mut task = Task::new(
-            TaskId(id),
+            TaskId::from(id),
             false,
             title,
             Span {
@@ -350,7 +350,7 @@ pub fn read(plan: &mut Plan, refs: &mut Refs, file: usize, text: &str) {
                     Some(_) => {}
                     None => {
                         let line = plan.tasks[t].span.line;
-                        let id = plan.tasks[t].id.0.clone();
+                        let id = plan.tasks[t].id.to_string();
                         diag(
                             plan,
                             file,

@@ -110,7 +110,7 @@ impl Inherited {
 /// `own` is the task's own [`Inherited`].
 fn task_json_at(plan: &Plan, t: usize, held: &Held, depth: usize, own: Inherited) -> TaskJson {
     let task: &Task = &plan.tasks[t];
-    let ids = |v: &[usize]| v.iter().map(|&d| plan.tasks[d].id.0.clone()).collect();
+    let ids = |v: &[usize]| v.iter().map(|&d| plan.tasks[d].id.to_string()).collect();
     let blocked_by = ids(held.blocked.get(&t).map_or(&[][..], Vec::as_slice));
     let subtasks = match depth + 1 {
         d if d < MAX_JSON_DEPTH => task
@@ -126,11 +126,11 @@ fn task_json_at(plan: &Plan, t: usize, held: &Held, depth: usize, own: Inherited
         _ => Vec::new(),
     };
     TaskJson {
-        id: task.id.0.clone(),
+        id: task.id.to_string(),
         title: task.title.clone(),
         status: task.status.as_str(),
         priority: own.priority.map(|p| p.to_string()),
-        parent: task.parent.map(|p| plan.tasks[p].id.0.clone()),
+        parent: task.parent.map(|p| plan.tasks[p].id.to_string()),
         parent_title: task.parent.map(|p| plan.tasks[p].title.clone()),
         track: plan.tracks[task.track].key.clone(),
         depends_on: ids(&task.deps),
@@ -139,7 +139,7 @@ fn task_json_at(plan: &Plan, t: usize, held: &Held, depth: usize, own: Inherited
         as_built: paths(&task.as_built),
         references: paths(&task.references),
         mentions: task.mentions.clone(),
-        dod: task.dod.clone(),
+        dod: task.dod.to_vec(),
         notes: task.notes.clone(),
         checkpoint: own.checkpoint,
         derived_id: task.derived_id,
@@ -262,7 +262,7 @@ fn questions(plan: &Plan) -> Value {
                     "id": q.id,
                     "text": q.text,
                     "source": q.source,
-                    "task": q.task.map(|t| plan.tasks[t].id.0.clone()),
+                    "task": q.task.map(|t| plan.tasks[t].id.to_string()),
                     "file": plan.file_of(q.span),
                     "line": q.span.line,
                 })
@@ -452,7 +452,7 @@ pub fn conflicts_of(v: &View) -> Value {
     let plan = v.plan;
     let ids = |ts: &[usize]| {
         ts.iter()
-            .map(|&t| plan.tasks[t].id.0.clone())
+            .map(|&t| plan.tasks[t].id.to_string())
             .collect::<Vec<_>>()
     };
     let track = |t: Option<usize>| t.map(|t| plan.tracks[t].key.clone());
@@ -552,13 +552,13 @@ pub fn task(f: &TaskFacts) -> Value {
     let dependents: Vec<String> = f
         .dependents
         .iter()
-        .map(|&o| plan.tasks[o].id.0.clone())
+        .map(|&o| plan.tasks[o].id.to_string())
         .collect();
     let units: Vec<String> = f
         .units
         .iter()
         .copied()
-        .map(|u| plan.tasks[u].id.0.clone())
+        .map(|u| plan.tasks[u].id.to_string())
         .collect();
     let questions: Vec<Value> = f
         .questions

@@ -870,7 +870,7 @@ pub fn task(f: &TaskFacts) -> String {
     let dependents: Vec<String> = f
         .dependents
         .iter()
-        .map(|&o| plan.tasks[o].id.0.clone())
+        .map(|&o| plan.tasks[o].id.to_string())
         .collect();
     row("needed by", dependents.join(", "));
     let fmt_paths = |v: &[crate::plan::PathRef]| -> String {
@@ -907,7 +907,7 @@ pub fn task(f: &TaskFacts) -> String {
             "actionable now",
             f.units
                 .iter()
-                .map(|&u| plan.tasks[u].id.0.clone())
+                .map(|&u| plan.tasks[u].id.to_string())
                 .collect::<Vec<_>>()
                 .join(", "),
         );

@@ -236,7 +236,7 @@ pub fn find(
         paths.sort_by_key(|p| std::cmp::Reverse(p.time));
         out.push(Stale {
             task: w.task,
-            id: plan.tasks[w.task].id.0.clone(),
+            id: plan.tasks[w.task].id.to_string(),
             written,
             paths,
         });

@@ -257,7 +257,7 @@ pub fn actionable_units(plan: &Plan, t: usize) -> Vec<usize> {
 
 /// Some task below `t` is done or in progress.
 fn any_started(plan: &Plan, t: usize) -> bool {
-    let mut stack: Vec<usize> = plan.tasks[t].subtasks.clone();
+    let mut stack: Vec<usize> = plan.tasks[t].subtasks.to_vec();
     while let Some(c) = stack.pop() {
         if matches!(plan.tasks[c].status, Status::Done | Status::InProgress) {
             return true;

@@ -129,7 +129,7 @@ pub fn all_questions(
             Origin::Plan {
                 file: plan.file_of(q.span).to_string(),
                 line: q.span.line,
-                task: q.task.map(|t| plan.tasks[t].id.0.clone()),
+                task: q.task.map(|t| plan.tasks[t].id.to_string()),
                 tbd: q.source == QuestionSource::Tbd,
             },
             None,

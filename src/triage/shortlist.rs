@@ -273,8 +273,10 @@ pub fn shortlist(
                 };
                 let shown: Vec<usize> = by_checkpoint.iter().copied().take(5).collect();
                 let more = by_checkpoint.len().saturating_sub(shown.len());
-                let names: Vec<String> =
-                    shown.iter().map(|&b| plan.tasks[b].id.0.clone()).collect();
+                let names: Vec<String> = shown
+                    .iter()
+                    .map(|&b| plan.tasks[b].id.to_string())
+                    .collect();
                 why.push(format!(
                     "held by a stated gate: {cp} waits for {} ({} open: {}{})",
                     earlier.join(", "),
@@ -453,7 +455,7 @@ pub fn shortlist(
             reasons.push(format!(
                 "unblocked: dependencies done ({})",
                 deps.iter()
-                    .map(|&d| plan.tasks[d].id.0.clone())
+                    .map(|&d| plan.tasks[d].id.to_string())
                     .collect::<Vec<_>>()
                     .join(", ")
             ));

@@ -114,6 +114,25 @@ fn triage_one_track() {
 }
 
 #[test]
+fn task_says_where_its_state_came_from() {
+    let r = Repo::new();
+    r.fixture("heading_field_tasks.md", "docs/plan/roadmap.md");
+    r.commit_all("plan");
+    let state = |id: &str| {
+        let run = shortlist(r.path(), &["task", id]);
+        assert_eq!(run.code, 0, "{}", run.stderr);
+        run.stdout
+            .lines()
+            .find(|l| l.starts_with("- status:"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(state("T0.1"), "- status: done");
+    // A heading task whose fields write no state, and no subtask to take one from.
+    assert_eq!(state("T0.2"), "- status: pending (no state written)");
+}
+
+#[test]
 fn task_shows_everything_with_its_source() {
     let r = phase5_repo();
     let run = shortlist(r.path(), &["task", "5.2.1"]);

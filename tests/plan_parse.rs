@@ -951,6 +951,71 @@ fn task_id_headings_are_tasks_with_their_status_and_dependency_lines() {
 }
 
 #[test]
+fn id_led_headings_with_field_lists_are_tasks() {
+    let p = fixture("heading_field_tasks.md");
+    let got: Vec<(&str, &str, Status, &str)> = p
+        .tasks
+        .iter()
+        .map(|t| {
+            let track = p.tracks[t.track].name.as_str();
+            (t.id.as_str(), t.title.as_str(), t.status, track)
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "T0.1",
+                "补齐 Qt 6.11.2 的 MSVC 基础组件",
+                Status::Done,
+                "阶段 0：环境"
+            ),
+            ("T0.2", "记录本机前缀", Status::Pending, "阶段 0：环境"),
+            ("T1.1", "CMake 工程", Status::Pending, "阶段 1：工程骨架"),
+            ("T1.2", "CMake 预设", Status::InProgress, "阶段 1：工程骨架"),
+            // Under a numbered heading with a checklist, the checklist holds the tasks.
+            (
+                "1.4.1",
+                "Write the installer script",
+                Status::Pending,
+                "Packaging checklist"
+            ),
+            (
+                "1.4.2",
+                "Sign the binaries",
+                Status::Done,
+                "Packaging checklist"
+            ),
+            // `1.5.1` is a task: its own list writes its state. `1.3` (prose under it)
+            // and `1.5` (a list of remarks, then a deeper heading) are sections.
+            ("1.5.1", "Deeper heading", Status::InProgress, "Open points"),
+        ]
+    );
+    // The ids end with the first sentence: `可与 T1.2 一起完成` is a remark, kept.
+    assert_eq!(ids(&p, &task(&p, "T0.2").deps), ["T0.1"]);
+    assert!(task(&p, "T0.2")
+        .notes
+        .contains(&"depends on: T0.1。可与 T1.2 一起完成。".to_string()));
+    assert_eq!(ids(&p, &task(&p, "T1.2").deps), ["T0.2", "T1.1"]);
+    assert!(task(&p, "T0.1").deps.is_empty(), "`无。` is no dependency");
+    assert_eq!(
+        task(&p, "T0.1").dod.as_slice(),
+        ["`lib/cmake/Qt6/Qt6Config.cmake` 存在。"]
+    );
+    let touched: Vec<&str> = task(&p, "T1.2")
+        .touch_points
+        .iter()
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(touched, ["CMakePresets.json"]);
+    assert!(
+        p.diagnostics.is_empty(),
+        "no cycle through the remark, no unknown task: {:?}",
+        p.diagnostics
+    );
+}
+
+#[test]
 fn deferred_states_set_the_task_aside_instead_of_an_unknown_state() {
     let p = fixture("deferred_states.md");
     let parked = shortlist::triage::parked(&p, &[]);

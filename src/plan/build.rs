@@ -137,6 +137,9 @@ enum HKind {
     /// A plain section; its track is made when its first task appears.
     Section(Option<usize>),
     Task(usize),
+    /// A heading led by an id (`#### T0.1 Title`): a task when the list right under it
+    /// writes the task's fields (`- 状态：…`, `- Depends on: …`), else a section.
+    MaybeTask(String, String),
     SubtasksOf(String),
     Other,
 }
@@ -395,6 +398,9 @@ impl<'p> FileBuilder<'p> {
 
     /// One top-level block, in document order.
     pub fn block(&mut self, b: &Block) {
+        if !matches!(b, Block::Heading { .. }) {
+            self.settle_heading(Some(b));
+        }
         let pending = std::mem::replace(&mut self.pending, Pending::None);
         match b {
             Block::Heading { level, line } => self.heading(*level, line),
@@ -412,6 +418,8 @@ impl<'p> FileBuilder<'p> {
         while self.stack.last().is_some_and(|h| h.level >= level) {
             self.stack.pop();
         }
+        // A heading right under an id-led one: that one was a section.
+        self.settle_heading(None);
         let text = line.plain();
         let text = text.trim();
         let section = self.plan.sections.len() as u32;
@@ -423,21 +431,7 @@ impl<'p> FileBuilder<'p> {
         });
         let parent_mode = self.mode();
         let (mode, kind) = if let Some((id, title)) = task_heading(text) {
-            let group = self.group_for_new_task();
-            let t = self.new_task(
-                Some(id.into()),
-                title.to_string(),
-                line.line,
-                TaskForm::Heading,
-                None,
-                group,
-            );
-            // A milestone-like state on the heading sets its status when no field does.
-            for g in vocab::trailing_groups(text).1 {
-                if let Some(s) = milestone_state(g.inner) {
-                    self.set_status(t, s);
-                }
-            }
+            let t = self.heading_task(&id, title, text, line.line);
             (Mode::Normal, HKind::Task(t))
         } else if let Some(id) = subtask_block_label(text) {
             (Mode::Normal, HKind::SubtasksOf(id))
@@ -467,7 +461,14 @@ impl<'p> FileBuilder<'p> {
                 Mode::Workstreams => Mode::Normal,
                 m => m,
             };
-            (mode, HKind::Section(None))
+            let led_by_id = (mode == Mode::Normal && !self.dir_format())
+                .then(|| vocab::leading_id(text))
+                .flatten()
+                .filter(|(_, title)| !title.is_empty());
+            match led_by_id {
+                Some((id, title)) => (mode, HKind::MaybeTask(id.into(), title.into())),
+                None => (mode, HKind::Section(None)),
+            }
         };
         let mut priority = None;
         let mut kind = kind;
@@ -506,6 +507,54 @@ impl<'p> FileBuilder<'p> {
             line: line.line,
             section,
         });
+    }
+
+    /// A heading that is a task (`## Task 2.4: Title`), in the group of the headings
+    /// around it. A milestone-like state on the heading sets its status when no field
+    /// does.
+    fn heading_task(&mut self, id: &str, title: &str, text: &str, line: u32) -> usize {
+        let group = self.group_for_new_task();
+        let t = self.new_task(
+            Some(id.into()),
+            title.to_string(),
+            line,
+            TaskForm::Heading,
+            None,
+            group,
+        );
+        for g in vocab::trailing_groups(text).1 {
+            if let Some(s) = milestone_state(g.inner) {
+                self.set_status(t, s);
+            }
+        }
+        t
+    }
+
+    /// The first block under an id-led heading (`None`: another heading) decides what
+    /// it is: a list writing a task's fields makes it a task, anything else a section.
+    fn settle_heading(&mut self, first: Option<&Block>) {
+        let Some(h) = self
+            .stack
+            .last_mut()
+            .filter(|h| matches!(h.kind, HKind::MaybeTask(..)))
+        else {
+            return;
+        };
+        let HKind::MaybeTask(id, title) = std::mem::replace(&mut h.kind, HKind::Section(None))
+        else {
+            return;
+        };
+        let writes_fields = match first {
+            Some(Block::List(items)) => items.iter().any(writes_task_field),
+            _ => false,
+        };
+        if writes_fields {
+            // Made as the heading's own kind is: in the group of the headings around it.
+            let mut h = self.stack.pop().expect("the heading just looked at");
+            let t = self.heading_task(&id, &title, &h.name, h.line);
+            h.kind = HKind::Task(t);
+            self.stack.push(h);
+        }
     }
 
     /// A heading that names a track (`Track B`) or carries a priority.
@@ -1418,9 +1467,16 @@ impl<'p> FileBuilder<'p> {
                     if ids.is_empty() && !vocab::is_none_word(v) {
                         task.notes.push(format!("depends on: {v}"));
                     }
-                } else if !vocab::is_none_word(v) && self.refs.push_deps(t, v, line) == 0 {
+                } else {
+                    // `T0.1。可与 T1.2 一起完成。`: the ids end with the first sentence; what
+                    // follows is a remark, kept with the whole value.
+                    let (ids, remark) = v.split_once('。').unwrap_or((v, ""));
+                    let ids = ids.trim();
+                    let found = !vocab::is_none_word(ids) && self.refs.push_deps(t, ids, line) > 0;
                     // `Phase 1 完成` and other prose: kept, not resolved.
-                    task.notes.push(format!("depends on: {v}"));
+                    if !remark.trim().is_empty() || (!found && !vocab::is_none_word(ids)) {
+                        self.plan.tasks[t].notes.push(format!("depends on: {v}"));
+                    }
                 }
             }
             Field::Dod if !value.is_empty() => task.dod.push(value.to_string()),
@@ -1955,6 +2011,21 @@ fn display_id(t: &Task) -> String {
     } else {
         t.id.to_string()
     }
+}
+
+/// A list item that writes one of a task's own fields (`- 状态：已完成`, `- Depends on:
+/// 1.2`), its label in the item's first plain text.
+fn writes_task_field(item: &Item) -> bool {
+    let Some(first) = item.lines.first() else {
+        return false;
+    };
+    let plain = match first.segs.first() {
+        Some(Seg::Text(s)) => s.as_ref(),
+        _ => "",
+    };
+    vocab::split_field_at(&first.text()).is_some_and(|(field, _, at)| {
+        at < plain.len() && !matches!(field, Field::Id | Field::Title | Field::Notes)
+    })
 }
 
 /// `## Task 2.4: Title`, `### 3.4 Task 2.4: Title`, `## 任务 2.4：Title`.

@@ -812,10 +812,10 @@ pub fn task(f: &TaskFacts) -> String {
         format!(
             "{}{}{}",
             status_word(task.status),
-            if task.status_written {
-                ""
-            } else {
-                " (from its subtasks)"
+            match (task.status_written, task.subtasks.is_empty()) {
+                (true, _) => "",
+                (false, false) => " (from its subtasks)",
+                (false, true) => " (no state written)",
             },
             if task.status.is_closed() && !finished {
                 "; counts as open: a subtask is open"

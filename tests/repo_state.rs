@@ -804,3 +804,62 @@ fn the_walking_status_reader_agrees_with_libgit2_on_every_kind_of_change() {
     // Again with the index refreshed by the libgit2 pass: still the same answer.
     scan(r.path(), &ScanOptions::default());
 }
+
+/// A branch whose history lost objects (a broken clone): the scan ends, and the
+/// worktree is still listed.
+#[test]
+fn a_history_missing_objects_still_lists_the_worktree() {
+    let r = Repo::new();
+    r.fixture("phase5.md", "docs/plan/phase5.md");
+    let base = r.commit_all("plan");
+    let wt = r.add_worktree("wt-broken", "feat/broken", base);
+    let root = r.wt_path("wt-broken");
+    write_at(&root, "apps/web/a.ts", "export const a = 1;\n");
+    let lost = commit_in(&wt, "5.2.1 first step", "Ana", T0);
+    write_at(&root, "apps/web/b.ts", "export const b = 2;\n");
+    commit_in(&wt, "5.2.1 second step", "Ana", T0 + 60);
+    // Both ends of the walk lose an object: a commit of the branch, and the base.
+    for lost in [lost, base] {
+        let hex = lost.to_string();
+        let object = r
+            .path()
+            .join(".git/objects")
+            .join(&hex[..2])
+            .join(&hex[2..]);
+        std::fs::remove_file(&object).expect("the commit's loose object");
+    }
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_shortlist"))
+        .args(["worktrees", "--format", "json"])
+        .current_dir(r.path())
+        .env(
+            "XDG_DATA_HOME",
+            std::env::temp_dir().join("shortlist-test-data"),
+        )
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run shortlist");
+    let started = std::time::Instant::now();
+    while child.try_wait().expect("wait").is_none() {
+        if started.elapsed() > std::time::Duration::from_secs(60) {
+            child.kill().ok();
+            panic!("`shortlist worktrees` still running after 60 s");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let out = child.wait_with_output().expect("output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_str(&stdout).expect("json");
+    let names: Vec<&str> = v["worktrees"]
+        .as_array()
+        .expect("worktrees")
+        .iter()
+        .filter_map(|w| w["branch"].as_str())
+        .collect();
+    assert!(names.contains(&"feat/broken"), "{stdout}");
+}

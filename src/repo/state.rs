@@ -1273,7 +1273,14 @@ fn commits_since(repo: &Repository, head: Oid, base: Oid) -> Vec<CommitInfo> {
     if walk.push(head).is_err() || walk.hide(base).is_err() {
         return Vec::new();
     }
-    walk.flatten()
+    walked_commits(repo, walk)
+}
+
+/// The commits a walk yields, up to [`COMMITS_CAP`]. The walk ends at its first error:
+/// once objects are gone (a repository removed while it is read) it yields the same
+/// error again forever.
+fn walked_commits(repo: &Repository, walk: git2::Revwalk) -> Vec<CommitInfo> {
+    walk.map_while(Result::ok)
         .take(COMMITS_CAP)
         .filter_map(|oid| repo.find_commit(oid).ok())
         .map(|c| commit_info(&c))
@@ -1314,4 +1321,40 @@ fn on_first_parent_line(repo: &Repository, tip: Oid, target: Oid) -> bool {
         cur = c.parent(0).ok();
     }
     false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A walk over a repository whose objects vanish after it started (the bot's
+    /// background scan of a repository being removed) ends, where skipping its errors
+    /// spun forever.
+    #[test]
+    fn a_walk_ends_when_objects_vanish_under_it() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let repo = Repository::init(dir.path()).expect("init");
+        let sig = git2::Signature::now("Ana", "ana@example.com").expect("signature");
+        let tree = repo
+            .find_tree(repo.index().and_then(|mut i| i.write_tree()).expect("tree"))
+            .expect("find tree");
+        let mut parents: Vec<Oid> = Vec::new();
+        for message in ["1", "2", "3"] {
+            let parent: Vec<git2::Commit> = parents
+                .last()
+                .map(|&p| repo.find_commit(p).expect("parent"))
+                .into_iter()
+                .collect();
+            let refs: Vec<&git2::Commit> = parent.iter().collect();
+            parents.push(
+                repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
+                    .expect("commit"),
+            );
+        }
+        let mut walk = repo.revwalk().expect("walk");
+        walk.push(parents[2]).expect("push");
+        walk.hide(parents[0]).expect("hide");
+        std::fs::remove_dir_all(dir.path().join(".git/objects")).expect("remove objects");
+        assert!(walked_commits(&repo, walk).is_empty());
+    }
 }

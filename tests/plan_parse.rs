@@ -1016,6 +1016,73 @@ fn id_led_headings_with_field_lists_are_tasks() {
 }
 
 #[test]
+fn japanese_trackers_read_their_columns_states_and_pauses() {
+    let p = fixture("ja_tracker.md");
+    let got: Vec<(&str, Status)> = p.tasks.iter().map(|t| (t.id.as_str(), t.status)).collect();
+    assert_eq!(
+        got,
+        [
+            ("M1", Status::InProgress),
+            ("M2", Status::Done),
+            ("M3", Status::Pending),
+            ("M4", Status::Pending),
+            ("M4.2", Status::Pending),
+            ("M5", Status::Dropped),
+            ("S1", Status::Pending),
+            ("S2", Status::InProgress),
+            ("S3", Status::Blocked),
+            ("1.1", Status::InProgress),
+        ]
+    );
+    assert_eq!(task(&p, "M1").title, "`normalizePath()` 監査");
+    assert_eq!(ids(&p, &task(&p, "M4").deps), ["M2"]);
+    assert_eq!(ids(&p, &task(&p, "1.1").deps), ["M2"]);
+    assert_eq!(task(&p, "1.1").dod.as_slice(), ["`cargo test` が通る"]);
+    assert_eq!(task(&p, "M5").notes, ["不要になった"]);
+    assert_eq!(task(&p, "S1").priority, Some(Priority(2)));
+    // The pause sign sets a task aside, whatever words follow it.
+    let parked = shortlist::triage::parked(&p, &[]);
+    let aside = |id: &str| parked.get(&p.find_tasks(id)[0]).map(String::as_str);
+    assert_eq!(aside("M3"), Some("marked `⏸ 保留`"));
+    assert_eq!(aside("M4.2"), Some("marked `⏸ post-release`"));
+    assert_eq!(aside("M4"), None);
+    assert!(said(&p).is_empty(), "{:?}", said(&p));
+}
+
+#[test]
+fn tables_numbering_their_rows_again_get_ids_of_their_own() {
+    let p = fixture("row_numbered_tables.md");
+    let got: Vec<(&str, &str, Status)> = p
+        .tasks
+        .iter()
+        .map(|t| (t.id.as_str(), t.title.as_str(), t.status))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("1", "Engine Util 整備", Status::Done),
+            ("2", "ImGui → IRenderer 統合", Status::Done),
+            ("3", "SceneHierarchyPanel", Status::InProgress),
+            // `1` and `2` again: this table's row numbers.
+            (
+                "step-7-scripting#1",
+                "Script base / IReflector",
+                Status::Done
+            ),
+            (
+                "step-7-scripting#2",
+                "ScriptSystem update integration",
+                Status::Pending
+            ),
+            // Numbers no table used yet stay ids.
+            ("4", "Installer", Status::Pending),
+            ("5", "Code signing", Status::Pending),
+        ]
+    );
+    assert!(said(&p).is_empty(), "no duplicate ids: {:?}", said(&p));
+}
+
+#[test]
 fn deferred_states_set_the_task_aside_instead_of_an_unknown_state() {
     let p = fixture("deferred_states.md");
     let parked = shortlist::triage::parked(&p, &[]);

@@ -183,6 +183,8 @@ pub struct FileBuilder<'p> {
     phase_level: u8,
     /// Tasks of this file by id key (flat Kiro subtasks find their parents here).
     ids_here: HashMap<String, usize>,
+    /// The row numbers of `#` tables read so far in the file.
+    row_numbers: std::collections::HashSet<String>,
     /// `T010-T011 depend on T001-T009` statements: (subjects, objects, line).
     statements: Vec<(String, String, u32)>,
     /// Some task of the file carries a parallel mark.
@@ -230,6 +232,7 @@ impl<'p> FileBuilder<'p> {
             sequence_of: HashMap::new(),
             phase_level: 0,
             ids_here: HashMap::new(),
+            row_numbers: Default::default(),
             statements: Vec::new(),
             any_parallel: false,
             first_task: plan_tasks,
@@ -1583,6 +1586,24 @@ impl<'p> FileBuilder<'p> {
             }
             return;
         }
+        // `| # | Task | Status |` tables numbering their rows from 1 each, one per
+        // section: numbers an earlier such table used are this table's row numbers, not
+        // ids, and its tasks get ids of their own (`step-2#1`).
+        let numbers: Option<Vec<String>> = (segs_plain(&head[id_col]).trim() == "#")
+            .then(|| {
+                rows.iter()
+                    .map(|r| cell_word(r, id_col))
+                    .collect::<Vec<_>>()
+            })
+            .filter(|ns| {
+                ns.iter()
+                    .all(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+            });
+        let local_numbers = numbers.is_some_and(|ns| {
+            let reused = ns.iter().any(|n| self.row_numbers.contains(n));
+            self.row_numbers.extend(ns);
+            reused
+        });
         for row in rows {
             if row.written != head.len() {
                 let msg = format!(
@@ -1604,7 +1625,7 @@ impl<'p> FileBuilder<'p> {
             if id_text.is_empty() && title.is_empty() {
                 continue;
             }
-            let id = (!id_text.is_empty()).then(|| id_text.to_string());
+            let id = (!id_text.is_empty() && !local_numbers).then(|| id_text.to_string());
             let track = match parent {
                 Some(p) => self.plan.tasks[p].track,
                 None => self.group_for_new_task(),

@@ -36,18 +36,19 @@ pub enum Field {
 pub const FIELDS: &[(Field, &[&str])] = &[
     (Field::Id, &["id", "#", "no.", "task id", "编号", "任务编号"]),
     (Field::Title, &["task", "title", "name", "description", "任务", "名称", "任务名称", "描述",
-        "问题描述"]),
-    (Field::Notes, &["notes", "note", "remarks", "备注", "说明"]),
-    (Field::Status, &["status", "state", "状态", "开发状态", "完成状态", "当前状态"]),
-    (Field::Priority, &["priority", "prio", "优先级"]),
+        "问题描述", "タスク", "タスク名"]),
+    (Field::Notes, &["notes", "note", "remarks", "备注", "说明", "メモ", "備考"]),
+    (Field::Status, &["status", "state", "状态", "开发状态", "完成状态", "当前状态", "状態",
+        "ステータス"]),
+    (Field::Priority, &["priority", "prio", "优先级", "優先度"]),
     (Field::Depends, &["depends on", "depends", "dependencies", "dependency", "deps", "blocked by",
-        "依赖", "前置", "前置依赖"]),
+        "依赖", "前置", "前置依赖", "依存", "依存関係"]),
     (Field::TouchPoints, &["touch points", "touch point", "touchpoints", "touches",
         "files", "涉及文件", "改动点", "触点"]),
     (Field::AsBuilt, &["as-built", "as built", "implemented in",
         "implementation entry points", "实现入口"]),
     (Field::References, &["references", "refs", "参考"]),
-    (Field::Dod, &["dod", "done when", "definition of done", "验收", "完成标准"]),
+    (Field::Dod, &["dod", "done when", "definition of done", "验收", "完成标准", "完了条件"]),
     (Field::Background, &["background", "context", "goal", "背景", "目标"]),
     (Field::Subtasks, &["subtasks", "sub-tasks", "子任务"]),
     (Field::Requirements, &["requirements", "requirement", "reqs", "需求", "要件"]),
@@ -60,14 +61,14 @@ pub const FIELDS: &[(Field, &[&str])] = &[
 #[rustfmt::skip]
 pub const STATUSES: &[(Status, &[&str])] = &[
     (Status::Done, &["[x]", "✅", "☑", "☑️", "✔", "✔️", "done", "completed", "complete",
-        "完成", "已完成"]),
+        "完成", "已完成", "完了", "完了済み"]),
     (Status::InProgress, &["[~]", "🚧", "🔄", "in progress", "in_progress", "in-progress",
-        "wip", "进行中"]),
-    (Status::Pending, &["[ ]", "⏳", "⬜", "todo", "to do", "pending", "planned",
-        "not started", "未开始", "待开始", "未完成", "待开发", "待办"]),
+        "wip", "进行中", "進行中", "対応中", "作業中"]),
+    (Status::Pending, &["[ ]", "⏳", "⬜", "📝", "todo", "to do", "pending", "planned",
+        "not started", "未开始", "待开始", "未完成", "待开发", "待办", "未着手", "未対応"]),
     (Status::Dropped, &["[-]", "❌", "⏭", "⏭️", "dropped", "cancelled", "canceled", "skipped",
-        "superseded", "取消", "废弃"]),
-    (Status::Blocked, &["[!]", "⛔", "blocked", "阻塞"]),
+        "superseded", "取消", "废弃", "中止"]),
+    (Status::Blocked, &["[!]", "⛔", "blocked", "阻塞", "ブロック中"]),
 ];
 
 /// Status words the tools write in their own files, read in those files on top of
@@ -421,11 +422,12 @@ pub fn parked_mark(title: &str) -> Option<&str> {
 }
 
 /// A state written as a deferral (`⏸️ Deferred`, `on hold`, `暂缓`, `⏸`) in a status cell
-/// or field: the task is set aside, not in an unknown state. The text as written.
+/// or field: the task is set aside, not in an unknown state. The text as written. The
+/// pause sign parks whatever words follow it (`⏸ 保留`, `⏸ post-release`).
 pub fn parked_state(text: &str) -> Option<&str> {
     let t = text.trim().trim_matches('*').trim();
     let word = t.trim_start_matches(['⏸', '\u{fe0f}', ' ']);
-    let parks = (word.is_empty() && !t.is_empty())
+    let parks = t.starts_with('⏸')
         || word_lists::PARKED
             .iter()
             .any(|w| strip_prefix_ci(word, w).is_some());

@@ -1002,16 +1002,11 @@ fn id_led_headings_with_field_lists_are_tasks() {
         task(&p, "T0.1").dod.as_slice(),
         ["`lib/cmake/Qt6/Qt6Config.cmake` 存在。"]
     );
-    let touched: Vec<&str> = task(&p, "T1.2")
-        .touch_points
-        .iter()
-        .map(|r| r.path.as_str())
-        .collect();
-    assert_eq!(touched, ["CMakePresets.json"]);
+    assert_eq!(paths(&task(&p, "T1.2").touch_points), ["CMakePresets.json"]);
     assert!(
-        p.diagnostics.is_empty(),
+        said(&p).is_empty(),
         "no cycle through the remark, no unknown task: {:?}",
-        p.diagnostics
+        said(&p)
     );
 }
 

@@ -536,28 +536,20 @@ impl<'p> FileBuilder<'p> {
     /// The first block under an id-led heading (`None`: another heading) decides what
     /// it is: a list writing a task's fields makes it a task, anything else a section.
     fn settle_heading(&mut self, first: Option<&Block>) {
-        let Some(h) = self
-            .stack
-            .last_mut()
-            .filter(|h| matches!(h.kind, HKind::MaybeTask(..)))
-        else {
-            return;
-        };
-        let HKind::MaybeTask(id, title) = std::mem::replace(&mut h.kind, HKind::Section(None))
-        else {
+        let Some(HKind::MaybeTask(id, title)) = self.stack.last().map(|h| h.kind.clone()) else {
             return;
         };
         let writes_fields = match first {
             Some(Block::List(items)) => items.iter().any(writes_task_field),
             _ => false,
         };
-        if writes_fields {
-            // Made as the heading's own kind is: in the group of the headings around it.
-            let mut h = self.stack.pop().expect("the heading just looked at");
-            let t = self.heading_task(&id, &title, &h.name, h.line);
-            h.kind = HKind::Task(t);
-            self.stack.push(h);
-        }
+        // (Made as the heading's own kind is: in the group of the headings around it.)
+        let mut h = self.stack.pop().expect("the heading just looked at");
+        h.kind = match writes_fields {
+            true => HKind::Task(self.heading_task(&id, &title, &h.name, h.line)),
+            false => HKind::Section(None),
+        };
+        self.stack.push(h);
     }
 
     /// A heading that names a track (`Track B`) or carries a priority.

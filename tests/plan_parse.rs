@@ -28,6 +28,15 @@ fn said(p: &Plan) -> Vec<(u32, &str)> {
         .collect()
 }
 
+/// Top-level tasks as (id, title, state), in plan order.
+fn top_tasks(p: &Plan) -> Vec<(&str, &str, Status)> {
+    p.tasks
+        .iter()
+        .filter(|t| t.parent.is_none())
+        .map(|t| (t.id.as_str(), t.title.as_str(), t.status))
+        .collect()
+}
+
 fn paths(v: &[plan::PathRef]) -> Vec<&str> {
     v.iter().map(|p| p.path.as_str()).collect()
 }
@@ -927,14 +936,8 @@ fn prose_in_a_task_table_names_paths_only_where_they_look_like_paths() {
 #[test]
 fn task_id_headings_are_tasks_with_their_status_and_dependency_lines() {
     let p = fixture("task_id_headings.md");
-    let got: Vec<(&str, &str, Status)> = p
-        .tasks
-        .iter()
-        .filter(|t| t.parent.is_none())
-        .map(|t| (t.id.as_str(), t.title.as_str(), t.status))
-        .collect();
     assert_eq!(
-        got,
+        top_tasks(&p),
         [
             ("TASK-001", "Durable specs and baseline", Status::Done),
             (
@@ -1047,13 +1050,8 @@ fn japanese_trackers_read_their_columns_states_and_pauses() {
 #[test]
 fn tables_numbering_their_rows_again_get_ids_of_their_own() {
     let p = fixture("row_numbered_tables.md");
-    let got: Vec<(&str, &str, Status)> = p
-        .tasks
-        .iter()
-        .map(|t| (t.id.as_str(), t.title.as_str(), t.status))
-        .collect();
     assert_eq!(
-        got,
+        top_tasks(&p),
         [
             ("1", "Engine Util 整備", Status::Done),
             ("2", "ImGui → IRenderer 統合", Status::Done),

@@ -536,18 +536,22 @@ impl<'p> FileBuilder<'p> {
     /// The first block under an id-led heading (`None`: another heading) decides what
     /// it is: a list writing a task's fields makes it a task, anything else a section.
     fn settle_heading(&mut self, first: Option<&Block>) {
-        let Some(HKind::MaybeTask(id, title)) = self.stack.last().map(|h| h.kind.clone()) else {
+        if !matches!(self.stack.last(), Some(h) if matches!(h.kind, HKind::MaybeTask(..))) {
+            return;
+        }
+        // (Taken off the stack while its task is made: the task goes in the group of the
+        // headings around it, as the heading's own kind would.)
+        let Some(mut h) = self.stack.pop() else {
             return;
         };
-        let writes_fields = match first {
-            Some(Block::List(items)) => items.iter().any(writes_task_field),
-            _ => false,
-        };
-        // (Made as the heading's own kind is: in the group of the headings around it.)
-        let mut h = self.stack.pop().expect("the heading just looked at");
-        h.kind = match writes_fields {
-            true => HKind::Task(self.heading_task(&id, &title, &h.name, h.line)),
-            false => HKind::Section(None),
+        let writes_fields =
+            matches!(first, Some(Block::List(items)) if items.iter().any(writes_task_field));
+        h.kind = match std::mem::replace(&mut h.kind, HKind::Section(None)) {
+            HKind::MaybeTask(id, title) if writes_fields => {
+                HKind::Task(self.heading_task(&id, &title, &h.name, h.line))
+            }
+            HKind::MaybeTask(..) => HKind::Section(None),
+            kind => kind,
         };
         self.stack.push(h);
     }
@@ -1467,9 +1471,10 @@ impl<'p> FileBuilder<'p> {
                     // follows is a remark, kept with the whole value.
                     let (ids, remark) = v.split_once('。').unwrap_or((v, ""));
                     let ids = ids.trim();
-                    let found = !vocab::is_none_word(ids) && self.refs.push_deps(t, ids, line) > 0;
+                    let none = vocab::is_none_word(ids);
+                    let found = !none && self.refs.push_deps(t, ids, line) > 0;
                     // `Phase 1 完成` and other prose: kept, not resolved.
-                    if !remark.trim().is_empty() || (!found && !vocab::is_none_word(ids)) {
+                    if !remark.trim().is_empty() || (!none && !found) {
                         self.plan.tasks[t].notes.push(format!("depends on: {v}"));
                     }
                 }

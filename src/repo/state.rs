@@ -1331,30 +1331,25 @@ mod tests {
     /// background scan of a repository being removed) ends, where skipping its errors
     /// spun forever.
     #[test]
-    fn a_walk_ends_when_objects_vanish_under_it() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let repo = Repository::init(dir.path()).expect("init");
-        let sig = git2::Signature::now("Ana", "ana@example.com").expect("signature");
-        let tree = repo
-            .find_tree(repo.index().and_then(|mut i| i.write_tree()).expect("tree"))
-            .expect("find tree");
-        let mut parents: Vec<Oid> = Vec::new();
+    fn a_walk_ends_when_objects_vanish_under_it() -> Result<(), Box<dyn std::error::Error>> {
+        let dir = tempfile::tempdir()?;
+        let repo = Repository::init(dir.path())?;
+        let sig = git2::Signature::now("Ana", "ana@example.com")?;
+        let tree = repo.find_tree(repo.index()?.write_tree()?)?;
+        let mut commits: Vec<Oid> = Vec::new();
         for message in ["1", "2", "3"] {
-            let parent: Vec<git2::Commit> = parents
-                .last()
-                .map(|&p| repo.find_commit(p).expect("parent"))
-                .into_iter()
-                .collect();
+            let parent = match commits.last() {
+                Some(&p) => vec![repo.find_commit(p)?],
+                None => Vec::new(),
+            };
             let refs: Vec<&git2::Commit> = parent.iter().collect();
-            parents.push(
-                repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)
-                    .expect("commit"),
-            );
+            commits.push(repo.commit(Some("HEAD"), &sig, &sig, message, &tree, &refs)?);
         }
-        let mut walk = repo.revwalk().expect("walk");
-        walk.push(parents[2]).expect("push");
-        walk.hide(parents[0]).expect("hide");
-        std::fs::remove_dir_all(dir.path().join(".git/objects")).expect("remove objects");
+        let mut walk = repo.revwalk()?;
+        walk.push(commits[2])?;
+        walk.hide(commits[0])?;
+        std::fs::remove_dir_all(dir.path().join(".git/objects"))?;
         assert!(walked_commits(&repo, walk).is_empty());
+        Ok(())
     }
 }

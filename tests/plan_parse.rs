@@ -1125,3 +1125,58 @@ fn ranges_with_a_short_end_or_a_hyphen_name_every_task_between() {
         [(19, "dependency on unknown task `GOV-009`: no task has this id; check for a typo or a renumbered task")]
     );
 }
+
+/// A list longer than the piece the reader hands over at a time reads as a short one
+/// does: every item, in order, with its fields, under what the paragraph before the
+/// list announced (subtasks of a task, acceptance criteria).
+#[test]
+fn long_lists_read_like_short_ones() {
+    // (The reader hands a list over 16 items at a time.)
+    let n = 53;
+    let mut text = String::from("# 发布计划\n\n## Track A — Core（P0）\n\n");
+    for i in 1..=n {
+        text += &format!(
+            "- [ ] 1.{i} Step {i}（依赖 1.{}）\n  - Touch points: `src/step{i}.rs`\n",
+            i.max(2) - 1
+        );
+    }
+    text += "\n## Track B — Parts\n\n- [x] T9 Parent\n\n**T9 子任务**：\n";
+    for i in 1..=n {
+        text += &format!("- [x] T9.{i} Part {i}\n");
+    }
+    text += "\n**验收标准**：\n";
+    for i in 1..=n {
+        text += &format!("- [ ] Criterion {i}\n");
+    }
+    let p = plan::parse_str("docs/plan.md", &text);
+    assert!(p.diagnostics.is_empty(), "{:?}", p.diagnostics);
+    let steps: Vec<&plan::Task> = p
+        .tasks
+        .iter()
+        .filter(|t| t.title.starts_with("Step"))
+        .collect();
+    assert_eq!(steps.len(), n);
+    for (i, t) in steps.iter().enumerate() {
+        let k = i + 1;
+        assert_eq!(t.id.as_str(), format!("1.{k}"));
+        assert_eq!(t.span.line as usize, 4 + 2 * k - 1);
+        assert_eq!(paths(&t.touch_points), [format!("src/step{k}.rs")]);
+        let want: Vec<String> = if k == 1 {
+            vec![]
+        } else {
+            vec![format!("1.{}", k - 1)]
+        };
+        assert_eq!(ids(&p, &t.deps), want, "1.{k}");
+    }
+    let parent = p.find_tasks("T9")[0];
+    let subtasks = ids(&p, &p.tasks[parent].subtasks);
+    assert_eq!(subtasks.len(), n);
+    assert_eq!(
+        subtasks.last().map(String::as_str),
+        Some(format!("T9.{n}").as_str())
+    );
+    let criteria: Vec<&str> = p.criteria.iter().map(|c| c.text.as_str()).collect();
+    assert_eq!(criteria.len(), n);
+    assert_eq!(criteria[n - 1], format!("Criterion {n}"));
+    assert!(p.tasks.iter().all(|t| !t.title.starts_with("Criterion")));
+}

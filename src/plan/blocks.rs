@@ -146,6 +146,10 @@ pub enum Block<'a> {
     },
     Para(Vec<Line<'a>>),
     List(Vec<Item<'a>>),
+    /// More items of the top-level list handed over just before: a long list is handed
+    /// over [`LIST_PIECE`] items at a time, so the largest list of a plan is never held
+    /// whole (its memory is used again for the next piece).
+    MoreItems(Vec<Item<'a>>),
     Table {
         head: Vec<Cell<'a>>,
         rows: Vec<Row<'a>>,
@@ -153,6 +157,10 @@ pub enum Block<'a> {
     /// Quote text, line by line (metadata and legends only; never tasks).
     Quote(Vec<Line<'a>>),
 }
+
+/// How many items of a top-level list are handed over at a time (the first piece is
+/// what a heading's reader sees of the list under it).
+pub const LIST_PIECE: usize = 16;
 
 /// What is open around the current event.
 enum Frame<'a> {
@@ -205,6 +213,8 @@ struct Reader<'a, E> {
     /// Letters inside `~~…~~` on the current line (counted only when there are some).
     struck_letters: usize,
     spare: Spare<'a>,
+    /// Pieces of the open top-level list already handed over.
+    list_pieces: usize,
     emit: E,
 }
 
@@ -224,7 +234,7 @@ impl<'a> Spare<'a> {
         match b {
             Block::Heading { line, .. } => self.keep_line(line),
             Block::Para(lines) | Block::Quote(lines) => self.keep_lines(lines),
-            Block::List(items) => self.keep_items(items),
+            Block::List(items) | Block::MoreItems(items) => self.keep_items(items),
             Block::Table { .. } => {}
         }
     }
@@ -268,6 +278,7 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>)) {
         sink: Sink::None,
         struck_letters: 0,
         spare: Spare::default(),
+        list_pieces: 0,
         emit,
     };
     let mut heading_level = 0u8;
@@ -386,10 +397,17 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>)) {
                         }
                     }
                     r.sink = Sink::None;
+                    r.hand_over_piece();
                 }
                 TagEnd::List(_) => {
                     if let Some(Frame::List(items)) = r.frames.pop() {
-                        r.add_block(Block::List(items));
+                        match r.frames.is_empty() && r.list_pieces > 0 {
+                            true => r.add_block(Block::MoreItems(items)),
+                            false => r.add_block(Block::List(items)),
+                        }
+                        if r.frames.is_empty() {
+                            r.list_pieces = 0;
+                        }
                     }
                 }
                 TagEnd::BlockQuote(_) => {
@@ -492,6 +510,26 @@ impl<'a, E: FnMut(&Block<'a>)> Reader<'a, E> {
         }
         self.struck_letters = 0;
         self.sink = Sink::None;
+    }
+
+    /// A top-level list holding [`LIST_PIECE`] finished items hands them over.
+    fn hand_over_piece(&mut self) {
+        let [Frame::List(items)] = self.frames.as_mut_slice() else {
+            return;
+        };
+        if items.len() < LIST_PIECE {
+            return;
+        }
+        let spare = self.spare.items.pop().unwrap_or_default();
+        let items = std::mem::replace(items, spare);
+        let b = match self.list_pieces {
+            0 => Block::List(items),
+            _ => Block::MoreItems(items),
+        };
+        self.list_pieces += 1;
+        self.lines.clear();
+        (self.emit)(&b);
+        self.spare.keep(b);
     }
 
     /// A finished block goes to the open item holding it, or out when at the top.
@@ -637,6 +675,47 @@ mod tests {
     }
 
     #[test]
+    fn a_long_list_is_handed_over_in_pieces() {
+        let mut md = String::from("# T\n\n");
+        for i in 1..=2 * LIST_PIECE + 3 {
+            md += &format!("- [ ] {i} step\n  - DoD: {i}\n");
+        }
+        md += "\ntext\n";
+        let blocks = blocks(&md);
+        let pieces: Vec<(&str, Vec<u32>)> = blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::List(items) => Some(("list", items)),
+                Block::MoreItems(items) => Some(("more", items)),
+                _ => None,
+            })
+            .map(|(kind, items)| (kind, items.iter().map(|i| i.line).collect()))
+            .collect();
+        let lines = |from: u32, n: u32| (0..n).map(|k| 3 + 2 * (from + k)).collect::<Vec<_>>();
+        let piece = LIST_PIECE as u32;
+        assert_eq!(
+            pieces,
+            [
+                ("list", lines(0, piece)),
+                ("more", lines(piece, piece)),
+                ("more", lines(2 * piece, 3))
+            ]
+        );
+        // Each item keeps its nested field list; what follows the list comes after.
+        let Block::MoreItems(items) = &blocks[3] else {
+            panic!("{blocks:?}")
+        };
+        let Some(Block::List(fields)) = items[2].children.first() else {
+            panic!("{items:?}")
+        };
+        assert_eq!(
+            fields[0].lines[0].text(),
+            format!("DoD: {}", 2 * LIST_PIECE + 3)
+        );
+        assert!(matches!(&blocks[4], Block::Para(l) if l[0].text() == "text"));
+    }
+
+    #[test]
     fn code_fences_are_dropped() {
         let md = "```\n- [ ] not a task\n```\n\n- [ ] 1 real\n";
         assert_eq!(blocks(md).len(), 1);
@@ -664,7 +743,7 @@ mod tests {
                     .iter()
                     .map(|l| format!("{}:{}|", l.line, l.text()))
                     .collect(),
-                Block::List(items) => items
+                Block::List(items) | Block::MoreItems(items) => items
                     .iter()
                     .map(|i| {
                         let own: String = i.lines.iter().map(|l| l.text().into_owned()).collect();

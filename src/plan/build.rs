@@ -163,6 +163,8 @@ pub struct FileBuilder<'p> {
     /// The track of tasks under no heading.
     file_track: Option<usize>,
     pending: Pending,
+    /// What `pending` was for the list being read (a long list comes in pieces).
+    list_pending: Pending,
     /// Status words a legend taught (`⬜ 待开发`), lower case.
     legend: Vec<(String, Status)>,
     /// Track letters of this file → track index (workstream list and headings meet here).
@@ -222,6 +224,7 @@ impl<'p> FileBuilder<'p> {
             stack: Vec::new(),
             file_track: None,
             pending: Pending::None,
+            list_pending: Pending::None,
             legend: Vec::new(),
             letters: HashMap::new(),
             seen_content: false,
@@ -401,6 +404,13 @@ impl<'p> FileBuilder<'p> {
 
     /// One top-level block, in document order.
     pub fn block(&mut self, b: &Block) {
+        // (The rest of a long list: what its first piece found still holds.)
+        if let Block::MoreItems(items) = b {
+            let pending = std::mem::replace(&mut self.list_pending, Pending::None);
+            self.list(items, &pending);
+            self.list_pending = pending;
+            return;
+        }
         if !matches!(b, Block::Heading { .. }) {
             self.settle_heading(Some(b));
         }
@@ -408,7 +418,11 @@ impl<'p> FileBuilder<'p> {
         match b {
             Block::Heading { level, line } => self.heading(*level, line),
             Block::Para(lines) => lines.iter().for_each(|l| self.para_line(l)),
-            Block::List(items) => self.list(items, pending),
+            Block::List(items) => {
+                self.list(items, &pending);
+                self.list_pending = pending;
+            }
+            Block::MoreItems(_) => {}
             Block::Table { head, rows } => self.table(head, rows, None),
             Block::Quote(lines) => self.quote(lines),
         }
@@ -544,6 +558,7 @@ impl<'p> FileBuilder<'p> {
         let Some(mut h) = self.stack.pop() else {
             return;
         };
+        // (Of a long list, its first piece: the first 16 items.)
         let writes_fields =
             matches!(first, Some(Block::List(items)) if items.iter().any(writes_task_field));
         h.kind = match std::mem::replace(&mut h.kind, HKind::Section(None)) {
@@ -813,9 +828,9 @@ impl<'p> FileBuilder<'p> {
 
     // ---------------------------------------------------------------- lists
 
-    fn list(&mut self, items: &[Item], pending: Pending) {
+    fn list(&mut self, items: &[Item], pending: &Pending) {
         for item in items {
-            match &pending {
+            match pending {
                 Pending::Criteria(section) => self.criteria_item(item, section),
                 Pending::SubtasksOf(id, line) => match self.marked_task(item, None, true) {
                     Some(t) => self.refs.parents.push((t, id.clone(), *line)),

@@ -376,7 +376,7 @@ fn backlog_body(plan: &mut Plan, refs: &mut Refs, t: usize, body: &str, first_li
                 }
             }
         }
-        Block::List(items) => {
+        Block::List(items) | Block::MoreItems(items) => {
             let dod = section.to_ascii_lowercase().contains("definition of done");
             if vocab::is_criteria_heading(&section) || dod {
                 criteria(plan, &section, items, file, shift);

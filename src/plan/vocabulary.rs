@@ -903,14 +903,12 @@ pub fn has_tbd(text: &str) -> bool {
         i.and_then(|i| b.get(i))
             .is_some_and(u8::is_ascii_alphanumeric)
     };
-    // (Titles are long and rarely hold either: a vectorised search for one byte first.)
-    memchr::memchr_iter(b'T', b)
-        .any(|i| b[i..].starts_with(b"TBD") && !alnum(i.checked_sub(1)) && !alnum(Some(i + 3)))
-        || memchr::memchr_iter(0xE5, b).any(|i| {
-            // (`待` is E5 BE 85.)
-            let rest = &b[i..];
-            rest.starts_with("待定".as_bytes()) || rest.starts_with("待确认".as_bytes())
-        })
+    // (Titles are long and rarely hold either: one vectorised search for the first byte
+    // of either, `T` or E5, the first byte of `待` (E5 BE 85).)
+    memchr::memchr2_iter(b'T', 0xE5, b).any(|i| match b[i] {
+        b'T' => b[i..].starts_with(b"TBD") && !alnum(i.checked_sub(1)) && !alnum(Some(i + 3)),
+        _ => b[i..].starts_with("待定".as_bytes()) || b[i..].starts_with("待确认".as_bytes()),
+    })
 }
 
 /// A workstream entry naming a track: `Track A：Billing & Invoices`.

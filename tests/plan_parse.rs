@@ -1180,3 +1180,22 @@ fn long_lists_read_like_short_ones() {
     assert_eq!(criteria[n - 1], format!("Criterion {n}"));
     assert!(p.tasks.iter().all(|t| !t.title.starts_with("Criterion")));
 }
+
+/// An id-led heading is a task when the list under it writes a task field, in any of its
+/// items: a long checklist whose field comes last still makes one.
+#[test]
+fn an_id_led_heading_is_judged_by_its_whole_list() {
+    let mut text = String::from(
+        "# 计划\n\n## 阶段 0\n\n#### T0.1 准备环境\n\n- 状态：已完成\n\n#### T0.2 整理清单\n\n",
+    );
+    for i in 1..=30 {
+        text += &format!("- [x] T0.2.{i} 第 {i} 项\n");
+    }
+    text += "- 前置：T0.1\n";
+    let p = plan::parse_str("docs/plan.md", &text);
+    let t02 = task(&p, "T0.2");
+    assert_eq!(t02.title, "整理清单");
+    assert_eq!(ids(&p, &t02.deps), ["T0.1"]);
+    assert_eq!(t02.subtasks.len(), 30);
+    assert_eq!(t02.status, Status::Done);
+}

@@ -158,9 +158,17 @@ pub enum Block<'a> {
     Quote(Vec<Line<'a>>),
 }
 
-/// How many items of a top-level list are handed over at a time (the first piece is
-/// what a heading's reader sees of the list under it).
+/// How many items of a top-level list are handed over at a time.
 pub const LIST_PIECE: usize = 16;
+
+/// What the reader of the blocks asks of the next top-level list, answering each block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NextList {
+    /// A long list may come in pieces.
+    Pieces,
+    /// The list comes whole: what the block just read is settled by all of its items.
+    Whole,
+}
 
 /// What is open around the current event.
 enum Frame<'a> {
@@ -215,6 +223,8 @@ struct Reader<'a, E> {
     spare: Spare<'a>,
     /// Pieces of the open top-level list already handed over.
     list_pieces: usize,
+    /// The last answer of `emit`: how the next top-level list is handed over.
+    next_list: NextList,
     emit: E,
 }
 
@@ -264,8 +274,9 @@ pub fn options() -> Options {
     Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS | Options::ENABLE_STRIKETHROUGH
 }
 
-/// Top-level blocks of `text`, each handed to `emit` as soon as it is complete.
-pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>)) {
+/// Top-level blocks of `text`, each handed to `emit` as soon as it is complete; its
+/// answer says how the next top-level list may come.
+pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>) -> NextList) {
     let mut r = Reader {
         src: text,
         line_of: LineOf {
@@ -279,6 +290,7 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>)) {
         struck_letters: 0,
         spare: Spare::default(),
         list_pieces: 0,
+        next_list: NextList::Pieces,
         emit,
     };
     let mut heading_level = 0u8;
@@ -469,12 +481,12 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>)) {
     // Unclosed frames cannot happen with pulldown-cmark, but never lose content.
     while let Some(f) = r.frames.pop() {
         if let Frame::List(items) = f {
-            (r.emit)(&Block::List(items));
+            let _ = (r.emit)(&Block::List(items));
         }
     }
 }
 
-impl<'a, E: FnMut(&Block<'a>)> Reader<'a, E> {
+impl<'a, E: FnMut(&Block<'a>) -> NextList> Reader<'a, E> {
     /// A new line at `offset`; inline content goes to it.
     fn start_line(&mut self, offset: usize) {
         let line = self.line_of.at(offset);
@@ -517,7 +529,7 @@ impl<'a, E: FnMut(&Block<'a>)> Reader<'a, E> {
         let [Frame::List(items)] = self.frames.as_mut_slice() else {
             return;
         };
-        if items.len() < LIST_PIECE {
+        if items.len() < LIST_PIECE || self.next_list == NextList::Whole {
             return;
         }
         let spare = self.spare.items.pop().unwrap_or_default();
@@ -528,7 +540,7 @@ impl<'a, E: FnMut(&Block<'a>)> Reader<'a, E> {
         };
         self.list_pieces += 1;
         self.lines.clear();
-        (self.emit)(&b);
+        self.next_list = (self.emit)(&b);
         self.spare.keep(b);
     }
 
@@ -540,7 +552,7 @@ impl<'a, E: FnMut(&Block<'a>)> Reader<'a, E> {
             Some(_) => {}
             None => {
                 self.lines.clear();
-                (self.emit)(&b);
+                self.next_list = (self.emit)(&b);
                 self.spare.keep(b);
             }
         }
@@ -623,7 +635,10 @@ mod tests {
 
     fn blocks(text: &str) -> Vec<Block<'_>> {
         let mut out = Vec::new();
-        parse(text, |b| out.push(b.clone()));
+        parse(text, |b| {
+            out.push(b.clone());
+            NextList::Pieces
+        });
         out
     }
 
@@ -713,6 +728,24 @@ mod tests {
             format!("DoD: {}", 2 * LIST_PIECE + 3)
         );
         assert!(matches!(&blocks[4], Block::Para(l) if l[0].text() == "text"));
+    }
+
+    #[test]
+    fn a_list_asked_for_whole_comes_whole() {
+        let mut md = String::from("# T\n\n");
+        for i in 1..=LIST_PIECE + 3 {
+            md += &format!("- [ ] {i} step\n");
+        }
+        let mut lists = Vec::new();
+        parse(&md, |b| match b {
+            Block::Heading { .. } => NextList::Whole,
+            Block::List(items) | Block::MoreItems(items) => {
+                lists.push(items.len());
+                NextList::Pieces
+            }
+            _ => NextList::Pieces,
+        });
+        assert_eq!(lists, [LIST_PIECE + 3]);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! (dependencies, ranges, subtask blocks) are recorded in [`Refs`] and resolved in
 //! `resolve` once every file is read.
 
-use super::blocks::{segs_plain, segs_text, Block, Cell, Item, Line, Row, Seg};
+use super::blocks::{segs_plain, segs_text, Block, Cell, Item, Line, NextList, Row, Seg};
 use super::model::*;
 use super::resolve::{outside_repo, FileIndex};
 use super::vocabulary::{self as vocab, Field};
@@ -403,7 +403,17 @@ impl<'p> FileBuilder<'p> {
     }
 
     /// One top-level block, in document order.
-    pub fn block(&mut self, b: &Block) {
+    /// Read one block. The answer: an id-led heading still waiting to learn whether it is
+    /// a task has the whole list under it read at once.
+    pub fn block(&mut self, b: &Block) -> NextList {
+        self.read_block(b);
+        match self.stack.last() {
+            Some(h) if matches!(h.kind, HKind::MaybeTask(..)) => NextList::Whole,
+            _ => NextList::Pieces,
+        }
+    }
+
+    fn read_block(&mut self, b: &Block) {
         // (The rest of a long list: what its first piece found still holds.)
         if let Block::MoreItems(items) = b {
             let pending = std::mem::replace(&mut self.list_pending, Pending::None);
@@ -558,7 +568,6 @@ impl<'p> FileBuilder<'p> {
         let Some(mut h) = self.stack.pop() else {
             return;
         };
-        // (Of a long list, its first piece: the first 16 items.)
         let writes_fields =
             matches!(first, Some(Block::List(items)) if items.iter().any(writes_task_field));
         h.kind = match std::mem::replace(&mut h.kind, HKind::Section(None)) {

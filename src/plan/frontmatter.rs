@@ -2,7 +2,7 @@
 //! matter, criteria and sub-task headings in the markdown body) and BMAD's
 //! `sprint-status.yaml` (epics and stories with their states). PLAN_FORMAT.md §7.
 
-use super::blocks::{self, Block, Item};
+use super::blocks::{self, Block, Item, NextList};
 use super::build::Refs;
 use super::format;
 use super::model::*;
@@ -333,10 +333,25 @@ fn unique_across_files(plan: &mut Plan, refs: &mut Refs, t: usize) {
 /// definition-of-done boxes are criteria, its `### ✅ task-15.1: …` headings are
 /// sub-tasks.
 fn backlog_body(plan: &mut Plan, refs: &mut Refs, t: usize, body: &str, first_line: u32) {
-    let file = plan.tasks[t].span.file;
     let shift = first_line - 1;
     let mut section = String::new();
-    blocks::parse(body, |b| match b {
+    blocks::parse(body, |b| {
+        backlog_block(plan, refs, t, b, &mut section, shift);
+        NextList::Pieces
+    });
+}
+
+/// One block of a Backlog.md task's body (see [`backlog_body`]).
+fn backlog_block(
+    plan: &mut Plan,
+    refs: &mut Refs,
+    t: usize,
+    b: &Block,
+    section: &mut String,
+    shift: u32,
+) {
+    let file = plan.tasks[t].span.file;
+    match b {
         Block::Heading { line, .. } => {
             let text = line.plain().trim().to_string();
             if let Some((status, id, title)) = subtask_heading(&text) {
@@ -356,9 +371,9 @@ fn backlog_body(plan: &mut Plan, refs: &mut Refs, t: usize, body: &str, first_li
                 sub.track = plan.tasks[t].track;
                 let s = push_task(plan, refs, sub);
                 unique_across_files(plan, refs, s);
-                section = "sub-task".into();
+                *section = "sub-task".into();
             } else {
-                section = text;
+                *section = text;
             }
         }
         Block::Para(lines) => {
@@ -378,8 +393,8 @@ fn backlog_body(plan: &mut Plan, refs: &mut Refs, t: usize, body: &str, first_li
         }
         Block::List(items) | Block::MoreItems(items) => {
             let dod = section.to_ascii_lowercase().contains("definition of done");
-            if vocab::is_criteria_heading(&section) || dod {
-                criteria(plan, &section, items, file, shift);
+            if vocab::is_criteria_heading(section) || dod {
+                criteria(plan, section, items, file, shift);
             } else if section.to_ascii_lowercase().contains("description") {
                 for it in items {
                     if let Some(l) = it.lines.first() {
@@ -389,7 +404,7 @@ fn backlog_body(plan: &mut Plan, refs: &mut Refs, t: usize, body: &str, first_li
             }
         }
         Block::Table { .. } | Block::Quote(_) => {}
-    });
+    }
 }
 
 fn criteria(plan: &mut Plan, section: &str, items: &[Item], file: usize, shift: u32) {

@@ -402,9 +402,9 @@ impl<'p> FileBuilder<'p> {
         });
     }
 
-    /// One top-level block, in document order.
-    /// Read one block. The answer: an id-led heading still waiting to learn whether it is
-    /// a task has the whole list under it read at once.
+    /// One top-level block, in document order. The answer: an id-led heading still
+    /// waiting to learn whether it is a task has the whole list under it handed over at
+    /// once, since any of its items may settle it.
     pub fn block(&mut self, b: &Block) -> NextList {
         self.read_block(b);
         match self.stack.last() {

@@ -221,8 +221,8 @@ struct Reader<'a, E> {
     /// Letters inside `~~…~~` on the current line (counted only when there are some).
     struck_letters: usize,
     spare: Spare<'a>,
-    /// Pieces of the open top-level list already handed over.
-    list_pieces: usize,
+    /// A piece of the open top-level list was already handed over.
+    list_begun: bool,
     /// The last answer of `emit`: how the next top-level list is handed over.
     next_list: NextList,
     emit: E,
@@ -289,7 +289,7 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>) -> NextList) {
         sink: Sink::None,
         struck_letters: 0,
         spare: Spare::default(),
-        list_pieces: 0,
+        list_begun: false,
         next_list: NextList::Pieces,
         emit,
     };
@@ -413,13 +413,11 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>) -> NextList) {
                 }
                 TagEnd::List(_) => {
                     if let Some(Frame::List(items)) = r.frames.pop() {
-                        match r.frames.is_empty() && r.list_pieces > 0 {
-                            true => r.add_block(Block::MoreItems(items)),
-                            false => r.add_block(Block::List(items)),
-                        }
-                        if r.frames.is_empty() {
-                            r.list_pieces = 0;
-                        }
+                        let begun = r.frames.is_empty() && std::mem::take(&mut r.list_begun);
+                        r.add_block(match begun {
+                            true => Block::MoreItems(items),
+                            false => Block::List(items),
+                        });
                     }
                 }
                 TagEnd::BlockQuote(_) => {
@@ -534,11 +532,15 @@ impl<'a, E: FnMut(&Block<'a>) -> NextList> Reader<'a, E> {
         }
         let spare = self.spare.items.pop().unwrap_or_default();
         let items = std::mem::replace(items, spare);
-        let b = match self.list_pieces {
-            0 => Block::List(items),
-            _ => Block::MoreItems(items),
-        };
-        self.list_pieces += 1;
+        let begun = std::mem::replace(&mut self.list_begun, true);
+        self.hand_out(match begun {
+            true => Block::MoreItems(items),
+            false => Block::List(items),
+        });
+    }
+
+    /// A top-level block goes out; its vectors are kept for the next ones.
+    fn hand_out(&mut self, b: Block<'a>) {
         self.lines.clear();
         self.next_list = (self.emit)(&b);
         self.spare.keep(b);
@@ -550,11 +552,7 @@ impl<'a, E: FnMut(&Block<'a>) -> NextList> Reader<'a, E> {
             Some(Frame::Item(item)) => item.children.push(b),
             // Lists hold items only; quotes and tables keep their text only.
             Some(_) => {}
-            None => {
-                self.lines.clear();
-                self.next_list = (self.emit)(&b);
-                self.spare.keep(b);
-            }
+            None => self.hand_out(b),
         }
     }
 

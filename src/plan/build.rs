@@ -414,13 +414,6 @@ impl<'p> FileBuilder<'p> {
     }
 
     fn read_block(&mut self, b: &Block) {
-        // (The rest of a long list: what its first piece found still holds.)
-        if let Block::MoreItems(items) = b {
-            let pending = std::mem::replace(&mut self.list_pending, Pending::None);
-            self.list(items, &pending);
-            self.list_pending = pending;
-            return;
-        }
         if !matches!(b, Block::Heading { .. }) {
             self.settle_heading(Some(b));
         }
@@ -432,7 +425,12 @@ impl<'p> FileBuilder<'p> {
                 self.list(items, &pending);
                 self.list_pending = pending;
             }
-            Block::MoreItems(_) => {}
+            // The rest of a long list: what came before its first piece still holds.
+            Block::MoreItems(items) => {
+                let announced = std::mem::replace(&mut self.list_pending, Pending::None);
+                self.list(items, &announced);
+                self.list_pending = announced;
+            }
             Block::Table { head, rows } => self.table(head, rows, None),
             Block::Quote(lines) => self.quote(lines),
         }

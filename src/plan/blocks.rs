@@ -613,14 +613,16 @@ fn count_cells(row: &str) -> usize {
     let row = row.lines().next().unwrap_or("").trim();
     let b = row.as_bytes();
     let mut pipes = 0usize;
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 1,
-            b'|' => pipes += 1,
-            _ => {}
+    // Where the next byte may count: a backslash escapes the byte after it.
+    let mut from = 0;
+    for i in memchr::memchr2_iter(b'|', b'\\', b) {
+        if i < from {
+            continue;
         }
-        i += 1;
+        match b[i] {
+            b'|' => pipes += 1,
+            _ => from = i + 2,
+        }
     }
     let lead = row.starts_with('|') as usize;
     let trail = (row.len() > 1 && row.ends_with('|') && !row.ends_with("\\|")) as usize;
@@ -630,6 +632,16 @@ fn count_cells(row: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_row_counts_its_unescaped_pipes() {
+        assert_eq!(count_cells("| T1 | 登录页 | ✅ |"), 3);
+        assert_eq!(count_cells("T1 | 登录页 | ✅"), 3);
+        assert_eq!(count_cells("| T2 | `a \\| b` 或 c |  |"), 3);
+        assert_eq!(count_cells("| T3 | ends in a backslash \\\\| x |"), 3);
+        assert_eq!(count_cells("| T4 | no end \\|"), 2);
+        assert_eq!(count_cells("| T5 | one |\n| next | row |"), 2);
+    }
 
     fn blocks(text: &str) -> Vec<Block<'_>> {
         let mut out = Vec::new();

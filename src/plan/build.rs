@@ -918,10 +918,15 @@ impl<'p> FileBuilder<'p> {
     /// `T010-T011 depend on T001-T009`: a line whose subject is a list of task ids.
     fn statement(&mut self, text: &str, line: u32) -> bool {
         let lower = text.to_ascii_lowercase();
-        let Some((at, cue)) = [" depends on ", " depend on ", " depends on:", " depend on:"]
-            .iter()
-            .find_map(|c| lower.find(c).map(|at| (at, c.len())))
-        else {
+        // ` depends on `, ` depend on `, ` depends on:`, ` depend on:`: one search for
+        // what they share.
+        let Some((at, cue)) = lower.match_indices(" depend").find_map(|(at, d)| {
+            let rest = &lower[at + d.len()..];
+            ["s on ", " on ", "s on:", " on:"]
+                .iter()
+                .find(|tail| rest.starts_with(*tail))
+                .map(|tail| (at, d.len() + tail.len()))
+        }) else {
             return false;
         };
         let subject = text[..at].trim().trim_matches(['*', '`', '-', ' ']);
@@ -2520,7 +2525,8 @@ fn paths_in_text(text: &str, line: u32, out: &mut Vec<PathRef>) {
                 )
         }) {
             let w = word.trim_end_matches(['.', ':', '。', '：']);
-            if w.contains("://") || !file_like(w) {
+            // (The cheap test first: most words have no `/`.)
+            if !file_like(w) || w.contains("://") {
                 continue;
             }
             if let Some((path, range)) = vocab::as_path(w) {

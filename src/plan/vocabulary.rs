@@ -218,8 +218,10 @@ pub fn status_exact(word: &str) -> Option<Status> {
 
 /// Whether `c` starts a status mark: `[` or a status emoji.
 pub fn starts_mark(c: char) -> bool {
-    // (Marks start with `[` or a non-ASCII character: most characters are let go at once.)
-    (c == '[' || !c.is_ascii()) && words(STATUSES).any(|(w, _)| w.starts_with(c) && is_mark(w))
+    // (Marks start with `[` or a non-ASCII character that is not a letter: most
+    // characters, CJK ones too, are let go at once.)
+    (c == '[' || !(c.is_ascii() || c.is_alphanumeric()))
+        && words(STATUSES).any(|(w, _)| w.starts_with(c) && is_mark(w))
 }
 
 /// Whether `c` starts a status emoji (`M3 Beta ✅ 已完成` has a state suffix).
@@ -271,7 +273,9 @@ mod word_lists {
 }
 
 fn mentions_any(text: &str, words: &[&str]) -> bool {
-    let l = text.to_lowercase();
+    // Every listed word is lower-case ASCII or has no case (中文): lowering the ASCII
+    // letters is enough, and much cheaper than Unicode lowering.
+    let l = text.to_ascii_lowercase();
     words.iter().any(|w| l.contains(w))
 }
 
@@ -325,7 +329,7 @@ pub fn says_it_blocks(text: &str) -> bool {
 pub fn parks_section(text: &str) -> bool {
     let t = text
         .trim_start_matches(['*', '_', ' ', '【', '['])
-        .to_lowercase();
+        .to_ascii_lowercase();
     word_lists::PARKED.iter().any(|w| t.starts_with(w))
 }
 
@@ -962,6 +966,36 @@ pub fn track_letter(text: &str) -> Option<(String, &str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn words_found_in_any_case_are_lower_case_ascii_or_caseless() {
+        // Texts are lowered by their ASCII letters only before these lists are looked
+        // for: a word with an upper-case or a cased non-ASCII letter would never match.
+        use word_lists::*;
+        for list in [
+            LEGEND,
+            CRITERIA,
+            QUESTIONS,
+            CONFLICTS,
+            WORKSTREAMS,
+            BLOCKING,
+            PARALLEL,
+            PARKED,
+        ] {
+            for w in list {
+                for c in w.chars() {
+                    let caseless = c.to_lowercase().eq([c]) && c.to_uppercase().eq([c]);
+                    assert!(
+                        c.is_ascii_lowercase() || !c.is_alphabetic() || caseless,
+                        "{w:?}"
+                    );
+                }
+            }
+        }
+        assert!(says_it_blocks("CP1 MUST FINISH BEFORE Track B starts"));
+        assert!(is_criteria_heading("## Exit Criteria（验收）"));
+        assert!(parks_section("**Deferred**: after the beta"));
+    }
 
     #[test]
     fn dependency_phrases_are_found_in_order_in_any_case() {

@@ -90,12 +90,21 @@ impl<'a> Line<'a> {
 
 /// Inline segments as plain text (code spans without backticks).
 pub fn segs_plain(segs: &[Seg]) -> String {
-    segs.iter().map(Seg::as_str).collect()
+    let mut s = String::with_capacity(segs.iter().map(|g| g.as_str().len()).sum());
+    segs.iter().for_each(|g| s.push_str(g.as_str()));
+    s
 }
 
 /// Inline segments as text, code spans in backticks.
 pub fn segs_text(segs: &[Seg]) -> String {
-    let mut s = String::with_capacity(segs.iter().map(|g| g.as_str().len() + 2).sum());
+    let mut s = String::new();
+    push_segs_text(&mut s, segs);
+    s
+}
+
+/// [`segs_text`] appended to `s`, room made once.
+pub fn push_segs_text(s: &mut String, segs: &[Seg]) {
+    s.reserve(segs.iter().map(|g| g.as_str().len() + 2).sum());
     for seg in segs {
         match seg {
             Seg::Text(t) => s.push_str(t),
@@ -106,7 +115,6 @@ pub fn segs_text(segs: &[Seg]) -> String {
             }
         }
     }
-    s
 }
 
 #[derive(Debug, Clone)]

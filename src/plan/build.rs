@@ -3,7 +3,9 @@
 //! (dependencies, ranges, subtask blocks) are recorded in [`Refs`] and resolved in
 //! `resolve` once every file is read.
 
-use super::blocks::{segs_plain, segs_text, Block, Cell, Item, Line, NextList, Row, Seg};
+use super::blocks::{
+    push_segs_text, segs_plain, segs_text, Block, Cell, Item, Line, NextList, Row, Seg,
+};
 use super::model::*;
 use super::resolve::{outside_repo, FileIndex};
 use super::vocabulary::{self as vocab, Field};
@@ -720,7 +722,8 @@ impl<'p> FileBuilder<'p> {
         }
         if self.dir_format() {
             if let Some(c) = self.phase {
-                if vocab::says_it_blocks(t) {
+                // (Once a gate, the phase's other lines need not be read for it.)
+                if !self.plan.checkpoints[c].gate && vocab::says_it_blocks(t) {
                     self.plan.checkpoints[c].gate = true;
                 }
             }
@@ -885,12 +888,12 @@ impl<'p> FileBuilder<'p> {
             return;
         }
         // Every Spec Kit task has its `T001` id: a box without one is a checklist item.
-        if self.format == Format::SpecKit && item.checkbox.is_some() {
-            let (id, _) = id_and_title(first, false);
-            if id.is_none() {
-                self.criteria_item(item, &self.heading_name());
-                return;
-            }
+        if self.format == Format::SpecKit
+            && item.checkbox.is_some()
+            && line_id(first, false).0.is_none()
+        {
+            self.criteria_item(item, &self.heading_name());
+            return;
         }
         let block = self.enclosing_subtask_block();
         if let Some(t) = self.marked_task(item, None, block.is_some()) {
@@ -1022,7 +1025,7 @@ impl<'p> FileBuilder<'p> {
                     Some((s, rest, is_box)) if is_box || vocab::leading_id(rest).is_some() => {
                         (s, true)
                     }
-                    _ if id_suffices && id_and_title(first, true).0.is_some() => {
+                    _ if id_suffices && line_id(first, true).0.is_some() => {
                         (Status::Pending, false)
                     }
                     _ => return None,
@@ -1902,6 +1905,25 @@ fn checkbox_status(done: bool) -> Status {
 /// The id at the start of a task line (a code span, or the start of the text, after any
 /// status mark when `marks`) and the title that follows it, code spans in backticks.
 fn id_and_title(line: &Line, marks: bool) -> (Option<CompactString>, String) {
+    let (id, head, next) = line_id(line, marks);
+    let tail = line.segs.get(next..).unwrap_or(&[]);
+    let mut title = String::with_capacity(
+        head.len() + tail.iter().map(|g| g.as_str().len() + 2).sum::<usize>(),
+    );
+    title.push_str(head);
+    push_segs_text(&mut title, tail);
+    if id.is_some() {
+        let start = title.len() - title.trim_start_matches([':', '：', '—', '–', ' ']).len();
+        if start > 0 {
+            title.drain(..start);
+        }
+    }
+    (id, title)
+}
+
+/// The id at the start of a task line, the text after it in the id's own segment, and
+/// the index of the segment the rest of the title starts at.
+fn line_id<'l>(line: &'l Line, marks: bool) -> (Option<CompactString>, &'l str, usize) {
     let segs = &line.segs;
     let mut i = segs
         .iter()
@@ -1911,7 +1933,7 @@ fn id_and_title(line: &Line, marks: bool) -> (Option<CompactString>, String) {
         (vocab::id_len(c.trim()) == Some(c.trim().len())).then(|| CompactString::from(c.trim()))
     };
     let mut id = None;
-    let mut title = String::new();
+    let mut head = "";
     match segs.get(i) {
         Some(Seg::Text(t)) => {
             let mut rest: &str = t;
@@ -1928,7 +1950,7 @@ fn id_and_title(line: &Line, marks: bool) -> (Option<CompactString>, String) {
             let rest = rest.trim_start();
             if let Some((found, r)) = vocab::leading_id(rest) {
                 id = Some(CompactString::from(found));
-                title.push_str(r);
+                head = r;
             } else if rest.is_empty() {
                 // `- [ ] `T4.6.3.1` 烘烤…`: the id is the code span after the mark.
                 if let Some(Seg::Code(c)) = segs.get(i + 1) {
@@ -1936,7 +1958,7 @@ fn id_and_title(line: &Line, marks: bool) -> (Option<CompactString>, String) {
                     i += id.is_some() as usize;
                 }
             } else {
-                title.push_str(rest);
+                head = rest;
             }
             i += 1;
         }
@@ -1946,14 +1968,7 @@ fn id_and_title(line: &Line, marks: bool) -> (Option<CompactString>, String) {
         }
         None => {}
     }
-    title.push_str(&segs_text(segs.get(i..).unwrap_or(&[])));
-    if id.is_some() {
-        let start = title.len() - title.trim_start_matches([':', '：', '—', '–', ' ']).len();
-        if start > 0 {
-            title.drain(..start);
-        }
-    }
-    (id, title)
+    (id, head, i)
 }
 
 /// `2.1.2`..`2.1.4` → every id between, when only the last component differs.
@@ -2515,6 +2530,10 @@ fn paths_in_text(text: &str, line: u32, out: &mut Vec<PathRef>) {
                     line,
                 });
             }
+            continue;
+        }
+        // Every path outside a code span has a `/` (`file_like`): most prose has none.
+        if !part.contains('/') {
             continue;
         }
         for word in part.split(|c: char| {

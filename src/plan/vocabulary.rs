@@ -218,10 +218,19 @@ pub fn status_exact(word: &str) -> Option<Status> {
 
 /// Whether `c` starts a status mark: `[` or a status emoji.
 pub fn starts_mark(c: char) -> bool {
-    // (Marks start with `[` or a non-ASCII character that is not a letter: most
-    // characters, CJK ones too, are let go at once.)
-    (c == '[' || !(c.is_ascii() || c.is_alphanumeric()))
-        && words(STATUSES).any(|(w, _)| w.starts_with(c) && is_mark(w))
+    // The first characters of the marks in [`STATUSES`], gathered once (headings and
+    // legend lines ask about each of their characters).
+    static STARTS: std::sync::OnceLock<Vec<char>> = std::sync::OnceLock::new();
+    let starts = STARTS.get_or_init(|| {
+        let mut v: Vec<char> = words(STATUSES)
+            .filter(|(w, _)| is_mark(w))
+            .filter_map(|(w, _)| w.chars().next())
+            .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    });
+    starts.contains(&c)
 }
 
 /// Whether `c` starts a status emoji (`M3 Beta ✅ 已完成` has a state suffix).
@@ -966,6 +975,19 @@ pub fn track_letter(text: &str) -> Option<(String, &str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn status_marks_start_with_a_bracket_or_a_symbol() {
+        for c in [
+            '[', '✅', '☑', '✔', '🚧', '🔄', '⏳', '⬜', '📝', '❌', '⏭', '⛔',
+        ] {
+            assert!(starts_mark(c), "{c}");
+        }
+        for c in ['完', '进', 'd', 'D', '—', '（', '：', '1', ' '] {
+            assert!(!starts_mark(c), "{c}");
+        }
+        assert!(!starts_emoji('[') && starts_emoji('✅'));
+    }
 
     #[test]
     fn words_found_in_any_case_are_lower_case_ascii_or_caseless() {

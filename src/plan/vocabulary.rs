@@ -230,7 +230,8 @@ pub fn starts_mark(c: char) -> bool {
         v.dedup();
         v
     });
-    starts.contains(&c)
+    // (No mark starts with a letter or digit: most characters are let go at once.)
+    !c.is_ascii_alphanumeric() && starts.contains(&c)
 }
 
 /// Whether `c` starts a status emoji (`M3 Beta ✅ 已完成` has a state suffix).

@@ -97,14 +97,18 @@ pub fn segs_plain(segs: &[Seg]) -> String {
 
 /// Inline segments as text, code spans in backticks.
 pub fn segs_text(segs: &[Seg]) -> String {
-    let mut s = String::new();
+    let mut s = String::with_capacity(segs_text_len(segs));
     push_segs_text(&mut s, segs);
     s
 }
 
-/// [`segs_text`] appended to `s`, room made once.
+/// Room enough for [`segs_text`] of `segs` (each code span's backticks counted).
+pub fn segs_text_len(segs: &[Seg]) -> usize {
+    segs.iter().map(|g| g.as_str().len() + 2).sum()
+}
+
+/// [`segs_text`] appended to `s` (size it with [`segs_text_len`]).
 pub fn push_segs_text(s: &mut String, segs: &[Seg]) {
-    s.reserve(segs.iter().map(|g| g.as_str().len() + 2).sum());
     for seg in segs {
         match seg {
             Seg::Text(t) => s.push_str(t),
@@ -422,10 +426,7 @@ pub fn parse<'a>(text: &'a str, emit: impl FnMut(&Block<'a>) -> NextList) {
                 TagEnd::List(_) => {
                     if let Some(Frame::List(items)) = r.frames.pop() {
                         let begun = r.frames.is_empty() && std::mem::take(&mut r.list_begun);
-                        r.add_block(match begun {
-                            true => Block::MoreItems(items),
-                            false => Block::List(items),
-                        });
+                        r.add_block(list_block(begun, items));
                     }
                 }
                 TagEnd::BlockQuote(_) => {
@@ -541,10 +542,7 @@ impl<'a, E: FnMut(&Block<'a>) -> NextList> Reader<'a, E> {
         let spare = self.spare.items.pop().unwrap_or_default();
         let items = std::mem::replace(items, spare);
         let begun = std::mem::replace(&mut self.list_begun, true);
-        self.hand_out(match begun {
-            true => Block::MoreItems(items),
-            false => Block::List(items),
-        });
+        self.hand_out(list_block(begun, items));
     }
 
     /// A top-level block goes out; its vectors are kept for the next ones.
@@ -614,6 +612,15 @@ fn all_struck(segs: &[Seg], struck: usize) -> bool {
             .map(|s| s.as_str().chars().filter(|c| c.is_alphanumeric()).count())
             .sum::<usize>()
             == struck
+}
+
+/// A list's items as a block: its first piece (or the whole list) is a `List`, the
+/// pieces after it `MoreItems`.
+fn list_block(begun: bool, items: Vec<Item<'_>>) -> Block<'_> {
+    match begun {
+        true => Block::MoreItems(items),
+        false => Block::List(items),
+    }
 }
 
 /// Cells written on a table row's source text: unescaped pipes, outer ones dropped.

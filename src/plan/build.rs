@@ -4,7 +4,8 @@
 //! `resolve` once every file is read.
 
 use super::blocks::{
-    push_segs_text, segs_plain, segs_text, Block, Cell, Item, Line, NextList, Row, Seg,
+    push_segs_text, segs_plain, segs_text, segs_text_len, Block, Cell, Item, Line, NextList, Row,
+    Seg,
 };
 use super::model::*;
 use super::resolve::{outside_repo, FileIndex};
@@ -1907,9 +1908,7 @@ fn checkbox_status(done: bool) -> Status {
 fn id_and_title(line: &Line, marks: bool) -> (Option<CompactString>, String) {
     let (id, head, next) = line_id(line, marks);
     let tail = line.segs.get(next..).unwrap_or(&[]);
-    let mut title = String::with_capacity(
-        head.len() + tail.iter().map(|g| g.as_str().len() + 2).sum::<usize>(),
-    );
+    let mut title = String::with_capacity(head.len() + segs_text_len(tail));
     title.push_str(head);
     push_segs_text(&mut title, tail);
     if id.is_some() {

@@ -171,7 +171,7 @@ pub enum Block<'a> {
 }
 
 /// How many items of a top-level list are handed over at a time.
-pub const LIST_PIECE: usize = 16;
+pub const LIST_PIECE: usize = 4;
 
 /// What the reader of the blocks asks of the next top-level list, answering each block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

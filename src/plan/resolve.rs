@@ -371,9 +371,15 @@ fn sibling_range(plan: &Plan, a: usize, b: usize) -> Option<Vec<usize>> {
     if ta.parent != tb.parent {
         return None;
     }
+    if ta.track != tb.track {
+        return None;
+    }
     let sibs: Vec<usize> = match ta.parent {
         Some(p) => plan.tasks[p].subtasks.to_vec(),
-        None => (0..plan.tasks.len())
+        // Top-level tasks of a file and track are in plan order: the range is the ones
+        // between its ends (not every task of the plan looked at for each range).
+        None if ta.span.file != tb.span.file => return None,
+        None => (a.min(b)..=a.max(b))
             .filter(|&i| {
                 plan.tasks[i].parent.is_none()
                     && plan.tasks[i].span.file == ta.span.file
@@ -381,9 +387,6 @@ fn sibling_range(plan: &Plan, a: usize, b: usize) -> Option<Vec<usize>> {
             })
             .collect(),
     };
-    if ta.track != tb.track {
-        return None;
-    }
     let ia = sibs.iter().position(|&x| x == a)?;
     let ib = sibs.iter().position(|&x| x == b)?;
     let (lo, hi) = if ia <= ib { (ia, ib) } else { (ib, ia) };

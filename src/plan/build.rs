@@ -1798,7 +1798,7 @@ impl<'p> FileBuilder<'p> {
         }
         let n = 2 + b[2..].iter().take_while(|c| c.is_ascii_digit()).count();
         let rest = &t[n..];
-        let Some(colon) = rest.find([':', '：']) else {
+        let Some(colon) = vocab::first_colon(rest) else {
             return false;
         };
         let sep = if rest[colon..].starts_with(':') {

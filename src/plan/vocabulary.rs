@@ -144,9 +144,18 @@ pub fn split_field(text: &str) -> Option<(Field, &str)> {
     split_field_at(text).map(|(f, v, _)| (f, v))
 }
 
+/// Where the first colon of `text` is, ASCII or full-width (`：`, EF BC 9A). (One
+/// vectorised search for `:` or the first byte of `：`; a search for either character
+/// decodes every character before it.)
+pub fn first_colon(text: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    memchr::memchr2_iter(b':', 0xEF, b)
+        .find(|&i| b[i] == b':' || b[i + 1..].starts_with(&[0xBC, 0x9A]))
+}
+
 /// [`split_field`], with the byte offset of the colon in `text`.
 pub fn split_field_at(text: &str) -> Option<(Field, &str, usize)> {
-    let colon = text.find([':', '：'])?;
+    let colon = first_colon(text)?;
     let field = field_of(&text[..colon])?;
     if matches!(field, Field::Id | Field::Title | Field::Notes) {
         return None;
@@ -976,6 +985,25 @@ pub fn track_letter(text: &str) -> Option<(String, &str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_first_colon_is_found_among_other_full_width_signs() {
+        // `（`, `，` and `）` share the full-width colon's first byte.
+        assert_eq!(
+            first_colon("验收（手工），见下：ok"),
+            Some("验收（手工），见下".len())
+        );
+        assert_eq!(
+            first_colon("Touch points（改动点）: a"),
+            Some("Touch points（改动点）".len())
+        );
+        assert_eq!(first_colon("说明（无冒号）"), None);
+        assert_eq!(first_colon("ends with a first byte \u{ff08}"), None);
+        assert_eq!(
+            split_field("验收（手工）：页面可用"),
+            Some((Field::Dod, "页面可用"))
+        );
+    }
 
     #[test]
     fn status_marks_start_with_a_bracket_or_a_symbol() {

@@ -132,9 +132,11 @@ pub fn field_of(label: &str) -> Option<Field> {
         v
     });
     let same_length = by_length.get(l.len())?;
+    // (Every word is lower case: most are let go at their first byte.)
+    let first = l.as_bytes().first()?.to_ascii_lowercase();
     same_length
         .iter()
-        .find(|(w, _)| w.eq_ignore_ascii_case(l))
+        .find(|(w, _)| w.as_bytes()[0] == first && w.eq_ignore_ascii_case(l))
         .map(|&(_, f)| f)
 }
 
@@ -1043,6 +1045,16 @@ mod tests {
                 }
             }
         }
+        // Labels and status words are let go at their first byte, compared lower-cased.
+        let labels = words(FIELDS).map(|(w, _)| w);
+        for w in labels.chain(words(STATUSES).map(|(w, _)| w)) {
+            assert!(!w.bytes().any(|b| b.is_ascii_uppercase()), "{w:?}");
+        }
+        assert_eq!(
+            field_of("**Touch Points（改动点）**"),
+            Some(Field::TouchPoints)
+        );
+        assert_eq!(field_of("DEPENDS ON"), Some(Field::Depends));
         assert!(says_it_blocks("CP1 MUST FINISH BEFORE Track B starts"));
         assert!(is_criteria_heading("## Exit Criteria（验收）"));
         assert!(parks_section("**Deferred**: after the beta"));

@@ -798,7 +798,7 @@ impl<'p> FileBuilder<'p> {
         if !vocab::is_legend_line(t) {
             return false;
         }
-        let body = t.split_once([':', '：']).map_or(t, |(_, b)| b);
+        let body = vocab::split_at_colon(t).map_or(t, |(_, b)| b);
         for part in body.split(['/', '|', ',', '，', ';', '；', '、']) {
             if let Some((s, word)) = vocab::status_word(part) {
                 let w = word.trim().to_lowercase();
@@ -827,7 +827,7 @@ impl<'p> FileBuilder<'p> {
                 continue;
             }
             // `> 状态：进行中` at the top of the file: metadata.
-            if let Some((k, v)) = t.split_once([':', '：']) {
+            if let Some((k, v)) = vocab::split_at_colon(t) {
                 let k = k.trim();
                 if !k.is_empty() && k.chars().count() <= 24 {
                     let meta = (k.to_string(), v.trim().to_string());
@@ -1797,16 +1797,10 @@ impl<'p> FileBuilder<'p> {
             return false;
         }
         let n = 2 + b[2..].iter().take_while(|c| c.is_ascii_digit()).count();
-        let rest = &t[n..];
-        let Some(colon) = vocab::first_colon(rest) else {
+        let Some((before, after)) = vocab::split_at_colon(&t[n..]) else {
             return false;
         };
-        let sep = if rest[colon..].starts_with(':') {
-            1
-        } else {
-            '：'.len_utf8()
-        };
-        let mut value = rest[colon + sep..].trim();
+        let mut value = after.trim();
         for verb in [
             "完成",
             "需完成",
@@ -1826,9 +1820,7 @@ impl<'p> FileBuilder<'p> {
         if items.is_empty() {
             return false;
         }
-        let label = rest[..colon]
-            .trim()
-            .trim_matches(['(', ')', '（', '）', ' ']);
+        let label = before.trim().trim_matches(['(', ')', '（', '）', ' ']);
         let c = self.plan.checkpoints.len();
         let gate = vocab::says_it_blocks(t) || self.under_heading(vocab::says_it_blocks);
         self.plan.checkpoints.push(Checkpoint {
@@ -1850,7 +1842,7 @@ impl<'p> FileBuilder<'p> {
     /// `Track B <-> Track C：shared `routing/service.ts``
     fn declared_conflict(&mut self, line: &Line) {
         let text = line.text();
-        let head = text.split([':', '：']).next().unwrap_or("");
+        let head = vocab::split_at_colon(&text).map_or(&*text, |(h, _)| h);
         let lower = head.to_ascii_lowercase();
         let mut tracks = Vec::new();
         for (p, _) in lower.match_indices("track") {

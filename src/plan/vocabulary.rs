@@ -146,28 +146,25 @@ pub fn split_field(text: &str) -> Option<(Field, &str)> {
     split_field_at(text).map(|(f, v, _)| (f, v))
 }
 
-/// Where the first colon of `text` is, ASCII or full-width (`：`, EF BC 9A). (One
-/// vectorised search for `:` or the first byte of `：`; a search for either character
-/// decodes every character before it.)
-pub fn first_colon(text: &str) -> Option<usize> {
+/// `text` split at its first colon, ASCII or full-width (`：`, EF BC 9A): the text before
+/// it and after it. (One vectorised search for `:` or the first byte of `：`; a search
+/// for either character decodes every character before it.)
+pub fn split_at_colon(text: &str) -> Option<(&str, &str)> {
     let b = text.as_bytes();
-    memchr::memchr2_iter(b':', 0xEF, b)
-        .find(|&i| b[i] == b':' || b[i + 1..].starts_with(&[0xBC, 0x9A]))
+    let at = memchr::memchr2_iter(b':', 0xEF, b)
+        .find(|&i| b[i] == b':' || b[i + 1..].starts_with(&[0xBC, 0x9A]))?;
+    let width = if b[at] == b':' { 1 } else { '：'.len_utf8() };
+    Some((&text[..at], &text[at + width..]))
 }
 
 /// [`split_field`], with the byte offset of the colon in `text`.
 pub fn split_field_at(text: &str) -> Option<(Field, &str, usize)> {
-    let colon = first_colon(text)?;
-    let field = field_of(&text[..colon])?;
+    let (label, value) = split_at_colon(text)?;
+    let field = field_of(label)?;
     if matches!(field, Field::Id | Field::Title | Field::Notes) {
         return None;
     }
-    let sep = if text[colon..].starts_with(':') {
-        1
-    } else {
-        '：'.len_utf8()
-    };
-    Some((field, text[colon + sep..].trim(), colon))
+    Some((field, value.trim(), label.len()))
 }
 
 /// Whether a status row is a mark (a box or an emoji) rather than a word.
@@ -989,18 +986,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_first_colon_is_found_among_other_full_width_signs() {
+    fn a_line_is_split_at_its_first_colon_among_other_full_width_signs() {
         // `（`, `，` and `）` share the full-width colon's first byte.
         assert_eq!(
-            first_colon("验收（手工），见下：ok"),
-            Some("验收（手工），见下".len())
+            split_at_colon("验收（手工），见下：ok：more"),
+            Some(("验收（手工），见下", "ok：more"))
         );
         assert_eq!(
-            first_colon("Touch points（改动点）: a"),
-            Some("Touch points（改动点）".len())
+            split_at_colon("Touch points（改动点）: a"),
+            Some(("Touch points（改动点）", " a"))
         );
-        assert_eq!(first_colon("说明（无冒号）"), None);
-        assert_eq!(first_colon("ends with a first byte \u{ff08}"), None);
+        assert_eq!(split_at_colon("说明（无冒号）"), None);
+        assert_eq!(split_at_colon("ends with a first byte \u{ff08}"), None);
         assert_eq!(
             split_field("验收（手工）：页面可用"),
             Some((Field::Dod, "页面可用"))
